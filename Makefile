@@ -1,0 +1,31 @@
+# Every target bootstraps .venv itself: a fresh machine needs only Python 3.11, pip and venv.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench snapshots venv clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hyperpod-tui --demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n auto -q $(PYTEST_ARGS)
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest -n auto -q tests/snapshot --snapshot-update
+
+bench: $(STAMP)
+	$(BIN)/python -m bench $(if $(SOAK),--soak,)
+
+clean:
+	rm -rf $(VENV) .pytest_cache snapshot_report.html

@@ -1,0 +1,23 @@
+"""Shared test set-up.
+
+Snapshot SVGs live under the top-level `snapshots/<test_module>/` instead of pytest-textual-snapshot's default
+`tests/**/__snapshots__/`. The plugin (1.1.0, syrupy 4.8.0) reads `SVGImageExtension` from its module at call
+time, so a subclass with another `dirname` moves them, unused-snapshot cleanup included.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest_textual_snapshot as pts
+
+SNAPSHOT_ROOT = Path(__file__).resolve().parent.parent / "snapshots"
+
+
+class TopLevelSVGExtension(pts.SVGImageExtension):
+    @classmethod
+    def dirname(cls, *, test_location) -> str:  # type: ignore[override]
+        return str(SNAPSHOT_ROOT / test_location.basename)
+
+
+pts.SVGImageExtension = TopLevelSVGExtension

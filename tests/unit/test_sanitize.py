@@ -1,0 +1,61 @@
+from rich.text import Text
+
+from tui.core.sanitize import LOG_LINE_LIMIT, clean, clean_log_line, markup_safe
+
+
+def test_plain_text_is_unchanged():
+    assert clean("ip-10-1-2-3.us-west-2.compute.internal") == "ip-10-1-2-3.us-west-2.compute.internal"
+
+
+def test_osc52_clipboard_write_is_removed():
+    hostile = "before\x1b]52;c;ZWNobyBwd25lZA==\x07after"
+    assert clean(hostile) == "beforeafter"
+    # the ST-terminated form and the 8-bit form too
+    assert clean("a\x1b]52;c;eA==\x1b\\b") == "ab"
+    assert clean("a\x9d52;c;eA==\x9cb") == "ab"
+
+
+def test_csi_sequences_are_removed():
+    assert clean("\x1b[2J\x1b[31mred\x1b[0m") == "red"
+    assert clean("x\x9b2Jy") == "xy"
+
+
+def test_unterminated_sequences_do_not_leak():
+    assert "\x1b" not in clean("ok\x1b]0;title without end")
+    assert clean("ok\x1b") == "ok"
+
+
+def test_controls_become_visible_pictures():
+    assert clean("a\x00b\x07c") == "a\u2400b\u2407c"
+    assert clean("a\x7fb") == "a\u2421b"
+
+
+def test_bidi_overrides_and_surrogates_are_replaced():
+    assert clean("abc\u202edcba") == "abc\ufffddcba"
+    assert clean("x\ud800y") == "x\ufffdy"
+
+
+def test_bytes_with_invalid_utf8_decode_with_replacement():
+    assert clean(b"caf\xc3\xa9 \xff\xfe") == "café \ufffd\ufffd"
+
+
+def test_newlines_fold_to_one_line_unless_kept():
+    assert clean("one\ntwo\n") == "one ⏎ two"
+    assert clean("one\r\ntwo", keep_newlines=True) == "one\ntwo"
+
+
+def test_tabs_expand():
+    assert clean("a\tb") == "a       b"
+
+
+def test_long_lines_are_cut_with_a_visible_mark():
+    line = clean_log_line("x" * (LOG_LINE_LIMIT + 500))
+    assert line.startswith("x" * LOG_LINE_LIMIT)
+    assert line.endswith("[cut 500 chars]")
+    assert len(line) < LOG_LINE_LIMIT + 40
+
+
+def test_markup_is_escaped_where_markup_is_parsed():
+    safe = markup_safe("[bold red]x[/]")
+    assert Text.from_markup(safe).plain == "[bold red]x[/]"
+    assert Text.from_markup(safe).spans == []
