@@ -1,0 +1,44 @@
+import pytest
+
+from tui.config import ConfigError, load_settings
+
+
+def write(tmp_path, text):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_precedence_flags_over_env_over_file(tmp_path):
+    path = write(tmp_path, 'refresh = 10\ntheme = "hyperpod-light"\nprofile = "file"\n[keymap]\nrefresh = "ctrl+r"\n')
+    env = {"HYPERPOD_TUI_PROFILE": "env", "HYPERPOD_TUI_READ_ONLY": "yes"}
+    settings = load_settings({"profile": "flag", "region": None}, env=env, config_path=path)
+    assert (settings.profile, settings.refresh, settings.theme, settings.read_only) == ("flag", 10.0, "hyperpod-light", True)
+    assert settings.keymap == {"refresh": "ctrl+r"}
+
+
+def test_missing_file_means_defaults(tmp_path):
+    settings = load_settings({}, env={}, config_path=tmp_path / "absent.toml")
+    assert settings.refresh == 5.0 and settings.theme == "hyperpod-dark"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("refrsh = 5\n", "unknown key 'refrsh'"),
+        ("refresh = 0.2\n", "between 1 and 3600"),
+        ('refresh = "soon"\n', "must be a number"),
+        ('read_only = "maybe"\n', "true or false"),
+        ("[keymap]\nrefresh = 5\n", "keymap.refresh"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_reported_by_name(tmp_path, text, fragment):
+    with pytest.raises(ConfigError) as error:
+        load_settings({}, env={}, config_path=write(tmp_path, text))
+    assert fragment in str(error.value) and "config.toml" in str(error.value)
+
+
+def test_bad_environment_value_names_the_variable(tmp_path):
+    with pytest.raises(ConfigError, match="HYPERPOD_TUI_REFRESH"):
+        load_settings({}, env={"HYPERPOD_TUI_REFRESH": "fast"}, config_path=tmp_path / "none.toml")

@@ -1,0 +1,146 @@
+"""The App: settings, the AWS facade, themes, global keys; the main screen does the rest."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from tui.config import DEFAULT_THEME, Settings
+from tui.core.aws import HyperPodApi
+from tui.core.sanitize import markup_safe
+from tui.screens.help import HelpScreen, bindings_of
+from tui.screens.main import MainScreen
+from tui.themes import default_variables, load_all_themes
+from tui.widgets.resource_table import ResourceTable
+
+ApiFactory = Callable[[], HyperPodApi]
+
+
+class HyperPodApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "hyperpod-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", tooltip="Quit hyperpod-tui", id="quit"),
+        Binding("question_mark", "help", "Help", tooltip="Show every key", id="help"),
+        Binding("colon", "command_palette", "Commands", show=False, tooltip="Command palette (also ctrl+p)", id="command-palette"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        api_factory: ApiFactory,
+        *,
+        clock: Callable[[], float] = time.time,
+        simulator: Any = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock
+        self.simulator = simulator
+        self._api_factory = api_factory
+        self._api: HyperPodApi | None = None
+        self._api_lock = threading.Lock()
+
+    # --- AWS -----------------------------------------------------------------------------------------------
+
+    def ensure_api(self) -> HyperPodApi:
+        """The AWS facade, created on first use in a worker thread (boto3 reads config and loads models)."""
+        with self._api_lock:
+            if self._api is None:
+                self._api = self._api_factory()
+            return self._api
+
+    @property
+    def target_description(self) -> str:
+        settings = self.settings
+        parts = []
+        if settings.demo:
+            parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")
+        else:
+            import os
+
+            profile = settings.profile or os.environ.get("AWS_PROFILE") or "default"
+            region = settings.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "(from profile)"
+            parts += [f"profile {profile}", f"region {region}"]
+            if settings.endpoint_url:
+                parts.append(f"endpoint {settings.endpoint_url}")
+        return " · ".join(parts)
+
+    @property
+    def mode_badges(self) -> list[str]:
+        badges = []
+        if self.settings.read_only:
+            badges.append("READ-ONLY")
+        if self.settings.dry_run:
+            badges.append("DRY RUN")
+        return badges
+
+    # --- themes and keys -----------------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return default_variables()
+
+    def on_mount(self) -> None:
+        loaded = load_all_themes()
+        for theme in loaded.themes.values():
+            self.register_theme(theme)
+        if loaded.errors:
+            self.notify(markup_safe("Theme files skipped: " + "; ".join(loaded.errors)), severity="warning", timeout=12)
+        wanted = self.settings.theme
+        if wanted in self.available_themes:
+            self.theme = wanted
+        else:
+            self.theme = DEFAULT_THEME
+            if wanted != DEFAULT_THEME:
+                self.notify(markup_safe(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}."), severity="warning")
+        self._apply_keymap()
+        self.push_screen(MainScreen())
+
+    def _apply_keymap(self) -> None:
+        keymap = dict(self.settings.keymap)
+        if not keymap:
+            return
+        known = {binding.id for binding in self.all_bindings() if binding.id}
+        unknown = sorted(set(keymap) - known)
+        if unknown:
+            self.notify(
+                markup_safe(f"[keymap] ignores unknown binding id(s): {', '.join(unknown)} — see ? for the ids."),
+                severity="error",
+                timeout=15,
+            )
+        self.set_keymap({key: value for key, value in keymap.items() if key in known})
+
+    def all_bindings(self) -> list[Binding]:
+        from tui.screens.detail import DetailScreen
+
+        return [
+            *bindings_of(type(self)),
+            *bindings_of(MainScreen),
+            *bindings_of(ResourceTable),
+            *bindings_of(DetailScreen),
+            *bindings_of(HelpScreen),
+        ]
+
+    def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        return [
+            ("Everywhere", bindings_of(type(self))),
+            ("Panes", bindings_of(MainScreen)),
+            ("Tables", bindings_of(ResourceTable)),
+        ]
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        notes = ["Enter drills in (cluster → groups → nodes → details); Esc backs out or clears the filter."]
+        if self.settings.read_only:
+            notes.append("READ-ONLY: actions that change anything are disabled.")
+        self.push_screen(HelpScreen(self.help_sections(), notes))
+
+    def on_unmount(self) -> None:
+        if self._api is not None:
+            self._api.close()

@@ -1,0 +1,282 @@
+"""Frozen domain objects built from the SageMaker API's response dicts.
+
+Values are kept as AWS sent them (raw, unsanitised): they are also used to build API calls and SSM targets.
+Sanitising happens where text becomes display text (`core.tables`, widgets). Status strings stay strings rather
+than enums so a value AWS adds tomorrow is shown, not dropped; `status_kind` maps them to a colour class.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+CLUSTER_STATUSES = ("Creating", "Deleting", "Failed", "InService", "RollingBack", "SystemUpdating", "Updating")
+GROUP_STATUSES = ("InService", "Creating", "Updating", "Failed", "Degraded", "SystemUpdating", "Deleting")
+NODE_STATUSES = (
+    "Running",
+    "Failure",
+    "Pending",
+    "ShuttingDown",
+    "SystemUpdating",
+    "DeepHealthCheckInProgress",
+    "NotFound",
+)
+
+# One colour class per kind: ok (healthy), progress (moving, expected), warn (degraded, needs a look),
+# failed, gone (leaving or absent), unknown (a value this version does not know).
+_STATUS_KINDS: dict[str, str] = {
+    # clusters
+    "InService": "ok",
+    "Creating": "progress",
+    "Updating": "progress",
+    "SystemUpdating": "progress",
+    "RollingBack": "warn",
+    "Deleting": "gone",
+    "Failed": "failed",
+    # instance groups (shared names above)
+    "Degraded": "warn",
+    # nodes
+    "Running": "ok",
+    "Pending": "progress",
+    "DeepHealthCheckInProgress": "progress",
+    "Failure": "failed",
+    "ShuttingDown": "gone",
+    "NotFound": "gone",
+}
+STATUS_KINDS = ("ok", "progress", "warn", "failed", "gone", "unknown")
+
+# How bad a status is, for sorting "worst first" and for summaries.
+_KIND_SEVERITY = {"failed": 0, "warn": 1, "unknown": 2, "progress": 3, "gone": 4, "ok": 5}
+
+_CLUSTER_ID = re.compile(r"^[a-z0-9]{12}$")
+_IP_FROM_HOSTNAME = re.compile(r"^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?:\.|$)")
+
+
+def status_kind(status: str | None) -> str:
+    return _STATUS_KINDS.get(status or "", "unknown")
+
+
+def status_severity(status: str | None) -> int:
+    return _KIND_SEVERITY[status_kind(status)]
+
+
+def cluster_id_from_arn(arn: str) -> str:
+    """The cluster id is the last `/` segment of the ClusterArn (12 lowercase alphanumerics)."""
+    cluster_id = (arn or "").rsplit("/", 1)[-1]
+    if not _CLUSTER_ID.match(cluster_id):
+        raise ValueError(f"not a HyperPod cluster ARN: {arn!r}")
+    return cluster_id
+
+
+def ip_from_hostname(hostname: str | None) -> str:
+    """EC2 private DNS names encode the IPv4 address (`ip-10-1-2-3…` → 10.1.2.3); '' when they don't."""
+    match = _IP_FROM_HOSTNAME.match(hostname or "")
+    if not match or any(int(octet) > 255 for octet in match.groups()):
+        return ""
+    return ".".join(match.groups())
+
+
+def _epoch(value: Any) -> float | None:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSummary:
+    name: str
+    arn: str
+    status: str
+    created: float | None
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ClusterSummary:
+        return cls(
+            name=str(data.get("ClusterName", "")),
+            arn=str(data.get("ClusterArn", "")),
+            status=str(data.get("ClusterStatus", "")),
+            created=_epoch(data.get("CreationTime")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LifecycleConfig:
+    source_s3_uri: str = ""
+    on_create: str = ""
+    on_init_complete: str = ""
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any] | None) -> LifecycleConfig:
+        data = data or {}
+        return cls(
+            source_s3_uri=str(data.get("SourceS3Uri", "")),
+            on_create=str(data.get("OnCreate", "")),
+            on_init_complete=str(data.get("OnInitComplete", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceGroup:
+    name: str
+    instance_type: str
+    current_count: int
+    target_count: int
+    status: str
+    slurm_node_type: str = ""
+    partitions: tuple[str, ...] = ()
+    lifecycle: LifecycleConfig = field(default_factory=LifecycleConfig)
+    execution_role: str = ""
+    threads_per_core: int | None = None
+    min_count: int | None = None
+    image_version_status: str = ""
+    software_update_status: str = ""
+    active_operations: tuple[tuple[str, int], ...] = ()
+    deep_health_checks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> InstanceGroup:
+        slurm = data.get("SlurmConfig") or {}
+        return cls(
+            name=str(data.get("InstanceGroupName", "")),
+            instance_type=str(data.get("InstanceType", "")),
+            current_count=int(data.get("CurrentCount") or 0),
+            target_count=int(data.get("TargetCount") or 0),
+            status=str(data.get("Status", "")),
+            slurm_node_type=str(slurm.get("NodeType", "")),
+            partitions=tuple(str(p) for p in slurm.get("PartitionNames") or ()),
+            lifecycle=LifecycleConfig.from_api(data.get("LifeCycleConfig")),
+            execution_role=str(data.get("ExecutionRole", "")),
+            threads_per_core=data.get("ThreadsPerCore"),
+            min_count=data.get("MinCount"),
+            image_version_status=str(data.get("ImageVersionStatus", "")),
+            software_update_status=str(data.get("SoftwareUpdateStatus", "")),
+            active_operations=tuple(sorted((str(k), int(v)) for k, v in (data.get("ActiveOperations") or {}).items())),
+            deep_health_checks=tuple(str(c) for c in data.get("OnStartDeepHealthChecks") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterDetail:
+    name: str
+    arn: str
+    status: str
+    created: float | None
+    failure_message: str
+    orchestrator: str  # "Slurm" or "EKS"
+    eks_cluster_arn: str
+    node_recovery: str
+    node_provisioning_mode: str
+    instance_groups: tuple[InstanceGroup, ...]
+    subnets: tuple[str, ...] = ()
+    security_groups: tuple[str, ...] = ()
+
+    @property
+    def cluster_id(self) -> str:
+        return cluster_id_from_arn(self.arn)
+
+    @property
+    def is_slurm(self) -> bool:
+        return self.orchestrator == "Slurm"
+
+    def group(self, name: str) -> InstanceGroup | None:
+        return next((g for g in self.instance_groups if g.name == name), None)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> ClusterDetail:
+        orchestrator_data = data.get("Orchestrator") or {}
+        # EKS clusters always carry Orchestrator.Eks; Slurm clusters created before the field existed omit it.
+        orchestrator = "EKS" if "Eks" in orchestrator_data else "Slurm"
+        vpc = data.get("VpcConfig") or {}
+        return cls(
+            name=str(data.get("ClusterName", "")),
+            arn=str(data.get("ClusterArn", "")),
+            status=str(data.get("ClusterStatus", "")),
+            created=_epoch(data.get("CreationTime")),
+            failure_message=str(data.get("FailureMessage") or ""),
+            orchestrator=orchestrator,
+            eks_cluster_arn=str((orchestrator_data.get("Eks") or {}).get("ClusterArn", "")),
+            node_recovery=str(data.get("NodeRecovery") or ""),
+            node_provisioning_mode=str(data.get("NodeProvisioningMode") or ""),
+            instance_groups=tuple(InstanceGroup.from_api(g) for g in data.get("InstanceGroups") or ()),
+            subnets=tuple(str(s) for s in vpc.get("Subnets") or ()),
+            security_groups=tuple(str(s) for s in vpc.get("SecurityGroupIds") or ()),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    instance_id: str
+    group: str
+    instance_type: str
+    status: str
+    message: str
+    launch_time: float | None
+    hostname: str
+    last_software_update: float | None = None
+    image_version_status: str = ""
+    node_logical_id: str = ""
+
+    @property
+    def ip(self) -> str:
+        return ip_from_hostname(self.hostname)
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Node:
+        status = data.get("InstanceStatus") or {}
+        return cls(
+            instance_id=str(data.get("InstanceId", "")),
+            group=str(data.get("InstanceGroupName", "")),
+            instance_type=str(data.get("InstanceType", "")),
+            status=str(status.get("Status", "")),
+            message=str(status.get("Message") or ""),
+            launch_time=_epoch(data.get("LaunchTime")),
+            hostname=str(data.get("PrivateDnsHostname") or ""),
+            last_software_update=_epoch(data.get("LastSoftwareUpdateTime")),
+            image_version_status=str(data.get("ImageVersionStatus") or ""),
+            node_logical_id=str(data.get("NodeLogicalId") or ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NodeDetail:
+    """DescribeClusterNode's NodeDetails, fetched lazily for one node."""
+
+    node: Node
+    private_ip: str
+    private_ipv6: str
+    availability_zone: str
+    availability_zone_id: str
+    lifecycle: LifecycleConfig
+    threads_per_core: int | None
+    capacity_type: str
+    current_image_id: str
+    desired_image_id: str
+    kubernetes_labels: tuple[tuple[str, str], ...]
+    kubernetes_taints: tuple[str, ...]
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> NodeDetail:
+        placement = data.get("Placement") or {}
+        kubernetes = data.get("KubernetesConfig") or {}
+        labels = kubernetes.get("CurrentLabels") or {}
+        taints = kubernetes.get("CurrentTaints") or ()
+        return cls(
+            node=Node.from_api(data),
+            private_ip=str(data.get("PrivatePrimaryIp") or ""),
+            private_ipv6=str(data.get("PrivatePrimaryIpv6") or ""),
+            availability_zone=str(placement.get("AvailabilityZone") or ""),
+            availability_zone_id=str(placement.get("AvailabilityZoneId") or ""),
+            lifecycle=LifecycleConfig.from_api(data.get("LifeCycleConfig")),
+            threads_per_core=data.get("ThreadsPerCore"),
+            capacity_type=str(data.get("CapacityType") or ""),
+            current_image_id=str(data.get("CurrentImageId") or ""),
+            desired_image_id=str(data.get("DesiredImageId") or ""),
+            kubernetes_labels=tuple(sorted((str(k), str(v)) for k, v in labels.items())),
+            kubernetes_taints=tuple(
+                f"{t.get('Key', '')}={t.get('Value', '')}:{t.get('Effect', '')}" for t in taints if isinstance(t, dict)
+            ),
+        )

@@ -1,0 +1,100 @@
+"""Snapshots of a cluster's nodes, built in a worker thread, and the plan of what each refresh fetches.
+
+A refresh always lists the clusters, then describes and lists the nodes of the cluster the user is looking at
+(the focus) plus the `others_per_tick` clusters whose node counts are stalest, so the clusters pane's counts stay
+current without listing every node of every cluster every few seconds. The first refresh describes every
+cluster (the orchestrator column needs it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from tui.core.diff import KeyedDiff, Transition, diff_keyed, transitions
+from tui.core.models import ClusterDetail, Node
+from tui.core.tables import TableRow, node_row, status_summary
+
+OTHERS_PER_TICK = 2
+MAX_BACKOFF = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSnapshot:
+    cluster: str
+    nodes: Mapping[str, Node]
+    rows: Mapping[str, TableRow]
+    fetched_at: float  # when the listing started (app clock)
+    base_fetched_at: float | None  # the snapshot `diff` is relative to (None: first listing)
+    diff: KeyedDiff[str]
+    transitions: tuple[Transition, ...] = ()
+    group_health: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    health: tuple[tuple[str, str], ...] = ()
+
+    def in_group(self, group: str) -> list[Node]:
+        return [node for node in self.nodes.values() if node.group == group]
+
+
+def build_snapshot(
+    cluster: str,
+    nodes: Sequence[Node],
+    previous: NodeSnapshot | None,
+    fetched_at: float,
+) -> NodeSnapshot:
+    """Key the nodes, diff them against `previous`, and build table rows only for what changed."""
+    by_id = {node.instance_id: node for node in nodes}
+    old_nodes: Mapping[str, Node] = previous.nodes if previous else {}
+    diff = diff_keyed(old_nodes, by_id)
+    stale = set(diff.added) | set(diff.changed)
+    old_rows: Mapping[str, TableRow] = previous.rows if previous else {}
+    rows = {key: (node_row(node) if key in stale or key not in old_rows else old_rows[key]) for key, node in by_id.items()}
+    statuses_by_group: dict[str, list[str]] = {}
+    for node in by_id.values():
+        statuses_by_group.setdefault(node.group, []).append(node.status)
+    return NodeSnapshot(
+        cluster=cluster,
+        nodes=by_id,
+        rows=rows,
+        fetched_at=fetched_at,
+        base_fetched_at=previous.fetched_at if previous else None,
+        diff=diff,
+        transitions=tuple(transitions(old_nodes, by_id, lambda node: node.status)),
+        group_health={group: status_summary(statuses) for group, statuses in statuses_by_group.items()},
+        health=status_summary(node.status for node in by_id.values()),
+    )
+
+
+def fetch_snapshot(api, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float) -> NodeSnapshot:  # noqa: ANN001
+    """List every node of the cluster (per instance group, in parallel) and snapshot them."""
+    nodes = api.list_nodes(detail.name, [group.name for group in detail.instance_groups])
+    return build_snapshot(detail.name, nodes, previous, fetched_at)
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshPlan:
+    describe: tuple[str, ...]
+    list_nodes: tuple[str, ...]
+
+
+def plan_refresh(
+    names: Sequence[str],
+    focus: str | None,
+    nodes_fetched_at: Mapping[str, float],
+    *,
+    first: bool,
+    others_per_tick: int = OTHERS_PER_TICK,
+) -> RefreshPlan:
+    """Which clusters to describe and whose nodes to list in this refresh (focus first)."""
+    if focus not in names:
+        focus = names[0] if names else None
+    others = sorted((name for name in names if name != focus), key=lambda name: (nodes_fetched_at.get(name, -1.0), name))
+    chosen = ([focus] if focus else []) + others[:others_per_tick]
+    describe = tuple(names) if first else tuple(chosen)
+    return RefreshPlan(describe=describe, list_nodes=tuple(chosen))
+
+
+def next_interval(base: float, throttled_streak: int) -> float:
+    """Double the interval for each consecutive throttled refresh, up to a minute."""
+    if base <= 0:
+        return 0.0
+    return min(MAX_BACKOFF, base * (2 ** max(0, throttled_streak)))

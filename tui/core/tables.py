@@ -1,0 +1,226 @@
+"""What the three panes show, as pure data: columns, rows built from models, filtering and sorting.
+
+Rows are built in worker threads (sanitising 10,000 hostnames is not the event loop's job); the table widget only
+lays out and paints the rows that are visible. Row values are display-safe: text already went through
+`sanitize.clean`. An age column holds an epoch (formatted at paint time so it stays current); a segments column
+holds `(text, status)` pairs painted in status colours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tui.core.models import (
+    ClusterDetail,
+    ClusterSummary,
+    InstanceGroup,
+    Node,
+    status_severity,
+)
+from tui.core.sanitize import clean
+
+MESSAGE_LIMIT = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "text"  # text | status | age | count | segments
+    min_width: int = 3
+    max_width: int = 40
+    flex: bool = False  # takes the width left over
+    align: str = "left"
+    live: bool = False  # changes on its own (age): never a reason to flash a row
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    key: str
+    values: tuple[Any, ...]
+
+    def text(self, index: int) -> str:
+        value = self.values[index]
+        if isinstance(value, tuple):
+            return " ".join(part for part, _ in value)
+        return "" if value is None or isinstance(value, float) else str(value)
+
+
+CLUSTER_COLUMNS = (
+    Column("name", "NAME", min_width=8, max_width=63),
+    Column("status", "STATUS", kind="status", max_width=14),
+    Column("orchestrator", "ORCH", max_width=5),
+    Column("nodes", "NODES", kind="count", align="right", max_width=6),
+    Column("health", "NODE STATUS", kind="segments", flex=True, max_width=80),
+    Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
+)
+
+GROUP_COLUMNS = (
+    Column("name", "GROUP", min_width=8, max_width=63),
+    Column("type", "INSTANCE TYPE", max_width=20),
+    Column("count", "COUNT", align="right", max_width=9),
+    Column("status", "STATUS", kind="status", max_width=14),
+    Column("role", "SLURM", max_width=10),
+    Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60),
+    Column("lifecycle", "ON CREATE", max_width=30),
+)
+
+NODE_COLUMNS = (
+    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
+    Column("group", "GROUP", max_width=24),
+    Column("status", "STATUS", kind="status", max_width=25),
+    Column("hostname", "HOSTNAME", max_width=44),
+    Column("ip", "IP", max_width=15),
+    Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
+    Column("message", "MESSAGE", flex=True, max_width=MESSAGE_LIMIT),
+)
+
+_SHORT_STATUS = {"DeepHealthCheckInProgress": "DeepHealthCheck"}
+
+
+def status_summary(statuses: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """`(("37 Running", "Running"), ("1 Failure", "Failure"), …)`, worst first."""
+    counts = Counter(statuses)
+    ordered = sorted(counts.items(), key=lambda item: (status_severity(item[0]), item[0]))
+    return tuple((f"{count} {_SHORT_STATUS.get(status, clean(status))}", status) for status, count in ordered)
+
+
+Health = tuple[tuple[str, str], ...]
+
+
+def cluster_row(summary: ClusterSummary, detail: ClusterDetail | None, health: Health | None, total: int | None) -> TableRow:
+    """`health`/`total` come from the latest node listing; without one, the groups' CurrentCount stands in."""
+    orchestrator = detail.orchestrator if detail else ""
+    if total is None and detail is not None:
+        total = sum(group.current_count for group in detail.instance_groups)
+    return TableRow(
+        summary.name,
+        (clean(summary.name), clean(summary.status), orchestrator, "" if total is None else total, health or (), summary.created),
+    )
+
+
+def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> TableRow:
+    role = clean(group.slurm_node_type) if slurm else "—"
+    return TableRow(
+        group.name,
+        (
+            clean(group.name),
+            clean(group.instance_type),
+            f"{group.current_count}/{group.target_count}",
+            clean(group.status),
+            role,
+            health or (),
+            clean(group.lifecycle.on_create),
+        ),
+    )
+
+
+def node_row(node: Node) -> TableRow:
+    return TableRow(
+        node.instance_id,
+        (
+            clean(node.instance_id),
+            clean(node.group),
+            clean(node.status),
+            clean(node.hostname),
+            node.ip,
+            node.launch_time,
+            clean(node.message, max_len=MESSAGE_LIMIT),
+        ),
+    )
+
+
+# --- age ---------------------------------------------------------------------------------------------------
+
+
+def format_age(seconds: float | None) -> str:
+    """k9s-style compact ages: 42s, 13m, 5h12m, 3d4h, 400d."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, _ = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes}m" if hours < 10 and minutes else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours}h" if days < 10 and hours else f"{days}d"
+
+
+# --- filtering ---------------------------------------------------------------------------------------------
+
+_TERM = re.compile(r'(!?)(?:(\w+):)?("[^"]*"|\S+)')
+
+
+@dataclass(frozen=True, slots=True)
+class FilterTerm:
+    text: str
+    column: int | None  # None: any column
+    negate: bool
+
+
+def parse_filter(query: str, columns: Sequence[Column]) -> tuple[FilterTerm, ...]:
+    """`/` filter grammar: words that must all appear (case-insensitive substrings); `column:value` limits a
+    word to one column (by key or label, e.g. `status:fail`, `group:worker`); a leading `!` negates a word.
+    An unknown column name is treated as plain text, so nothing the user types is an error."""
+    terms = []
+    for negate, column_name, text in _TERM.findall(query.strip()):
+        text = text.strip('"').casefold()
+        column = None
+        if column_name:
+            wanted = column_name.casefold()
+            column = next(
+                (i for i, c in enumerate(columns) if wanted in (c.key.casefold(), c.label.casefold().replace(" ", "_"))),
+                None,
+            )
+            if column is None:
+                text = f"{column_name.casefold()}:{text}"
+        if text:
+            terms.append(FilterTerm(text, column, bool(negate)))
+    return tuple(terms)
+
+
+def row_matcher(query: str, columns: Sequence[Column]) -> Callable[[TableRow], bool] | None:
+    """A predicate for rows matching `query`, or None for an empty query (everything matches)."""
+    terms = parse_filter(query, columns)
+    if not terms:
+        return None
+    searchable = [i for i, c in enumerate(columns) if c.kind != "age"]
+
+    def matches(row: TableRow) -> bool:
+        haystack: str | None = None
+        for term in terms:
+            if term.column is not None:
+                found = term.text in row.text(term.column).casefold()
+            else:
+                if haystack is None:
+                    haystack = "\x00".join(row.text(i) for i in searchable).casefold()
+                found = term.text in haystack
+            if found == term.negate:
+                return False
+        return True
+
+    return matches
+
+
+# --- sorting -----------------------------------------------------------------------------------------------
+
+
+def sort_key(column: Column, index: int) -> Callable[[TableRow], Any]:
+    """The key that orders rows by one column: status worst-first, counts numerically, age youngest-first."""
+    if column.kind == "status":
+        return lambda row: (status_severity(row.values[index]), row.values[index] or "", row.key)
+    if column.kind == "age":
+        return lambda row: (-(row.values[index] or 0.0), row.key)
+    if column.kind == "count":
+        return lambda row: (row.values[index] if isinstance(row.values[index], int) else -1, row.key)
+    if column.kind == "segments":
+        return lambda row: (min((status_severity(s) for _, s in row.values[index]), default=9), row.key)
+    return lambda row: (row.text(index).casefold(), row.key)

@@ -1,0 +1,252 @@
+"""Details of a cluster, an instance group or a node: everything the API says, labelled, in one scrollable page.
+
+Node details come from DescribeClusterNode, fetched lazily when the page opens (and again on `r`); what the
+listing already knows is shown at once so the page is never empty while it loads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from rich.console import Group
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import get_current_worker
+
+from tui.core.errors import classify
+from tui.core.models import STATUS_KINDS, ClusterDetail, ClusterSummary, InstanceGroup, Node, NodeDetail, status_kind
+from tui.core.sanitize import clean
+from tui.core.tables import format_age
+
+Field = tuple[str, str]
+Section = tuple[str, Sequence[Field]]
+
+
+def _when(epoch: float | None, now: float) -> str:
+    if epoch is None:
+        return ""
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
+    return f"{stamp} ({format_age(now - epoch)} ago)"
+
+
+def cluster_sections(summary: ClusterSummary, detail: ClusterDetail | None, now: float) -> list[Section]:
+    fields: list[Field] = [
+        ("Name", summary.name),
+        ("Status", summary.status),
+        ("ARN", summary.arn),
+        ("Created", _when(summary.created, now)),
+    ]
+    sections: list[Section] = [("Cluster", fields)]
+    if detail is None:
+        return sections
+    try:
+        fields.insert(2, ("Cluster id", detail.cluster_id))
+    except ValueError:
+        pass
+    fields += [
+        ("Orchestrator", detail.orchestrator + (f" ({detail.eks_cluster_arn})" if detail.eks_cluster_arn else "")),
+        ("Node recovery", detail.node_recovery or "—"),
+        ("Provisioning mode", detail.node_provisioning_mode or "—"),
+        ("Subnets", ", ".join(detail.subnets) or "—"),
+        ("Security groups", ", ".join(detail.security_groups) or "—"),
+    ]
+    if detail.failure_message:
+        sections.insert(0, ("Failure message", [("", detail.failure_message)]))
+    groups = [(g.name, f"{g.instance_type} · {g.current_count}/{g.target_count} · {g.status}") for g in detail.instance_groups]
+    sections.append(("Instance groups", groups or [("", "none")]))
+    return sections
+
+
+def group_sections(detail: ClusterDetail, group: InstanceGroup) -> list[Section]:
+    fields: list[Field] = [
+        ("Name", group.name),
+        ("Cluster", detail.name),
+        ("Status", group.status),
+        ("Instance type", group.instance_type),
+        ("Count (current/target)", f"{group.current_count}/{group.target_count}"),
+        ("Min count", "" if group.min_count is None else str(group.min_count)),
+        ("Threads per core", "" if group.threads_per_core is None else str(group.threads_per_core)),
+        ("Execution role", group.execution_role),
+    ]
+    if detail.is_slurm:
+        fields += [("Slurm node type", group.slurm_node_type or "—"), ("Partitions", ", ".join(group.partitions) or "—")]
+    lifecycle: list[Field] = [
+        ("Source S3 URI", group.lifecycle.source_s3_uri),
+        ("On create", group.lifecycle.on_create),
+        ("On init complete", group.lifecycle.on_init_complete or "—"),
+    ]
+    other: list[Field] = [
+        ("Deep health checks", ", ".join(group.deep_health_checks) or "—"),
+        ("Image version", group.image_version_status or "—"),
+        ("Software update", group.software_update_status or "—"),
+        ("Active operations", ", ".join(f"{k}: {v}" for k, v in group.active_operations) or "—"),
+    ]
+    return [("Instance group", fields), ("Lifecycle configuration", lifecycle), ("Operations", other)]
+
+
+def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None, now: float) -> list[Section]:
+    base = detail.node if detail else node
+    fields: list[Field] = [
+        ("Instance id", base.instance_id),
+        ("Cluster", cluster.name),
+        ("Instance group", base.group),
+        ("Instance type", base.instance_type),
+        ("Status", base.status),
+        ("Launched", _when(base.launch_time, now)),
+        ("Hostname", base.hostname),
+        ("Private IP", (detail.private_ip if detail else "") or base.ip),
+    ]
+    sections: list[Section] = []
+    if base.message:
+        sections.append(("Status message", [("", base.message)]))
+    sections.append(("Node", fields))
+    if detail is None:
+        sections.append(("Details", [("", "loading DescribeClusterNode…")]))
+        return sections
+    fields += [
+        ("Private IPv6", detail.private_ipv6 or "—"),
+        ("Availability zone", f"{detail.availability_zone} ({detail.availability_zone_id})" if detail.availability_zone else "—"),
+        ("Capacity type", detail.capacity_type or "—"),
+        ("Threads per core", "" if detail.threads_per_core is None else str(detail.threads_per_core)),
+        ("Image (current)", detail.current_image_id or "—"),
+        ("Image (desired)", detail.desired_image_id or "—"),
+        ("Image version", base.image_version_status or "—"),
+        ("Last software update", _when(base.last_software_update, now) or "—"),
+    ]
+    sections.append(
+        (
+            "Lifecycle configuration",
+            [
+                ("Source S3 URI", detail.lifecycle.source_s3_uri),
+                ("On create", detail.lifecycle.on_create),
+                ("On init complete", detail.lifecycle.on_init_complete or "—"),
+            ],
+        )
+    )
+    if detail.kubernetes_labels or detail.kubernetes_taints:
+        labels = [(key, value) for key, value in detail.kubernetes_labels]
+        labels += [("taint", taint) for taint in detail.kubernetes_taints]
+        sections.append(("Kubernetes", labels))
+    return sections
+
+
+def render_sections(sections: Sequence[Section], status_style: Callable[[str], Style]) -> Group:
+    parts = []
+    for heading, fields in sections:
+        parts.append(Text(heading, style="bold underline"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True, min_width=22)
+        grid.add_column(overflow="fold")
+        for label, value in fields:
+            text = Text(clean(value, keep_newlines=True, max_len=5_000))
+            if label == "Status":
+                text.stylize(status_style(status_kind(value)))
+            grid.add_row(Text(label), text)
+        parts.append(grid)
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+class DetailScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "app.pop_screen", "Back", id="detail-back"),
+        Binding("r", "reload", "Reload", id="detail-reload"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"detail--status-{kind}" for kind in STATUS_KINDS}
+
+    DEFAULT_CSS = """
+    DetailScreen { background: $surface; }
+    DetailScreen > .detail--status-ok { color: $status-ok; }
+    DetailScreen > .detail--status-progress { color: $status-progress; }
+    DetailScreen > .detail--status-warn { color: $status-warn; }
+    DetailScreen > .detail--status-failed { color: $status-failed; text-style: bold; }
+    DetailScreen > .detail--status-gone { color: $status-gone; }
+    DetailScreen > .detail--status-unknown { color: $status-unknown; }
+    DetailScreen #detail-body { padding: 1 2; }
+    DetailScreen #detail-title { dock: top; height: 1; background: $panel; padding: 0 1; text-style: bold; }
+    """
+
+    def __init__(
+        self,
+        title: str,
+        sections: Callable[[object | None, float], list[Section]],
+        loader: Callable[[], object] | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self._sections = sections
+        self._loader = loader
+        self._loaded: object | None = None
+        self._problem = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.title_text), id="detail-title")
+        with VerticalScroll():
+            yield Static(id="detail-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._paint()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        if self._loader is not None:
+            self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, description="Loading details")
+    def _load(self) -> None:
+        try:
+            result = self._loader()  # type: ignore[misc]
+        except Exception as exc:
+            problem = classify(exc, operation="DescribeClusterNode")
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._loaded_problem, problem.one_line())
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._loaded_result, result)
+
+    def _loaded_result(self, result: object) -> None:
+        self._loaded, self._problem = result, ""
+        self._paint()
+
+    def _loaded_problem(self, problem: str) -> None:
+        self._problem = problem
+        self._paint()
+
+    def _paint(self) -> None:
+        sections = list(self._sections(self._loaded, self.app.clock()))  # type: ignore[attr-defined]
+        if self._problem:
+            sections.insert(0, ("Could not load details", [("", self._problem)]))
+        body = render_sections(sections, lambda kind: self.get_component_rich_style(f"detail--status-{kind}"))
+        self.query_one("#detail-body", Static).update(body)
+
+
+def cluster_detail_screen(summary: ClusterSummary, detail: ClusterDetail | None) -> DetailScreen:
+    return DetailScreen(f"Cluster {clean(summary.name)}", lambda _, now: cluster_sections(summary, detail, now))
+
+
+def group_detail_screen(detail: ClusterDetail, group: InstanceGroup) -> DetailScreen:
+    return DetailScreen(
+        f"Instance group {clean(group.name)} · {clean(detail.name)}", lambda _, now: group_sections(detail, group)
+    )
+
+
+def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], object]) -> DetailScreen:
+    def load() -> NodeDetail:
+        return api_getter().describe_node(cluster.name, node.instance_id)  # type: ignore[attr-defined]
+
+    return DetailScreen(
+        f"Node {clean(node.instance_id)} · {clean(node.group)} · {clean(cluster.name)}",
+        lambda loaded, now: node_sections(cluster, node, loaded if isinstance(loaded, NodeDetail) else None, now),
+        loader=load,
+    )

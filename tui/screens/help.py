@@ -1,0 +1,67 @@
+"""`?`: every key, as currently bound (the config's [keymap] applied), with the id to rebind it by."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+HelpSection = tuple[str, Sequence[Binding]]
+
+
+def bindings_of(cls: type) -> list[Binding]:
+    """The `Binding`s a class declares (tuples and strings in BINDINGS are skipped: ours are all Bindings)."""
+    return [binding for binding in getattr(cls, "BINDINGS", ()) if isinstance(binding, Binding)]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "app.pop_screen", "Close", id="help-close"),
+    ]
+
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 100; max-width: 95%; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, sections: Iterable[HelpSection], notes: Sequence[str] = ()) -> None:
+        super().__init__()
+        self._sections = list(sections)
+        self._notes = list(notes)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Keys · Esc closes"
+            yield Static(self._render_help())
+
+    def _render_help(self) -> Group:
+        keymap = getattr(self.app, "_keymap", {})
+        parts: list = []
+        for title, bindings in self._sections:
+            table = Table.grid(padding=(0, 2))
+            table.add_column(style="bold", no_wrap=True, min_width=14)
+            table.add_column(min_width=34)
+            table.add_column(style="dim")
+            for binding in bindings:
+                keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+                shown = dataclasses.replace(binding, key=keys)
+                display = ", ".join(self.app.get_key_display(dataclasses.replace(shown, key=key)) for key in keys.split(","))
+                description = binding.tooltip or binding.description or binding.action
+                table.add_row(Text(display), Text(description), Text(binding.id or ""))
+            parts += [Text(title, style="bold underline"), table, Text("")]
+        for note in self._notes:
+            parts.append(Text(note, style="italic"))
+        parts.append(Text("Rebind any key by its id in the [keymap] table of config.toml, e.g.  refresh = \"ctrl+r\"", style="dim"))
+        return Group(*parts)

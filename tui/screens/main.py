@@ -1,0 +1,580 @@
+"""The main screen: clusters → instance groups → nodes, live.
+
+Data flows one way: a worker fetches (core.aws) and snapshots (core.poller) → a message → a handler here stores it
+and applies only the change to a table. Refreshes never overlap: the next is scheduled when the last one finishes.
+While another screen (a modal, the help) is on top, handlers store data but paint nothing; the screen repaints
+from the stored state when it is shown again.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from tui.core.errors import Problem, classify
+from tui.core.models import ClusterDetail, ClusterSummary
+from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_refresh
+from tui.core.sanitize import clean, markup_safe
+from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
+from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
+from tui.widgets.banner import Banner
+from tui.widgets.resource_table import ResourceTable
+from tui.widgets.status_header import StatusHeader
+
+FOCUS_FETCH_DELAY = 0.15
+MAX_FAILURE_NOTICES = 3
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
+        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
+        Binding("escape", "back", "Back", id="back"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("d", "details", "Details", id="details"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._clusters: dict[str, ClusterSummary] = {}
+        self._details: dict[str, ClusterDetail] = {}
+        self._snapshots: dict[str, NodeSnapshot] = {}
+        self._focus: str | None = None
+        self._group_scope: str | None = None
+        self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
+        self._shown_nodes_cluster: str | None = None
+        self._shown_groups_cluster: str | None = None
+        self._first_refresh = True
+        self._refreshing = False
+        self._refresh_again = False
+        self._timer: Timer | None = None
+        self._focus_timer: Timer | None = None
+        self._throttled_streak = 0
+        self._dirty = False
+        self._opened_cluster_flag = False
+        self._filter_target: ResourceTable | None = None
+
+    # --- composition ---------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        clock = self.app.clock  # type: ignore[attr-defined]
+        yield StatusHeader(clock=clock, id="status-header")
+        yield Banner(id="problem-banner")
+        with Vertical(id="clusters-pane", classes="pane"):
+            yield ResourceTable(CLUSTER_COLUMNS, sort="name", clock=clock, id="clusters")
+        yield Banner(id="failure-banner")
+        with Vertical(id="groups-pane", classes="pane"):
+            yield ResourceTable(GROUP_COLUMNS, clock=clock, id="groups")
+        with Vertical(id="nodes-pane", classes="pane"):
+            yield ResourceTable(NODE_COLUMNS, markable=True, sort="status", clock=clock, id="nodes")
+        yield Input(placeholder="filter: words · column:value (status:fail, group:worker) · !word excludes", id="filter")
+        yield Footer()
+
+    @property
+    def clusters_table(self) -> ResourceTable:
+        return self.query_one("#clusters", ResourceTable)
+
+    @property
+    def groups_table(self) -> ResourceTable:
+        return self.query_one("#groups", ResourceTable)
+
+    @property
+    def nodes_table(self) -> ResourceTable:
+        return self.query_one("#nodes", ResourceTable)
+
+    @property
+    def header(self) -> StatusHeader:
+        return self.query_one(StatusHeader)
+
+    @property
+    def focus_cluster(self) -> str | None:
+        return self._focus
+
+    @property
+    def focus_detail(self) -> ClusterDetail | None:
+        return self._details.get(self._focus) if self._focus else None
+
+    @property
+    def focus_snapshot(self) -> NodeSnapshot | None:
+        return self._snapshots.get(self._focus) if self._focus else None
+
+    def on_mount(self) -> None:
+        app = self.app
+        settings = app.settings  # type: ignore[attr-defined]
+        header = self.header
+        header.target = app.target_description  # type: ignore[attr-defined]
+        header.badges = tuple(app.mode_badges)  # type: ignore[attr-defined]
+        header.interval = settings.refresh
+        self.clusters_table.placeholder = "Loading clusters…"
+        self.groups_table.placeholder = "Select a cluster"
+        self.nodes_table.placeholder = "Select a cluster"
+        self.query_one("#filter", Input).display = False
+        self.clusters_table.focus()
+        self._update_titles()
+        self._start_refresh(scheduled=True)
+
+    # --- refreshing ----------------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if self._refreshing:
+            self._refresh_again = True
+            return
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._start_refresh(scheduled=True)
+
+    def _start_refresh(self, *, scheduled: bool) -> None:
+        self._refreshing = True
+        self.header.busy = True
+        self._refresh(self._focus, self._first_refresh, dict(self._snapshots), scheduled)
+
+    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Refreshing clusters")
+    def _refresh(self, focus: str | None, first: bool, snapshots: dict[str, NodeSnapshot], scheduled: bool) -> None:
+        worker = get_current_worker()
+        app = self.app
+        clock = app.clock  # type: ignore[attr-defined]
+        started = clock()
+        problem: Problem | None = None
+        try:
+            api = app.ensure_api()  # type: ignore[attr-defined]
+            clusters = api.list_clusters()
+        except Exception as exc:  # every failure becomes a Problem for the header and banner
+            self.post_message(RefreshFinished(self._classify(exc, "ListClusters"), started, scheduled))
+            return
+        if worker.is_cancelled:
+            return
+        self.post_message(ClustersListed(tuple(clusters), started))
+        names = [cluster.name for cluster in clusters]
+        if first and app.settings.cluster in names:  # type: ignore[attr-defined]
+            focus = app.settings.cluster  # type: ignore[attr-defined]
+        fetched = {name: snapshot.fetched_at for name, snapshot in snapshots.items()}
+        plan = plan_refresh(names, focus, fetched, first=first)
+        details: dict[str, ClusterDetail] = {}
+        for name, result in api.describe_clusters(plan.describe).items():
+            if isinstance(result, ClusterDetail):
+                details[name] = result
+                self.post_message(ClusterDescribed(result, started))
+                continue
+            found = self._classify(result, "DescribeCluster")
+            if found.kind == "not_found":
+                self.post_message(ClusterGone(name, found.message))
+            else:
+                problem = problem or found
+        for name in plan.list_nodes:
+            if worker.is_cancelled:
+                return
+            detail = details.get(name) or self._details.get(name)
+            if detail is None:
+                continue
+            try:
+                snapshot = fetch_snapshot(api, detail, snapshots.get(name), started)
+            except Exception as exc:
+                found = self._classify(exc, "ListClusterNodes")
+                if found.kind == "not_found":
+                    self.post_message(ClusterGone(name, found.message))
+                else:
+                    problem = problem or found
+                continue
+            self.post_message(NodesListed(snapshot))
+        self.post_message(RefreshFinished(problem, started, scheduled))
+
+    def _classify(self, exc: BaseException, operation: str) -> Problem:
+        app = self.app
+        return classify(
+            exc,
+            operation=operation,
+            profile=app.settings.profile,  # type: ignore[attr-defined]
+            endpoint=app.settings.endpoint_url or "",  # type: ignore[attr-defined]
+        )
+
+    @work(thread=True, exclusive=True, group="focus", exit_on_error=False, description="Loading cluster")
+    def _fetch_focus(self, name: str, previous: NodeSnapshot | None) -> None:
+        app = self.app
+        started = app.clock()  # type: ignore[attr-defined]
+        try:
+            api = app.ensure_api()  # type: ignore[attr-defined]
+            detail = api.describe_cluster(name)
+            self.post_message(ClusterDescribed(detail, started))
+            if get_current_worker().is_cancelled:
+                return
+            self.post_message(NodesListed(fetch_snapshot(api, detail, previous, started)))
+        except Exception as exc:
+            found = self._classify(exc, "DescribeCluster")
+            if found.kind == "not_found":
+                self.post_message(ClusterGone(name, found.message))
+            else:
+                self.post_message(RefreshFinished(found, started, False))
+
+    @on(RefreshFinished)
+    def _on_refresh_finished(self, message: RefreshFinished) -> None:
+        settings = self.app.settings  # type: ignore[attr-defined]
+        problem = message.problem
+        header = self.header
+        if message.scheduled:
+            self._refreshing = False
+            self._first_refresh = self._first_refresh and problem is not None and not self._clusters
+            header.busy = False
+        banner = self.query_one("#problem-banner", Banner)
+        if problem is None:
+            header.refreshed_at = message.started_at
+            header.stale_reason = ""
+            self._throttled_streak = 0
+            banner.hide()
+        else:
+            header.stale_reason = f"{problem.code}: {problem.message}"
+            self._throttled_streak = self._throttled_streak + 1 if problem.kind == "throttled" else 0
+            if problem.blocks_everything or not self._clusters:
+                retry = f" Retrying every {settings.refresh:g}s." if settings.refresh else " Press r to retry."
+                banner.show(f"✖ {problem.message}", f"{problem.hint}{retry}".strip())
+        if not message.scheduled:
+            return
+        if self._refresh_again:
+            self._refresh_again = False
+            self._start_refresh(scheduled=True)
+            return
+        interval = next_interval(settings.refresh, self._throttled_streak)
+        if interval:
+            self._timer = self.set_timer(interval, lambda: self._start_refresh(scheduled=True))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Workers catch what they expect; anything else is a bug, shown rather than swallowed.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            self.notify(markup_safe(f"{event.worker.description or 'Background task'} failed: {event.worker.error}"),
+                        severity="error", timeout=10)
+            if event.worker.group == "refresh":
+                self._refreshing = False
+                self.header.busy = False
+
+    # --- applying data -------------------------------------------------------------------------------------
+
+    @on(ClustersListed)
+    def _on_clusters_listed(self, message: ClustersListed) -> None:
+        listed = {cluster.name: cluster for cluster in message.clusters}
+        for name in [name for name in self._clusters if name not in listed]:
+            self._forget_cluster(name, "it is no longer listed")
+        self._clusters = listed
+        if not self.is_current:
+            self._dirty = True
+            return
+        table = self.clusters_table
+        table.placeholder = "No HyperPod clusters in this account and region" if not listed else ""
+        table.update_rows([self._cluster_row(name) for name in listed], ())
+        if self._focus is None and table.cursor_key is not None:
+            self._set_focus(table.cursor_key)
+        self._open_requested_cluster()
+        self._update_titles()
+
+    def _open_requested_cluster(self) -> None:
+        wanted = self.app.settings.cluster  # type: ignore[attr-defined]
+        if not wanted or self._opened_cluster_flag or not self._clusters:
+            return
+        self._opened_cluster_flag = True
+        if wanted in self._clusters:
+            self.clusters_table.move_cursor_to(wanted)
+            self._set_focus(wanted)
+            self.nodes_table.focus()
+        else:
+            names = ", ".join(sorted(self._clusters)) or "none"
+            self.notify(markup_safe(f"Cluster {wanted!r} not found. Clusters here: {names}"), severity="error", timeout=10)
+
+    @on(ClusterDescribed)
+    def _on_cluster_described(self, message: ClusterDescribed) -> None:
+        detail = message.detail
+        if detail.name not in self._clusters:
+            return
+        self._details[detail.name] = detail
+        if not self.is_current:
+            self._dirty = True
+            return
+        self.clusters_table.update_rows([self._cluster_row(detail.name)])
+        if detail.name == self._focus:
+            self._show_groups()
+            self._show_failure_banner()
+            self._update_titles()
+
+    @on(ClusterGone)
+    def _on_cluster_gone(self, message: ClusterGone) -> None:
+        if message.name in self._clusters:
+            self._clusters.pop(message.name)
+            self._forget_cluster(message.name, message.reason)
+
+    def _forget_cluster(self, name: str, reason: str) -> None:
+        self._details.pop(name, None)
+        self._snapshots.pop(name, None)
+        self.clusters_table.update_rows((), [name])
+        if name == self._focus:
+            self.notify(markup_safe(f"Cluster {name} is gone: {reason}"), severity="warning", timeout=8)
+            self._focus = None
+            self._show_focus_cluster()
+
+    @on(NodesListed)
+    def _on_nodes_listed(self, message: NodesListed) -> None:
+        snapshot = message.snapshot
+        current = self._snapshots.get(snapshot.cluster)
+        if snapshot.cluster not in self._clusters or (current is not None and current.fetched_at >= snapshot.fetched_at):
+            return
+        self._snapshots[snapshot.cluster] = snapshot
+        if not self.is_current:
+            self._dirty = True
+            return
+        self.clusters_table.update_rows([self._cluster_row(snapshot.cluster)])
+        if snapshot.cluster == self._focus:
+            self._show_nodes(snapshot)
+            self._show_groups()
+            self._notify_failures(snapshot)
+            self._update_titles()
+
+    def _cluster_row(self, name: str):  # noqa: ANN202
+        snapshot = self._snapshots.get(name)
+        return cluster_row(
+            self._clusters[name],
+            self._details.get(name),
+            snapshot.health if snapshot else None,
+            len(snapshot.nodes) if snapshot else None,
+        )
+
+    def _show_nodes(self, snapshot: NodeSnapshot | None) -> None:
+        table = self.nodes_table
+        if snapshot is None:
+            table.set_rows(())
+            self._shown_nodes_at = None
+            self._shown_nodes_cluster = self._focus
+            return
+        same_cluster = self._shown_nodes_cluster == snapshot.cluster
+        if same_cluster and snapshot.base_fetched_at is not None and snapshot.base_fetched_at == self._shown_nodes_at:
+            diff = snapshot.diff
+            keys = diff.added + diff.changed
+            gone = [key for key in diff.removed if key in table.marks]
+            table.update_rows((snapshot.rows[key] for key in keys), diff.removed, flash=keys)
+            if gone:
+                self.notify(f"{len(gone)} marked node(s) disappeared and were unmarked: {', '.join(gone[:5])}",
+                            severity="warning")
+        elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
+            return
+        else:
+            table.set_rows(snapshot.rows.values())
+        table.placeholder = "No nodes (yet)" if not snapshot.nodes else ""
+        self._shown_nodes_at = snapshot.fetched_at
+        self._shown_nodes_cluster = snapshot.cluster
+
+    def _show_groups(self) -> None:
+        detail = self.focus_detail
+        table = self.groups_table
+        if detail is None:
+            table.set_rows(())
+            table.placeholder = "Loading…" if self._focus else "Select a cluster"
+            self._shown_groups_cluster = None
+            return
+        snapshot = self.focus_snapshot
+        health = snapshot.group_health if snapshot else {}
+        rows = [group_row(group, health.get(group.name), slurm=detail.is_slurm) for group in detail.instance_groups]
+        table.placeholder = "No instance groups" if not rows else ""
+        if self._shown_groups_cluster == detail.name:
+            keys = {row.key for row in rows}
+            table.update_rows(rows, [key for key in list(table.visible_keys) if key not in keys])
+        else:
+            table.set_rows(rows)
+            self._shown_groups_cluster = detail.name
+
+    def _show_failure_banner(self) -> None:
+        banner = self.query_one("#failure-banner", Banner)
+        detail = self.focus_detail
+        if detail is not None and detail.failure_message:
+            banner.show(f"⚠ {clean(detail.name)} ({clean(detail.status)}):", detail.failure_message, severity="warning")
+        else:
+            banner.hide()
+
+    def _notify_failures(self, snapshot: NodeSnapshot) -> None:
+        failed = [t for t in snapshot.transitions if t.after == "Failure"]
+        for transition in failed[:MAX_FAILURE_NOTICES]:
+            node = snapshot.nodes.get(transition.key)
+            group = f" ({clean(node.group)})" if node else ""
+            self.notify(markup_safe(f"{transition.key}{group}: {transition.before} → Failure"), severity="error", timeout=8)
+        if len(failed) > MAX_FAILURE_NOTICES:
+            self.notify(f"…and {len(failed) - MAX_FAILURE_NOTICES} more nodes went to Failure", severity="error")
+
+    def on_screen_resume(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self._repaint_all()
+
+    def _repaint_all(self) -> None:
+        table = self.clusters_table
+        table.update_rows([self._cluster_row(name) for name in self._clusters], [k for k in list(table.visible_keys) if k not in self._clusters])
+        if self._focus not in self._clusters:
+            self._focus = None
+        self._show_focus_cluster(keep_scope=True)
+
+    # --- focus, drill-down, filter -------------------------------------------------------------------------
+
+    @on(ResourceTable.CursorMoved, "#clusters")
+    def _on_cluster_cursor(self, message: ResourceTable.CursorMoved) -> None:
+        if message.key != self._focus:
+            self._set_focus(message.key)
+
+    def _set_focus(self, name: str | None) -> None:
+        self._focus = name
+        self._group_scope = None
+        self.nodes_table.set_scope(None)
+        self._show_focus_cluster()
+        if name is None:
+            return
+        snapshot = self._snapshots.get(name)
+        interval = self.app.settings.refresh or 30.0  # type: ignore[attr-defined]
+        fresh = snapshot is not None and self.app.clock() - snapshot.fetched_at < interval  # type: ignore[attr-defined]
+        if not fresh and not (self._refreshing and self._first_refresh):
+            if self._focus_timer is not None:
+                self._focus_timer.stop()
+            self._focus_timer = self.set_timer(FOCUS_FETCH_DELAY, lambda: self._fetch_focus_if_current(name))
+
+    def _fetch_focus_if_current(self, name: str) -> None:
+        if name == self._focus:
+            self._fetch_focus(name, self._snapshots.get(name))
+
+    def _show_focus_cluster(self, keep_scope: bool = False) -> None:
+        self._show_groups()
+        self._show_nodes(self.focus_snapshot)
+        self.nodes_table.placeholder = (
+            "Select a cluster" if self._focus is None else ("Loading nodes…" if self.focus_snapshot is None else "No nodes (yet)")
+        )
+        if not keep_scope:
+            self.nodes_table.set_scope(None)
+        self._show_failure_banner()
+        self._update_titles()
+
+    @on(ResourceTable.Selected, "#clusters")
+    def _on_cluster_selected(self, message: ResourceTable.Selected) -> None:
+        self.groups_table.focus()
+
+    @on(ResourceTable.Selected, "#groups")
+    def _on_group_selected(self, message: ResourceTable.Selected) -> None:
+        self._group_scope = message.key
+        group = message.key
+        self.nodes_table.set_scope(lambda row: row.values[1] == group)
+        self.nodes_table.focus()
+        self._update_titles()
+
+    @on(ResourceTable.Selected, "#nodes")
+    def _on_node_selected(self, message: ResourceTable.Selected) -> None:
+        self.action_details()
+
+    @on(ResourceTable.ViewChanged)
+    def _on_view_changed(self, message: ResourceTable.ViewChanged) -> None:
+        self._update_titles()
+
+    def _focused_table(self) -> ResourceTable | None:
+        focused = self.focused
+        return focused if isinstance(focused, ResourceTable) else None
+
+    def action_cycle_pane(self, direction: int) -> None:
+        tables = [self.clusters_table, self.groups_table, self.nodes_table]
+        current = self._focused_table() or self._filter_target or self.clusters_table
+        index = tables.index(current) if current in tables else 0
+        tables[(index + direction) % len(tables)].focus()
+
+    def action_back(self) -> None:
+        if self.focused is self.query_one("#filter", Input):
+            self._close_filter(keep=False)
+            return
+        table = self._focused_table()
+        if table is None:
+            return
+        if table.query:
+            table.set_filter("")
+            return
+        if table is self.nodes_table:
+            if self._group_scope is not None:
+                self._group_scope = None
+                table.set_scope(None)
+                self._update_titles()
+            self.groups_table.focus()
+        elif table is self.groups_table:
+            self.clusters_table.focus()
+
+    def action_filter(self) -> None:
+        table = self._focused_table() or self._filter_target
+        if table is None:
+            return
+        self._filter_target = table
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = table.query
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _on_filter_changed(self, event: Input.Changed) -> None:
+        if self._filter_target is not None:
+            self._filter_target.set_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _on_filter_submitted(self, event: Input.Submitted) -> None:
+        self._close_filter(keep=True)
+
+    def _close_filter(self, *, keep: bool) -> None:
+        box = self.query_one("#filter", Input)
+        target = self._filter_target or self.clusters_table
+        if not keep:
+            target.set_filter("")
+        box.display = False
+        target.focus()
+
+    # --- details -------------------------------------------------------------------------------------------
+
+    def action_details(self) -> None:
+        from tui.screens.detail import cluster_detail_screen, group_detail_screen, node_detail_screen
+
+        table = self._focused_table()
+        detail = self.focus_detail
+        if table is self.clusters_table and table.cursor_key in self._clusters:
+            summary = self._clusters[table.cursor_key]  # type: ignore[index]
+            self.app.push_screen(cluster_detail_screen(summary, self._details.get(summary.name)))
+        elif table is self.groups_table and detail is not None and table.cursor_key:
+            group = detail.group(table.cursor_key)
+            if group is not None:
+                self.app.push_screen(group_detail_screen(detail, group))
+        elif table is self.nodes_table and detail is not None and table.cursor_key:
+            snapshot = self.focus_snapshot
+            node = snapshot.nodes.get(table.cursor_key) if snapshot else None
+            if node is not None:
+                self.app.push_screen(node_detail_screen(detail, node, self.app.ensure_api))  # type: ignore[attr-defined]
+
+    # --- titles --------------------------------------------------------------------------------------------
+
+    def _update_titles(self) -> None:
+        clusters, groups, nodes = self.clusters_table, self.groups_table, self.nodes_table
+        self.query_one("#clusters-pane").border_title = f"Clusters · {self._count(clusters)}"
+        detail = self.focus_detail
+        focus = clean(self._focus) if self._focus else "—"
+        extra = f" · {detail.orchestrator}" if detail else ""
+        self.query_one("#groups-pane").border_title = f"Instance groups · {focus}{extra} · {self._count(groups)}"
+        scope = clean(self._group_scope) if self._group_scope else "all groups"
+        title = f"Nodes · {focus} › {scope} · {self._count(nodes)}"
+        if nodes.marks:
+            title += f" · {len(nodes.marks)} marked"
+            hidden = nodes.hidden_marks()
+            if hidden:
+                title += f" ({hidden} hidden by filter)"
+        self.query_one("#nodes-pane").border_title = title
+        for table, pane in ((clusters, "#clusters-pane"), (groups, "#groups-pane"), (nodes, "#nodes-pane")):
+            parts = []
+            if table.query:
+                parts.append(f"filter: {clean(table.query, max_len=40)}")
+            if table.sort_column is not None:
+                parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
+            self.query_one(pane).border_subtitle = " · ".join(parts)
+
+    @staticmethod
+    def _count(table: ResourceTable) -> str:
+        if table.visible_count == table.row_count:
+            return str(table.row_count)
+        return f"{table.visible_count} of {table.row_count}"
