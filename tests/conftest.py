@@ -7,6 +7,8 @@ time, so a subclass with another `dirname` moves them, unused-snapshot cleanup i
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest_textual_snapshot as pts
@@ -21,3 +23,8 @@ class TopLevelSVGExtension(pts.SVGImageExtension):
 
 
 pts.SVGImageExtension = TopLevelSVGExtension
+
+
+# Times on screen (header, details) must not depend on the machine's zone.
+os.environ["TZ"] = "UTC"
+time.tzset()

@@ -19,6 +19,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.commands import ClusterCommands, NodeCommands
 from tui.core.errors import Problem, classify
 from tui.core.models import ClusterDetail, ClusterSummary
 from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_refresh
@@ -34,6 +35,7 @@ MAX_FAILURE_NOTICES = 3
 
 
 class MainScreen(Screen[None]):
+    COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
         Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
@@ -547,6 +549,32 @@ class MainScreen(Screen[None]):
             node = snapshot.nodes.get(table.cursor_key) if snapshot else None
             if node is not None:
                 self.app.push_screen(node_detail_screen(detail, node, self.app.ensure_api))  # type: ignore[attr-defined]
+
+    # --- jumps (command palette) ---------------------------------------------------------------------------
+
+    @property
+    def cluster_names(self) -> list[str]:
+        return list(self._clusters)
+
+    def jump_to_cluster(self, name: str) -> None:
+        table = self.clusters_table
+        if name not in self._clusters:
+            return
+        if not table.move_cursor_to(name):
+            table.set_filter("")
+            table.move_cursor_to(name)
+        self._set_focus(name)
+        self.groups_table.focus()
+
+    def jump_to_node(self, instance_id: str) -> None:
+        table = self.nodes_table
+        if not table.move_cursor_to(instance_id):
+            table.set_filter("")
+            self._group_scope = None
+            table.set_scope(None)
+            table.move_cursor_to(instance_id)
+        table.focus()
+        self._update_titles()
 
     # --- titles --------------------------------------------------------------------------------------------
 

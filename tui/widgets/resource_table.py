@@ -150,7 +150,9 @@ class ResourceTable(ScrollView, can_focus=True):
         self._flash_until: dict[str, float] = {}
         self._flash_timer: Any = None
         self._widths: list[int] = [len(c.label) for c in self.columns]
+        self._layout: tuple[int, list[int]] | None = None
         self._styles: dict[str, Style] = {}
+        self._base_style: Style | None = None
         self._line_cache: dict[str, tuple[Any, Strip]] = {}
 
     # --- public API ----------------------------------------------------------------------------------------
@@ -199,7 +201,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._line_cache.clear()
         self._flash_until.clear()
         self.marks &= self._rows.keys()
-        self._measure(self._rows.values(), reset=True)
+        self._measure(list(self._rows.values()), reset=True)
         self._resort(full=True)
 
     def update_rows(self, changed: Iterable[TableRow], removed: Iterable[str] = (), flash: Iterable[str] = ()) -> None:
@@ -218,7 +220,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self._rows[row.key] = row
             self._sort_keys.pop(row.key, None)
             self._line_cache.pop(row.key, None)
-        self._measure(self._rows.values() if removed else changed, reset=bool(removed))
+        self._measure(list(self._rows.values()) if removed else changed, reset=bool(removed))
         added = any(key not in self._sort_keys for key in (row.key for row in changed))
         self._resort(full=added or bool(removed))
         now = time.monotonic()
@@ -378,6 +380,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _on_focus(self, event: events.Focus) -> None:
         self._styles.clear()
+        self._base_style = None
         self._line_cache.clear()
         self.refresh()
 
@@ -407,26 +410,34 @@ class ResourceTable(ScrollView, can_focus=True):
     # --- layout and painting -------------------------------------------------------------------------------
 
     def _measure(self, rows: Iterable[TableRow], *, reset: bool) -> None:
-        widths = [len(c.label) for c in self.columns] if reset else self._widths
+        rows = rows if isinstance(rows, list) else list(rows)
+        widths = [len(c.label) for c in self.columns] if reset else list(self._widths)
         for index, column in enumerate(self.columns):
             if column.kind == "age":
                 widths[index] = max(widths[index], 5)
                 continue
-            best = widths[index]
-            for row in rows:
-                length = len(row.text(index))
-                if length > best:
-                    best = length
-            widths[index] = min(max(best, column.min_width), column.max_width)
+            if column.flex or not rows:
+                continue  # the flex column takes what is left; its content never sizes it
+            values = [row.values[index] for row in rows]
+            if all(value.__class__ is str for value in values):
+                best = max(map(len, values))
+            else:
+                best = max(len(row.text(index)) for row in rows)
+            widths[index] = min(max(best, widths[index], column.min_width), column.max_width)
         self._widths = widths
+        self._layout = None
 
     def _layout_widths(self) -> list[int]:
         """Measured widths, with the flex column (the message) taking whatever the pane has left."""
+        available = self.scrollable_content_region.width
+        if self._layout is not None and self._layout[0] == available:
+            return self._layout[1]
         widths = list(self._widths)
         flex = next((i for i, c in enumerate(self.columns) if c.flex), None)
         if flex is not None:
             others = sum(widths) - widths[flex] + GAP * (len(widths) - 1) + (MARK_WIDTH if self.markable else 0)
-            widths[flex] = max(len(self.columns[flex].label), self.scrollable_content_region.width - others)
+            widths[flex] = max(len(self.columns[flex].label), available - others)
+        self._layout = (available, widths)
         return widths
 
     def _total_width(self) -> int:
@@ -441,6 +452,7 @@ class ResourceTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._styles.clear()
+        self._base_style = None
         self._line_cache.clear()
 
     def _on_resize(self, event: events.Resize) -> None:
@@ -468,7 +480,9 @@ class ResourceTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x = int(self.scroll_x)
-        base = self.rich_style
+        base = self._base_style
+        if base is None:
+            base = self._base_style = self.rich_style
         if y == 0:
             strip = self._header_strip()
         else:

@@ -1,0 +1,44 @@
+"""Build the real app against an in-process simulator with a frozen clock, and wait for it to settle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from tui.app import HyperPodApp
+from tui.cli import demo_api
+from tui.config import Settings
+from tui.sim import SimClock, Simulator
+
+# 2026-11-20 12:00:00 UTC: fixed so ages and times in snapshots never change.
+FROZEN_AT = 1_795_176_000.0
+
+
+def make_app(scenario: str = "demo", *, sim: Simulator | None = None, **settings: Any) -> HyperPodApp:
+    sim = sim or Simulator(scenario=scenario, clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    values = {"demo": True, "demo_scenario": scenario, "refresh": 0.0, **settings}
+    return HyperPodApp(Settings(**values), lambda: demo_api(sim), clock=sim.clock.now, simulator=sim)
+
+
+def sim_client(sim: Simulator, service: str = "sagemaker"):  # noqa: ANN201
+    """A boto3 client answered by `sim`, for tests that act on the control plane behind the app's back."""
+    session = boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2")
+    sim.install(session)
+    return session.client(service)
+
+
+async def settle(pilot, *, rounds: int = 60) -> None:  # noqa: ANN001
+    """Wait until no worker runs and the messages they posted are handled (several rounds: handlers start
+    workers, e.g. the focused cluster's fetch after a short delay)."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(rounds):
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        if any(worker.is_running for worker in app.workers):
+            quiet = 0
+            continue
+        quiet += 1
+        if quiet >= 5:
+            return

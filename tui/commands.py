@@ -1,0 +1,78 @@
+"""Command-palette providers (`:` or ctrl+p): jump to a cluster, or to a node by id, hostname or IP.
+
+Theme switching is Textual's own "Change theme" system command, which lists every registered theme (ours
+included).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui.core.sanitize import clean
+
+if TYPE_CHECKING:
+    from tui.screens.main import MainScreen
+
+MAX_NODE_HITS = 40
+
+
+class ClusterCommands(Provider):
+    """`cluster <name>`: move the clusters pane to that cluster."""
+
+    @property
+    def _main(self) -> MainScreen | None:
+        from tui.screens.main import MainScreen
+
+        return self.screen if isinstance(self.screen, MainScreen) else None
+
+    async def discover(self) -> Hits:
+        main = self._main
+        if main is None:
+            return
+        for name in sorted(main.cluster_names):
+            yield DiscoveryHit(f"cluster {clean(name)}", partial(main.jump_to_cluster, name), help="Open this cluster")
+
+    async def search(self, query: str) -> Hits:
+        main = self._main
+        if main is None:
+            return
+        matcher = self.matcher(query)
+        for name in main.cluster_names:
+            text = f"cluster {clean(name)}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), partial(main.jump_to_cluster, name), help="Open this cluster")
+
+
+class NodeCommands(Provider):
+    """A node of the open cluster by instance id, hostname or IP (substring match, then fuzzy-scored)."""
+
+    async def search(self, query: str) -> Hits:
+        from tui.screens.main import MainScreen
+
+        main = self.screen
+        if not isinstance(main, MainScreen) or len(query.strip()) < 2:
+            return
+        snapshot = main.focus_snapshot
+        if snapshot is None:
+            return
+        needle = query.strip().casefold()
+        matcher = self.matcher(query)
+        found = 0
+        for node in snapshot.nodes.values():
+            haystack = f"{node.instance_id} {node.hostname} {node.ip}".casefold()
+            if needle not in haystack:
+                continue
+            text = f"node {clean(node.instance_id)}  {clean(node.hostname)}  {node.ip}  ({clean(node.group)}, {clean(node.status)})"
+            yield Hit(
+                max(matcher.match(text), 0.5),
+                matcher.highlight(text),
+                partial(main.jump_to_node, node.instance_id),
+                help=f"Show this node in {clean(snapshot.cluster)}",
+            )
+            found += 1
+            if found >= MAX_NODE_HITS:
+                return
