@@ -163,11 +163,23 @@ class ScriptedLines:
 _PACKAGES = ("libnccl2", "libnccl-dev", "cuda-cupti-12-4", "libcudnn9-cuda-12", "python3-venv", "openmpi-bin",
              "libibverbs1", "rdma-core", "efa-config", "libfabric1-aws", "nvidia-fabricmanager-550",
              "datacenter-gpu-manager", "libpmix2", "hwloc", "numactl", "lustre-client-utils")
-_STAGES = ("Get:{n} http://{region}.ec2.archive.ubuntu.com/ubuntu jammy-updates/main amd64 {pkg} {ver} [{kb} kB]",
-           "Unpacking {pkg} ({ver}) ...",
-           "Setting up {pkg} ({ver}) ...",
-           "Processing triggers for {pkg} ({ver}) ...",
-           "[nccl-tests] rank {rank:>4} busbw {bw}.{frac:02d} GB/s size {kb} KB")
+
+
+def _work_line(n: int, region: str) -> str:
+    """Line n of a verbose install: apt's four stages for a package, then an NCCL test result."""
+    pkg = _PACKAGES[(n * 7) % len(_PACKAGES)]
+    version = f"{2 + n % 3}.{n % 23}.{n % 7}-1ubuntu{n % 4}"
+    stage = n % 5
+    if stage == 0:
+        return (f"Get:{n % 997 + 1} http://{region}.ec2.archive.ubuntu.com/ubuntu jammy-updates/main amd64 "
+                f"{pkg} {version} [{(n * 37) % 4096 + 1} kB]")
+    if stage == 1:
+        return f"Unpacking {pkg} ({version}) ..."
+    if stage == 2:
+        return f"Setting up {pkg} ({version}) ..."
+    if stage == 3:
+        return f"Processing triggers for {pkg} ({version}) ..."
+    return f"[nccl-tests] rank {n % 1024:>4} busbw {150 + n % 200}.{n % 100:02d} GB/s size {(n * 37) % 4096 + 1} KB"
 
 
 class VerboseLines:
@@ -206,12 +218,7 @@ class VerboseLines:
             return self._head[index][1].format(**self.params)
         if index >= tail_from:
             return self._tail[index - tail_from][1]
-        n = index - head
-        pkg = _PACKAGES[(n * 7) % len(_PACKAGES)]
-        stage = _STAGES[n % len(_STAGES)]
-        return stage.format(n=n % 997 + 1, region=self.params["region"], pkg=pkg,
-                            ver=f"{2 + n % 3}.{n % 23}.{n % 7}-1ubuntu{n % 4}", kb=(n * 37) % 4096 + 1,
-                            rank=n % 1024, bw=150 + n % 200, frac=n % 100)
+        return _work_line(index - head, self.params["region"])
 
 
 class AppendedLines:

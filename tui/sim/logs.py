@@ -15,7 +15,7 @@ from bisect import bisect_left, bisect_right
 
 from tui.sim.dispatcher import OperationTable
 from tui.sim.errors import SimError, validation_error
-from tui.sim.logstore import LogGroup, LogStream, StreamView, first_after, first_at_or_after
+from tui.sim.logstore import INGEST_DELAY_MS, LogGroup, LogStream, StreamView, first_after, first_at_or_after
 from tui.sim.paging import next_token, resume_key
 from tui.sim.world import World
 
@@ -164,28 +164,26 @@ def describe_log_streams(world: World, params: dict) -> dict:
     return reply
 
 
-def _events_page(view: StreamView, start: int, stop: int, limit: int, backward: bool) -> tuple[int, int]:
-    """The [first, last) slice of [start, stop) one response carries: at most `limit` events and 1 MB."""
-    budget, count = MAX_RESPONSE_BYTES, 0
-    if backward:
-        first = stop
-        while first > start and count < limit:
-            size = len(view.message(first - 1).encode("utf-8")) + EVENT_OVERHEAD_BYTES
-            if size > budget:
-                break
-            budget -= size
-            first -= 1
-            count += 1
-        return first, stop
-    last = start
-    while last < stop and count < limit:
-        size = len(view.message(last).encode("utf-8")) + EVENT_OVERHEAD_BYTES
-        if size > budget:
+def _events_page(view: StreamView, start: int, stop: int, limit: int, backward: bool) -> tuple[list[dict], int, int]:
+    """The events one response carries from [start, stop): at most `limit` and 1 MB, nearest `stop` when
+    reading backward. Returns (events, first, last) with [first, last) the positions served."""
+    budget = MAX_RESPONSE_BYTES
+    message_at, timestamp_at = view.message, view.timestamp_ms
+    positions = range(stop - 1, start - 1, -1) if backward else range(start, stop)
+    events = []
+    for i in positions:
+        if len(events) == limit:
             break
-        budget -= size
-        last += 1
-        count += 1
-    return start, last
+        message = message_at(i)
+        budget -= len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
+        if budget < 0:
+            break
+        timestamp = timestamp_at(i)
+        events.append({"timestamp": timestamp, "message": message, "ingestionTime": timestamp + INGEST_DELAY_MS})
+    if backward:
+        events.reverse()
+        return events, stop - len(events), stop
+    return events, start, start + len(events)
 
 
 def _event_token(direction: str, position: int) -> str:
@@ -210,11 +208,9 @@ def get_log_events(world: World, params: dict) -> dict:
         backward = not params.get("startFromHead", False)
         position = hi if backward else lo
     if backward:
-        first, last = _events_page(view, lo, position, limit, backward=True)
+        events, first, last = _events_page(view, lo, position, limit, backward=True)
     else:
-        first, last = _events_page(view, position, hi, limit, backward=False)
-    events = [{"timestamp": view.timestamp_ms(i), "message": view.message(i), "ingestionTime": view.ingestion_ms(i)}
-              for i in range(first, last)]
+        events, first, last = _events_page(view, position, hi, limit, backward=False)
     return {"events": events, "nextForwardToken": _event_token("f", last),
             "nextBackwardToken": _event_token("b", first)}
 
