@@ -35,7 +35,9 @@ def _time_window(params: dict, after_key: str, before_key: str) -> tuple[float |
 
 
 def _within(value: float, after: float | None, before: float | None) -> bool:
-    return (after is None or value > after) and (before is None or value < before)
+    # Compared in whole milliseconds: the precision timestamps have on the wire, both ways.
+    ms = round(value * 1000)
+    return (after is None or ms > round(after * 1000)) and (before is None or ms < round(before * 1000))
 
 
 @sagemaker("ListClusters")
