@@ -1,0 +1,149 @@
+"""Turning a short cluster description into a populated cluster: ids, groups, nodes, logs and history.
+
+Scenarios (scenarios.py) say what exists; this module fills in everything realistic around it, drawing every
+random choice from the scenario's seeded Random.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from tui.sim import ids
+from tui.sim.lifecycle import HMA_DETECTION, HMA_HEALTHY, ScriptedLines
+from tui.sim.model import FAILURE, NOT_FOUND, PENDING, RUNNING, Cluster, InstanceGroup, Node
+from tui.sim.world import World
+
+DAY = 86_400.0
+NOT_FOUND_MESSAGE = "The instance could not be found in Amazon EC2; it may have been terminated outside HyperPod."
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    instance_type: str
+    statuses: tuple[str, ...]
+    slurm_node_type: str | None = None
+    partition: str | None = None
+    status: str = "InService"
+    deep_health_checks: tuple[str, ...] = ()
+    image_version_status: str = "UpToDate"
+
+    @classmethod
+    def running(cls, name: str, instance_type: str, count: int, **kwargs) -> "GroupSpec":
+        return cls(name, instance_type, (RUNNING,) * count, **kwargs)
+
+
+def _threads(instance_type: str) -> int:
+    return 1 if instance_type.startswith(("ml.p", "ml.g", "ml.trn")) else 2
+
+
+class ClusterBuilder:
+    def __init__(self, world: World, rng: random.Random) -> None:
+        self.world = world
+        self.rng = rng
+        self._octet = 0
+
+    def cluster(self, name: str, orchestrator: str, status: str, created: float, groups: list[GroupSpec], *,
+                continuous: bool = False, brief_log_naming: bool = False, hma: bool = True,
+                populate: bool = True) -> Cluster:
+        """A cluster whose nodes launched shortly after `created` and ran their lifecycle scripts then.
+
+        With `populate=False` the groups are created empty (their TargetCount still counts the specs), for
+        a caller that adds nodes itself, e.g. ones still provisioning.
+        """
+        world, rng = self.world, self.rng
+        self._octet += 1
+        cid = ids.cluster_id(rng)
+        account = world.account_id
+        cluster = Cluster(
+            name=name, cluster_id=cid, arn=ids.cluster_arn(world.region, account, cid), status=status,
+            creation_time=created, orchestrator=orchestrator, ip_octet=self._octet,
+            az_letter=rng.choice("abc"), continuous=continuous, brief_log_naming=brief_log_naming,
+            vpc={"SecurityGroupIds": [ids.hex_id(rng, "sg")], "Subnets": [ids.hex_id(rng, "subnet")]},
+        )
+        if orchestrator == "Eks":
+            cluster.eks_cluster_arn = f"arn:aws:eks:{world.region}:{account}:cluster/{name}-eks"
+        bucket = f"s3://sagemaker-{name}-lifecycle-{account}"
+        role = f"arn:aws:iam::{account}:role/AmazonSagemakerClusterExecutionRole-{name}"
+        world.add_cluster(cluster)
+        self.event(cluster, created, f"Cluster {name} creation started")
+        for spec in groups:
+            cluster.groups[spec.name] = InstanceGroup(
+                name=spec.name, instance_type=spec.instance_type, target_count=len(spec.statuses),
+                execution_role=role, source_s3_uri=f"{bucket}/{spec.name}/", threads_per_core=_threads(spec.instance_type),
+                status=spec.status, slurm_node_type=spec.slurm_node_type, partition=spec.partition,
+                deep_health_checks=spec.deep_health_checks, image_version_status=spec.image_version_status,
+                volume_gb=500 if spec.slurm_node_type != "Controller" else 200)
+        for spec in groups if populate else ():
+            group = cluster.groups[spec.name]
+            for index, node_status in enumerate(spec.statuses):
+                launch = min(created + rng.uniform(240, 900), world.start - 60)
+                self.node(cluster, group, launch, node_status, hma=hma and index % 4 == 1)
+        if status == "InService":
+            self.event(cluster, created + 1200, f"Cluster {name} is InService")
+        return cluster
+
+    def node(self, cluster: Cluster, group: InstanceGroup, launch: float, status: str, *, hma: bool = False) -> Node:
+        world, rng = self.world, self.rng
+        node = world.new_node(cluster, group, launch, status, rng)
+        if group.slurm_node_type == "Controller" and cluster.controller_ip is None:
+            cluster.controller_ip = node.ip
+        if rng.random() < 0.3:
+            node.last_software_update = launch + rng.uniform(1, 6) * DAY
+            if node.last_software_update > world.start:
+                node.last_software_update = None
+        script_start = min(launch + rng.uniform(45, 110), world.start - 30)
+        self.event(cluster, launch, f"Instance {node.instance_id} launched", node=node)
+        if status == FAILURE:
+            world.add_lifecycle_log(cluster, node, script_start, failed=True, pace=rng.uniform(1.0, 1.5))
+            world.mark_failed(cluster, node, set_cluster_message=cluster.failure_message is None)
+            self.event(cluster, script_start + 90, f"Instance lifecycle script execution for EC2InstanceId "
+                                                   f"{node.instance_id} has Failed", node=node, level="Error")
+        elif status == PENDING:
+            # Stuck provisioning: the script crawls, so its log keeps growing while the node stays Pending.
+            world.add_lifecycle_log(cluster, node, min(script_start, world.start - 5), pace=120.0)
+        elif status != NOT_FOUND:
+            world.add_lifecycle_log(cluster, node, script_start, pace=rng.uniform(3.0, 8.0))
+            self.event(cluster, script_start, f"Instance lifecycle script execution for EC2InstanceId "
+                                              f"{node.instance_id} has Started", node=node)
+            self.event(cluster, script_start + 200, f"Instance lifecycle script execution for EC2InstanceId "
+                                                    f"{node.instance_id} has Succeeded", node=node)
+        else:
+            node.set_status(NOT_FOUND, NOT_FOUND_MESSAGE)
+        if hma:
+            self.health_agent_log(cluster, node, detection=False)
+        return node
+
+    def provisioning_node(self, cluster: Cluster, group: InstanceGroup, launch: float, script_start: float,
+                          running_at: float) -> Node:
+        """A node still coming up: Pending, its lifecycle log written from `script_start`, Running at `running_at`."""
+        node = self.world.new_node(cluster, group, launch, PENDING, self.rng)
+        if group.slurm_node_type == "Controller" and cluster.controller_ip is None:
+            cluster.controller_ip = node.ip
+        self.event(cluster, launch, f"Instance {node.instance_id} launched", node=node)
+        self.world.provision(cluster, node, script_start, running_at)
+        return node
+
+    def health_agent_log(self, cluster: Cluster, node: Node, *, detection: bool) -> None:
+        stream = f"SagemakerHealthMonitoringAgent/{node.group.name}/{node.instance_id}"
+        start = node.launch_time + 600
+        source = ScriptedLines(HMA_DETECTION if detection else HMA_HEALTHY, int(start * 1000),
+                               {"instance_id": node.instance_id})
+        self.world.logs.add_stream(cluster.log_group, stream, int(start * 1000), source)
+
+    def event(self, cluster: Cluster, at: float, description: str, **kwargs) -> None:
+        if at <= self.world.start:
+            self.world.add_event(cluster, at, description, **kwargs)
+
+    def hold_status(self, node: Node, status: str, until: float) -> None:
+        """Hold `node` in `status` until `until`, then return it to Running (e.g. a deep health check)."""
+        seq = node.begin("churn")
+        node.set_status(status)
+
+        def back(_: float) -> None:
+            if node.operation_seq == seq:
+                node.begin(None)
+                node.set_status(RUNNING)
+
+        self.world.schedule(until, back)

@@ -1,0 +1,114 @@
+"""Fault injection: the ways real AWS misbehaves, switchable at runtime from tests, the demo and benchmarks."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+from tui.sim.errors import SimError
+
+THROTTLE_MESSAGE = "Rate exceeded"
+EXPIRED_TOKEN_MESSAGE = "The security token included in the request is expired"
+INTERNAL_FAILURE_MESSAGE = "We encountered an internal error. Please try again."
+
+# What a node-level failure says when the caller gave no message; the wording of each is unconfirmed.
+_NODE_FAILURE_MESSAGES = {
+    "InstanceIdNotFound": "The instance was not found in the cluster.",
+    "InvalidInstanceStatus": "The instance is not in a state that allows this operation. Wait and retry.",
+    "InstanceIdInUse": "Another operation is in progress on this instance. Wait for it to finish before retrying.",
+    "InternalServerError": "An internal error occurred while processing the instance. Try again later.",
+    "NodeIdNotFound": "The node was not found in the cluster.",
+    "InvalidNodeStatus": "The node is not in a state that allows deletion. Wait and retry.",
+    "NodeIdInUse": "Another operation is in progress on this node. Wait for it to finish before retrying.",
+}
+
+
+@dataclass
+class _Rule:
+    operation: str | None
+    code: str
+    message: str
+    status: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class NodeFailure:
+    code: str
+    message: str
+
+
+class Faults:
+    """Runtime-switchable faults, all safe to set from any thread.
+
+    The order a request meets them: latency (it always sleeps), expired token, the queued throttle/fail rules
+    (oldest first), then the random server-error rate.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[_Rule] = []
+        self._node_failures: dict[str, list] = {}
+        self._rng = random.Random(f"{seed}:faults")
+        self.latency_ms: float = 0.0
+        self.expired_token: bool = False
+        self.server_error_rate: float = 0.0
+
+    def throttle(self, operation: str | None = None, times: int = 1) -> None:
+        """The next `times` calls of `operation` (any operation if None) answer 400 ThrottlingException."""
+        self.fail(operation, "ThrottlingException", THROTTLE_MESSAGE, status=400, times=times)
+
+    def fail(self, operation: str | None, code: str, message: str, status: int = 400, times: int = 1) -> None:
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._rules.append(_Rule(operation, code, message, int(status), int(times)))
+
+    def node_failure(self, instance_id: str, code: str, message: str | None = None, times: int = 1) -> None:
+        """The next `times` Batch* calls that name `instance_id` report it in `Failed` with `code`."""
+        text = message or _NODE_FAILURE_MESSAGES.get(code, f"Injected failure {code}.")
+        with self._lock:
+            self._node_failures[instance_id] = [NodeFailure(code, text), int(times)]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+            self._node_failures.clear()
+            self.latency_ms = 0.0
+            self.expired_token = False
+            self.server_error_rate = 0.0
+
+    def sleep_latency(self) -> None:
+        delay = self.latency_ms
+        if delay and delay > 0:
+            time.sleep(delay / 1000.0)
+
+    def request_error(self, operation: str) -> SimError | None:
+        """The error this request must answer with instead of being served, if any (consumes one use)."""
+        if self.expired_token:
+            return SimError("ExpiredTokenException", EXPIRED_TOKEN_MESSAGE, 400)
+        with self._lock:
+            for rule in self._rules:
+                if rule.operation is None or rule.operation == operation:
+                    rule.remaining -= 1
+                    if rule.remaining <= 0:
+                        self._rules.remove(rule)
+                    return SimError(rule.code, rule.message, rule.status)
+            rate = self.server_error_rate
+            if rate > 0 and self._rng.random() < rate:
+                return SimError("InternalFailure", INTERNAL_FAILURE_MESSAGE, 500)
+        return None
+
+    def take_node_failure(self, instance_id: str) -> NodeFailure | None:
+        with self._lock:
+            entry = self._node_failures.get(instance_id)
+            if entry is None:
+                return None
+            failure, remaining = entry
+            if remaining <= 1:
+                del self._node_failures[instance_id]
+            else:
+                entry[1] = remaining - 1
+            return failure

@@ -1,0 +1,288 @@
+"""The simulated HyperPod resources and how each one reads on the wire.
+
+Plain classes with slots: the world mutates them under its lock, and each knows its own JSON shape.
+A node caches its ListClusterNodes summary as JSON text until its status changes, which is what keeps a
+10,000-node listing cheap.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from tui.sim.protocol import wire_time
+
+RUNNING = "Running"
+FAILURE = "Failure"
+PENDING = "Pending"
+SHUTTING_DOWN = "ShuttingDown"
+SYSTEM_UPDATING = "SystemUpdating"
+DEEP_HEALTH_CHECK = "DeepHealthCheckInProgress"
+NOT_FOUND = "NotFound"
+
+# What a node's `sagemaker.amazonaws.com/node-health-status` label says (HYPERPOD-FACTS §6).
+_HEALTH_BY_STATUS = {
+    RUNNING: "Schedulable",
+    FAILURE: "UnschedulablePendingReplacement",
+    DEEP_HEALTH_CHECK: "Unschedulable",
+}
+_HEALTH_BY_OPERATION = {"reboot": "UnschedulablePendingReboot", "replace": "UnschedulablePendingReplacement"}
+
+FAQ_URL = "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-faq-slurm.html#hyperpod-faqs-q1"
+
+
+def lifecycle_failure_message(instance_id: str, log_group: str, log_stream: str) -> str:
+    """DescribeCluster's FailureMessage for a lifecycle-script failure, quotes mixed exactly as AWS mixes them."""
+    return (
+        f"Instance {instance_id} failed to provision with the following error: \"Lifecycle scripts did not run "
+        f"successfully. To view lifecycle script logs, visit log group \u2018{log_group}' and log stream "
+        f"\u2018{log_stream}\u2019. If you cannot find corresponding lifecycle script logs in CloudWatch, please "
+        f"make sure you follow one of the options here: {FAQ_URL}.\u201d Note that multiple instances may be impacted."
+    )
+
+
+def node_failure_status_message(log_group: str, log_stream: str) -> str:
+    # The real InstanceStatus.Message is unconfirmed; this names the same log location as the FailureMessage.
+    return (f"Lifecycle scripts did not run successfully. To view lifecycle script logs, visit log group "
+            f"\u2018{log_group}' and log stream \u2018{log_stream}\u2019.")
+
+
+@dataclass
+class InstanceGroup:
+    name: str
+    instance_type: str
+    target_count: int
+    execution_role: str
+    source_s3_uri: str
+    threads_per_core: int = 1
+    status: str = "InService"
+    on_create: str = "on_create.sh"
+    slurm_node_type: str | None = None
+    partition: str | None = None
+    deep_health_checks: tuple[str, ...] = ()
+    volume_gb: int = 500
+    image_id: str = "default"
+    image_version_status: str = "UpToDate"
+
+    def details(self, current_count: int, orchestrator: str) -> dict:
+        out = {
+            "CurrentCount": current_count,
+            "TargetCount": self.target_count,
+            "InstanceGroupName": self.name,
+            "InstanceType": self.instance_type,
+            "LifeCycleConfig": {"SourceS3Uri": self.source_s3_uri, "OnCreate": self.on_create},
+            "ExecutionRole": self.execution_role,
+            "ThreadsPerCore": self.threads_per_core,
+            "InstanceStorageConfigs": [{"EbsVolumeConfig": {"VolumeSizeInGB": self.volume_gb}}],
+            "Status": self.status,
+            "CurrentImageId": self.image_id,
+            "DesiredImageId": self.image_id,
+            "ImageVersionStatus": self.image_version_status,
+        }
+        if self.deep_health_checks:
+            out["OnStartDeepHealthChecks"] = list(self.deep_health_checks)
+        if orchestrator == "Slurm" and self.slurm_node_type:
+            slurm = {"NodeType": self.slurm_node_type}
+            if self.partition:
+                slurm["PartitionNames"] = [self.partition]
+            out["SlurmConfig"] = slurm
+        return out
+
+
+class Node:
+    __slots__ = ("instance_id", "group", "launch_time", "status", "message", "ip", "hostname", "az", "az_id",
+                 "last_software_update", "logical_id", "capacity_type", "operation", "operation_seq",
+                 "_summary_json")
+
+    def __init__(self, instance_id: str, group: InstanceGroup, launch_time: float, status: str, ip: str,
+                 hostname: str, az: str, az_id: str, message: str | None = None) -> None:
+        self.instance_id = instance_id
+        self.group = group
+        self.launch_time = launch_time
+        self.status = status
+        self.message = message
+        self.ip = ip
+        self.hostname = hostname
+        self.az = az
+        self.az_id = az_id
+        self.last_software_update: float | None = None
+        self.logical_id: str | None = None
+        self.capacity_type = "OnDemand"
+        # The action in flight (reboot, replace, delete, provision, churn) and a counter that lets a
+        # scheduled step notice that a newer action superseded it.
+        self.operation: str | None = None
+        self.operation_seq = 0
+        self._summary_json: str | None = None
+
+    @property
+    def group_name(self) -> str:
+        return self.group.name
+
+    @property
+    def instance_type(self) -> str:
+        return self.group.instance_type
+
+    @property
+    def busy(self) -> bool:
+        return self.operation in ("reboot", "replace", "delete")
+
+    def begin(self, operation: str | None) -> int:
+        self.operation = operation
+        self.operation_seq += 1
+        return self.operation_seq
+
+    def set_status(self, status: str, message: str | None = None) -> None:
+        self.status = status
+        self.message = message
+        self._summary_json = None
+
+    def status_details(self) -> dict:
+        details = {"Status": self.status}
+        if self.message:
+            details["Message"] = self.message
+        return details
+
+    def summary(self, include_logical_id: bool = False) -> dict:
+        out = {
+            "InstanceGroupName": self.group.name,
+            "InstanceId": self.instance_id,
+            "InstanceType": self.group.instance_type,
+            "LaunchTime": wire_time(self.launch_time),
+            "InstanceStatus": self.status_details(),
+            "PrivateDnsHostname": self.hostname,
+            "ImageVersionStatus": self.group.image_version_status,
+        }
+        if self.last_software_update is not None:
+            out["LastSoftwareUpdateTime"] = wire_time(self.last_software_update)
+        if include_logical_id and self.logical_id:
+            out["NodeLogicalId"] = self.logical_id
+        return out
+
+    def summary_json(self) -> str:
+        if self._summary_json is None:
+            self._summary_json = json.dumps(self.summary(), separators=(",", ":"))
+        return self._summary_json
+
+    def health_labels(self) -> dict[str, str]:
+        health = _HEALTH_BY_OPERATION.get(self.operation) or _HEALTH_BY_STATUS.get(self.status, "Unschedulable")
+        labels = {
+            "sagemaker.amazonaws.com/node-health-status": health,
+            "sagemaker.amazonaws.com/instance-group-name": self.group.name,
+            "node.kubernetes.io/instance-type": self.group.instance_type,
+            "topology.kubernetes.io/zone": self.az,
+        }
+        if self.status == DEEP_HEALTH_CHECK:
+            labels["sagemaker.amazonaws.com/deep-health-check-status"] = "InProgress"
+        elif self.group.deep_health_checks and self.status == RUNNING:
+            labels["sagemaker.amazonaws.com/deep-health-check-status"] = "Passed"
+        return labels
+
+
+@dataclass
+class ClusterEvent:
+    event_id: str
+    time: float
+    resource_type: str
+    description: str
+    level: str = "Info"
+    group_name: str | None = None
+    instance_id: str | None = None
+
+    @property
+    def key(self) -> tuple:
+        return (self.time, self.event_id)
+
+    def summary(self, cluster_name: str, cluster_arn: str) -> dict:
+        out = {
+            "EventId": self.event_id,
+            "ClusterArn": cluster_arn,
+            "ClusterName": cluster_name,
+            "ResourceType": self.resource_type,
+            "EventTime": wire_time(self.time),
+            "Description": self.description,
+            "EventLevel": self.level,
+        }
+        if self.group_name:
+            out["InstanceGroupName"] = self.group_name
+        if self.instance_id:
+            out["InstanceId"] = self.instance_id
+        return out
+
+
+@dataclass
+class Cluster:
+    name: str
+    cluster_id: str
+    arn: str
+    status: str
+    creation_time: float
+    orchestrator: str  # "Slurm" or "Eks"
+    vpc: dict
+    ip_octet: int
+    az_letter: str = "a"
+    groups: dict[str, InstanceGroup] = field(default_factory=dict)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    failure_message: str | None = None
+    failed_instance_id: str | None = None
+    controller_ip: str | None = None
+    eks_cluster_arn: str | None = None
+    continuous: bool = False
+    brief_log_naming: bool = False
+    events: list[ClusterEvent] = field(default_factory=list)
+    ips_taken: set[str] = field(default_factory=set)
+    _order: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def log_group(self) -> str:
+        if self.brief_log_naming:
+            return f"/aws/sagemaker/hyperpod/{self.name}"
+        return f"/aws/sagemaker/Clusters/{self.name}/{self.cluster_id}"
+
+    def lifecycle_stream(self, group_name: str, instance_id: str) -> str:
+        if self.brief_log_naming:
+            return f"{instance_id}/on_create.sh"
+        return f"LifecycleConfig/{group_name}/{instance_id}"
+
+    def add_node(self, node: Node) -> None:
+        self.nodes[node.instance_id] = node
+        self._order.clear()
+
+    def remove_node(self, instance_id: str) -> Node | None:
+        node = self.nodes.pop(instance_id, None)
+        self._order.clear()
+        if node is not None and instance_id == self.failed_instance_id:
+            self.failure_message = None
+            self.failed_instance_id = None
+        return node
+
+    def ordered_nodes(self, sort_by: str) -> tuple[list[tuple], list[Node]]:
+        """(keys, nodes) in ascending order for CREATION_TIME or NAME; rebuilt only when nodes come or go."""
+        cached = self._order.get(sort_by)
+        if cached is None:
+            if sort_by == "NAME":
+                pairs = sorted(((n.group.name, n.instance_id), n) for n in self.nodes.values())
+            else:
+                pairs = sorted(((wire_time(n.launch_time), n.instance_id), n) for n in self.nodes.values())
+            cached = ([k for k, _ in pairs], [n for _, n in pairs])
+            self._order[sort_by] = cached
+        return cached
+
+    def current_counts(self) -> dict[str, int]:
+        counts = {name: 0 for name in self.groups}
+        for node in self.nodes.values():
+            if node.status in (RUNNING, SYSTEM_UPDATING, DEEP_HEALTH_CHECK):
+                counts[node.group.name] = counts.get(node.group.name, 0) + 1
+        return counts
+
+    def summary(self) -> dict:
+        return {
+            "ClusterArn": self.arn,
+            "ClusterName": self.name,
+            "CreationTime": wire_time(self.creation_time),
+            "ClusterStatus": self.status,
+        }
+
+    def orchestrator_details(self) -> dict:
+        if self.orchestrator == "Eks":
+            return {"Eks": {"ClusterArn": self.eks_cluster_arn}}
+        return {"Slurm": {"SlurmConfigStrategy": "Managed"}}

@@ -1,0 +1,76 @@
+"""The simulator over HTTP: one endpoint for all three services, as `--endpoint-url` sends them.
+
+Any path and any Host header are accepted (boto3 and the AWS CLI send SageMaker, Logs and SSM to the same
+URL); the X-Amz-Target header alone routes a request. HTTP/1.1 keep-alive, an exact Content-Length on every
+answer, and a request id header, so urllib3's connection pool reuses connections as it does with AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tui.sim.errors import SimError
+from tui.sim.protocol import error_response, new_request_id
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hyperpod-sim"
+    sys_version = ""
+
+    def do_POST(self) -> None:  # noqa: N802 (the stdlib's naming)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_BODY_BYTES:
+            self._send(*error_response(SimError("SerializationException", "Bad Content-Length."), new_request_id()))
+            self.close_connection = True
+            return
+        body = self.rfile.read(length) if length else b""
+        self._send(*self.server.simulator.respond(self.headers, body))
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.rstrip("/") in ("", "/health", "/ping"):
+            body = json.dumps({"status": "ok", "scenario": self.server.simulator.scenario}).encode()
+            self._send(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
+            return
+        self._send(*error_response(SimError("UnknownOperationException", "Use POST with an X-Amz-Target header.",
+                                            404), new_request_id()))
+
+    def _send(self, status: int, headers: dict, body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's signature)
+        if self.server.verbose:
+            log.info("%s %s", self.address_string(), format % args)
+
+
+class SimServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    # Many clients (the app's per-group parallel listing, benchmarks) connect at once.
+    request_queue_size = 128
+
+    def __init__(self, simulator, host: str = "127.0.0.1", port: int = 0, verbose: bool = False) -> None:
+        super().__init__((host, port), _Handler)
+        self.simulator = simulator
+        self.verbose = verbose
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.server_address[0]}:{self.port}"

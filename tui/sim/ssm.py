@@ -1,0 +1,79 @@
+"""SSM StartSession / TerminateSession for HyperPod node targets.
+
+Only the control-plane half is simulated: the session is recorded and a realistic response returned; the
+data channel (the StreamUrl) does not exist, which is why the demo swaps in a stand-in plugin.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass, field
+
+from tui.sim import ids
+from tui.sim.dispatcher import OperationTable
+from tui.sim.errors import SimError
+from tui.sim.model import RUNNING
+from tui.sim.world import World
+
+ssm = OperationTable("ssm")
+
+# Real session ids start with the caller's IAM user or role-session name, which a simulator does not know.
+SESSION_USER = "sim-user"
+_TARGET = re.compile(r"sagemaker-cluster:([a-z0-9]{12})_(.+)-(i-[0-9a-f]{8}(?:[0-9a-f]{9})?)")
+
+
+@dataclass
+class SsmSession:
+    session_id: str
+    target: str
+    document_name: str | None
+    parameters: dict
+    reason: str | None
+    started_at: float
+    terminated_at: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        return "Terminated" if self.terminated_at is not None else "Connected"
+
+
+def _connected(world: World, target: str) -> bool:
+    match = _TARGET.fullmatch(target)
+    if match is None:
+        return False
+    cluster_id, group_name, instance_id = match.groups()
+    cluster = world.cluster_by_id(cluster_id)
+    node = cluster.nodes.get(instance_id) if cluster is not None else None
+    return node is not None and node.group.name == group_name and node.status == RUNNING
+
+
+@ssm("StartSession")
+def start_session(world: World, params: dict) -> dict:
+    target = params["Target"]
+    if not _connected(world, target):
+        raise SimError("TargetNotConnected", f"{target} is not connected.")
+    session_id = f"{SESSION_USER}-{world.rng.getrandbits(68) & ((1 << 68) - 1):017x}"
+    cell = base64.b64encode(world.rng.getrandbits(256).to_bytes(32, "big")).decode("ascii")
+    world.sessions.append(SsmSession(session_id, target, params.get("DocumentName"), params.get("Parameters") or {},
+                                     params.get("Reason"), world.now))
+    return {
+        "SessionId": session_id,
+        "TokenValue": ids.session_token(world.rng),
+        "StreamUrl": (f"wss://ssmmessages.{world.region}.amazonaws.com/v1/data-channel/{session_id}"
+                      f"?role=publish_subscribe&cell-number={cell}"),
+    }
+
+
+@ssm("TerminateSession")
+def terminate_session(world: World, params: dict) -> dict:
+    session_id = params["SessionId"]
+    session = next((s for s in world.sessions if s.session_id == session_id), None)
+    if session is None:
+        # AWS answers success for a session it no longer knows; keep a record that the call was made.
+        session = SsmSession(session_id, "", None, {}, None, world.now, extra={"unknown": True})
+        world.sessions.append(session)
+    if session.terminated_at is None:
+        session.terminated_at = world.now
+    return {"SessionId": session_id}
