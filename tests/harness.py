@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import boto3
@@ -42,3 +43,12 @@ async def settle(pilot, *, rounds: int = 60) -> None:  # noqa: ANN001
         quiet += 1
         if quiet >= 5:
             return
+
+
+def rendered_text(renderable, width: int = 140) -> str:  # noqa: ANN001
+    """What a Rich renderable (e.g. a Static's `content`) shows, as plain text."""
+    from rich.console import Console
+
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+    console.print(renderable)
+    return console.export_text()

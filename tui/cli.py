@@ -118,13 +118,17 @@ def make_api_factory(settings: Settings):  # noqa: ANN201
 
 def demo_api(simulator: Any, region: str = DEMO_REGION):  # noqa: ANN201
     """A real boto3 session, answered in-process by the simulator; the user's AWS config cannot leak in."""
+    import os
+
     import boto3
     import botocore.session
 
     from tui.core.aws import HyperPodApi
 
-    core = botocore.session.Session()
-    core.set_config_variable("profile", "default")
+    # No profile from AWS_PROFILE, no ~/.aws files: a broken or absent AWS setup must not break the demo.
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
     session = boto3.Session(
         botocore_session=core, aws_access_key_id="DEMO", aws_secret_access_key="DEMO", region_name=region
     )

@@ -26,10 +26,18 @@ class TestExplorer:
     def test_clusters_pane(self, snap_compare):
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=_settled)
 
+    def test_slurm_cluster_with_failure_banner(self, snap_compare):
+        async def run_before(pilot):
+            await settle(pilot)
+            await pilot.press("down")
+            await settle(pilot)
+
+        assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
     def test_groups_pane(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("enter")
+            await pilot.press("down", "enter")
             await settle(pilot)
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
@@ -37,34 +45,25 @@ class TestExplorer:
     def test_nodes_pane_of_one_group(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("enter", "down", "down", "enter")
+            await pilot.press("down", "enter", "down", "down", "enter")
             await settle(pilot)
-
-        assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
-
-    def test_eks_cluster(self, snap_compare):
-        async def run_before(pilot):
-            await settle(pilot)
-            await pilot.press("down")
-            await settle(pilot)
-            await pilot.press("tab", "tab")
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
     def test_filter(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("tab", "tab", "slash", *"status:fail")
+            await pilot.press("down", "tab", "tab", "slash", *"status:fail")
             await pilot.pause()
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
 class TestDetails:
-    def test_node_detail(self, snap_compare):
+    def test_failing_node_detail(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("tab", "tab", "enter")
+            await pilot.press("down", "tab", "tab", "enter")
             await settle(pilot)
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
@@ -72,7 +71,7 @@ class TestDetails:
     def test_cluster_detail(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("d")
+            await pilot.press("down", "d")
             await settle(pilot)
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
@@ -88,10 +87,16 @@ class TestHelp:
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
+async def _slurm(pilot) -> None:  # noqa: ANN001
+    await settle(pilot)
+    await pilot.press("down")
+    await settle(pilot)
+
+
 class TestThemes:
     @pytest.mark.parametrize("theme", ["hyperpod-light", "hyperpod-high-contrast"])
     def test_theme(self, snap_compare, theme):
-        assert snap_compare(make_app(theme=theme), terminal_size=SIZE, run_before=_settled)
+        assert snap_compare(make_app(theme=theme), terminal_size=SIZE, run_before=_slurm)
 
     def test_every_status_colour(self, snap_compare):
         async def run_before(pilot):

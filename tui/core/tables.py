@@ -73,7 +73,7 @@ NODE_COLUMNS = (
     Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
     Column("group", "GROUP", max_width=24),
     Column("status", "STATUS", kind="status", max_width=25),
-    Column("hostname", "HOSTNAME", max_width=44),
+    Column("hostname", "HOSTNAME", max_width=40),
     Column("ip", "IP", max_width=15),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
     Column("message", "MESSAGE", flex=True, max_width=MESSAGE_LIMIT),
@@ -119,6 +119,14 @@ def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> Ta
     )
 
 
+_EC2_DOMAIN = re.compile(r"\.(?:[a-z0-9-]+\.compute|ec2)\.internal$")
+
+
+def short_hostname(hostname: str) -> str:
+    """`ip-10-1-2-3.us-west-2.compute.internal` → `ip-10-1-2-3` (the Slurm node name); others unchanged."""
+    return _EC2_DOMAIN.sub("", hostname)
+
+
 def node_row(node: Node) -> TableRow:
     return TableRow(
         node.instance_id,
@@ -126,7 +134,7 @@ def node_row(node: Node) -> TableRow:
             clean(node.instance_id),
             clean(node.group),
             clean(node.status),
-            clean(node.hostname),
+            clean(short_hostname(node.hostname)),
             node.ip,
             node.launch_time,
             clean(node.message, max_len=MESSAGE_LIMIT),

@@ -265,7 +265,7 @@ class MainScreen(Screen[None]):
         for name in [name for name in self._clusters if name not in listed]:
             self._forget_cluster(name, "it is no longer listed")
         self._clusters = listed
-        if not self.is_current:
+        if not self.is_active:
             self._dirty = True
             return
         table = self.clusters_table
@@ -295,7 +295,7 @@ class MainScreen(Screen[None]):
         if detail.name not in self._clusters:
             return
         self._details[detail.name] = detail
-        if not self.is_current:
+        if not self.is_active:
             self._dirty = True
             return
         self.clusters_table.update_rows([self._cluster_row(detail.name)])
@@ -326,7 +326,7 @@ class MainScreen(Screen[None]):
         if snapshot.cluster not in self._clusters or (current is not None and current.fetched_at >= snapshot.fetched_at):
             return
         self._snapshots[snapshot.cluster] = snapshot
-        if not self.is_current:
+        if not self.is_active:
             self._dirty = True
             return
         self.clusters_table.update_rows([self._cluster_row(snapshot.cluster)])

@@ -62,12 +62,12 @@ class ResourceTable(ScrollView, can_focus=True):
     ResourceTable {
         height: 1fr;
         scrollbar-size-vertical: 1;
-        & > .resource-table--header { color: $text-muted; text-style: bold; }
+        & > .resource-table--header { color: $foreground; text-style: bold; }
         & > .resource-table--header-sorted { color: $text-accent; text-style: bold; }
         & > .resource-table--marked { color: $mark; text-style: bold; }
         & > .resource-table--flash { background: $row-flash; }
-        & > .resource-table--dim { color: $text-muted; }
-        & > .resource-table--placeholder { color: $text-muted; text-style: italic; }
+        & > .resource-table--dim { color: $muted; }
+        & > .resource-table--placeholder { color: $muted; text-style: italic; }
         & > .resource-table--status-ok { color: $status-ok; }
         & > .resource-table--status-progress { color: $status-progress; }
         & > .resource-table--status-warn { color: $status-warn; }
@@ -80,7 +80,7 @@ class ResourceTable(ScrollView, can_focus=True):
         color: $block-cursor-foreground;
         text-style: $block-cursor-text-style;
     }
-    ResourceTable > .resource-table--cursor { background: $foreground 12%; }
+    ResourceTable > .resource-table--cursor { background: $cursor-blurred; }
     """
 
     placeholder: var[str] = var("")
@@ -424,6 +424,8 @@ class ResourceTable(ScrollView, can_focus=True):
             else:
                 best = max(len(row.text(index)) for row in rows)
             widths[index] = min(max(best, widths[index], column.min_width), column.max_width)
+        if widths != self._widths:
+            self._line_cache.clear()  # every cached row was laid out with the old widths
         self._widths = widths
         self._layout = None
 
@@ -441,7 +443,10 @@ class ResourceTable(ScrollView, can_focus=True):
         return widths
 
     def _total_width(self) -> int:
-        return sum(self._layout_widths()) + GAP * (len(self.columns) - 1) + (MARK_WIDTH if self.markable else 0)
+        """The width the table needs: every column at its measured width, the flex column at its label's.
+        Wider panes give the surplus to the flex column; narrower ones scroll horizontally."""
+        widths = [len(c.label) if c.flex else w for c, w in zip(self.columns, self._widths, strict=True)]
+        return sum(widths) + GAP * (len(self.columns) - 1) + (MARK_WIDTH if self.markable else 0)
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
