@@ -390,10 +390,13 @@ class SsmSession:
             return False
         return True
 
-    def spawn_failed(self, error: OSError) -> SsmError:
-        """The plugin could not be started: terminate the session and return the error to show (or raise)."""
+    def spawn_failed(self, error: BaseException) -> SsmError:
+        """The plugin could not be started: terminate the session and return the error to show (or raise).
+
+        `error` is what the spawn raised (e.g. from `PtyPane.SpawnFailed`): ENOENT means the plugin is missing.
+        """
         self.close()
-        if error.errno == errno.ENOENT:
+        if getattr(error, "errno", None) == errno.ENOENT:
             return PluginMissing(self._missing_message)
         return PluginFailed(f"{PLUGIN_NAME} could not be started ({error}); session {self.session_id} was terminated.")
 
