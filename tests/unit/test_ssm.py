@@ -216,6 +216,8 @@ def test_find_start_failure():
     assert ssm.find_start_failure("\r\nStarting session with SessionId: s\r\n") is None
     assert ssm.find_start_failure("x\r\nCannot perform start session: EOF\r\n") == "EOF"
     assert ssm.find_start_failure("Cannot perform start session:") == "no reason given"
+    hostile = ssm.find_start_failure("Cannot perform start session: \x1b]52;c;cm0gLXJm\x07bad\x1b[31m!")
+    assert hostile == "bad!"  # plugin output is untrusted: no escape sequence survives
 
 
 def test_scanner_handles_arbitrary_chunking():

@@ -34,6 +34,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tui.core.sanitize import clean
+
 log = logging.getLogger(__name__)
 
 PLUGIN_NAME = "session-manager-plugin"
@@ -244,11 +246,15 @@ def plan_plugin_launch(
 
 
 def find_start_failure(text: str) -> str | None:
-    """The reason from the first "Cannot perform start session: <reason>" line in `text`, else None."""
+    """The reason from the first "Cannot perform start session: <reason>" line in `text`, else None.
+
+    The reason is plugin output (untrusted): it comes back sanitised, safe to show.
+    """
     for line in text.replace("\r", "\n").split("\n"):
         at = line.find(START_FAILURE_MARKER)
         if at >= 0:
-            return line[at + len(START_FAILURE_MARKER) :].lstrip(":").strip() or "no reason given"
+            reason = line[at + len(START_FAILURE_MARKER) :].lstrip(":").strip()
+            return clean(reason, max_len=500) or "no reason given"
     return None
 
 
