@@ -115,6 +115,22 @@ async def test_stty_size_matches_and_follows_resize():
         assert app.pane.render_line(0).cell_length == 90
 
 
+@pytest.mark.parametrize(
+    "script, last, expected",
+    [
+        ("printf 'top\\n'", "top", ["top", "", "", "", "", ""]),  # room left: the bottom rows go, as in xterm
+        ("seq 1 9", "9", ["5", "6", "7", "8", "9", ""]),  # cursor at the bottom: the top rows go
+    ],
+)
+async def test_shrinking_keeps_what_the_cursor_needs(script, last, expected):
+    app = PaneApp(bash(f"{script}; {HOLD}"))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await wait_for(pilot, lambda: last in app.text, "the output")
+        await pilot.resize_terminal(40, 6)
+        await wait_for(pilot, lambda: app.pane.size.height == 6, "the resize")
+        assert [line.rstrip() for line in app.pane.screen_lines] == expected
+
+
 async def test_device_status_report_is_answered(tmp_path):
     got = tmp_path / "got"
     app = PaneApp(bash(rf"stty raw -echo; printf 'abc\e[6n'; head -c 6 > {got}; exit 0"))

@@ -349,10 +349,15 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 set_window_size(self._fd, rows, columns)  # the kernel sends SIGWINCH to the foreground job
-        shift = max(0, screen.lines - rows)  # pyte drops rows from the top when shrinking
         cursor_y, cursor_x = screen.cursor.y, screen.cursor.x
+        cut = max(0, screen.lines - rows)  # pyte cuts this many rows off the top when shrinking…
+        drop = max(0, cursor_y - (rows - 1))  # …but only these must go to keep the cursor on screen
+        if cut > drop:  # so, as xterm does, push the rest off the bottom first
+            screen.margins = None
+            screen.cursor.y = 0
+            screen.insert_lines(cut - drop)
         screen.resize(rows, columns)
-        screen.cursor.y = min(max(0, cursor_y - shift), rows - 1)
+        screen.cursor.y = min(max(0, cursor_y - drop), rows - 1)
         screen.cursor.x = min(cursor_x, columns - 1)
         self._strips.clear()
         self.refresh()
