@@ -437,6 +437,12 @@ def test_preflight_failures_open_nothing(version_error, raised):
     stubber.assert_no_pending_responses()
 
 
+def test_launcher_command_for_uses_its_region_and_profile():
+    client, _ = stubbed_ssm("eu-west-1")
+    launcher = ssm.SessionLauncher(client, profile="ops")
+    assert launcher.command_for(TARGET) == f"aws ssm start-session --target {TARGET} --region eu-west-1 --profile ops"
+
+
 def test_preflight_reports_old_plugin_without_refusing():
     client, stubber = stubbed_ssm()
     check = _launcher(client, ScriptedRunner(version="1.2.536.0")).preflight()

@@ -443,6 +443,10 @@ class SessionLauncher:
     def region(self) -> str:
         return self.client.meta.region_name
 
+    def command_for(self, target: str, document: str | None = None) -> str:
+        """The copyable `aws ssm start-session …` line for this launcher's region and profile."""
+        return start_session_command(target, self.region, self.profile, document)
+
     def _missing(self, target: str | None, document: str | None) -> str:
         return plugin_missing_message(self.plugin[0], target, self.region, self.profile, document)
 
