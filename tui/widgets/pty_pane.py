@@ -70,7 +70,8 @@ class PtyPane(Widget, can_focus=True):
 Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
 
 - **ctrl+]** leaves the terminal and returns to the app; that key is never sent to the program.
-- **ctrl+q** still quits the whole app.
+- The app's own priority keys still reach the app: **ctrl+q** quits, **ctrl+p** opens the command palette
+  (use the up arrow for shell history).
 - Pasting works; programs that ask for bracketed paste get it.
 """
 
