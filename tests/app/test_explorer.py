@@ -252,3 +252,21 @@ async def test_command_palette_jumps_to_a_node_by_hostname():
         await pilot.press("enter")
         await settle(pilot)
         assert main.nodes_table.cursor_key == target.instance_id and app.focused is main.nodes_table
+
+
+async def test_a_cluster_that_disappears_leaves_its_panes_cleanly():
+    app = make_app()
+    sim = app.simulator
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        name = await open_cluster_with_failure(pilot, main)
+        assert main.nodes_table.row_count > 0
+        with sim.world.lock:
+            sim.world.clusters.pop(name)
+        await pilot.press("r")
+        await settle(pilot)
+        assert name not in main.clusters_table.visible_keys and main.clusters_table.row_count == 2
+        assert main.focus_cluster != name
+        assert all(main.nodes_table.row(key).values[1] != "worker-group-2" for key in main.nodes_table.visible_keys)
+        assert any(name in str(n.message) and "gone" in str(n.message) for n in app._notifications)

@@ -23,7 +23,9 @@ PAGE_SIZE = 100  # the API's maximum for ListClusters and ListClusterNodes
 DEFAULT_WORKERS = 8
 
 RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
+    # Few attempts: the app retries at every refresh anyway, and a user waiting on an unreachable endpoint
+    # should hear about it in seconds, not after five backoffs.
+    retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=5,
     read_timeout=30,
     max_pool_connections=32,
@@ -68,6 +70,16 @@ class HyperPodApi:
     @property
     def target(self) -> Target:
         return Target(self.profile, self.session.region_name, self.endpoint_url)
+
+    def region_warning(self) -> str:
+        """A sentence when the region is not one botocore knows for SageMaker (a typo looks like an outage)."""
+        region = self.session.region_name
+        if self.endpoint_url or not region:
+            return ""
+        known = self.session.get_available_regions("sagemaker")
+        if known and region not in known:
+            return f"Region {region!r} is not a SageMaker region botocore knows (e.g. {', '.join(known[:6])}, …)."
+        return ""
 
     def client(self, service: str) -> Any:
         with self._lock:

@@ -19,8 +19,13 @@ HelpSection = tuple[str, Sequence[Binding]]
 
 
 def bindings_of(cls: type) -> list[Binding]:
-    """The `Binding`s a class declares (tuples and strings in BINDINGS are skipped: ours are all Bindings)."""
-    return [binding for binding in getattr(cls, "BINDINGS", ()) if isinstance(binding, Binding)]
+    """The `Binding`s a class and its bases declare (as Textual merges them: bases first, mixins included)."""
+    seen: dict[str, Binding] = {}
+    for base in reversed(cls.__mro__):
+        for binding in base.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding):
+                seen[binding.id or f"{binding.key}:{binding.action}"] = binding
+    return list(seen.values())
 
 
 class HelpScreen(ModalScreen[None]):

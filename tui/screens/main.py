@@ -149,6 +149,8 @@ class MainScreen(Screen[None]):
         problem: Problem | None = None
         try:
             api = app.ensure_api()  # type: ignore[attr-defined]
+            if first and (warning := api.region_warning()):
+                app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
             clusters = api.list_clusters()
         except Exception as exc:  # every failure becomes a Problem for the header and banner
             self.post_message(RefreshFinished(self._classify(exc, "ListClusters"), started, scheduled))
