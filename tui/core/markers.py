@@ -45,29 +45,30 @@ class MarkerRule:
 _OK = "SUCCEEDED|SUCCESS|SUCCESSFUL|COMPLETE|COMPLETED|DONE|OK|FINISHED|END|ENDED"
 _BAD = "FAILED|FAILURE|FAIL|ERROR|ERRORED|ABORTED|TIMEOUT|TIMED_OUT|CANCELLED|CANCELED|KILLED"
 _GO = "START|STARTED|STARTING|BEGIN"
-_LC, _DL, _EX = ("[LIFECYCLE_SCRIPT_",), ("[SCRIPT_DOWNLOAD_",), ("[SCRIPT_EXECUTION_",)
+# One hint tuple for every bracketed marker: they are found in a single scan of the text.
+_B = ("[LIFECYCLE_SCRIPT_", "[SCRIPT_DOWNLOAD_", "[SCRIPT_EXECUTION_", "[start] ", "[stop] ", "[error]", "[warning]")
 
 # Order is priority: the first rule that matches a line classifies it.
 DEFAULT_RULES: tuple[MarkerRule, ...] = (
     # The service-style markers of the January 2026 brief (seed 002); any [SCRIPT_EXECUTION_<WORD>] is known.
-    MarkerRule("lifecycle-start", rf"\[LIFECYCLE_SCRIPT_(?:{_GO})\]", "start", "lifecycle", _LC),
-    MarkerRule("lifecycle-success", rf"\[LIFECYCLE_SCRIPT_(?:{_OK})\]", "success", "lifecycle", _LC),
-    MarkerRule("lifecycle-failure", rf"\[LIFECYCLE_SCRIPT_(?:{_BAD})\]", "failure", "lifecycle", _LC),
-    MarkerRule("lifecycle-other", r"\[LIFECYCLE_SCRIPT_[A-Z0-9_]+\]", "progress", "lifecycle", _LC),
-    MarkerRule("download-start", rf"\[SCRIPT_DOWNLOAD_(?:{_GO})\]", "progress", "download", _DL),
-    MarkerRule("download-complete", rf"\[SCRIPT_DOWNLOAD_(?:{_OK})\]", "success", "download", _DL),
-    MarkerRule("download-failure", rf"\[SCRIPT_DOWNLOAD_(?:{_BAD})\]", "failure", "download", _DL),
-    MarkerRule("download-other", r"\[SCRIPT_DOWNLOAD_[A-Z0-9_]+\]", "progress", "download", _DL),
-    MarkerRule("execution-start", rf"\[SCRIPT_EXECUTION_(?:{_GO})\]", "progress", "execute", _EX),
-    MarkerRule("execution-success", rf"\[SCRIPT_EXECUTION_(?:{_OK})\]", "success", "execute", _EX),
-    MarkerRule("execution-failure", rf"\[SCRIPT_EXECUTION_(?:{_BAD})\]", "failure", "execute", _EX),
-    MarkerRule("execution-other", r"\[SCRIPT_EXECUTION_[A-Z0-9_]+\]", "progress", "execute", _EX),
+    MarkerRule("lifecycle-start", rf"\[LIFECYCLE_SCRIPT_(?:{_GO})\]", "start", "lifecycle", _B),
+    MarkerRule("lifecycle-success", rf"\[LIFECYCLE_SCRIPT_(?:{_OK})\]", "success", "lifecycle", _B),
+    MarkerRule("lifecycle-failure", rf"\[LIFECYCLE_SCRIPT_(?:{_BAD})\]", "failure", "lifecycle", _B),
+    MarkerRule("lifecycle-other", r"\[LIFECYCLE_SCRIPT_[A-Z0-9_]+\]", "progress", "lifecycle", _B),
+    MarkerRule("download-start", rf"\[SCRIPT_DOWNLOAD_(?:{_GO})\]", "progress", "download", _B),
+    MarkerRule("download-complete", rf"\[SCRIPT_DOWNLOAD_(?:{_OK})\]", "success", "download", _B),
+    MarkerRule("download-failure", rf"\[SCRIPT_DOWNLOAD_(?:{_BAD})\]", "failure", "download", _B),
+    MarkerRule("download-other", r"\[SCRIPT_DOWNLOAD_[A-Z0-9_]+\]", "progress", "download", _B),
+    MarkerRule("execution-start", rf"\[SCRIPT_EXECUTION_(?:{_GO})\]", "progress", "execute", _B),
+    MarkerRule("execution-success", rf"\[SCRIPT_EXECUTION_(?:{_OK})\]", "success", "execute", _B),
+    MarkerRule("execution-failure", rf"\[SCRIPT_EXECUTION_(?:{_BAD})\]", "failure", "execute", _B),
+    MarkerRule("execution-other", r"\[SCRIPT_EXECUTION_[A-Z0-9_]+\]", "progress", "execute", _B),
     # The markers of AWS's sample lifecycle scripts (awsome-distributed-training PR #927).
-    MarkerRule("script-stop-error", r"\[stop\] (?P<script>\S+) with error", "failure", "script", ("[stop] ",)),
-    MarkerRule("script-stop", r"\[stop\] (?P<script>\S+)", "success", "script", ("[stop] ",)),
-    MarkerRule("script-start", r"\[start\] (?P<script>\S+)", "start", "script", ("[start] ",)),
-    MarkerRule("script-error", r"\[error\]", "failure", "script", ("[error]",)),
-    MarkerRule("script-warning", r"\[warning\]", "warning", None, ("[warning]",)),
+    MarkerRule("script-stop-error", r"\[stop\] (?P<script>\S+) with error", "failure", "script", _B),
+    MarkerRule("script-stop", r"\[stop\] (?P<script>\S+)", "success", "script", _B),
+    MarkerRule("script-start", r"\[start\] (?P<script>\S+)", "start", "script", _B),
+    MarkerRule("script-error", r"\[error\]", "failure", "script", _B),
+    MarkerRule("script-warning", r"\[warning\]", "warning", None, _B),
     # Generic failure evidence. "exit code 0", "0 errors", "FAILED: 0" must not match. These patterns start
     # with a literal and check the word boundary behind it, so the regex engine can skip ahead fast.
     MarkerRule(
@@ -132,7 +133,12 @@ class MarkerMatcher:
             else:
                 self._passes.append(([self._compiled[position]], [position], False))
         for hints, positions in hinted.items():
-            self._passes.append(([re.compile(re.escape(hint)) for hint in hints], positions, True))
+            # Alternatives that share a first character keep the regex engine's fast prefix scan.
+            buckets: dict[str, list[str]] = {}
+            for hint in sorted(hints, key=len, reverse=True):
+                buckets.setdefault(hint[0], []).append(re.escape(hint))
+            scanners = [re.compile("|".join(bucket)) for bucket in buckets.values()]
+            self._passes.append((scanners, positions, True))
         self._passes.sort(key=lambda scan: scan[1][0])
 
     def match_line(self, line: str, index: int = 0) -> MarkerHit | None:
