@@ -106,6 +106,18 @@ def throttle() -> ClientError:
     return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetLogEvents")
 
 
+def test_an_empty_page_with_a_new_token_is_not_the_end():
+    # CloudWatch may answer an empty page mid-stream (a gap in time); only a repeated token ends the read.
+    client = ScriptedClient(
+        {"events": [{"timestamp": 1, "message": "a"}], "nextForwardToken": "f/1"},
+        {"events": [], "nextForwardToken": "f/2"},
+        {"events": [{"timestamp": 9, "message": "b"}], "nextForwardToken": "f/3"},
+        {"events": [], "nextForwardToken": "f/3"},
+    )
+    events, token = fetch_log(client, GROUP, STREAM)
+    assert [e.message for e in events] == ["a", "b"] and token == "f/3" and client.calls == 4
+
+
 def test_follow_keeps_what_arrived_before_a_throttle():
     client = ScriptedClient(
         {"events": [{"timestamp": 1, "message": "new"}], "nextForwardToken": "f/2"},

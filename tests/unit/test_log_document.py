@@ -73,3 +73,24 @@ def test_write_lines_is_atomic_private_and_aligned(tmp_path):
     assert target.read_text() == "T1000 a\n      b\nc\n"
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
     assert not list(tmp_path.glob("*.part"))
+
+
+def test_appends_without_markers_only_move_the_running_clock():
+    document = LogDocument.from_events([(1_000, "[SCRIPT_DOWNLOAD_START] d"), (2_000, "[SCRIPT_DOWNLOAD_COMPLETE] d")])
+    document.append([(65_000, "still going")])
+    full = LogDocument.from_events([(1_000, "[SCRIPT_DOWNLOAD_START] d"), (2_000, "[SCRIPT_DOWNLOAD_COMPLETE] d"),
+                                    (65_000, "still going")])
+    assert document.timeline == full.timeline
+    assert document.timeline.summary() == "download ✓ 0:01 → execute … 1:03"
+
+
+def test_core_log_modules_do_not_import_textual():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tui.core.markers, tui.core.timeline, tui.core.logs, tui.core.log_stream, tui.core.log_document;"
+        "print('textual' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "False"

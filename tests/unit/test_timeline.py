@@ -30,7 +30,8 @@ def test_brief_markers_failure_at_execute_with_exit_code():
     ]
     assert timeline.failing_stage.label == "execute"
     assert timeline.failure.index == 6
-    assert "SCRIPT_EXECUTION_FAILED" in BRIEF_FAILURE[timeline.failure.index][1]
+    assert timeline.failure_text == "[SCRIPT_EXECUTION_FAILED] Script failed with exit code 1"
+    assert timeline.first_failure_text == "Traceback (most recent call last):"
     assert timeline.first_failure.index == 4  # the traceback comes first
     assert timeline.exit_code == 1
     download = timeline.stages[1]

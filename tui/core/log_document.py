@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
 
@@ -54,11 +55,17 @@ class LogDocument:
         self.lines.extend(cleaned)
         self.times.extend(times)
         self.heads.extend(heads)
-        for hit in self.matcher.classify(cleaned):
+        new_hits = self.matcher.classify(cleaned)
+        for hit in new_hits:
             index = hit.index + base
             self.hits[index] = hit._replace(index=index)
             self.marker_lines.append(index)
-        self.timeline = build_timeline(list(zip(self.times, self.lines, strict=True)), list(self.hits.values()))
+        stamps = [stamp for stamp in times if stamp is not None]
+        if new_hits or base == 0 or (stamps and self.timeline.started_ms is not None and min(stamps) < self.timeline.started_ms):
+            self.timeline = build_timeline(list(zip(self.times, self.lines, strict=True)), list(self.hits.values()))
+        elif stamps:  # no new marker: only the clock of a running stage moves (a follow poll on a big log)
+            last = max(stamps) if self.timeline.last_ms is None else max(self.timeline.last_ms, *stamps)
+            self.timeline = replace(self.timeline, last_ms=last, started_ms=self.timeline.started_ms or min(stamps))
         if "".join(cleaned).isascii():
             widest = max(map(len, cleaned))
         else:

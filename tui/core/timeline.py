@@ -58,6 +58,8 @@ class Timeline:
     markers: int
     failure_ms: int | None = None
     first_failure_ms: int | None = None
+    failure_text: str | None = None  # the deciding line itself
+    first_failure_text: str | None = None
 
     def summary(self, tz: tzinfo | None = timezone.utc) -> str:
         return summarize(self, tz)
@@ -224,6 +226,8 @@ def build_timeline(
         markers=len(hits),
         failure_ms=time_of(failure.index) if failure is not None else None,
         first_failure_ms=time_of(first_failure.index) if first_failure is not None else None,
+        failure_text=_line(events, failure.index) if failure is not None else None,
+        first_failure_text=_line(events, first_failure.index) if first_failure is not None else None,
     )
 
 

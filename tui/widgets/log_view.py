@@ -133,7 +133,7 @@ class LogView(ScrollView, can_focus=True):
 
     def load(self, events: Iterable[EventLike]) -> None:
         """Show these events. A big log shows its head at once; a thread builds the rest (then `Loaded`)."""
-        events = events if isinstance(events, list) else list(events)
+        events = list(events)  # a private copy: a background build must not see later changes
         self._generation += 1
         self._held = []
         if len(events) <= BACKGROUND_BUILD:
