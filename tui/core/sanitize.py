@@ -14,6 +14,7 @@ markup string is unavoidable (notifications), `markup_safe` escapes it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rich.markup import escape as _rich_escape
 
@@ -90,3 +91,18 @@ def clean_log_line(value: object) -> str:
 def markup_safe(value: object, *, max_len: int | None = 2_000) -> str:
     """Clean text, escaped for the few places that take Rich markup (notifications, Static with markup)."""
     return _rich_escape(clean(value, max_len=max_len))
+
+
+def clean_log_lines(values: Sequence[object]) -> list[str]:
+    """`[clean_log_line(v) for v in values]`, several times faster for a large log of ordinary lines.
+
+    Every character `clean` would touch (controls, tab, newline, bidi, surrogates) is non-printable in
+    `str.isprintable`'s sense, so a printable line within LOG_LINE_LIMIT comes back unchanged and only the
+    other lines need `clean_log_line`.
+    """
+    texts = [value if type(value) is str else to_text(value) for value in values]
+    if texts and (not "".join(texts).isprintable() or max(map(len, texts)) > LOG_LINE_LIMIT):
+        texts = [
+            text if len(text) <= LOG_LINE_LIMIT and text.isprintable() else clean_log_line(text) for text in texts
+        ]
+    return texts

@@ -1,0 +1,428 @@
+"""`LogView`: a lifecycle log, rendered lazily line by line, with markers, timeline, search, follow, wrap, save.
+
+Row 0 is a fixed header (the timeline summary and the view's state); every other row is built on demand by
+`render_line` (see `log_render.LogRenderer`: LRU strip caches, cleared on a theme change and whenever width,
+wrap, timestamps or the search change). The text comes from a `LogDocument`, already sanitised.
+Keys are bindings with ids; each has a public method so a screen can drive the view without keys.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import timezone, tzinfo
+from functools import partial
+
+from textual import on, work
+from textual.actions import SkipAction
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from tui.core.log_document import EventLike, LogDocument, next_after, previous_before, write_lines
+from tui.core.markers import MarkerMatcher
+from tui.widgets.log_messages import FollowChanged, Loaded, PendingChanged, Saved, SearchChanged, TimelineChanged
+from tui.widgets.log_prompt import LogPrompt, default_save_path
+from tui.widgets.log_render import THEME_VARIABLES, LogRenderer, theme_variable_defaults
+
+__all__ = ["THEME_VARIABLES", "LogView", "default_save_path", "theme_variable_defaults"]
+
+BACKGROUND_BUILD = 20_000  # events; above this `load` shows the head at once and builds the rest in a thread
+HEAD_EVENTS = 2_000
+
+
+class LogView(ScrollView, can_focus=True):
+    """A lazily rendered lifecycle log."""
+
+    FollowChanged = FollowChanged
+    PendingChanged = PendingChanged
+    SearchChanged = SearchChanged
+    TimelineChanged = TimelineChanged
+    Loaded = Loaded
+    Saved = Saved
+
+    COMPONENT_CLASSES = {
+        "log-view--header", "log-view--timestamp", "log-view--pointer", "log-view--indicator",
+        "log-view--marker-start", "log-view--marker-progress", "log-view--marker-success",
+        "log-view--marker-failure", "log-view--marker-warning", "log-view--search-match",
+    }
+    DEFAULT_CSS = """
+    LogView {
+        background: $surface;
+        color: $foreground;
+        overflow: auto auto;
+        scrollbar-gutter: stable;
+        &:focus { background-tint: $foreground 3%; }
+        & > .log-view--header { background: $panel; color: $foreground; }
+        & > .log-view--indicator { color: $log-marker-warning; text-style: bold; }
+        & > .log-view--timestamp { color: $foreground-muted; }
+        & > .log-view--pointer { background: $primary-muted; }
+        & > .log-view--marker-start { color: $log-marker-start; text-style: bold; }
+        & > .log-view--marker-progress { color: $log-marker-progress; }
+        & > .log-view--marker-success { color: $log-marker-success; text-style: bold; }
+        & > .log-view--marker-failure { color: $log-marker-failure; text-style: bold; }
+        & > .log-view--marker-warning { color: $log-marker-warning; }
+        & > .log-view--search-match { background: $log-search-match; text-style: bold underline; }
+    }
+    """
+    BINDINGS = [
+        Binding("n", "next", "Next marker", id="log-next-marker", tooltip="Next marker, or next match while searching"),
+        Binding("N", "previous", "Prev marker", id="log-previous-marker", tooltip="Previous marker or match"),
+        Binding("e", "first_failure", "First failure", id="log-first-failure", tooltip="Jump to the first failure line"),
+        Binding("slash", "search", "Search", id="log-search", tooltip="Highlight a term in every line"),
+        Binding("escape", "end_search", "End search", id="log-end-search", show=False, tooltip="Clear the search"),
+        Binding("f", "toggle_follow", "Follow", id="log-follow", tooltip="Follow new lines as they arrive"),
+        Binding("w", "toggle_wrap", "Wrap", id="log-wrap", tooltip="Wrap long lines"),
+        Binding("t", "toggle_timestamps", "Timestamps", id="log-timestamps", tooltip="Show event timestamps"),
+        Binding("s", "save", "Save", id="log-save", tooltip="Save the log to a file"),
+        Binding("g", "top", "Top", id="log-top", show=False, tooltip="First line"),
+        Binding("G", "bottom", "Bottom", id="log-bottom", show=False, tooltip="Last line"),
+    ]
+
+    follow: reactive[bool] = reactive(False, init=False)
+    wrap: reactive[bool] = reactive(False, init=False)
+    show_timestamps: reactive[bool] = reactive(True, init=False)
+
+    def __init__(
+        self,
+        events: Iterable[EventLike] | None = None,
+        *,
+        document: LogDocument | None = None,
+        matcher: MarkerMatcher | None = None,
+        follow: bool = False,
+        wrap: bool = False,
+        timestamps: bool = True,
+        tz: tzinfo | None = timezone.utc,
+        save_path: str = "~/hyperpod-lifecycle.log",
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's own name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.matcher = matcher
+        self.document = document or LogDocument(matcher)
+        self.tz = tz  # for timestamps and the summary; None means local time
+        self.save_path = save_path
+        self.pointer: int | None = None
+        self.pending = 0
+        self.search_term = ""
+        self.search_lines: list[int] = []
+        self.search_current: int | None = None
+        self._search_origin: int | None = None  # where an incremental search started
+        self.complete = True
+        self.renderer = LogRenderer(self)
+        self._initial = list(events) if events is not None else None
+        self._generation = 0
+        self._held: list[list[EventLike]] = []  # appends that arrive while a background build runs
+        self._prompt: LogPrompt | None = None
+        self.set_reactive(LogView.follow, follow)
+        self.set_reactive(LogView.wrap, wrap)
+        self.set_reactive(LogView.show_timestamps, timestamps)
+
+    # -- content ---------------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self._initial is not None:
+            events, self._initial = self._initial, None
+            self.load(events)
+        else:
+            self.set_document(self.document)
+
+    def load(self, events: Iterable[EventLike]) -> None:
+        """Show these events. A big log shows its head at once; a thread builds the rest (then `Loaded`)."""
+        events = list(events)  # a private copy: a background build must not see later changes
+        self._generation += 1
+        self._held = []
+        if len(events) <= BACKGROUND_BUILD:
+            self.set_document(LogDocument.from_events(events, self.matcher))
+            return
+        self.set_document(LogDocument.from_events(events[:HEAD_EVENTS], self.matcher), complete=False)
+        # Start the build once the head is on screen: the thread competes for the GIL with the first paint.
+        self.call_after_refresh(self._build, events, self._generation)
+
+    @work(thread=True, exclusive=True, group="log-build", exit_on_error=False)
+    def _build(self, events: list[EventLike], generation: int) -> None:
+        document = LogDocument.from_events(events, self.matcher)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._built, document, generation)
+
+    def _built(self, document: LogDocument, generation: int) -> None:
+        if generation == self._generation:
+            held, self._held = self._held, []
+            for chunk in held:
+                document.append(chunk)
+            self.set_document(document, keep_position=True)
+
+    def set_document(self, document: LogDocument, *, keep_position: bool = False, complete: bool = True) -> None:
+        """Show a document built elsewhere (`LogDocument.from_events` in a worker, for a big log)."""
+        self.document = document
+        self.complete = complete
+        if not keep_position:
+            self.pointer, self.pending = None, 0
+        if self.search_term:
+            self.search_lines = document.search(self.search_term)
+            self._post_search()
+        self._invalidate(layout=True)
+        if self.follow:
+            self._scroll_to_end()
+        elif not keep_position:
+            self.scroll_to(y=0, animate=False)
+        self.post_message(TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
+        if complete:
+            self.post_message(Loaded(self, len(document)))
+
+    def append_events(self, events: Iterable[EventLike], *, new: bool = True) -> int:
+        """Add events at the end (follow polls, later pages). `new=False`: don't count them as unseen."""
+        chunk = events if isinstance(events, list) else list(events)
+        if not chunk:
+            return 0
+        if not self.complete:
+            self._held.append(chunk)
+            return 0
+        document = self.document
+        start, before = len(document), document.timeline
+        added = document.append(chunk)
+        if self.search_term:
+            self.search_lines.extend(document.search(self.search_term, start))
+            self._post_search()
+        self._invalidate(layout=True, strips=False)
+        if document.timeline != before:
+            self.post_message(TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
+        if self.follow:
+            self._scroll_to_end()
+        elif new:
+            self.pending += added
+            self.post_message(PendingChanged(self, self.pending))
+        return added
+
+    # -- navigation -------------------------------------------------------------------------------------------
+
+    def next_marker(self) -> int | None:
+        return self._jump(next_after(self.document.marker_lines, self._anchor(forward=True)), "marker")
+
+    def previous_marker(self) -> int | None:
+        return self._jump(previous_before(self.document.marker_lines, self._anchor(forward=False)), "marker")
+
+    def next_match(self) -> int | None:
+        return self._jump(next_after(self.search_lines, self._anchor(forward=True)), "match")
+
+    def previous_match(self) -> int | None:
+        return self._jump(previous_before(self.search_lines, self._anchor(forward=False)), "match")
+
+    def first_failure(self) -> int | None:
+        first = self.document.timeline.first_failure
+        if first is None:
+            self.notify("No failure lines in this log.", timeout=3, markup=False)
+            return None
+        return self.goto_line(first.index)
+
+    def goto_line(self, index: int) -> int:
+        """Point at a line and scroll it into view (centred if it was off screen). Stops following."""
+        index = max(0, min(index, len(self.document) - 1))
+        self.follow = False
+        for line in (self.pointer, index):
+            if line is not None:
+                self.renderer.discard(line)
+        self.pointer = index
+        row, top, height = self.renderer.row_of(index), round(self.scroll_y), self._page_rows()
+        if not top <= row < top + height:
+            self.scroll_to(y=max(0, row - height // 2), animate=False)
+        self.refresh()
+        return index
+
+    def go_top(self) -> None:
+        self.follow = False
+        self.scroll_to(y=0, animate=False)
+
+    def go_bottom(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False)
+
+    # -- search ----------------------------------------------------------------------------------------------
+
+    def set_search(self, term: str) -> int:
+        """Highlight `term` in every line, all lines staying visible; moves to the first match from here on."""
+        self.search_term = term
+        self.search_lines = self.document.search(term) if term else []
+        self._invalidate()
+        if self.search_lines:
+            origin = self._search_origin if self._search_origin is not None else self._anchor(forward=True)
+            following = next_after(self.search_lines, origin)
+            self.goto_line(following if following is not None else self.search_lines[0])
+        self._post_search()
+        return len(self.search_lines)
+
+    def end_search(self) -> None:
+        self.set_search("")
+
+    def _post_search(self) -> None:
+        position = bisect_left(self.search_lines, self.pointer) if self.pointer is not None else -1
+        found = 0 <= position < len(self.search_lines) and self.search_lines[position] == self.pointer
+        self.search_current = position + 1 if found else None
+        self.refresh()
+        self.post_message(SearchChanged(self, self.search_term, len(self.search_lines), self.search_current))
+
+    # -- prompts and saving -----------------------------------------------------------------------------------
+
+    def open_prompt(self, purpose: str) -> LogPrompt | None:
+        """Mount the search (`"search"`) or save-path (`"save"`) prompt below the view and focus it."""
+        if self._prompt is not None and self._prompt.is_mounted:
+            self._prompt.focus()
+            return self._prompt
+        if self.parent is None:
+            return None
+        if purpose == "search":
+            self._search_origin = self._anchor(forward=True)
+            prompt = LogPrompt(self, "search", self.search_term, "search: Enter keeps it, Esc clears")
+        else:
+            prompt = LogPrompt(self, "save", self.save_path, "save to: path")
+        self._prompt = prompt
+        self.parent.mount(prompt, after=self)
+        prompt.focus()
+        return prompt
+
+    def prompt_finished(self, prompt: LogPrompt, value: str, *, accepted: bool) -> None:
+        if prompt.purpose == "search" and not accepted:
+            self.end_search()
+        elif prompt.purpose == "save" and accepted and value.strip():
+            self.save(value.strip())
+        self._prompt, self._search_origin = None, None
+        prompt.remove()
+        self.focus()
+
+    def save(self, path: str) -> None:
+        """Write the log as shown (sanitised, timestamp column) to `path` off the event loop; posts `Saved`."""
+        document, count = self.document, len(self.document)
+        self._write(path, document.lines[:count], document.times[:count], bytes(document.heads[:count]))
+
+    @work(thread=True, exclusive=True, group="log-save", exit_on_error=False)
+    def _write(self, path: str, lines: list[str], times: list[int | None], heads: bytes) -> None:
+        try:
+            written = write_lines(path, lines, times, heads, self.renderer.stamp)
+        except OSError as error:
+            self.post_message(Saved(self, path, 0, f"{type(error).__name__}: {error.strerror or error}"))
+        else:
+            self.post_message(Saved(self, path, written, None))
+
+    @on(Saved)
+    def _report_saved(self, message: Saved) -> None:
+        if message.error:
+            self.notify(f"Could not save {message.path}: {message.error}", severity="error", markup=False)
+        else:
+            self.notify(f"Saved {message.lines:,} lines to {message.path}", markup=False)
+
+    # -- actions (the keys) -----------------------------------------------------------------------------------
+
+    def action_next(self) -> None:
+        self.next_match() if self.search_term else self.next_marker()
+
+    def action_previous(self) -> None:
+        self.previous_match() if self.search_term else self.previous_marker()
+
+    action_first_failure = first_failure
+    action_top = go_top
+    action_bottom = go_bottom
+
+    def action_search(self) -> None:
+        self.open_prompt("search")
+
+    def action_end_search(self) -> None:
+        if not self.search_term:
+            raise SkipAction()  # Esc goes on to the screen (back)
+        self.end_search()
+
+    def action_toggle_follow(self) -> None:
+        self.follow = not self.follow
+
+    def action_toggle_wrap(self) -> None:
+        self.wrap = not self.wrap
+
+    def action_toggle_timestamps(self) -> None:
+        self.show_timestamps = not self.show_timestamps
+
+    def action_save(self) -> None:
+        self.open_prompt("save")
+
+    # -- state and events --------------------------------------------------------------------------------------
+
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self.pending = 0
+            self.post_message(PendingChanged(self, 0))
+            self._scroll_to_end()
+        self.refresh()
+        self.post_message(FollowChanged(self, follow))
+
+    def watch_wrap(self) -> None:
+        self._relayout_keeping_top()
+
+    def watch_show_timestamps(self) -> None:
+        self._relayout_keeping_top()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # An upward scroll that leaves the bottom is the user reading back: stop following.
+        if self.follow and new_value < old_value and new_value < self.max_scroll_y:
+            self.follow = False
+
+    def on_resize(self) -> None:
+        self._invalidate(layout=True, strips=False)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self.renderer.clear()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self.renderer.begin_frame()
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        return self.renderer.row_strip(y)
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+
+    def _invalidate(self, *, layout: bool = False, strips: bool = True) -> None:
+        self.renderer.clear(strips=strips)
+        if layout:
+            if self.wrap:
+                self.virtual_size = Size(self.renderer.width(), self.renderer.total_rows() + 1)
+            else:
+                self.virtual_size = Size(self.document.max_cells + self.renderer.prefix_width(), len(self.document) + 1)
+        self.refresh()
+
+    def _relayout_keeping_top(self) -> None:
+        """Wrap or timestamps changed the rows: keep the pointer (or the top line) where the reader was."""
+        top = self.pointer if self.pointer is not None and self._on_screen(self.pointer) else self.renderer.top_line
+        self._invalidate(layout=True)
+        if self.follow:
+            self.call_after_refresh(self._scroll_to_end)
+        else:
+            self.call_after_refresh(partial(self.scroll_to, y=self.renderer.row_of(top), animate=False))
+
+    def _on_screen(self, index: int) -> bool:
+        row, top = self.renderer.row_of(index), round(self.scroll_y)
+        return top <= row < top + self._page_rows()
+
+    def _page_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _anchor(self, *, forward: bool) -> int:
+        """Where n/N count from: the pointer while it is on screen, else the top of the screen."""
+        if self.pointer is not None and self._on_screen(self.pointer):
+            return self.pointer
+        top = self.renderer.line_at_row(round(self.scroll_y))
+        return top - 1 if forward else top
+
+    def _jump(self, index: int | None, what: str) -> int | None:
+        if index is None:
+            self.notify(f"No more {what}{'es' if what == 'match' else 's'} that way.", timeout=2, markup=False)
+            return None
+        self.goto_line(index)
+        if what == "match":
+            self._post_search()
+        return index
+
+    def _scroll_to_end(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
