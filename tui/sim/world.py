@@ -64,6 +64,13 @@ class World:
             step(at)
         self.now = max(self.now, now)
 
+    def warm_caches(self) -> None:
+        """Serialise every node summary and sort every cluster once, so the first listing costs what later ones do."""
+        for cluster in self.clusters.values():
+            cluster.ordered_nodes("CREATION_TIME")
+            for node in cluster.nodes.values():
+                node.summary_json()
+
     # -- lookups ----------------------------------------------------------------------------------------------
 
     def find_cluster(self, name_or_arn: str) -> Cluster | None:
