@@ -246,8 +246,8 @@ class World:
                 self.add_event(cluster, when, f"Instance {node.instance_id} terminated", node=node)
 
         self.schedule(at + SHUTDOWN_AFTER, shutting_down)
-        # Run "gone" before a replacement's "launch" scheduled for the same instant.
-        self.schedule(at + TERMINATED_AFTER - 1e-6, gone)
+        # Scheduled before replace() schedules "launch" at the same instant, so it runs first.
+        self.schedule(at + TERMINATED_AFTER, gone)
 
     # -- background liveliness --------------------------------------------------------------------------------
 
