@@ -88,6 +88,14 @@ def test_demo_has_the_promised_clusters(demo):
     assert labels["sagemaker.amazonaws.com/node-health-status"] == "Unschedulable"
     assert labels["sagemaker.amazonaws.com/deep-health-check-status"] == "InProgress"
     assert sm.describe_cluster(ClusterName="research-slurm-dev")["ClusterStatus"] == "Creating"
+    pages = list(sm.get_paginator("list_cluster_events").paginate(ClusterName="genai-eks-prod",
+                                                                   PaginationConfig={"PageSize": 20}))
+    events = [e for page in pages for e in page["Events"]]
+    assert len(pages) > 2 and len({e["EventId"] for e in events}) == len(events)
+    times = [e["EventTime"] for e in events]
+    assert times == sorted(times)
+    assert {e["EventLevel"] for e in events} == enum("sagemaker", "ClusterEventLevel")
+    assert {e["ResourceType"] for e in events} == enum("sagemaker", "ClusterEventResourceType")
 
 
 def test_values_look_like_aws(demo):

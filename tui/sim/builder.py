@@ -135,15 +135,3 @@ class ClusterBuilder:
     def event(self, cluster: Cluster, at: float, description: str, **kwargs) -> None:
         if at <= self.world.start:
             self.world.add_event(cluster, at, description, **kwargs)
-
-    def hold_status(self, node: Node, status: str, until: float) -> None:
-        """Hold `node` in `status` until `until`, then return it to Running (e.g. a deep health check)."""
-        seq = node.begin("churn")
-        node.set_status(status)
-
-        def back(_: float) -> None:
-            if node.operation_seq == seq:
-                node.begin(None)
-                node.set_status(RUNNING)
-
-        self.world.schedule(until, back)
