@@ -100,6 +100,8 @@ class World:
         node = Node(instance_id, group, launch_time, status, ip, ids.private_dns_hostname(ip, self.region), az, az_id)
         if cluster.continuous:
             node.logical_id = f"{group.name}-{instance_id[2:10]}"
+        if group.slurm_node_type == "Controller" and cluster.controller_ip is None:
+            cluster.controller_ip = ip
         cluster.add_node(node)
         return node
 
@@ -126,12 +128,16 @@ class World:
         return EKS_SUCCESS if cluster.orchestrator == "Eks" else SLURM_SUCCESS
 
     def add_lifecycle_log(self, cluster: Cluster, node: Node, start: float, *, failed: bool = False,
-                          pace: float = 1.0) -> None:
-        """The node's lifecycle-script run, written from `start` at `pace`, in the stream the cluster's naming uses."""
-        source = ScriptedLines(self.lifecycle_template(cluster, failed), int(start * 1000),
-                               lambda: self.script_params(cluster, node), pace)
+                          pace: float = 1.0) -> float:
+        """The node's lifecycle-script run, written from `start` at `pace`, in the stream the cluster's naming uses.
+
+        Returns when the run's last line is written.
+        """
+        template = self.lifecycle_template(cluster, failed)
+        source = ScriptedLines(template, int(start * 1000), lambda: self.script_params(cluster, node), pace)
         stream = cluster.lifecycle_stream(node.group.name, node.instance_id)
         self.logs.add_stream(cluster.log_group, stream, int(start * 1000), source)
+        return start + template[-1][0] * pace / 1000.0
 
     def mark_failed(self, cluster: Cluster, node: Node, *, set_cluster_message: bool = True) -> None:
         stream = cluster.lifecycle_stream(node.group.name, node.instance_id)
