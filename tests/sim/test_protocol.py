@@ -233,3 +233,14 @@ def test_concurrent_callers_and_a_moving_clock_are_safe(clock):
     assert len(sim.cluster("genai-eks-prod").nodes) == 24
     assert {c.operation for c in sim.calls} == {"ListClusterNodes", "BatchReplaceClusterNodes", "DescribeLogStreams"}
     assert all(c.error is None for c in sim.calls)
+
+
+def test_the_simulator_never_imports_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.sim, tui.sim.__main__, tui.sim.server; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
