@@ -217,3 +217,15 @@ def test_scenarios_build_quickly(scenario):
     began = time.perf_counter()
     Simulator(scenario, clock=SimClock.frozen(at=T0))
     assert time.perf_counter() - began < 0.5
+
+
+def test_list_clusters_pages_sorts_and_filters(zoo):
+    sm = clients(zoo)[0]
+    pages = list(sm.get_paginator("list_clusters").paginate(SortBy="NAME", PaginationConfig={"PageSize": 2}))
+    names = [c["ClusterName"] for page in pages for c in page["ClusterSummaries"]]
+    assert len(pages) == 4 and names == sorted(zoo.world.clusters)
+    newest_first = sm.list_clusters(SortOrder="Descending")["ClusterSummaries"]
+    times = [c["CreationTime"] for c in newest_first]
+    assert times == sorted(times, reverse=True) and len(times) == 7
+    assert [c["ClusterName"] for c in sm.list_clusters(NameContains="UPDATING", SortBy="NAME")["ClusterSummaries"]] \
+        == ["zoo-systemupdating", "zoo-updating"]
