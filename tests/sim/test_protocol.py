@@ -188,3 +188,59 @@ def test_scenarios_are_listed():
     assert Simulator.scenarios() == ["demo", "scale-10k", "zoo"]
     with pytest.raises(ValueError, match="unknown scenario"):
         Simulator("nope")
+
+
+def test_concurrent_callers_and_a_moving_clock_are_safe(clock):
+    import threading
+
+    sim = Simulator("demo", clock=clock, seed=3)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def guarded(work):
+        def run():
+            try:
+                while not stop.is_set():
+                    work()
+            except BaseException as error:  # noqa: BLE001 (collected and re-raised by the test)
+                errors.append(error)
+        return threading.Thread(target=run)
+
+    def list_nodes():
+        reply = sim.handle("sagemaker", "ListClusterNodes", {"ClusterName": "genai-eks-prod", "MaxResults": 7})
+        while "NextToken" in reply:
+            reply = sim.handle("sagemaker", "ListClusterNodes", {"ClusterName": "genai-eks-prod", "MaxResults": 7,
+                                                                 "NextToken": reply["NextToken"]})
+
+    def act():
+        ids = sorted(sim.cluster("genai-eks-prod").nodes)[:5]
+        sim.handle("sagemaker", "BatchReplaceClusterNodes", {"ClusterName": "genai-eks-prod", "NodeIds": ids})
+        sim.handle("logs", "DescribeLogStreams", {"logGroupName": sim.cluster("genai-eks-prod").log_group,
+                                                  "orderBy": "LastEventTime"})
+
+    def tick():
+        clock.advance(0.5)
+        stop.wait(0.002)
+
+    threads = [guarded(list_nodes), guarded(list_nodes), guarded(act), guarded(tick)]
+    for thread in threads:
+        thread.start()
+    threading.Event().wait(0.6)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(sim.cluster("genai-eks-prod").nodes) == 24
+    assert {c.operation for c in sim.calls} == {"ListClusterNodes", "BatchReplaceClusterNodes", "DescribeLogStreams"}
+    assert all(c.error is None for c in sim.calls)
+
+
+def test_the_simulator_never_imports_textual():
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.sim, tui.sim.__main__, tui.sim.server; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

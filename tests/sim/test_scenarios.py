@@ -88,6 +88,14 @@ def test_demo_has_the_promised_clusters(demo):
     assert labels["sagemaker.amazonaws.com/node-health-status"] == "Unschedulable"
     assert labels["sagemaker.amazonaws.com/deep-health-check-status"] == "InProgress"
     assert sm.describe_cluster(ClusterName="research-slurm-dev")["ClusterStatus"] == "Creating"
+    pages = list(sm.get_paginator("list_cluster_events").paginate(ClusterName="genai-eks-prod",
+                                                                   PaginationConfig={"PageSize": 20}))
+    events = [e for page in pages for e in page["Events"]]
+    assert len(pages) > 2 and len({e["EventId"] for e in events}) == len(events)
+    times = [e["EventTime"] for e in events]
+    assert times == sorted(times)
+    assert {e["EventLevel"] for e in events} == enum("sagemaker", "ClusterEventLevel")
+    assert {e["ResourceType"] for e in events} == enum("sagemaker", "ClusterEventResourceType")
 
 
 def test_values_look_like_aws(demo):
@@ -209,3 +217,15 @@ def test_scenarios_build_quickly(scenario):
     began = time.perf_counter()
     Simulator(scenario, clock=SimClock.frozen(at=T0))
     assert time.perf_counter() - began < 0.5
+
+
+def test_list_clusters_pages_sorts_and_filters(zoo):
+    sm = clients(zoo)[0]
+    pages = list(sm.get_paginator("list_clusters").paginate(SortBy="NAME", PaginationConfig={"PageSize": 2}))
+    names = [c["ClusterName"] for page in pages for c in page["ClusterSummaries"]]
+    assert len(pages) == 4 and names == sorted(zoo.world.clusters)
+    newest_first = sm.list_clusters(SortOrder="Descending")["ClusterSummaries"]
+    times = [c["CreationTime"] for c in newest_first]
+    assert times == sorted(times, reverse=True) and len(times) == 7
+    assert [c["ClusterName"] for c in sm.list_clusters(NameContains="UPDATING", SortBy="NAME")["ClusterSummaries"]] \
+        == ["zoo-systemupdating", "zoo-updating"]

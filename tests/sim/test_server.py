@@ -151,3 +151,21 @@ def test_scenarios_command_lists_the_scenarios(tmp_path):
     done = subprocess.run([sys.executable, "-m", "tui.sim", "scenarios"], capture_output=True, text=True,
                           env=_env(tmp_path), cwd=ROOT, timeout=60)
     assert done.returncode == 0 and done.stdout.split() == ["demo", "scale-10k", "zoo"]
+
+
+def test_pages_over_http_do_not_stall(served):
+    """A listing is many small requests on one connection: each must take about the time of the work, not
+    a TCP delayed-ACK timeout (40 ms)."""
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    body = json.dumps({"ClusterName": "genai-eks-prod", "MaxResults": 1}).encode()
+    headers = {"X-Amz-Target": "SageMaker.ListClusterNodes"}
+    connection.request("POST", "/", body=body, headers=headers)
+    connection.getresponse().read()
+    began = time.perf_counter()
+    for _ in range(30):
+        connection.request("POST", "/", body=body, headers=headers)
+        response = connection.getresponse()
+        assert response.status == 200 and response.read()
+    per_request = (time.perf_counter() - began) / 30
+    connection.close()
+    assert per_request < 0.02, f"{per_request * 1000:.1f} ms per request"

@@ -6,7 +6,14 @@
     sim.install(session)              # clients created from `session` from now on are answered in-process
     session.client("sagemaker").list_clusters()
 
-or out of process: `python -m tui.sim serve --port 0` (see `python -m tui.sim --help`).
+A client created before install() is not covered (botocore copies a session's hooks into each client when it
+is made); `sim.attach(client)` covers one. `sim.handle(service, operation, params)` calls the dispatcher
+directly and returns plain JSON data (timestamps as epoch seconds) or raises SimError. Out of process:
+`python -m tui.sim serve --port 0` (see `python -m tui.sim serve --help`).
+
+Scenarios: `demo` (clusters llm-pretrain-slurm, genai-eks-prod, research-slurm-dev), `scale-10k`, `zoo`.
+`sim.landmarks` names the notable resources of the scenario (the failed node, the 200,000-line stream, ...);
+`Simulator(..., churn=False)` stops the demo's background status changes for tests that need a still world.
 
 Timings of the node actions (simulated seconds after the Batch* call): reboot goes Pending at 2 and Running at
 25; replace and delete go ShuttingDown at 1 and disappear at 15; a replacement's new instance id appears at 15,

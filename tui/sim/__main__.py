@@ -11,6 +11,7 @@ import threading
 from tui.sim.clock import SimClock
 from tui.sim.server import SimServer
 from tui.sim.simulator import Simulator
+from tui.sim.validation import input_shape
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +37,9 @@ def serve(args: argparse.Namespace) -> int:
     simulator = Simulator(args.scenario, clock=SimClock(speed=args.speed), seed=args.seed, region=args.region,
                           account_id=args.account_id)
     simulator.faults.latency_ms = args.latency_ms
+    # Load botocore's service models now, not during the first (timed) request.
+    for service, operation in simulator.registry.operations():
+        input_shape(service, operation)
     server = SimServer(simulator, args.host, args.port, verbose=args.verbose)
     stop = threading.Event()
 

@@ -81,14 +81,12 @@ class ClusterBuilder:
                 launch = min(created + rng.uniform(240, 900), world.start - 60)
                 self.node(cluster, group, launch, node_status, hma=hma and index % 4 == 1)
         if status == "InService":
-            self.event(cluster, created + 1200, f"Cluster {name} is InService")
+            self.event(cluster, created + 1500, f"Cluster {name} is InService")
         return cluster
 
     def node(self, cluster: Cluster, group: InstanceGroup, launch: float, status: str, *, hma: bool = False) -> Node:
         world, rng = self.world, self.rng
         node = world.new_node(cluster, group, launch, status, rng)
-        if group.slurm_node_type == "Controller" and cluster.controller_ip is None:
-            cluster.controller_ip = node.ip
         if rng.random() < 0.3:
             node.last_software_update = launch + rng.uniform(1, 6) * DAY
             if node.last_software_update > world.start:
@@ -96,19 +94,19 @@ class ClusterBuilder:
         script_start = min(launch + rng.uniform(45, 110), world.start - 30)
         self.event(cluster, launch, f"Instance {node.instance_id} launched", node=node)
         if status == FAILURE:
-            world.add_lifecycle_log(cluster, node, script_start, failed=True, pace=rng.uniform(1.0, 1.5))
+            ended = world.add_lifecycle_log(cluster, node, script_start, failed=True, pace=rng.uniform(1.0, 1.5))
             world.mark_failed(cluster, node, set_cluster_message=cluster.failure_message is None)
-            self.event(cluster, script_start + 90, f"Instance lifecycle script execution for EC2InstanceId "
-                                                   f"{node.instance_id} has Failed", node=node, level="Error")
+            self.event(cluster, ended, f"Instance lifecycle script execution for EC2InstanceId "
+                                       f"{node.instance_id} has Failed", node=node, level="Error")
         elif status == PENDING:
             # Stuck provisioning: the script crawls, so its log keeps growing while the node stays Pending.
             world.add_lifecycle_log(cluster, node, min(script_start, world.start - 5), pace=120.0)
         elif status != NOT_FOUND:
-            world.add_lifecycle_log(cluster, node, script_start, pace=rng.uniform(3.0, 8.0))
+            ended = world.add_lifecycle_log(cluster, node, script_start, pace=rng.uniform(3.0, 8.0))
             self.event(cluster, script_start, f"Instance lifecycle script execution for EC2InstanceId "
                                               f"{node.instance_id} has Started", node=node)
-            self.event(cluster, script_start + 200, f"Instance lifecycle script execution for EC2InstanceId "
-                                                    f"{node.instance_id} has Succeeded", node=node)
+            self.event(cluster, ended, f"Instance lifecycle script execution for EC2InstanceId "
+                                       f"{node.instance_id} has Succeeded", node=node)
         else:
             node.set_status(NOT_FOUND, NOT_FOUND_MESSAGE)
         if hma:
@@ -119,8 +117,6 @@ class ClusterBuilder:
                           running_at: float) -> Node:
         """A node still coming up: Pending, its lifecycle log written from `script_start`, Running at `running_at`."""
         node = self.world.new_node(cluster, group, launch, PENDING, self.rng)
-        if group.slurm_node_type == "Controller" and cluster.controller_ip is None:
-            cluster.controller_ip = node.ip
         self.event(cluster, launch, f"Instance {node.instance_id} launched", node=node)
         self.world.provision(cluster, node, script_start, running_at)
         return node
@@ -135,15 +131,3 @@ class ClusterBuilder:
     def event(self, cluster: Cluster, at: float, description: str, **kwargs) -> None:
         if at <= self.world.start:
             self.world.add_event(cluster, at, description, **kwargs)
-
-    def hold_status(self, node: Node, status: str, until: float) -> None:
-        """Hold `node` in `status` until `until`, then return it to Running (e.g. a deep health check)."""
-        seq = node.begin("churn")
-        node.set_status(status)
-
-        def back(_: float) -> None:
-            if node.operation_seq == seq:
-                node.begin(None)
-                node.set_status(RUNNING)
-
-        self.world.schedule(until, back)

@@ -25,8 +25,9 @@ DESCRIBE_LIMIT = 50
 EVENTS_LIMIT = 10_000
 MAX_RESPONSE_BYTES = 1_048_576
 EVENT_OVERHEAD_BYTES = 26  # CloudWatch counts each event as its UTF-8 message plus 26 bytes
-# Events FilterLogEvents examines per call before answering with what it has and a nextToken.
-FILTER_SCAN_BUDGET = 250_000
+# Events FilterLogEvents examines per call before answering with what it has and a nextToken: a scan of a
+# 10,000-stream group must not hold the state lock (and every other caller) for seconds.
+FILTER_SCAN_BUDGET = 25_000
 
 BAD_TOKEN = validation_error("The specified nextToken is invalid.", "logs")
 _EVENT_TOKEN = re.compile(r"([fb])/(\d{1,56})/s")

@@ -108,7 +108,7 @@ class Node:
         self.last_software_update: float | None = None
         self.logical_id: str | None = None
         self.capacity_type = "OnDemand"
-        # The action in flight (reboot, replace, delete, provision, churn) and a counter that lets a
+        # The action in flight (reboot, replace, delete, provision, hold) and a counter that lets a
         # scheduled step notice that a newer action superseded it.
         self.operation: str | None = None
         self.operation_seq = 0

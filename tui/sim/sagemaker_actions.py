@@ -64,6 +64,21 @@ def _unique(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(values or ()))
 
 
+def _judge(world: World, cluster: Cluster, refs: list[str] | None, lookup, codes: _Codes, act,
+           id_field: str) -> tuple[list[str], list[dict]]:
+    """Act on every node `refs` names that can take the action; the rest go to the failures, with a reason."""
+    done, failed = [], []
+    for ref in _unique(refs):
+        node = lookup(ref)
+        refusal = _refusal(world, cluster, ref, node, codes)
+        if refusal is None:
+            act(cluster, node, world.now)
+            done.append(ref)
+        else:
+            failed.append({id_field: ref, codes.code_field: refusal[0], "Message": refusal[1]})
+    return done, failed
+
+
 def _run(world: World, params: dict, codes: _Codes, act) -> dict:
     cluster = require_cluster(world, params["ClusterName"])
     node_ids, logical_ids = params.get("NodeIds"), params.get("NodeLogicalIds")
@@ -72,24 +87,9 @@ def _run(world: World, params: dict, codes: _Codes, act) -> dict:
     if logical_ids and not cluster.continuous:
         raise validation_error(f"NodeLogicalIds can only be used with clusters whose NodeProvisioningMode is "
                                f"Continuous; cluster {cluster.name} is not.")
-    successful, failed, ok_logical, failed_logical = [], [], [], []
-    for node_id in _unique(node_ids):
-        node = cluster.nodes.get(node_id)
-        refusal = _refusal(world, cluster, node_id, node, codes)
-        if refusal is None:
-            act(cluster, node, world.now)
-            successful.append(node_id)
-        else:
-            failed.append({"NodeId": node_id, codes.code_field: refusal[0], "Message": refusal[1]})
+    successful, failed = _judge(world, cluster, node_ids, cluster.nodes.get, codes, act, "NodeId")
     by_logical = {n.logical_id: n for n in cluster.nodes.values() if n.logical_id} if logical_ids else {}
-    for logical_id in _unique(logical_ids):
-        node = by_logical.get(logical_id)
-        refusal = _refusal(world, cluster, logical_id, node, codes)
-        if refusal is None:
-            act(cluster, node, world.now)
-            ok_logical.append(logical_id)
-        else:
-            failed_logical.append({"NodeLogicalId": logical_id, codes.code_field: refusal[0], "Message": refusal[1]})
+    ok_logical, failed_logical = _judge(world, cluster, logical_ids, by_logical.get, codes, act, "NodeLogicalId")
     # Lists whose model minimum is 1 are left out when empty, as AWS does.
     reply: dict = {}
     if successful:

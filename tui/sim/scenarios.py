@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Callable
 
+from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.lifecycle import VerboseLines
 from tui.sim.model import (DEEP_HEALTH_CHECK, FAILURE, NOT_FOUND, PENDING, RUNNING, SHUTTING_DOWN, SYSTEM_UPDATING)
@@ -50,8 +51,15 @@ def demo(world: World, rng: random.Random) -> None:
         GroupSpec.running("training-p5", "ml.p5.48xlarge", 8, deep_health_checks=GPU_CHECKS),
     ], continuous=True)
     checking = next(n for n in eks.nodes.values() if n.group.name == "training-p5")
-    build.event(eks, start - 30, f"Deep health check started on instance {checking.instance_id}", node=checking)
-    build.hold_status(checking, DEEP_HEALTH_CHECK, start + 150)
+    gpu = eks.groups["gpu-workers"]
+    flaky = next(n for n in eks.nodes.values() if n.group is gpu)
+    build.event(eks, start - 3 * DAY, f"Instance {flaky.instance_id} failed deep health check InstanceConnectivity "
+                                      f"(EFA loopback bandwidth below threshold); rebooting", node=flaky, level="Warn")
+    build.event(eks, start - 3 * DAY + 140, f"Instance {flaky.instance_id} rebooted successfully", node=flaky)
+    gone = ids.instance_id(rng, world.instance_ids)
+    build.event(eks, start - 6 * DAY, f"Instance lifecycle script execution for EC2InstanceId {gone} has Failed; "
+                                      f"the instance was replaced", group=gpu, level="Error")
+    world.hold_status(eks, checking, DEEP_HEALTH_CHECK, start - 30, start + 150)
 
     created = start - 40
     fresh = build.cluster("research-slurm-dev", "Slurm", "Creating", created, [
@@ -114,9 +122,14 @@ def zoo(world: World, rng: random.Random) -> None:
                   slurm_node_type="Compute", partition="p4d", status="Degraded")])
     build.cluster("zoo-rollingback", "Eks", "RollingBack", start - 5 * DAY, [
         GroupSpec("gpu-workers", "ml.g5.12xlarge", (RUNNING, PENDING), status="Updating")])
-    build.cluster("zoo-systemupdating", "Eks", "SystemUpdating", start - 15 * DAY, [
+    updating = build.cluster("zoo-systemupdating", "Eks", "SystemUpdating", start - 15 * DAY, [
         GroupSpec("gpu-workers", "ml.g6.8xlarge", (SYSTEM_UPDATING, RUNNING, SYSTEM_UPDATING),
                   status="SystemUpdating", image_version_status="UpdateAvailable")], continuous=True)
+    build.event(updating, start - 1800, "Software update of instance group gpu-workers started",
+                group=updating.groups["gpu-workers"])
+    slow = next(n for n in updating.nodes.values() if n.status == SYSTEM_UPDATING)
+    build.event(updating, start - 300, f"Software update on instance {slow.instance_id} is taking longer than "
+                                       f"expected", node=slow, level="Warn")
     build.cluster("zoo-updating", "Slurm", "Updating", start - 20 * DAY, [
         ctl, GroupSpec("worker-group-1", "ml.trn1.32xlarge", (RUNNING, DEEP_HEALTH_CHECK, PENDING),
                        slurm_node_type="Compute", partition="trn1", status="Updating",

@@ -43,6 +43,7 @@ class Simulator:
         self.world.faults = self.faults
         self.world.churn_enabled = churn
         build_scenario(scenario, self.world)
+        self.world.warm_caches()
         self.registry = Registry([sagemaker, logs, ssm])
         self.dispatcher = Dispatcher(self.registry, self.faults, self.clock.now, self._run_handler)
         self._hook = InProcessHook(self)

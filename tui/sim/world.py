@@ -30,6 +30,8 @@ CHURN_LASTS = (12.0, 30.0)
 
 Step = Callable[[float], None]
 
+_HELD_STATUSES = {DEEP_HEALTH_CHECK: ("Deep health check", "passed"), SYSTEM_UPDATING: ("Software update", "completed")}
+
 
 class World:
     def __init__(self, region: str, account_id: str, seed: int, start: float) -> None:
@@ -64,6 +66,13 @@ class World:
             step(at)
         self.now = max(self.now, now)
 
+    def warm_caches(self) -> None:
+        """Serialise every node summary and sort every cluster once, so the first listing costs what later ones do."""
+        for cluster in self.clusters.values():
+            cluster.ordered_nodes("CREATION_TIME")
+            for node in cluster.nodes.values():
+                node.summary_json()
+
     # -- lookups ----------------------------------------------------------------------------------------------
 
     def find_cluster(self, name_or_arn: str) -> Cluster | None:
@@ -91,6 +100,8 @@ class World:
         node = Node(instance_id, group, launch_time, status, ip, ids.private_dns_hostname(ip, self.region), az, az_id)
         if cluster.continuous:
             node.logical_id = f"{group.name}-{instance_id[2:10]}"
+        if group.slurm_node_type == "Controller" and cluster.controller_ip is None:
+            cluster.controller_ip = ip
         cluster.add_node(node)
         return node
 
@@ -110,17 +121,23 @@ class World:
             "eks_name": (cluster.eks_cluster_arn or "").rsplit("/", 1)[-1],
         }
 
+    @staticmethod
+    def lifecycle_template(cluster: Cluster, failed: bool) -> tuple:
+        if failed:
+            return FSX_FAILURE
+        return EKS_SUCCESS if cluster.orchestrator == "Eks" else SLURM_SUCCESS
+
     def add_lifecycle_log(self, cluster: Cluster, node: Node, start: float, *, failed: bool = False,
-                          pace: float = 1.0, source=None):
-        if source is None:
-            if failed:
-                template = FSX_FAILURE
-            else:
-                template = EKS_SUCCESS if cluster.orchestrator == "Eks" else SLURM_SUCCESS
-            source = ScriptedLines(template, int(start * 1000), lambda: self.script_params(cluster, node), pace)
+                          pace: float = 1.0) -> float:
+        """The node's lifecycle-script run, written from `start` at `pace`, in the stream the cluster's naming uses.
+
+        Returns when the run's last line is written.
+        """
+        template = self.lifecycle_template(cluster, failed)
+        source = ScriptedLines(template, int(start * 1000), lambda: self.script_params(cluster, node), pace)
         stream = cluster.lifecycle_stream(node.group.name, node.instance_id)
         self.logs.add_stream(cluster.log_group, stream, int(start * 1000), source)
-        return source
+        return start + template[-1][0] * pace / 1000.0
 
     def mark_failed(self, cluster: Cluster, node: Node, *, set_cluster_message: bool = True) -> None:
         stream = cluster.lifecycle_stream(node.group.name, node.instance_id)
@@ -153,8 +170,8 @@ class World:
         """Node is Pending now; its lifecycle log is written from `script_start`; it is Running at `running_at`."""
         seq = node.begin("provision")
         node.set_status(PENDING)
-        template = FSX_FAILURE if failed else (EKS_SUCCESS if cluster.orchestrator == "Eks" else SLURM_SUCCESS)
-        pace = max(0.05, (running_at - script_start - 1.0) / (template[-1][0] / 1000.0))
+        written_ms = self.lifecycle_template(cluster, failed)[-1][0]
+        pace = max(0.05, (running_at - script_start - 1.0) / (written_ms / 1000.0))
         self.add_lifecycle_log(cluster, node, script_start, failed=failed, pace=pace)
         iid = node.instance_id
         self.schedule(script_start, lambda at: self.add_event(
@@ -239,10 +256,28 @@ class World:
                 self.add_event(cluster, when, f"Instance {node.instance_id} terminated", node=node)
 
         self.schedule(at + SHUTDOWN_AFTER, shutting_down)
-        # Run "gone" before a replacement's "launch" scheduled for the same instant.
-        self.schedule(at + TERMINATED_AFTER - 1e-6, gone)
+        # Scheduled before replace() schedules "launch" at the same instant, so it runs first.
+        self.schedule(at + TERMINATED_AFTER, gone)
 
     # -- background liveliness --------------------------------------------------------------------------------
+
+    def hold_status(self, cluster: Cluster, node: Node, status: str, at: float, until: float) -> None:
+        """`node` shows `status` (a deep health check or a software update) from `at`, and Running from `until`."""
+        seq = node.begin("hold")
+        node.set_status(status)
+        what, done = _HELD_STATUSES[status]
+        self.add_event(cluster, at, f"{what} started on instance {node.instance_id}", node=node)
+
+        def back(when: float) -> None:
+            if node.operation_seq != seq:
+                return
+            node.begin(None)
+            if status == SYSTEM_UPDATING:
+                node.last_software_update = when
+            node.set_status(RUNNING)
+            self.add_event(cluster, when, f"{what} {done} on instance {node.instance_id}", node=node)
+
+        self.schedule(until, back)
 
     def start_churn(self, clusters: list[Cluster], first_at: float) -> None:
         """Every 20-40 s a Running, idle compute node goes SystemUpdating or into a deep health check and back."""
@@ -250,30 +285,13 @@ class World:
             return
 
         def churn(at: float) -> None:
-            candidates = [n for c in clusters for n in c.nodes.values()
-                          if n.status == RUNNING and n.operation is None
-                          and n.group.slurm_node_type not in ("Controller", "Login")]
+            candidates = [(cluster, node) for cluster in clusters for node in cluster.nodes.values()
+                          if node.status == RUNNING and node.operation is None
+                          and node.group.slurm_node_type not in ("Controller", "Login")]
             if candidates:
-                cluster_of = {n.instance_id: c for c in clusters for n in c.nodes.values()}
-                node = candidates[self.rng.randrange(len(candidates))]
-                cluster = cluster_of[node.instance_id]
+                cluster, node = candidates[self.rng.randrange(len(candidates))]
                 status = DEEP_HEALTH_CHECK if self.rng.random() < 0.5 else SYSTEM_UPDATING
-                seq = node.begin("churn")
-                node.set_status(status)
-                verb = "Deep health check started" if status == DEEP_HEALTH_CHECK else "Software update started"
-                self.add_event(cluster, at, f"{verb} on instance {node.instance_id}", node=node)
-
-                def back(when: float) -> None:
-                    if node.operation_seq == seq:
-                        node.begin(None)
-                        if status == SYSTEM_UPDATING:
-                            node.last_software_update = when
-                        node.set_status(RUNNING)
-                        done = "passed" if status == DEEP_HEALTH_CHECK else "completed"
-                        self.add_event(cluster, when, f"{verb.split(' started')[0]} {done} on instance "
-                                                      f"{node.instance_id}", node=node)
-
-                self.schedule(at + self.rng.uniform(*CHURN_LASTS), back)
+                self.hold_status(cluster, node, status, at, at + self.rng.uniform(*CHURN_LASTS))
             self.schedule(at + self.rng.uniform(*CHURN_EVERY), churn)
 
         self.schedule(first_at, churn)
