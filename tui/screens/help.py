@@ -19,9 +19,12 @@ HelpSection = tuple[str, Sequence[Binding]]
 
 
 def bindings_of(cls: type) -> list[Binding]:
-    """The `Binding`s a class and its bases declare (as Textual merges them: bases first, mixins included)."""
+    """The `Binding`s a class and its bases from this app declare (mixins included; Textual's own defaults,
+    such as ScrollView's arrow keys, are left out: ours replace them)."""
     seen: dict[str, Binding] = {}
     for base in reversed(cls.__mro__):
+        if not base.__module__.startswith("tui."):
+            continue
         for binding in base.__dict__.get("BINDINGS", ()):
             if isinstance(binding, Binding):
                 seen[binding.id or f"{binding.key}:{binding.action}"] = binding
