@@ -1,4 +1,4 @@
-"""A minimal app hosting one LogView, defining the theme variables the way the real app will."""
+"""A minimal app hosting one LogView, with the real app's themes and theme-variable defaults."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 
-from tui.widgets.log_view import LogView, theme_variable_defaults
+from tui.themes import default_variables, load_all_themes
+from tui.widgets.log_view import LogView
 
 T0 = int(datetime(2026, 1, 21, 12, 0, 0, tzinfo=timezone.utc).timestamp() * 1000)
 
@@ -26,7 +27,12 @@ class LogApp(App):
         self.backs = 0
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return theme_variable_defaults(self.current_theme)
+        return default_variables()
+
+    def on_mount(self) -> None:
+        for theme in load_all_themes().themes.values():
+            self.register_theme(theme)
+        self.theme = "hyperpod-dark"
 
     def compose(self) -> ComposeResult:
         yield LogView(self.events, tz=timezone.utc, **self.options)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import stat
 
-from textual.theme import BUILTIN_THEMES
-
 from tests.logs.log_app import T0, LogApp, events, screen_rows, wait_for
 from tui.core.sanitize import LOG_LINE_LIMIT
-from tui.widgets.log_view import LogView, theme_variable_defaults
+from tui.themes import load_all_themes
+from tui.widgets.log_view import LogView
 
 MEGABYTE_LINE = "A" * 1_048_576
 HOSTILE = events(
@@ -88,10 +87,10 @@ async def test_theme_change_clears_the_strip_cache():
         view = app.view
         before = view.get_component_rich_style("log-view--marker-failure", partial=True).color
         assert len(view.renderer.strips) > 0
-        app.theme = "textual-light"
+        app.theme = "hyperpod-light"
         await pilot.pause()
         after = view.get_component_rich_style("log-view--marker-failure", partial=True).color
-        expected = theme_variable_defaults(BUILTIN_THEMES["textual-light"])["log-marker-failure"]
+        expected = load_all_themes().themes["hyperpod-light"].variables["log-marker-failure"]
         assert after != before and after.name.lower() == expected.lower()
         row = view.render_line(9)  # line 8, the failure marker
         assert any(seg.style.color == after for seg in row if "SCRIPT_EXECUTION_FAILED" in seg.text)
@@ -303,3 +302,22 @@ async def test_follow_in_wrap_mode_stays_at_the_bottom():
         assert view.virtual_size.height == rows_before + 3  # 20 + 135 cells at width 58
         assert view.follow and view.scroll_y == view.max_scroll_y
         assert "q" in screen_rows(view)[-1]
+
+
+async def test_timestamp_and_pointer_use_solid_theme_colours_in_every_theme():
+    """`$foreground-muted`/`$primary-muted` carry alpha, which component-class styles do not blend."""
+    themes = load_all_themes().themes
+    app = LogApp(BRIEF_LOG)
+    async with app.run_test(size=(100, 14)) as pilot:
+        await pilot.pause()
+        view = app.view
+        view.goto_line(3)
+        for name in ("hyperpod-dark", "hyperpod-light", "hyperpod-high-contrast"):
+            app.theme = name
+            await pilot.pause()
+            variables = themes[name].variables
+            row = view.render_line(1 + 3 - round(view.scroll_y))
+            stamp = next(seg for seg in row if seg.text.startswith("2026-"))
+            assert stamp.style.color.name.lower() == variables["log-timestamp"].lower(), name
+            body = next(seg for seg in row if "installing" in seg.text)
+            assert body.style.bgcolor.name.lower() == variables["cursor-blurred"].lower(), name

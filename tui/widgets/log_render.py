@@ -17,33 +17,15 @@ from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
-from textual.theme import Theme
 
 from tui.core.sanitize import clean
 
 if TYPE_CHECKING:
     from tui.widgets.log_view import LogView
 
-THEME_VARIABLES = (
-    "log-marker-start", "log-marker-progress", "log-marker-success", "log-marker-failure", "log-marker-warning",
-    "log-search-match",
-)
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _STAMP_WIDTH = len("0000-00-00 00:00:00") + 1
 _SYMBOL_KIND = {"✓": "success", "✗": "failure", "…": "progress"}
-
-
-def theme_variable_defaults(theme: Theme) -> dict[str, str]:
-    """Values for THEME_VARIABLES derived from a theme's own colours (for `App.get_theme_variable_defaults`)."""
-    colors = theme.to_color_system().generate()
-    return {
-        "log-marker-start": colors["text-primary"],
-        "log-marker-progress": colors["text-secondary"],
-        "log-marker-success": colors["text-success"],
-        "log-marker-failure": colors["text-error"],
-        "log-marker-warning": colors["text-warning"],
-        "log-search-match": colors["accent-muted"],
-    }
 
 
 @lru_cache(maxsize=16)

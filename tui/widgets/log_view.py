@@ -26,9 +26,9 @@ from tui.core.log_document import EventLike, LogDocument, next_after, previous_b
 from tui.core.markers import MarkerMatcher
 from tui.widgets.log_messages import FollowChanged, Loaded, PendingChanged, Saved, SearchChanged, TimelineChanged
 from tui.widgets.log_prompt import LogPrompt, default_save_path
-from tui.widgets.log_render import THEME_VARIABLES, LogRenderer, theme_variable_defaults
+from tui.widgets.log_render import LogRenderer
 
-__all__ = ["THEME_VARIABLES", "LogView", "default_save_path", "theme_variable_defaults"]
+__all__ = ["LogView", "default_save_path"]
 
 BACKGROUND_BUILD = 20_000  # events; above this `load` shows the head at once and builds the rest in a thread
 HEAD_EVENTS = 2_000
@@ -58,8 +58,8 @@ class LogView(ScrollView, can_focus=True):
         &:focus { background-tint: $foreground 3%; }
         & > .log-view--header { background: $panel; color: $foreground; }
         & > .log-view--indicator { color: $log-marker-warning; text-style: bold; }
-        & > .log-view--timestamp { color: $foreground-muted; }
-        & > .log-view--pointer { background: $primary-muted; }
+        & > .log-view--timestamp { color: $log-timestamp; }
+        & > .log-view--pointer { background: $cursor-blurred; }
         & > .log-view--marker-start { color: $log-marker-start; text-style: bold; }
         & > .log-view--marker-progress { color: $log-marker-progress; }
         & > .log-view--marker-success { color: $log-marker-success; text-style: bold; }
