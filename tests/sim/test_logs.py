@@ -56,6 +56,18 @@ def test_a_page_respects_the_event_limit_and_the_1mb_cap(demo):
     assert len(small["events"]) == 7
 
 
+def test_an_event_bigger_than_the_1mb_cap_is_served_alone_and_paging_goes_on(demo):
+    logs = clients(demo)[1]
+    huge = "A" * 1_048_576  # put_log_events takes it; a page must still carry it, or a reader stalls here
+    demo.put_log_events("/test/huge", "s", ["before", huge, "after"], start=T0 - 100)
+    first = logs.get_log_events(logGroupName="/test/huge", logStreamName="s", startFromHead=True)
+    assert [e["message"] for e in first["events"]] == ["before"]
+    events, pages, _ = follow_forward(logs, logGroupName="/test/huge", logStreamName="s")
+    assert [len(e["message"]) for e in events] == [6, 1_048_576, 5] and pages == 4
+    newest = logs.get_log_events(logGroupName="/test/huge", logStreamName="s", nextToken=first["nextForwardToken"])
+    assert [len(e["message"]) for e in newest["events"]] == [1_048_576]
+
+
 def test_without_a_token_the_newest_events_come_first_and_backward_tokens_walk_to_the_head(demo):
     logs = clients(demo)[1]
     demo.put_log_events("/test/back", "s", [f"m{n}" for n in range(25)], start=T0 - 100)

@@ -177,7 +177,7 @@ def _events_page(view: StreamView, start: int, stop: int, limit: int, backward: 
             break
         message = message_at(i)
         budget -= len(message.encode("utf-8")) + EVENT_OVERHEAD_BYTES
-        if budget < 0:
+        if budget < 0 and events:  # an event bigger than the cap still goes out alone: a reader must progress
             break
         timestamp = timestamp_at(i)
         events.append({"timestamp": timestamp, "message": message, "ingestionTime": timestamp + INGEST_DELAY_MS})
