@@ -117,9 +117,16 @@ def _check_keymap(value: Any, where: str) -> dict[str, str]:
 
 
 def _check_markers(value: Any, where: str) -> tuple[dict[str, Any], ...]:
+    from tui.core.markers import MarkerRuleError, merge_rules
+
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise ConfigError(f"{where}: markers must be an array of tables ([[markers]] with pattern and kind)")
-    return tuple(dict(item) for item in value)
+    rules = tuple(dict(item) for item in value)
+    try:
+        merge_rules(rules)  # every rule checked (keys, kind, regex) at startup, reported by its name
+    except MarkerRuleError as exc:
+        raise ConfigError(f"{where}: [[markers]] {exc}") from None
+    return rules
 
 
 def read_config_file(path: Path) -> dict[str, Any]:

@@ -53,3 +53,11 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--version"])
     assert exit_info.value.code == 0 and "hyperpod-tui 0.1.0" in capsys.readouterr().out
+
+
+def test_a_bad_marker_rule_stops_startup_naming_the_rule(capsys, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[[markers]]\nname = "fsx-timeout"\npattern = "mount.lustre: ("\nkind = "failure"\n')
+    code, err = exit_code_and_stderr(["--demo", "--config", str(config)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "marker rule 'fsx-timeout': invalid regex" in err and str(config) in err

@@ -31,6 +31,11 @@ def test_missing_file_means_defaults(tmp_path):
         ('read_only = "maybe"\n', "true or false"),
         ("[keymap]\nrefresh = 5\n", "keymap.refresh"),
         ("this is not toml", "not valid TOML"),
+        ("markers = 3\n", "array of tables"),
+        ('[[markers]]\nname = "fsx"\npattern = "mount.lustre: ("\nkind = "failure"\n', "marker rule 'fsx': invalid regex"),
+        ('[[markers]]\nname = "fsx"\npattern = "lustre"\nkind = "fatal"\n', "marker rule 'fsx': kind must be one of"),
+        ('[[markers]]\npattern = "x"\nkind = "warning"\ncolour = "red"\n', "marker rule 'user-1': unknown key(s) colour"),
+        ('[[markers]]\nname = "nopattern"\nkind = "warning"\n', "marker rule 'nopattern': pattern must be"),
     ],
 )
 def test_bad_config_is_reported_by_name(tmp_path, text, fragment):
@@ -42,3 +47,13 @@ def test_bad_config_is_reported_by_name(tmp_path, text, fragment):
 def test_bad_environment_value_names_the_variable(tmp_path):
     with pytest.raises(ConfigError, match="HYPERPOD_TUI_REFRESH"):
         load_settings({}, env={"HYPERPOD_TUI_REFRESH": "fast"}, config_path=tmp_path / "none.toml")
+
+
+def test_marker_rules_from_the_file_are_kept_in_order(tmp_path):
+    text = (
+        '[[markers]]\nname = "fsx-timeout"\npattern = "mount.lustre: .* failed"\nkind = "failure"\nstage = "fsx"\n'
+        '[[markers]]\npattern = "^NCCL WARN"\nkind = "warning"\n'
+    )
+    settings = load_settings({}, env={}, config_path=write(tmp_path, text))
+    assert [rule.get("name") for rule in settings.markers] == ["fsx-timeout", None]
+    assert settings.markers[0]["stage"] == "fsx"
