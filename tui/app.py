@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 
 from tui.config import DEFAULT_THEME, Settings
 from tui.core.aws import HyperPodApi
+from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of
 from tui.screens.main import MainScreen
@@ -45,6 +46,7 @@ class HyperPodApp(App[None]):
         self._api_factory = api_factory
         self._api: HyperPodApi | None = None
         self._api_lock = threading.Lock()
+        self._marker_matcher: MarkerMatcher | None = None
 
     # --- AWS -----------------------------------------------------------------------------------------------
 
@@ -54,6 +56,17 @@ class HyperPodApp(App[None]):
             if self._api is None:
                 self._api = self._api_factory()
             return self._api
+
+    @property
+    def marker_matcher(self) -> MarkerMatcher:
+        """The default marker rules with the config's [[markers]] ahead of them (a bad rule: reported, defaults used)."""
+        if self._marker_matcher is None:
+            try:
+                self._marker_matcher = MarkerMatcher(merge_rules(self.settings.markers))
+            except MarkerRuleError as exc:
+                self.notify(markup_safe(f"[[markers]] ignored, using the built-in rules: {exc}"), severity="error", timeout=15)
+                self._marker_matcher = default_matcher()
+        return self._marker_matcher
 
     @property
     def target_description(self) -> str:
@@ -99,6 +112,8 @@ class HyperPodApp(App[None]):
             if wanted != DEFAULT_THEME:
                 self.notify(markup_safe(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}."), severity="warning")
         self._apply_keymap()
+        if self.settings.markers:
+            _ = self.marker_matcher  # compiled now, so a bad rule is reported at startup
         self.push_screen(MainScreen())
 
     def _apply_keymap(self) -> None:
@@ -117,6 +132,9 @@ class HyperPodApp(App[None]):
 
     def all_bindings(self) -> list[Binding]:
         from tui.screens.detail import DetailScreen
+        from tui.screens.logs import LogScreen
+        from tui.widgets.log_prompt import LogPrompt
+        from tui.widgets.log_view import LogView
 
         return [
             *bindings_of(type(self)),
@@ -124,13 +142,20 @@ class HyperPodApp(App[None]):
             *bindings_of(ResourceTable),
             *bindings_of(DetailScreen),
             *bindings_of(HelpScreen),
+            *bindings_of(LogScreen),
+            *bindings_of(LogView),
+            *bindings_of(LogPrompt),
         ]
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        from tui.screens.logs import LogScreen
+        from tui.widgets.log_view import LogView
+
         return [
             ("Everywhere", bindings_of(type(self))),
             ("Panes", bindings_of(MainScreen)),
             ("Tables", bindings_of(ResourceTable)),
+            ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
         ]
 
     def action_help(self) -> None:

@@ -25,6 +25,7 @@ from tui.core.models import ClusterDetail, ClusterSummary
 from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_refresh
 from tui.core.sanitize import clean, markup_safe
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
+from tui.screens.logs_entry import LogsMixin
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
@@ -34,7 +35,7 @@ FOCUS_FETCH_DELAY = 0.15
 MAX_FAILURE_NOTICES = 3
 
 
-class MainScreen(Screen[None]):
+class MainScreen(LogsMixin, Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),

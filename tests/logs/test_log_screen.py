@@ -1,0 +1,340 @@
+"""The log screen driven like a user would (Pilot) against the in-process simulator: `l` on a node or a cluster,
+the timeline strip, `e`, follow polls, the health-agent toggle, script streams, no log, errors, hostile text."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.harness import make_app, settle
+from tests.logs.log_app import screen_rows, wait_for
+from tui.core.sanitize import LOG_LINE_LIMIT
+from tui.screens.logs import LogScreen
+from tui.screens.main import MainScreen
+from tui.themes import load_all_themes
+
+SIZE = (130, 42)
+SLURM = "llm-pretrain-slurm"
+
+
+@pytest.fixture(autouse=True)
+def _manual_polls(monkeypatch):
+    """The follow timer would poll on its own every few seconds; tests step it with `poll_now()` instead."""
+    monkeypatch.setattr(LogScreen, "follow_interval", 3600.0)
+
+
+async def open_node_log(pilot, cluster: str, instance_id: str) -> LogScreen:  # noqa: ANN001
+    app = pilot.app
+    await settle(pilot)
+    main = app.screen
+    assert isinstance(main, MainScreen)
+    main.jump_to_cluster(cluster)
+    await settle(pilot)
+    main.jump_to_node(instance_id)
+    await settle(pilot)
+    assert main.nodes_table.cursor_key == instance_id
+    await pilot.press("l")
+    await settle(pilot)
+    assert isinstance(app.screen, LogScreen), app.screen
+    return app.screen
+
+
+def text_of(screen: LogScreen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+def segment_texts(screen: LogScreen) -> list[str]:
+    view = screen.view
+    return [segment.text for y in range(view.size.height) for segment in view.render_line(y)]
+
+
+async def test_l_on_the_failing_node_shows_the_failing_stage_the_exit_code_and_e_lands_on_the_cause():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        failed = app.simulator.landmarks["failed_node"]
+        screen = await open_node_log(pilot, SLURM, failed)
+        view = screen.view
+        assert failed in text_of(screen, "#log-title") and "worker-group-2" in text_of(screen, "#log-title")
+        where = text_of(screen, "#log-where")
+        assert f"stream LifecycleConfig/worker-group-2/{failed}" in where and "named in the failure message" in where
+        strip = screen_rows(view)[0]
+        assert "download ✓" in strip and "execute ✗" in strip and "exit code 1" in strip
+        cause = text_of(screen, "#log-cause")
+        assert screen.query_one("#log-cause").display and "ERROR: FSx for Lustre mount failed" in cause
+        await pilot.press("e")
+        assert view.pointer == view.document.timeline.first_failure.index
+        assert view.document.lines[view.pointer].startswith("ERROR: FSx for Lustre mount failed")
+        # markers are coloured by kind, in the theme's colours
+        variables = load_all_themes().themes["hyperpod-dark"].variables
+        rows = screen_rows(view)
+        failed_row = next(y for y, row in enumerate(rows) if "[SCRIPT_EXECUTION_FAILED]" in row)
+        coloured = [seg for seg in view.render_line(failed_row) if "SCRIPT_EXECUTION_FAILED" in seg.text]
+        assert coloured[0].style.color.name.lower() == variables["log-marker-failure"].lower()
+        start_row = next(y for y, row in enumerate(rows) if "[LIFECYCLE_SCRIPT_START]" in row)
+        coloured = [seg for seg in view.render_line(start_row) if "LIFECYCLE_SCRIPT_START" in seg.text]
+        assert coloured[0].style.color.name.lower() == variables["log-marker-start"].lower()
+        assert f"{len(view.document)} lines" in text_of(screen, "#log-status")
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_l_on_the_cluster_opens_the_log_its_failure_message_names():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        main.jump_to_cluster(SLURM)
+        await settle(pilot)
+        main.clusters_table.focus()
+        await pilot.pause()
+        assert main.clusters_table.cursor_key == SLURM
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        failed = app.simulator.landmarks["failed_node"]
+        assert screen.resolution.source == "failure-message"
+        assert screen.stream == f"LifecycleConfig/worker-group-2/{failed}"
+        assert "execute ✗" in screen_rows(screen.view)[0]
+
+
+async def test_l_on_a_cluster_without_a_failure_message_says_so():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        main.jump_to_cluster("genai-eks-prod")
+        await settle(pilot)
+        main.clusters_table.focus()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert any("has no failure message" in str(n.message) for n in app._notifications)
+
+
+async def test_follow_on_a_provisioning_node_waits_for_the_log_then_shows_new_lines_and_counts_them_when_scrolled_up():
+    app = make_app()
+    async with app.run_test(size=(110, 18)) as pilot:
+        sim = app.simulator
+        await settle(pilot)
+        cluster = sim.cluster("research-slurm-dev")
+        node = next(n for n in cluster.nodes.values() if n.group.name == "controller-machine")
+        screen = await open_node_log(pilot, "research-slurm-dev", node.instance_id)
+        # at the start the script has not written anything: the reasons, and a promise to look again
+        notice = text_of(screen, "#log-notice")
+        assert screen.query_one("#log-notice").display and not screen.view.display
+        assert "still provisioning" in notice and "Tried:" in notice
+        sim.clock.advance(12)
+        screen.poll_now()
+        await settle(pilot)
+        view = screen.view
+        assert view.display and not screen.query_one("#log-notice").display
+        first = len(view.document)
+        assert first > 0 and view.follow and "FOLLOW" in text_of(screen, "#log-status")
+        assert view.document.timeline.outcome == "running"
+        sim.clock.advance(8)
+        screen.poll_now()
+        await settle(pilot)
+        second = len(view.document)
+        assert second > first and view.scroll_y == view.max_scroll_y
+        assert view.max_scroll_y > 0, "the test needs a log taller than the view"
+        await pilot.press("pageup")
+        await wait_for(pilot, lambda: not view.follow)
+        sim.clock.advance(30)  # the script ends
+        screen.poll_now()
+        await settle(pilot)
+        new = len(view.document) - second
+        assert new > 0 and view.pending == new
+        assert f"{new:,} new lines" in text_of(screen, "#log-status")
+        assert f"{new:,} new lines" in screen_rows(view)[0]
+        assert "[SCRIPT_EXECUTION_SUCCEEDED]" in view.document.lines[-1]
+        await pilot.press("f")
+        await pilot.pause()
+        assert view.follow and view.pending == 0 and view.scroll_y == view.max_scroll_y
+
+
+async def test_the_follow_timer_polls_while_the_screen_is_open_and_stops_when_it_closes(monkeypatch):
+    monkeypatch.setattr(LogScreen, "follow_interval", 0.05)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        sim = app.simulator
+        pending = sim.landmarks["pending_node"]  # provisioning: the log opens following
+
+        def polls() -> int:
+            return sum(1 for call in sim.calls if call.operation == "GetLogEvents")
+
+        screen = await open_node_log(pilot, SLURM, pending)
+        assert screen.view.follow
+        before = polls()
+        await wait_for(pilot, lambda: polls() >= before + 3)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        closed = polls()
+        await pilot.pause(0.4)
+        assert polls() <= closed + 1  # at most one poll that was already in flight
+
+
+async def test_h_toggles_the_health_agent_log_and_back():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        node = app.simulator.landmarks["health_event_node"]
+        screen = await open_node_log(pilot, SLURM, node)
+        lifecycle_lines = list(screen.view.document.lines)
+        assert lifecycle_lines[0].startswith("[LIFECYCLE_SCRIPT_START]")
+        await pilot.press("h")
+        await settle(pilot)
+        assert screen.mode == "health"
+        assert "Health-monitoring agent log" in text_of(screen, "#log-title")
+        assert f"SagemakerHealthMonitoringAgent/worker-group-1/{node}" in text_of(screen, "#log-where")
+        assert any("HealthMonitoringAgentDetectionEvent" in line for line in screen.view.document.lines)
+        await pilot.press("h")
+        await pilot.pause()
+        assert screen.mode == "lifecycle" and screen.view.document.lines == lifecycle_lines
+
+
+async def test_h_on_a_node_without_a_health_agent_log_shows_why_and_h_goes_back():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        failed = app.simulator.landmarks["failed_node"]
+        screen = await open_node_log(pilot, SLURM, failed)
+        await pilot.press("h")
+        await settle(pilot)
+        notice = text_of(screen, "#log-notice")
+        assert "No health-monitoring agent log found" in notice and "Likely reasons:" in notice
+        assert "h: back to the lifecycle log" in notice and not screen.view.display
+        await pilot.press("h")
+        await pilot.pause()
+        assert screen.view.display and "execute ✗" in screen_rows(screen.view)[0]
+
+
+async def test_a_node_without_any_log_shows_the_reasons_and_what_was_tried():
+    app = make_app("zoo")
+    async with app.run_test(size=SIZE) as pilot:
+        sim = app.simulator
+        cluster = sim.cluster("zoo-inservice")
+        missing = next(n for n in cluster.nodes.values() if n.status == "NotFound")
+        screen = await open_node_log(pilot, "zoo-inservice", missing.instance_id)
+        assert not screen.view.display and screen.query_one("#log-notice").display
+        notice = text_of(screen, "#log-notice")
+        assert f"No lifecycle log found for {missing.instance_id} in cluster zoo-inservice" in notice
+        assert "the cluster's execution role lacks CloudWatch Logs permissions" in notice
+        assert f"LifecycleConfig/worker-group-1/{missing.instance_id}" in notice  # what was tried
+        assert "still provisioning" not in notice
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_briefs_naming_resolves_and_c_cycles_the_script_streams():
+    app = make_app("zoo")
+    async with app.run_test(size=SIZE) as pilot:
+        sim = app.simulator
+        failed = sim.landmarks["failed_node"]
+        group = "/aws/sagemaker/hyperpod/zoo-failed"
+        first_event = sim.world.logs.groups[group].streams[f"{failed}/on_create.sh"].source.timestamp_ms(0)
+        sim.put_log_events(group, f"{failed}/00-prepare.sh", ["prepare ran first", "exit code 0"],
+                           start=first_event / 1000 - 60)
+        await settle(pilot)
+        main = app.screen
+        main.jump_to_cluster("zoo-failed")
+        await settle(pilot)
+        main.clusters_table.focus()
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        assert screen.resolution.group == group and screen.resolution.source == "failure-message"
+        assert screen.resolution.streams == (f"{failed}/00-prepare.sh", f"{failed}/on_create.sh")
+        assert "(1 of 2, c: next)" in text_of(screen, "#log-where")
+        assert screen.view.document.lines == ["prepare ran first", "exit code 0"]
+        await pilot.press("c")
+        await settle(pilot)
+        assert screen.stream == f"{failed}/on_create.sh" and "(2 of 2, c: next)" in text_of(screen, "#log-where")
+        assert "execute ✗" in screen_rows(screen.view)[0]
+
+
+async def test_a_node_of_the_briefs_cluster_is_found_by_discovery():
+    app = make_app("zoo")
+    async with app.run_test(size=SIZE) as pilot:
+        cluster = app.simulator.cluster("zoo-failed")
+        running = next(n for n in cluster.nodes.values() if n.group.name == "worker-group-1" and n.status == "Running")
+        screen = await open_node_log(pilot, "zoo-failed", running.instance_id)
+        assert screen.resolution.source == "discovered"
+        assert screen.stream == f"{running.instance_id}/on_create.sh"
+        assert "execute ✓" in screen_rows(screen.view)[0]
+
+
+async def test_access_denied_reading_the_log_is_shown_in_the_screen():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.simulator.faults.fail("GetLogEvents", "AccessDeniedException", "User is not authorized", times=50)
+        failed = app.simulator.landmarks["failed_node"]
+        screen = await open_node_log(pilot, SLURM, failed)
+        notice = screen.query_one("#log-notice")
+        assert notice.display and notice.has_class("-error") and not screen.view.display
+        text = text_of(screen, "#log-notice")
+        assert "Could not read the log" in text and "access denied" in text and "Traceback" not in text
+        app.simulator.faults.clear()
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.view.display and "execute ✗" in screen_rows(screen.view)[0]
+
+
+async def test_a_throttled_follow_poll_is_reported_and_the_next_one_resumes():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        sim = app.simulator
+        screen = await open_node_log(pilot, SLURM, sim.landmarks["pending_node"])
+        lines = len(screen.view.document)
+        sim.faults.throttle("GetLogEvents", times=20)
+        sim.clock.advance(60)
+        screen.poll_now()
+        await settle(pilot)
+        assert "throttled" in text_of(screen, "#log-status")
+        assert len(screen.view.document) == lines
+        sim.faults.clear()
+        screen.poll_now()
+        await settle(pilot)
+        assert len(screen.view.document) > lines and "throttled" not in text_of(screen, "#log-status")
+
+
+HOSTILE = [
+    "ERROR: clipboard \x1b]52;c;ZWNobyBwd25lZA==\x07 [bold red]x[/]",
+    "\x1b[2Jcleared screen",
+    "[bold red]x[/]",
+    "nul\x00byte",
+    b"bad utf-8 \xff\xfe\xc3".decode("utf-8", errors="replace"),
+    "A" * 1_048_576,
+    "after the long line",
+]
+
+
+async def test_a_hostile_stream_renders_inert_in_the_real_screen():
+    app = make_app("zoo")
+    async with app.run_test(size=SIZE) as pilot:
+        sim = app.simulator
+        cluster = sim.cluster("zoo-inservice")
+        node = next(n for n in cluster.nodes.values() if n.status == "NotFound")
+        sim.put_log_events(cluster.log_group, f"LifecycleConfig/worker-group-1/{node.instance_id}", HOSTILE)
+        screen = await open_node_log(pilot, "zoo-inservice", node.instance_id)
+        view = screen.view
+        assert len(view.document) == len(HOSTILE)
+        texts = segment_texts(screen)
+        assert texts and not any("\x1b" in t or "\x07" in t or "\x00" in t for t in texts)
+        assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for t in texts for c in t)
+        rows = screen_rows(view)
+        assert any("clipboard  [bold red]x[/]" in row for row in rows)  # OSC 52 payload gone, markup literal
+        assert not any("ZWNobyBwd25lZA" in t for t in texts)
+        assert any(row[20:].startswith("cleared screen") for row in rows)
+        assert any("nul\u2400byte" in row for row in rows)
+        assert any("bad utf-8 \ufffd\ufffd\ufffd" in row for row in rows)
+        long_line = view.document.lines[5]
+        assert len(long_line) < LOG_LINE_LIMIT + 40 and long_line.endswith(f"[cut {1_048_576 - LOG_LINE_LIMIT:,} chars]")
+        assert view.document.lines[6] == "after the long line"
+        # the texts around the view (built from AWS values and log lines) are inert too
+        cause = text_of(screen, "#log-cause")
+        assert "ERROR: clipboard  [bold red]x[/]" in cause and "\x1b" not in cause
+        for selector in ("#log-title", "#log-where", "#log-status"):
+            assert "\x1b" not in text_of(screen, selector)
+        view.scroll_to(x=view.max_scroll_x, animate=False)
+        await pilot.pause()
+        assert any(row.rstrip().endswith("chars]") for row in screen_rows(view))

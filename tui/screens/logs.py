@@ -1,0 +1,398 @@
+"""`l`: a node's lifecycle-script log (or its health-monitoring agent's), found, fetched page by page, followed.
+
+Top to bottom: who (cluster › group › instance), where (log group, stream, how it was found), why it failed (the
+line `e` jumps to), the `LogView` (its first row is the timeline strip), a notice in its place when there is no
+log, a status line, the footer. Every AWS call runs in a thread worker; results come back as messages tagged with
+a generation, so a reply for a stream the user has since left is dropped. Follow polls run on a timer while the
+screen is open and following was ever switched on (off by a scroll, the poll keeps counting "N new lines").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+from textual.worker import Worker, get_current_worker
+
+from tui.core.errors import classify
+from tui.core.log_document import LogDocument
+from tui.core.log_target import LogTarget
+from tui.core.logs import FollowResult, LogEvent, LogFollower, LogLocator, LogResolution, LogsError, iter_log_pages
+from tui.screens.logs_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.widgets.log_view import LogView, default_save_path
+
+FOLLOW_INTERVAL = 2.5  # seconds between follow polls (CloudWatch allows 10 GetLogEvents a second per account)
+LIFECYCLE, HEALTH = "lifecycle", "health"
+
+
+@dataclass
+class Resolved(Message):
+    generation: int
+    mode: str
+    resolution: LogResolution
+
+
+@dataclass
+class PageArrived(Message):
+    generation: int
+    events: tuple[LogEvent, ...]
+    number: int
+
+
+@dataclass
+class LoadFinished(Message):
+    generation: int
+    follower: LogFollower
+
+
+@dataclass
+class LoadFailed(Message):
+    generation: int
+    error: str
+
+
+@dataclass
+class Polled(Message):
+    generation: int
+    result: FollowResult
+
+
+class LogScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="log-back", tooltip="Back to the panes"),
+        Binding("h", "toggle_health", "Health agent", id="log-health",
+                tooltip="Switch between the lifecycle log and the node's health-monitoring agent log"),
+        Binding("c", "next_stream", "Next script", id="log-next-stream",
+                tooltip="Next script stream, when the log is split per script (<instance>/<script>)"),
+        Binding("r", "reload", "Reload", id="log-reload", show=False, tooltip="Find and fetch the log again"),
+    ]
+    DEFAULT_CSS = """
+    LogScreen { layout: vertical; }
+    LogScreen > #log-title { height: 1; padding: 0 1; background: $panel; }
+    LogScreen > #log-where { height: auto; max-height: 3; padding: 0 1; background: $panel; color: $muted; }
+    LogScreen > #log-cause { height: 1; padding: 0 1; color: $log-marker-failure; display: none; }
+    LogScreen > #log-notice {
+        height: auto; margin: 1 2; padding: 1 2; border: round $log-marker-warning; display: none;
+    }
+    LogScreen > #log-notice.-error { border: round $log-marker-failure; }
+    LogScreen > LogView { height: 1fr; }
+    LogScreen > #log-status { height: 1; padding: 0 1; background: $panel; color: $muted; }
+    """
+
+    follow_interval: ClassVar[float] = FOLLOW_INTERVAL
+
+    def __init__(self, target: LogTarget) -> None:
+        super().__init__()
+        self.target = target
+        self.mode = LIFECYCLE
+        self.resolutions: dict[str, LogResolution] = {}
+        self.stream_index: dict[str, int] = {LIFECYCLE: 0, HEALTH: 0}
+        self.generation = 0
+        self.follower: LogFollower | None = None
+        self.facts = StatusFacts(interval=self.follow_interval)
+        self._cache: dict[tuple[str, str], tuple[LogDocument, LogFollower]] = {}  # (mode, stream) → a finished load
+        self._loading_worker: Worker[None] | None = None
+        self._polling = False
+        self._timer: Timer | None = None
+
+    # -- composition ----------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="log-title")
+        yield Static(id="log-where")
+        yield Static(id="log-cause")
+        yield Static(id="log-notice")
+        matcher = getattr(self.app, "marker_matcher", None)
+        yield LogView(matcher=matcher, id="log-view")
+        yield Static(id="log-status")
+        yield Footer()
+
+    @property
+    def view(self) -> LogView:
+        return self.query_one(LogView)
+
+    @property
+    def resolution(self) -> LogResolution | None:
+        return self.resolutions.get(self.mode)
+
+    @property
+    def stream(self) -> str | None:
+        resolution = self.resolution
+        if resolution is None or not resolution.found:
+            return None
+        return resolution.streams[self.stream_index[self.mode] % len(resolution.streams)]
+
+    def on_mount(self) -> None:
+        self.view.focus()
+        self._timer = self.set_interval(self.follow_interval, self._tick)
+        self._open()
+
+    def on_unmount(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.workers.cancel_node(self)
+
+    # -- opening a log ----------------------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        """Show the current mode's stream: from the cache, or resolve (if needed) and fetch it in a worker."""
+        self.generation += 1
+        self.follower = None
+        self._polling = False
+        view = self.view
+        view.save_path = default_save_path(self.target.cluster_name, self.target.instance_id or "failure", self.mode)
+        stream = self.stream
+        cached = self._cache.get((self.mode, stream)) if stream else None
+        self.facts.problem = ""
+        self.facts.watching = False
+        view.follow = False
+        if cached is not None:
+            document, self.follower = cached
+            view.set_document(document)
+            self.facts.loading = False
+            self._follow_if_live()
+        else:
+            view.load([])
+            self.facts.loading, self.facts.pages = True, 0
+            self._start_load()
+        self._show_resolution()
+
+    def _start_load(self, *, resolve: bool = False) -> None:
+        known = None if resolve or self.resolution is None or not self.resolution.found else self.resolution
+        self._loading_worker = self._load(
+            self.generation, self.mode, known, self.stream_index[self.mode], self._lifecycle_group()
+        )
+
+    def _follow_if_live(self) -> None:
+        """A log that is still being written (a provisioning node, a script still running) opens following."""
+        view = self.view
+        if view.follow or self.target.provisioning or view.document.timeline.outcome == "running":
+            self.facts.watching = True
+            view.follow = True
+
+    def _lifecycle_group(self) -> str | None:
+        lifecycle = self.resolutions.get(LIFECYCLE)
+        return lifecycle.group if lifecycle is not None and lifecycle.found else None
+
+    @work(thread=True, exclusive=True, group="log-load", exit_on_error=False, description="Loading the log")
+    def _load(self, generation: int, mode: str, known: LogResolution | None, index: int, group: str | None) -> None:
+        worker = get_current_worker()
+        target = self.target
+        try:
+            client = self.app.ensure_api().client("logs")  # type: ignore[attr-defined]
+            resolution = known
+            if resolution is None:
+                locator = LogLocator(client, target.cluster_name, target.cluster_arn)
+                if mode == HEALTH and target.instance_id:
+                    resolution = locator.health_monitor(target.instance_id, target.instance_group, group=group)
+                else:
+                    resolution = locator.lifecycle(target.instance_id, target.instance_group, target.failure_messages)
+                if worker.is_cancelled:
+                    return
+                self.post_message(Resolved(generation, mode, resolution))
+            if not resolution.found or resolution.group is None:
+                return
+            stream = resolution.streams[index % len(resolution.streams)]
+            token = None
+            for page in iter_log_pages(client, resolution.group, stream):
+                if worker.is_cancelled:
+                    return
+                token = page.next_token
+                self.post_message(PageArrived(generation, page.events, page.number))
+            self.post_message(LoadFinished(generation, LogFollower(client, resolution.group, stream, token)))
+        except LogsError as error:
+            self.post_message(LoadFailed(generation, str(error)))
+        except Exception as error:  # noqa: BLE001 - no traceback on screen: a one-line problem instead
+            self.post_message(LoadFailed(generation, classify(error, operation="GetLogEvents").one_line()))
+
+    @on(Resolved)
+    def _on_resolved(self, message: Resolved) -> None:
+        if message.generation != self.generation:
+            return
+        self.resolutions[message.mode] = message.resolution
+        self.facts.loading = message.resolution.found
+        self._show_resolution()
+        self.refresh_bindings()
+
+    @on(PageArrived)
+    def _on_page(self, message: PageArrived) -> None:
+        if message.generation != self.generation:
+            return
+        if message.number == 1:
+            self.view.load(message.events)
+        else:
+            self.view.append_events(message.events, new=False)
+        self.facts.pages = message.number
+        self._update_status()
+
+    @on(LoadFinished)
+    def _on_load_finished(self, message: LoadFinished) -> None:
+        if message.generation != self.generation:
+            return
+        self.follower = message.follower
+        self.facts.loading = False
+        self._cache[(self.mode, message.follower.stream)] = (self.view.document, message.follower)
+        self._follow_if_live()
+        self._update_status()
+
+    @on(LoadFailed)
+    def _on_load_failed(self, message: LoadFailed) -> None:
+        if message.generation != self.generation:
+            return
+        self.facts.loading = False
+        if len(self.view.document):  # keep what arrived; say what stopped the rest
+            self.facts.problem = message.error
+            self.notify(f"Log incomplete: {message.error}", severity="error", timeout=10, markup=False)
+            self._update_status()
+        else:
+            self._show_notice(notice_text(self.resolution, self.mode, error=message.error), error=True)
+
+    # -- showing ----------------------------------------------------------------------------------------------
+
+    def _show_resolution(self) -> None:
+        self.query_one("#log-title", Static).update(title_text(self.target, self.mode))
+        self.query_one("#log-where", Static).update(where_text(self.resolution, self.stream_index[self.mode]))
+        resolution = self.resolution
+        if resolution is not None and not resolution.found:
+            notice = notice_text(resolution, self.mode, waiting=self._waiting_for_log, interval=self.follow_interval)
+            self._show_notice(notice, error=resolution.error is not None)
+        else:
+            self._hide_notice()
+        self._update_cause()
+        self._update_status()
+
+    def _show_notice(self, text, *, error: bool) -> None:  # noqa: ANN001
+        notice = self.query_one("#log-notice", Static)
+        notice.update(text)
+        notice.set_class(error, "-error")
+        notice.display = True
+        self.view.display = False
+        self.query_one("#log-cause").display = False
+
+    def _hide_notice(self) -> None:
+        self.query_one("#log-notice").display = False
+        view = self.view
+        if not view.display:
+            view.display = True
+            view.focus()
+
+    def _update_cause(self) -> None:
+        cause = self.query_one("#log-cause", Static)
+        text = cause_text(self.view.document.timeline) if self.view.display else None
+        cause.display = text is not None
+        if text is not None:
+            cause.update(text)
+
+    def _update_status(self) -> None:
+        self.facts.lines = len(self.view.document)
+        self.query_one("#log-status", Static).update(status_text(self.facts))
+
+    @property
+    def _waiting_for_log(self) -> bool:
+        resolution = self.resolution
+        return self.mode == LIFECYCLE and self.target.provisioning and resolution is not None and not resolution.found
+
+    # -- the view's messages ----------------------------------------------------------------------------------
+
+    @on(LogView.TimelineChanged)
+    def _on_timeline(self, message: LogView.TimelineChanged) -> None:
+        self._update_cause()
+
+    @on(LogView.FollowChanged)
+    def _on_follow(self, message: LogView.FollowChanged) -> None:
+        self.facts.follow = message.follow
+        if message.follow:
+            self.facts.watching = True
+        self._update_status()
+
+    @on(LogView.PendingChanged)
+    def _on_pending(self, message: LogView.PendingChanged) -> None:
+        self.facts.pending = message.count
+        self._update_status()
+
+    @on(LogView.SearchChanged)
+    def _on_search(self, message: LogView.SearchChanged) -> None:
+        self.facts.term, self.facts.matches, self.facts.current = message.term, message.matches, message.current
+        self._update_status()
+
+    @on(LogView.Loaded)
+    def _on_loaded(self, message: LogView.Loaded) -> None:
+        self._update_status()
+
+    # -- follow -------------------------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        if self._waiting_for_log or self.facts.watching:
+            self.poll_now()
+
+    def poll_now(self) -> Worker[None] | None:
+        """One follow step, as the timer takes it (tests call it to step without waiting): look again for a log
+        that does not exist yet, or fetch what was appended since the last poll. None when one is under way."""
+        if self._waiting_for_log:
+            if self._loading_worker is not None and not self._loading_worker.is_finished:
+                return None
+            self._start_load(resolve=True)  # the notice stays until the answer arrives
+            return self._loading_worker
+        if self.follower is None or self._polling or self.facts.loading:
+            return None
+        self._polling = True
+        return self._poll(self.generation, self.follower)
+
+    @work(thread=True, group="log-poll", exit_on_error=False, description="Following the log")
+    def _poll(self, generation: int, follower: LogFollower) -> None:
+        try:
+            result = follower.poll()  # AWS failures come back in result.error
+        except Exception as error:  # noqa: BLE001 - anything else too: the poll must go on
+            result = FollowResult((), follower.token, LogsError(classify(error, operation="GetLogEvents").one_line()))
+        if not get_current_worker().is_cancelled:
+            self.post_message(Polled(generation, result))
+
+    @on(Polled)
+    def _on_polled(self, message: Polled) -> None:
+        if message.generation != self.generation:
+            return
+        self._polling = False
+        result = message.result
+        if result.events:
+            self.view.append_events(list(result.events))
+        self.facts.problem = f"follow: {result.error}" if result.error is not None else ""
+        self._update_status()
+
+    # -- actions ------------------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_health":
+            return bool(self.target.instance_id)
+        if action == "next_stream":
+            resolution = self.resolution
+            return resolution is not None and len(resolution.streams) > 1
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_toggle_health(self) -> None:
+        if not self.target.instance_id:
+            return
+        self.mode = HEALTH if self.mode == LIFECYCLE else LIFECYCLE
+        self._open()
+        self.refresh_bindings()
+
+    def action_next_stream(self) -> None:
+        resolution = self.resolution
+        if resolution is None or len(resolution.streams) < 2:
+            return
+        self.stream_index[self.mode] = (self.stream_index[self.mode] + 1) % len(resolution.streams)
+        self._open()
+
+    def action_reload(self) -> None:
+        self.resolutions.pop(self.mode, None)
+        self._cache = {key: value for key, value in self._cache.items() if key[0] != self.mode}
+        self._open()
