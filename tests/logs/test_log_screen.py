@@ -338,3 +338,21 @@ async def test_a_hostile_stream_renders_inert_in_the_real_screen():
         view.scroll_to(x=view.max_scroll_x, animate=False)
         await pilot.pause()
         assert any(row.rstrip().endswith("chars]") for row in screen_rows(view))
+
+
+async def test_search_shows_matches_in_the_status_line_and_esc_clears_it_before_going_back():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_node_log(pilot, SLURM, app.simulator.landmarks["failed_node"])
+        assert screen.active_bindings["escape"].binding.id == "log-back"  # the footer offers Esc: back
+        await pilot.press("slash", *"lustre", "enter")
+        await wait_for(pilot, lambda: app.focused is screen.view)
+        view = screen.view
+        assert len(view.search_lines) >= 3
+        assert f"/lustre: 1/{len(view.search_lines)} matches" in text_of(screen, "#log-status")
+        assert screen.active_bindings["escape"].binding.id == "log-end-search"
+        await pilot.press("escape")
+        assert view.search_term == "" and isinstance(app.screen, LogScreen)
+        assert "matches" not in text_of(screen, "#log-status")
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

@@ -112,7 +112,9 @@ async def test_n_and_shift_n_walk_markers_and_e_jumps_to_the_first_failure():
         assert view.pointer == 6  # the traceback comes before the failure marker
         await pilot.press("G")
         await pilot.pause()
-        assert view.scroll_y == view.max_scroll_y
+        assert view.scroll_y == view.max_scroll_y and view.pointer == len(view.document) - 1
+        await pilot.press("N")
+        assert view.pointer == 6  # the marker before the last line (not before the old pointer)
 
 
 async def test_search_highlights_every_match_keeps_all_lines_and_n_walks_matches():

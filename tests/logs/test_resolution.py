@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from tests.logs.conftest import now_ms, put_lines, set_creation_time
 from tui.core.logs import (
+    HEALTH_REASONS,
     LIKELY_REASONS,
     LogAccessDeniedError,
     LogLocation,
@@ -224,4 +225,5 @@ def test_health_monitoring_agent_bare_stream(logs_client):
     put_lines(logs_client, GUIDE_GROUP, "SagemakerHealthMonitoringAgent", ["hma"])
     result = LogLocator(logs_client, NAME, cluster_arn=ARN).health_monitor(IID, "workers", group=GUIDE_GROUP)
     assert result.streams == ("SagemakerHealthMonitoringAgent",)
-    assert not LogLocator(logs_client, "nope").health_monitor(IID).found
+    missing = LogLocator(logs_client, "nope").health_monitor(IID)
+    assert not missing.found and missing.reasons == HEALTH_REASONS and "health-monitoring agent" in missing.message

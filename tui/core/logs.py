@@ -34,7 +34,7 @@ from tui.core.log_stream import (
 )
 
 __all__ = [
-    "FollowResult", "LogAccessDeniedError", "LogConnectionError", "LogEvent", "LogFollower", "LogLocation",
+    "HEALTH_REASONS", "FollowResult", "LogAccessDeniedError", "LogConnectionError", "LogEvent", "LogFollower", "LogLocation",
     "LogLocator", "LogNotFoundError", "LogPage", "LogResolution", "LogThrottledError", "LogsError",
     "cluster_id_from_arn", "fetch_log", "guide_log_group", "guide_log_stream", "health_log_stream",
     "iter_log_pages", "logs_error", "parse_failure_message", "stream_exists",
@@ -104,6 +104,12 @@ LIKELY_REASONS = (
     "the cluster's execution role lacks CloudWatch Logs permissions, so nothing was uploaded",
     "the log group expired under its retention policy, or was deleted",
     "the cluster was created before the January 2026 update that names log locations",
+)
+HEALTH_REASONS = (
+    "the agent had not started: a node whose lifecycle script failed, or that is still provisioning, has no agent log",
+    "the agent watches accelerated instances (GPU and Trainium); other instance types may not run it",
+    "the cluster's execution role lacks CloudWatch Logs permissions, so nothing was uploaded",
+    "the log group expired under its retention policy, or was deleted",
 )
 
 
@@ -190,7 +196,9 @@ class LogLocator:
                 return self._found(candidate, streams, "discovered")
             if self._exists(candidate, HEALTH_AGENT):
                 return self._found(candidate, [HEALTH_AGENT], "discovered")
-        return self._not_found(f"No health-monitoring agent log found for {instance_id} in cluster {self.cluster_name}.")
+        return self._not_found(
+            f"No health-monitoring agent log found for {instance_id} in cluster {self.cluster_name}.", HEALTH_REASONS
+        )
 
     def candidate_groups(self) -> list[str]:
         """The cluster's log groups, best first: the guide's name if known, then those ending in the id, newest first."""
@@ -254,13 +262,13 @@ class LogLocator:
         plural = f"{len(streams)} streams" if len(streams) > 1 else streams[0]
         return LogResolution(group, tuple(streams), source, f"{group} {plural}", tried=tuple(self._tried))
 
-    def _not_found(self, headline: str) -> LogResolution:
+    def _not_found(self, headline: str, reasons: tuple[str, ...] = LIKELY_REASONS) -> LogResolution:
         error = self._error
         if isinstance(error, LogAccessDeniedError):
             headline = f"{headline} CloudWatch Logs denied access: {error}"
         elif error is not None:
             headline = f"{headline} A lookup failed: {error}"
-        return LogResolution(None, (), None, headline, LIKELY_REASONS, tuple(self._tried), error)
+        return LogResolution(None, (), None, headline, reasons, tuple(self._tried), error)
 
 
 def _names_instance(stream: str, instance_id: str) -> bool:

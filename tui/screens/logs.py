@@ -79,7 +79,7 @@ class LogScreen(Screen[None]):
     LogScreen > #log-where { height: auto; max-height: 3; padding: 0 1; background: $panel; color: $muted; }
     LogScreen > #log-cause { height: 1; padding: 0 1; color: $log-marker-failure; display: none; }
     LogScreen > #log-notice {
-        height: auto; margin: 1 2; padding: 1 2; border: round $log-marker-warning; display: none;
+        height: auto; margin: 1 1; padding: 0 1; border: round $log-marker-warning; display: none;
     }
     LogScreen > #log-notice.-error { border: round $log-marker-failure; }
     LogScreen > LogView { height: 1fr; }

@@ -69,14 +69,14 @@ class LogView(ScrollView, can_focus=True):
     }
     """
     BINDINGS = [
-        Binding("n", "next", "Next marker", id="log-next-marker", tooltip="Next marker, or next match while searching"),
-        Binding("N", "previous", "Prev marker", id="log-previous-marker", tooltip="Previous marker or match"),
-        Binding("e", "first_failure", "First failure", id="log-first-failure", tooltip="Jump to the first failure line"),
+        Binding("n", "next", "Next", id="log-next-marker", tooltip="Next marker, or next match while searching"),
+        Binding("N", "previous", "Prev", id="log-previous-marker", tooltip="Previous marker or match"),
+        Binding("e", "first_failure", "Failure", id="log-first-failure", tooltip="Jump to the first failure line"),
         Binding("slash", "search", "Search", id="log-search", tooltip="Highlight a term in every line"),
         Binding("escape", "end_search", "End search", id="log-end-search", show=False, tooltip="Clear the search"),
         Binding("f", "toggle_follow", "Follow", id="log-follow", tooltip="Follow new lines as they arrive"),
         Binding("w", "toggle_wrap", "Wrap", id="log-wrap", tooltip="Wrap long lines"),
-        Binding("t", "toggle_timestamps", "Timestamps", id="log-timestamps", tooltip="Show event timestamps"),
+        Binding("t", "toggle_timestamps", "Time", id="log-timestamps", tooltip="Show event timestamps"),
         Binding("s", "save", "Save", id="log-save", tooltip="Save the log to a file"),
         Binding("g", "top", "Top", id="log-top", show=False, tooltip="First line"),
         Binding("G", "bottom", "Bottom", id="log-bottom", show=False, tooltip="Last line"),
@@ -223,10 +223,7 @@ class LogView(ScrollView, can_focus=True):
         """Point at a line and scroll it into view (centred if it was off screen). Stops following."""
         index = max(0, min(index, len(self.document) - 1))
         self.follow = False
-        for line in (self.pointer, index):
-            if line is not None:
-                self.renderer.discard(line)
-        self.pointer = index
+        self._point_at(index)
         row, top, height = self.renderer.row_of(index), round(self.scroll_y), self._page_rows()
         if not top <= row < top + height:
             self.scroll_to(y=max(0, row - height // 2), animate=False)
@@ -238,7 +235,17 @@ class LogView(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False)
 
     def go_bottom(self) -> None:
+        """Scroll to the end and point at the last line, so N then finds the last marker (follow stays as it is)."""
+        if len(self.document):
+            self._point_at(len(self.document) - 1)
         self.scroll_to(y=self.max_scroll_y, animate=False)
+
+    def _point_at(self, index: int) -> None:
+        for line in (self.pointer, index):
+            if line is not None:
+                self.renderer.discard(line)
+        self.pointer = index
+        self.refresh()
 
     # -- search ----------------------------------------------------------------------------------------------
 
@@ -262,6 +269,7 @@ class LogView(ScrollView, can_focus=True):
         found = 0 <= position < len(self.search_lines) and self.search_lines[position] == self.pointer
         self.search_current = position + 1 if found else None
         self.refresh()
+        self.refresh_bindings()
         self.post_message(SearchChanged(self, self.search_term, len(self.search_lines), self.search_current))
 
     # -- prompts and saving -----------------------------------------------------------------------------------
@@ -332,6 +340,12 @@ class LogView(ScrollView, can_focus=True):
         if not self.search_term:
             raise SkipAction()  # Esc goes on to the screen (back)
         self.end_search()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Without a search, Esc is not ours: the screen's Esc (back) is the one shown in the footer and run.
+        if action == "end_search":
+            return bool(self.search_term)
+        return True
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow
