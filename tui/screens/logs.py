@@ -77,7 +77,7 @@ class LogScreen(Screen[None]):
     LogScreen { layout: vertical; }
     LogScreen > #log-title { height: 1; padding: 0 1; background: $panel; }
     LogScreen > #log-where { height: auto; max-height: 3; padding: 0 1; background: $panel; color: $muted; }
-    LogScreen > #log-cause { height: 1; padding: 0 1; color: $log-marker-failure; display: none; }
+    LogScreen > #log-cause { height: 1; padding: 0 1; background: $panel; color: $log-marker-failure; display: none; }
     LogScreen > #log-notice {
         height: auto; margin: 1 1; padding: 0 1; border: round $log-marker-warning; display: none;
     }
