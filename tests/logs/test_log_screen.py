@@ -356,3 +356,40 @@ async def test_search_shows_matches_in_the_status_line_and_esc_clears_it_before_
         assert "matches" not in text_of(screen, "#log-status")
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_marker_rules_from_the_config_classify_lines_in_the_viewer():
+    rule = {"name": "fsx-timeout", "pattern": r"mount\.lustre: .* failed", "kind": "failure"}
+    app = make_app(markers=(rule,))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_node_log(pilot, SLURM, app.simulator.landmarks["failed_node"])
+        timeline = screen.view.document.timeline
+        assert timeline.first_failure.rule.name == "fsx-timeout"
+        assert timeline.first_failure_text.startswith("mount.lustre: mount")
+        assert "mount.lustre: mount" in text_of(screen, "#log-cause")
+
+
+async def test_a_bad_marker_rule_is_reported_by_name_at_startup_and_the_built_in_rules_are_used():
+    app = make_app(markers=({"name": "broken", "pattern": "(", "kind": "failure"},))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert any("marker rule 'broken': invalid regex" in m for m in messages), messages
+        assert app.marker_matcher.rules[0].name == "lifecycle-start"
+
+
+async def test_lines_a_poll_brings_after_switching_away_are_kept_for_the_way_back():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        sim = app.simulator
+        screen = await open_node_log(pilot, SLURM, sim.landmarks["pending_node"])
+        before = len(screen.view.document)
+        sim.clock.advance(120)  # the script has ended
+        worker = screen.poll_now()
+        assert worker is not None
+        await pilot.press("h")  # the poll is still running or its answer still queued
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert screen.mode == "lifecycle" and len(screen.view.document) > before
+        assert "[SCRIPT_EXECUTION_SUCCEEDED]" in screen.view.document.lines[-1]

@@ -61,6 +61,7 @@ class LoadFailed(Message):
 @dataclass
 class Polled(Message):
     generation: int
+    follower: LogFollower
     result: FollowResult
 
 
@@ -352,11 +353,16 @@ class LogScreen(Screen[None]):
         except Exception as error:  # noqa: BLE001 - anything else too: the poll must go on
             result = FollowResult((), follower.token, LogsError(classify(error, operation="GetLogEvents").one_line()))
         if not get_current_worker().is_cancelled:
-            self.post_message(Polled(generation, result))
+            self.post_message(Polled(generation, follower, result))
 
     @on(Polled)
     def _on_polled(self, message: Polled) -> None:
         if message.generation != self.generation:
+            # The user switched streams while this poll ran: its follower has moved on, so the lines belong in the
+            # cached document it follows, or they would be skipped when the user comes back.
+            for document, follower in self._cache.values():
+                if follower is message.follower and message.result.events:
+                    document.append(message.result.events)
             return
         self._polling = False
         result = message.result
