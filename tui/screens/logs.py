@@ -25,6 +25,7 @@ from tui.core.errors import classify
 from tui.core.log_document import LogDocument
 from tui.core.log_target import LogTarget
 from tui.core.logs import FollowResult, LogEvent, LogFollower, LogLocator, LogResolution, LogsError, iter_log_pages
+from tui.core.sanitize import clean
 from tui.screens.logs_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
 from tui.widgets.log_view import LogView, default_save_path
 
@@ -250,7 +251,7 @@ class LogScreen(Screen[None]):
         self.facts.loading = False
         if len(self.view.document):  # keep what arrived; say what stopped the rest
             self.facts.problem = message.error
-            self.notify(f"Log incomplete: {message.error}", severity="error", timeout=10, markup=False)
+            self.notify(f"Log incomplete: {clean(message.error, max_len=500)}", severity="error", timeout=10, markup=False)
             self._update_status()
         else:
             self._show_notice(notice_text(self.resolution, self.mode, error=message.error), error=True)
