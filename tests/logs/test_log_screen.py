@@ -393,3 +393,23 @@ async def test_lines_a_poll_brings_after_switching_away_are_kept_for_the_way_bac
         await settle(pilot)
         assert screen.mode == "lifecycle" and len(screen.view.document) > before
         assert "[SCRIPT_EXECUTION_SUCCEEDED]" in screen.view.document.lines[-1]
+
+
+async def test_the_log_keys_can_be_rebound_by_id():
+    app = make_app(keymap={"logs": "L", "log-first-failure": "E", "log-back": "backspace"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not any("unknown binding" in str(n.message) for n in app._notifications)
+        main = app.screen
+        main.jump_to_cluster(SLURM)
+        await settle(pilot)
+        main.jump_to_node(app.simulator.landmarks["failed_node"])
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        await pilot.press("E")
+        assert screen.view.document.lines[screen.view.pointer].startswith("ERROR: FSx")
+        await pilot.press("backspace")
+        assert isinstance(app.screen, MainScreen)
