@@ -6,13 +6,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.logs.conftest import now_ms, put_lines, set_creation_time
+from tui.core.models import arn_last_segment
 from tui.core.logs import (
     HEALTH_REASONS,
     LIKELY_REASONS,
     LogAccessDeniedError,
     LogLocation,
     LogLocator,
-    cluster_id_from_arn,
     parse_failure_message,
 )
 
@@ -50,9 +50,9 @@ def guide_message(iid: str = IID, ig: str = "workers", name: str = NAME, cid: st
 
 
 def test_cluster_id_is_the_last_arn_segment():
-    assert cluster_id_from_arn(ARN) == CID
-    assert cluster_id_from_arn(None) is None
-    assert cluster_id_from_arn("not-an-arn") is None
+    assert arn_last_segment(ARN) == CID
+    assert arn_last_segment(None) is None
+    assert arn_last_segment("not-an-arn") is None
 
 
 @pytest.mark.parametrize(

@@ -32,23 +32,17 @@ from tui.core.log_stream import (
     logs_error,
     stream_exists,
 )
+from tui.core.models import arn_last_segment
 
 __all__ = [
     "HEALTH_REASONS", "FollowResult", "LogAccessDeniedError", "LogConnectionError", "LogEvent", "LogFollower", "LogLocation",
     "LogLocator", "LogNotFoundError", "LogPage", "LogResolution", "LogThrottledError", "LogsError",
-    "cluster_id_from_arn", "fetch_log", "guide_log_group", "guide_log_stream", "health_log_stream",
+    "fetch_log", "guide_log_group", "guide_log_stream", "health_log_stream",
     "iter_log_pages", "logs_error", "parse_failure_message", "stream_exists",
 ]
 
 HEALTH_AGENT = "SagemakerHealthMonitoringAgent"
 GROUP_PREFIXES = ("/aws/sagemaker/Clusters/{name}", "/aws/sagemaker/hyperpod/{name}")
-
-
-def cluster_id_from_arn(arn: str | None) -> str | None:
-    """`arn:aws:sagemaker:us-west-2:123456789012:cluster/aa11bbbbb222` → `aa11bbbbb222`."""
-    if not arn or "/" not in arn:
-        return None
-    return arn.rstrip("/").rsplit("/", 1)[-1] or None
 
 
 def guide_log_group(cluster_name: str, cluster_id: str) -> str:
@@ -149,7 +143,7 @@ class LogLocator:
     def __init__(self, client: Any, cluster_name: str, cluster_arn: str | None = None, cluster_id: str | None = None) -> None:
         self.client = client
         self.cluster_name = cluster_name
-        self.cluster_id = cluster_id or cluster_id_from_arn(cluster_arn)
+        self.cluster_id = cluster_id or arn_last_segment(cluster_arn)
         self._groups: list[str] | None = None
         self._tried: list[str] = []
         self._error: LogsError | None = None

@@ -62,11 +62,23 @@ def status_severity(status: str | None) -> int:
     return _KIND_SEVERITY[status_kind(status)]
 
 
+def arn_last_segment(arn: str | None) -> str | None:
+    """`arn:aws:sagemaker:us-west-2:123456789012:cluster/aa11bbbbb222` → `aa11bbbbb222`; None without a `/`.
+    Lenient on purpose: log-group names use whatever the ARN holds."""
+    if not isinstance(arn, str) or "/" not in arn:
+        return None
+    return arn.rstrip("/").rsplit("/", 1)[-1] or None
+
+
 def cluster_id_from_arn(arn: str) -> str:
-    """The cluster id is the last `/` segment of the ClusterArn (12 lowercase alphanumerics)."""
-    cluster_id = (arn or "").rsplit("/", 1)[-1]
+    """The cluster id: the last `/` segment of a ClusterArn, 12 lowercase letters or digits (strict)."""
+    cluster_id = arn_last_segment(arn)
+    if cluster_id is None:
+        raise ValueError(f"not a HyperPod cluster ARN (expected arn:…:cluster/<12-char id>): {arn!r}")
     if not _CLUSTER_ID.match(cluster_id):
-        raise ValueError(f"not a HyperPod cluster ARN: {arn!r}")
+        raise ValueError(
+            f"cluster id {cluster_id!r} in {arn!r} is not 12 lowercase letters/digits (as in arn:…:cluster/aa11bbbbb222)"
+        )
     return cluster_id
 
 
