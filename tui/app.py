@@ -116,7 +116,9 @@ class HyperPodApp(App[None]):
         self.set_keymap({key: value for key, value in keymap.items() if key in known})
 
     def all_bindings(self) -> list[Binding]:
+        from tui.screens.confirm import ConfirmActionScreen
         from tui.screens.detail import DetailScreen
+        from tui.screens.results import BatchResultsScreen
 
         return [
             *bindings_of(type(self)),
@@ -124,12 +126,18 @@ class HyperPodApp(App[None]):
             *bindings_of(ResourceTable),
             *bindings_of(DetailScreen),
             *bindings_of(HelpScreen),
+            *bindings_of(ConfirmActionScreen),
+            *bindings_of(BatchResultsScreen),
         ]
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        from tui.screens.batch import BatchActionsMixin
+
+        node_actions = list(BatchActionsMixin.BINDINGS)
         return [
             ("Everywhere", bindings_of(type(self))),
-            ("Panes", bindings_of(MainScreen)),
+            ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in node_actions]),
+            ("Nodes pane: marks and actions", node_actions),
             ("Tables", bindings_of(ResourceTable)),
         ]
 
