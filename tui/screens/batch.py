@@ -238,11 +238,14 @@ class BatchActionsMixin(Screen[None]):
             self.notify(markup_safe(f"Journal not written: {error}"), severity="error", timeout=20)
         plan, succeeded, failed = result.plan, result.succeeded, result.failed
         if plan.dry_run:
-            self.notify(f"DRY RUN: {plan_calls(result)} described, nothing sent.", timeout=6)
+            if results is None or not results.is_active:
+                self.notify(f"DRY RUN: {plan_calls(result)} described, nothing sent.", timeout=6)
             return
         self._unmark(plan.cluster, succeeded)
         verb = plan.kind.verb
-        if failed:
+        if results is not None and results.is_active:
+            pass  # the results view says it all
+        elif failed:
             self.notify(f"{verb}: {len(succeeded)} Successful, {len(failed)} Failed (still marked).", severity="warning", timeout=8)
         else:
             self.notify(f"{verb}: {len(succeeded)} Successful.", timeout=6)
