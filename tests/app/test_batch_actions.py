@@ -388,3 +388,32 @@ async def test_help_lists_the_node_actions(state_home):
         assert ids == ["mark", "mark-all", "unmark-all", "reboot", "replace", "delete"]
         assert not {b.id for b in sections["Panes"]} & set(ids)
         assert {"confirm-yes", "confirm-cancel", "results-close", *ids} <= {b.id for b in app.all_bindings()}
+
+
+async def test_a_rebound_action_key_is_explained_in_read_only_mode(state_home):
+    app = make_app(read_only=True, keymap={"reboot": "ctrl+r"})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_nodes(pilot, SLURM)
+        await pilot.press("R")  # no longer the reboot key: nothing to explain
+        assert not any("Read-only" in text for text in notices(app))
+        await pilot.press("ctrl+r")
+        assert any("Read-only" in text and "reboot" in text for text in notices(app))
+
+
+async def test_a_batch_that_breaks_says_so(state_home, monkeypatch):
+    import tui.screens.batch as batch
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(batch, "run_plan", broken)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await open_nodes(pilot, SLURM, "status:running group:worker")
+        await pilot.press("R", "y")
+        await settle(pilot)
+        assert "The batch stopped: RuntimeError: boom" in str(app.screen.query_one("#results-hint").render())
+        assert any("boom" in text for text in notices(app))
+        await pilot.press("escape", "R")  # a new batch may start: the broken one is over
+        assert isinstance(app.screen, ConfirmActionScreen)
+        assert main.nodes_table.cursor_key in app.screen.plan.node_ids

@@ -106,9 +106,13 @@ class BatchActionsMixin(Screen[None]):
         self.notify(message, severity="warning", timeout=6)
 
     def _changing_binding_for(self, key: str) -> Binding | None:
-        for namespace, bindings in self._binding_chain:  # type: ignore[attr-defined]  (keymap applied)
-            if namespace is self:
-                return next((b for b in bindings.key_to_bindings.get(key, ()) if b.id in _CHANGING_IDS), None)
+        """The R/P/D binding `key` would run, with the user's [keymap] applied (cheap: runs on every key)."""
+        keymap = getattr(self.app, "_keymap", {})
+        for binding in BatchActionsMixin.BINDINGS:
+            if isinstance(binding, Binding) and binding.id in _CHANGING_IDS:
+                keys = keymap.get(binding.id, binding.key)
+                if key in (part.strip() for part in keys.split(",")):
+                    return binding
         return None
 
     # --- marks ---------------------------------------------------------------------------------------------
@@ -203,15 +207,16 @@ class BatchActionsMixin(Screen[None]):
         settings = app.settings
         try:
             api = app.ensure_api()
-            client = None if plan.dry_run else api.client("sagemaker")
+            client = api.client("sagemaker")  # created even in a dry run (no call) to name its endpoint
+            demo = settings.demo
             context = CallContext(
-                profile=api.profile or os.environ.get("AWS_PROFILE") or (None if settings.demo else api.session.profile_name),
+                profile=None if demo else (api.profile or os.environ.get("AWS_PROFILE") or api.session.profile_name),
                 region=api.session.region_name,
-                endpoint=api.endpoint_url,
-                extra={"demo": True} if settings.demo else {},
+                endpoint=api.endpoint_url or (None if demo else client.meta.endpoint_url),
+                extra={"demo": True} if demo else {},
             )
             journal = Journal(default_journal_path())
-            result = run_plan(plan, client, journal, context, clock=app.clock,
+            result = run_plan(plan, None if plan.dry_run else client, journal, context, clock=app.clock,
                               on_call=lambda call: self.post_message(BatchCallDone(call)))
         except Exception as exc:  # a bug or an unusable API: the batch is over, say so
             self.post_message(BatchDone(None, f"{type(exc).__name__}: {exc}"))
@@ -230,6 +235,8 @@ class BatchActionsMixin(Screen[None]):
         self._batch.running = self._batch.results = None
         result = message.result
         if result is None:
+            if results is not None:
+                results.stopped(message.error)
             self.notify(markup_safe(f"The batch action stopped: {message.error}"), severity="error", timeout=15)
             return
         if results is not None:

@@ -15,14 +15,17 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from tui.core.actions import ActionPlan, call_summary, consequences
 from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow, short_hostname
 from tui.widgets.resource_table import ResourceTable
+
+TARGET_ROWS = 14  # the target list's height at most (header and border included); it scrolls beyond
 
 TARGET_COLUMNS = (
     Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
@@ -48,6 +51,19 @@ def plan_title(plan: ActionPlan) -> str:
     return f"DRY RUN · {title}" if plan.dry_run else title
 
 
+def fit_table(screen: ModalScreen, dialog: Widget, table: Widget, limit: int, share: float = 0.94) -> None:
+    """Give `table` the rows the screen has left after everything else in `dialog`, at most `limit` and at
+    least 4, so the buttons stay on screen in a small terminal (CSS alone cannot shrink just the table)."""
+    available = int(screen.size.height * share)
+    chrome = dialog.outer_size.height - dialog.size.height
+    others = sum(child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+                 for child in dialog.children if child is not table and child.display)
+    margins = table.styles.margin.top + table.styles.margin.bottom
+    rows = max(4, min(limit, available - chrome - others - margins))
+    if table.styles.max_height is None or table.styles.max_height.value != rows:
+        table.styles.max_height = rows
+
+
 class ConfirmActionScreen(ModalScreen[bool]):
     """Dismissed with True only when the user confirmed a plan that may run."""
 
@@ -69,7 +85,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
     #confirm-dialog > .dry-run { background: $banner-warning; color: $foreground; text-style: bold; padding: 0 1; }
     #confirm-dialog > .refusal { background: $banner-error; color: $foreground; padding: 0 1; margin-top: 1; }
     #confirm-dialog > .caution { color: $status-warn; }
-    #confirm-dialog > #confirm-targets { height: auto; max-height: 14; margin-top: 1; border: round $pane-border; }
+    #confirm-dialog > #confirm-targets { height: auto; margin-top: 1; border: round $pane-border; }
     #confirm-dialog > #confirm-prompt { margin-top: 1; }
     #confirm-dialog > #confirm-name { width: 60; }
     #confirm-dialog > #confirm-keys { color: $muted; margin-top: 1; }
@@ -88,7 +104,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         plan = self.plan
         classes = "-refused" if plan.refused else ("-destructive" if plan.kind.typed_confirmation else "")
-        with Vertical(id="confirm-dialog", classes=classes) as dialog:
+        with VerticalScroll(can_focus=False, id="confirm-dialog", classes=classes) as dialog:
             dialog.border_title = plan_title(plan)
             if plan.dry_run:
                 yield Static("DRY RUN: nothing is sent to AWS; the journal records what would have been called.",
@@ -146,6 +162,14 @@ class ConfirmActionScreen(ModalScreen[bool]):
         table.set_rows(target_rows(self.plan))
         table.border_title = f"{len(self.plan.nodes)} target(s)"
         self.query_one("#cancel", Button).focus()
+        self._fit()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        fit_table(self, self.query_one("#confirm-dialog"), self.query_one("#confirm-targets"), TARGET_ROWS)
 
     # --- confirming ----------------------------------------------------------------------------------------
 

@@ -15,15 +15,17 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.core.actions import DRY_RUN, FAILED, SUCCESSFUL, UNREPORTED, ActionPlan, BatchResult, CallResult
 from tui.core.sanitize import clean
 from tui.core.tables import MESSAGE_LIMIT, Column, TableRow
-from tui.screens.confirm import plan_title
+from tui.screens.confirm import fit_table, plan_title
 from tui.widgets.resource_table import ResourceTable
+
+RESULT_ROWS = 20
 
 RESULT_COLUMNS = (
     Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
@@ -55,7 +57,7 @@ class BatchResultsScreen(ModalScreen[None]):
     #results-dialog > #results-journal.-failed { background: $banner-error; color: $foreground; padding: 0 1; }
     #results-dialog > #results-calls { color: $status-warn; }
     #results-dialog > #results-detail { color: $muted; }
-    #results-dialog > #results-nodes { height: auto; max-height: 20; margin-top: 1; border: round $pane-border; }
+    #results-dialog > #results-nodes { height: auto; margin-top: 1; border: round $pane-border; }
     #results-buttons { height: auto; align: right middle; }
     """
 
@@ -64,11 +66,12 @@ class BatchResultsScreen(ModalScreen[None]):
         self.plan = plan
         self.calls: dict[int, CallResult] = {}
         self.result: BatchResult | None = None
+        self.stopped_by = ""
         self._plan_nodes = {node.instance_id: node for node in plan.nodes}
         self._outcome_of: dict = {}
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="results-dialog") as dialog:
+        with VerticalScroll(can_focus=False, id="results-dialog") as dialog:
             dialog.border_title = plan_title(self.plan)
             if self.plan.dry_run:
                 yield Static("DRY RUN: nothing was sent to AWS.", classes="dry-run")
@@ -85,6 +88,14 @@ class BatchResultsScreen(ModalScreen[None]):
         self.query_one("#results-nodes", ResourceTable).set_rows(self._row(node_id) for node_id in self.plan.node_ids)
         self._repaint()
         self.query_one("#close", Button).focus()
+        self._fit()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        fit_table(self, self.query_one("#results-dialog"), self.query_one("#results-nodes"), RESULT_ROWS)
 
     # --- data in -------------------------------------------------------------------------------------------
 
@@ -102,6 +113,12 @@ class BatchResultsScreen(ModalScreen[None]):
             self._outcome_of.update((o.instance_id, o) for o in call.outcomes)
         if self.is_mounted:
             self.query_one("#results-nodes", ResourceTable).set_rows(self._row(n) for n in self.plan.node_ids)
+            self._repaint()
+
+    def stopped(self, error: str) -> None:
+        """The batch ended with an unexpected error: say so instead of "Working…" forever."""
+        self.stopped_by = error
+        if self.is_mounted:
             self._repaint()
 
     # --- painting ------------------------------------------------------------------------------------------
@@ -124,7 +141,7 @@ class BatchResultsScreen(ModalScreen[None]):
         outcomes = self._outcome_of
         counts = {label: sum(1 for o in outcomes.values() if o.outcome == label) for label in (SUCCESSFUL, FAILED, DRY_RUN, UNREPORTED)}
         done = len(calls)
-        state = "done" if self.result is not None else "running"
+        state = "done" if self.result is not None else ("stopped" if self.stopped_by else "running")
         summary = Text()
         summary.append(f"{clean(plan.cluster)} · {done} of {plan.call_count} call(s) {state}", style="bold")
         parts = [f"{count} {label}" for label, count in counts.items() if count]
@@ -141,6 +158,7 @@ class BatchResultsScreen(ModalScreen[None]):
         self.query_one("#results-journal", Static).update(self._journal_line())
         self.query_one("#results-journal", Static).set_class(self._journal_failed(), "-failed")
         self.query_one("#results-hint", Static).update(self._hint(counts))
+        self.call_after_refresh(self._fit)
 
     @on(ResourceTable.CursorMoved, "#results-nodes")
     def _on_cursor(self, message: ResourceTable.CursorMoved) -> None:
@@ -194,6 +212,8 @@ class BatchResultsScreen(ModalScreen[None]):
         return Text(f"Journal: {lines} line{'s' if lines != 1 else ''} written{where}")
 
     def _hint(self, counts: dict[str, int]) -> Text:
+        if self.stopped_by:
+            return Text(f"✖ The batch stopped: {clean(self.stopped_by)}. Calls listed above were made and journalled.")
         if self.result is None:
             return Text("Working… closing this does not stop the batch.")
         if self.plan.dry_run:
