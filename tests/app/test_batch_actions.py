@@ -85,6 +85,8 @@ async def test_mark_three_reboot_confirm_three_successful_and_one_journal_line(s
         await pilot.press("space", "space", "space")
         assert nodes.marks == set(marked)
         assert "3 marked" in main.query_one("#nodes-pane").border_title
+        await pilot.press("R", "n")  # n says no
+        assert isinstance(app.screen, MainScreen) and nodes.marks == set(marked)
         await pilot.press("R")
         assert isinstance(app.screen, ConfirmActionScreen)
         assert batch_calls(sim) == []  # nothing before the confirmation

@@ -68,7 +68,8 @@ class ConfirmActionScreen(ModalScreen[bool]):
     """Dismissed with True only when the user confirmed a plan that may run."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Close without doing anything", id="confirm-cancel"),
+        Binding("escape,n", "cancel", "Cancel", tooltip="Close without doing anything (n only where no name is typed)",
+                id="confirm-cancel"),
         Binding("y", "confirm", "Confirm", tooltip="Confirm a reboot (replace and delete need the cluster name typed)",
                 id="confirm-yes"),
     ]
@@ -133,7 +134,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
             return "Esc or Enter closes. Nothing was sent."
         if self.needs_typed_name:
             return "Typing goes into the box · Tab moves between box and buttons · Esc cancels"
-        return "y or the button confirms · Tab moves between buttons · Esc cancels"
+        return "y or the button confirms · n or Esc cancels · Tab moves between buttons"
 
     def _confirm_label(self) -> str:
         count = len(self.plan.nodes)

@@ -112,7 +112,9 @@ class BatchResultsScreen(ModalScreen[None]):
             self.calls[call.index] = call
             self._outcome_of.update((o.instance_id, o) for o in call.outcomes)
         if self.is_mounted:
-            self.query_one("#results-nodes", ResourceTable).set_rows(self._row(n) for n in self.plan.node_ids)
+            table = self.query_one("#results-nodes", ResourceTable)
+            table.set_rows(self._row(n) for n in self.plan.node_ids)
+            table.action_edge(-1)  # the first row is the worst outcome: show its whole message
             self._repaint()
 
     def stopped(self, error: str) -> None:
