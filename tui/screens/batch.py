@@ -14,22 +14,21 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 
-from tui.core.actions import ACTIONS, BatchResult, CallContext, CallResult, plan_action, run_plan
+from tui.core.actions import ACTIONS, ActionPlan, BatchResult, CallContext, CallResult, plan_action, run_plan
 from tui.core.journal import Journal, default_journal_path
 from tui.core.sanitize import markup_safe
 from tui.screens.confirm import ConfirmActionScreen
 from tui.screens.results import BatchResultsScreen
 
 _MARK_ACTIONS = frozenset({"mark", "mark_all", "unmark_all"})
-_CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete"})
-_CHANGING_IDS = frozenset({"reboot", "replace", "delete"})
+_CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete"})  # also their binding ids
 MAX_LISTED_IDS = 5
 
 
@@ -53,7 +52,7 @@ class BatchDone(Message):
 @dataclass
 class _BatchState:
     parked_marks: dict[str, set[str]] = field(default_factory=dict)  # cluster → marks, while another is shown
-    running: Any = None  # the ActionPlan being executed
+    running: ActionPlan | None = None
     results: BatchResultsScreen | None = None
 
 
@@ -109,7 +108,7 @@ class BatchActionsMixin(Screen[None]):
         """The R/P/D binding `key` would run, with the user's [keymap] applied (cheap: runs on every key)."""
         keymap = getattr(self.app, "_keymap", {})
         for binding in BatchActionsMixin.BINDINGS:
-            if isinstance(binding, Binding) and binding.id in _CHANGING_IDS:
+            if isinstance(binding, Binding) and binding.id in _CHANGING_ACTIONS:
                 keys = keymap.get(binding.id, binding.key)
                 if key in (part.strip() for part in keys.split(",")):
                     return binding
@@ -191,7 +190,7 @@ class BatchActionsMixin(Screen[None]):
         plan = plan_action(kind, detail, nodes, dry_run=settings.dry_run, hidden_by_filter=hidden)
         self.app.push_screen(ConfirmActionScreen(plan), callback=lambda confirmed: self._on_confirmed(plan, confirmed))
 
-    def _on_confirmed(self, plan, confirmed: bool | None) -> None:  # noqa: ANN001
+    def _on_confirmed(self, plan: ActionPlan, confirmed: bool | None) -> None:
         if not confirmed or plan.refused:
             if not plan.refused:
                 self.notify(f"{plan.kind.verb} cancelled: nothing was sent.", timeout=4)
@@ -202,7 +201,7 @@ class BatchActionsMixin(Screen[None]):
         self._run_batch(plan)
 
     @work(thread=True, group="batch", exit_on_error=False, description="Batch action")
-    def _run_batch(self, plan) -> None:  # noqa: ANN001
+    def _run_batch(self, plan: ActionPlan) -> None:
         app = self.app
         settings = app.settings
         try:
