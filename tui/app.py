@@ -131,8 +131,10 @@ class HyperPodApp(App[None]):
         self.set_keymap({key: value for key, value in keymap.items() if key in known})
 
     def all_bindings(self) -> list[Binding]:
+        from tui.screens.confirm import ConfirmActionScreen
         from tui.screens.detail import DetailScreen
         from tui.screens.logs import LogScreen
+        from tui.screens.results import BatchResultsScreen
         from tui.widgets.log_prompt import LogPrompt
         from tui.widgets.log_view import LogView
 
@@ -145,15 +147,20 @@ class HyperPodApp(App[None]):
             *bindings_of(LogScreen),
             *bindings_of(LogView),
             *bindings_of(LogPrompt),
+            *bindings_of(ConfirmActionScreen),
+            *bindings_of(BatchResultsScreen),
         ]
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        from tui.screens.batch import BatchActionsMixin
         from tui.screens.logs import LogScreen
         from tui.widgets.log_view import LogView
 
+        node_actions = list(BatchActionsMixin.BINDINGS)
         return [
             ("Everywhere", bindings_of(type(self))),
-            ("Panes", bindings_of(MainScreen)),
+            ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in node_actions]),
+            ("Nodes pane: marks and actions", node_actions),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
         ]

@@ -25,8 +25,9 @@ from tui.core.models import ClusterDetail, ClusterSummary
 from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_refresh
 from tui.core.sanitize import clean, markup_safe
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
-from tui.screens.logs_entry import LogsMixin
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
+from tui.screens.batch import BatchActionsMixin
+from tui.screens.logs_entry import LogsMixin
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.status_header import StatusHeader
@@ -35,7 +36,7 @@ FOCUS_FETCH_DELAY = 0.15
 MAX_FAILURE_NOTICES = 3
 
 
-class MainScreen(LogsMixin, Screen[None]):
+class MainScreen(BatchActionsMixin, LogsMixin, Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
@@ -351,6 +352,7 @@ class MainScreen(LogsMixin, Screen[None]):
     def _show_nodes(self, snapshot: NodeSnapshot | None) -> None:
         table = self.nodes_table
         if snapshot is None:
+            self._park_marks()
             table.set_rows(())
             self._shown_nodes_at = None
             self._shown_nodes_cluster = self._focus
@@ -361,13 +363,13 @@ class MainScreen(LogsMixin, Screen[None]):
             keys = diff.added + diff.changed
             gone = [key for key in diff.removed if key in table.marks]
             table.update_rows((snapshot.rows[key] for key in keys), diff.removed, flash=keys)
-            if gone:
-                self.notify(f"{len(gone)} marked node(s) disappeared and were unmarked: {', '.join(gone[:5])}",
-                            severity="warning")
+            self._notify_unmarked(gone)
         elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
             return
         else:
+            self._park_marks()  # marks are kept per cluster (BatchActionsMixin)
             table.set_rows(snapshot.rows.values())
+            self._unpark_marks(snapshot.cluster)
         table.placeholder = "No nodes (yet)" if not snapshot.nodes else ""
         self._shown_nodes_at = snapshot.fetched_at
         self._shown_nodes_cluster = snapshot.cluster

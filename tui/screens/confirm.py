@@ -1,0 +1,222 @@
+"""The confirmation of a batch action: exactly what will happen, to which nodes, through which API, before it does.
+
+k9s's lesson (PEERS §1): focus starts on Cancel, so a stray Enter does nothing. Reboot is confirmed with the
+button (or `y`); replace and delete destroy volumes and capacity, so Confirm stays disabled until the cluster's
+name is typed exactly. A refused plan (a Slurm controller, too many nodes for one delete) shows why and offers
+only Close. Everything from AWS is sanitised and shown as plain Text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, Static
+
+from tui.core.actions import ActionPlan, call_summary, consequences
+from tui.core.sanitize import clean
+from tui.core.tables import Column, TableRow, short_hostname
+from tui.widgets.resource_table import ResourceTable
+
+TARGET_ROWS = 14  # the target list's height at most (header and border included); it scrolls beyond
+
+TARGET_COLUMNS = (
+    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
+    Column("group", "GROUP", max_width=24),
+    Column("status", "STATUS", kind="status", max_width=25),
+    Column("hostname", "HOSTNAME", flex=True, max_width=60),
+)
+
+
+def target_rows(plan: ActionPlan) -> list[TableRow]:
+    return [
+        TableRow(node.instance_id, (clean(node.instance_id), clean(node.group), clean(node.status),
+                                    clean(short_hostname(node.hostname))))
+        for node in plan.nodes
+    ]
+
+
+def plan_title(plan: ActionPlan) -> str:
+    count = len(plan.nodes)
+    title = f"{plan.kind.verb} {count} node{'s' if count != 1 else ''} · {plan.kind.operation}"
+    if plan.refused:
+        return f"REFUSED · {title}"
+    return f"DRY RUN · {title}" if plan.dry_run else title
+
+
+def fit_table(screen: ModalScreen, dialog: Widget, table: Widget, limit: int, share: float = 0.94) -> None:
+    """Give `table` the rows the screen has left after everything else in `dialog`, at most `limit` and at
+    least 4, so the buttons stay on screen in a small terminal (CSS alone cannot shrink just the table)."""
+    available = int(screen.size.height * share)
+    chrome = dialog.outer_size.height - dialog.size.height
+    others = sum(child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+                 for child in dialog.children if child is not table and child.display)
+    margins = table.styles.margin.top + table.styles.margin.bottom
+    rows = max(4, min(limit, available - chrome - others - margins))
+    if table.styles.max_height is None or table.styles.max_height.value != rows:
+        table.styles.max_height = rows
+
+
+class ConfirmActionScreen(ModalScreen[bool]):
+    """Dismissed with True only when the user confirmed a plan that may run."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "cancel", "Cancel", tooltip="Close without doing anything (n only where no name is typed)",
+                id="confirm-cancel"),
+        Binding("y", "confirm", "Confirm", tooltip="Confirm a reboot (replace and delete need the cluster name typed)",
+                id="confirm-yes"),
+    ]
+
+    DEFAULT_CSS = """
+    ConfirmActionScreen { align: center middle; }
+    ConfirmActionScreen > #confirm-dialog {
+        width: 110; max-width: 96%; height: auto; max-height: 94%;
+        border: thick $primary; background: $surface; padding: 0 1;
+        &.-destructive { border: thick $error; }
+        &.-refused { border: thick $warning; }
+    }
+    #confirm-dialog > Static { height: auto; }
+    #confirm-dialog > .dry-run { background: $banner-warning; color: $foreground; text-style: bold; padding: 0 1; }
+    #confirm-dialog > .refusal { background: $banner-error; color: $foreground; padding: 0 1; margin-top: 1; }
+    #confirm-dialog > .caution { color: $status-warn; }
+    #confirm-dialog > #confirm-targets { height: auto; margin-top: 1; border: round $pane-border; }
+    #confirm-dialog > #confirm-prompt { margin-top: 1; }
+    #confirm-dialog > #confirm-name { width: 60; }
+    #confirm-dialog > #confirm-keys { color: $muted; margin-top: 1; }
+    #confirm-buttons { height: auto; align: right middle; }
+    #confirm-buttons > Button { margin-left: 2; }
+    """
+
+    def __init__(self, plan: ActionPlan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    @property
+    def needs_typed_name(self) -> bool:
+        return self.plan.kind.typed_confirmation and not self.plan.refused
+
+    def compose(self) -> ComposeResult:
+        plan = self.plan
+        classes = "-refused" if plan.refused else ("-destructive" if plan.kind.typed_confirmation else "")
+        with VerticalScroll(can_focus=False, id="confirm-dialog", classes=classes) as dialog:
+            dialog.border_title = plan_title(plan)
+            if plan.dry_run:
+                yield Static("DRY RUN: nothing is sent to AWS; the journal records what would have been called.",
+                             classes="dry-run")
+            yield Static(self._facts(), id="confirm-facts")
+            for refusal in plan.refusals:
+                yield Static(Text(f"✖ Refused before any call: {clean(refusal, max_len=2_000)}"), classes="refusal")
+            for caution in plan.cautions:
+                yield Static(Text(f"⚠ {clean(caution)}"), classes="caution")
+            yield ResourceTable(TARGET_COLUMNS, clock=self.app.clock, id="confirm-targets")  # type: ignore[attr-defined]
+            if self.needs_typed_name:
+                prompt = Text("Type the cluster name ")
+                prompt.append(clean(plan.cluster), style="bold")
+                prompt.append(" to enable the button:")
+                yield Static(prompt, id="confirm-prompt")
+                yield Input(placeholder="cluster name", id="confirm-name", select_on_focus=False)
+            yield Static(self._keys_hint(), id="confirm-keys")
+            with Horizontal(id="confirm-buttons"):
+                yield Button("Close" if plan.refused else "Cancel", id="cancel")
+                if not plan.refused:
+                    yield Button(self._confirm_label(), id="confirm", disabled=self.needs_typed_name,
+                                 variant="error" if plan.kind.typed_confirmation else "primary")
+
+    def _keys_hint(self) -> str:
+        if self.plan.refused:
+            return "Esc or Enter closes. Nothing was sent."
+        if self.needs_typed_name:
+            return "Typing goes into the box · Tab moves between box and buttons · Esc cancels"
+        return "y or the button confirms · n or Esc cancels · Tab moves between buttons"
+
+    def _confirm_label(self) -> str:
+        count = len(self.plan.nodes)
+        label = f"{self.plan.kind.verb} {count} node{'s' if count != 1 else ''}"
+        return f"Dry run: {label.lower()}" if self.plan.dry_run else label
+
+    def _facts(self) -> Table:
+        plan = self.plan
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        grid.add_row("Cluster", Text(f"{clean(plan.cluster)} ({clean(plan.orchestrator)})"))
+        grid.add_row("ARN", Text(clean(plan.cluster_arn) or "—"))
+        grid.add_row("API", Text(call_summary(plan)))
+        effect = Text("\n".join(consequences(plan)))
+        grid.add_row("Effect", effect)
+        count = len(plan.nodes)
+        targets = f"{count} node{'s' if count != 1 else ''}, as they were when you pressed the key"
+        if plan.hidden_by_filter:
+            targets += f" ({plan.hidden_by_filter} marked but hidden by the filter)"
+        grid.add_row("Targets", Text(targets))
+        return grid
+
+    def on_mount(self) -> None:
+        table = self.query_one("#confirm-targets", ResourceTable)
+        table.set_rows(target_rows(self.plan))
+        table.border_title = f"{len(self.plan.nodes)} target(s)"
+        self.query_one("#cancel", Button).focus()
+        self._fit()
+        self.call_after_refresh(self._fit)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        fit_table(self, self.query_one("#confirm-dialog"), self.query_one("#confirm-targets"), TARGET_ROWS)
+
+    # --- confirming ----------------------------------------------------------------------------------------
+
+    @property
+    def name_matches(self) -> bool:
+        if not self.needs_typed_name:
+            return not self.plan.refused
+        return self.query_one("#confirm-name", Input).value == self.plan.cluster
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":
+            return not self.plan.refused and not self.plan.kind.typed_confirmation
+        return True
+
+    def action_confirm(self) -> None:
+        if self.name_matches:
+            self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(False)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm_pressed(self) -> None:
+        self.action_confirm()
+
+    @on(Input.Changed, "#confirm-name")
+    def _name_changed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = not self.name_matches
+
+    @on(Input.Submitted, "#confirm-name")
+    def _name_submitted(self, event: Input.Submitted) -> None:
+        self.action_confirm()
+
+    @on(events.Key)
+    def _type_into_name(self, event: events.Key) -> None:
+        """Typing anywhere but the box goes into the box: focus stays safely on Cancel until the user types."""
+        if not self.needs_typed_name or not event.is_printable or not event.character or event.character == " ":
+            return
+        box = self.query_one("#confirm-name", Input)
+        if self.focused is box:
+            return
+        event.stop()
+        event.prevent_default()
+        box.focus()
+        box.insert_text_at_cursor(event.character)
