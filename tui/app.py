@@ -15,6 +15,7 @@ from tui.core.aws import HyperPodApi
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of
 from tui.screens.main import MainScreen
+from tui.screens.shell import ShellMixin
 from tui.themes import default_variables, load_all_themes
 from tui.widgets.resource_table import ResourceTable
 
@@ -127,9 +128,11 @@ class HyperPodApp(App[None]):
         ]
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        shells = bindings_of(ShellMixin)
         return [
             ("Everywhere", bindings_of(type(self))),
-            ("Panes", bindings_of(MainScreen)),
+            ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in shells]),
+            ("Shells on nodes (ctrl+] leaves a terminal)", shells),
             ("Tables", bindings_of(ResourceTable)),
         ]
 

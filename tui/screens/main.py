@@ -26,6 +26,7 @@ from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_re
 from tui.core.sanitize import clean, markup_safe
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
+from tui.screens.shell import ShellMixin
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.status_header import StatusHeader
@@ -34,7 +35,7 @@ FOCUS_FETCH_DELAY = 0.15
 MAX_FAILURE_NOTICES = 3
 
 
-class MainScreen(Screen[None]):
+class MainScreen(ShellMixin, Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
