@@ -132,7 +132,7 @@ class HyperPodApp(App[None]):
         return [
             ("Everywhere", bindings_of(type(self))),
             ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in shells]),
-            ("Shells on nodes (ctrl+] leaves a terminal)", shells),
+            ("Shells on nodes", shells),
             ("Tables", bindings_of(ResourceTable)),
         ]
 

@@ -374,7 +374,8 @@ def test_help_has_a_shell_section_with_every_shell_binding():
     sections = dict(app.help_sections())
     title = next(name for name in sections if name.startswith("Shells"))
     ids = {binding.id for binding in sections[title]}
-    assert ids == {"shell", "shell-fullscreen", "copy-ssm-command", "shell-focus", "shell-zoom", "shell-close"}
+    assert ids == {"shell", "shell-fullscreen", "copy-ssm-command", "shell-leave", "shell-focus", "shell-zoom",
+                   "shell-close"}
     assert not ids & {binding.id for binding in sections["Panes"]}
     assert ids <= {binding.id for binding in app.all_bindings()}
     assert {binding.id for binding in ShellMixin.BINDINGS} == ids
@@ -421,3 +422,21 @@ async def test_demo_shell_is_the_labelled_stand_in_behind_the_production_path():
         await wait_until(pilot, lambda: "session ended (exit 0)" in shell_text(app), "the end")
         await settle(pilot)
         assert session.terminated_at is not None
+
+
+async def test_inside_a_terminal_the_footer_offers_only_what_works_there_and_leave_is_rebindable(tmp_path):
+    app = make_app(ssm_plugin=str(fake_plugin(tmp_path, ECHO)), keymap={"shell-leave": "ctrl+g"})
+    async with app.run_test(size=SIZE) as pilot:
+        await open_echo_shell(pilot, app)
+        main = main_screen(app)
+        pane = main.shell_tabs.active.pane
+        assert app.focused is pane
+        screen_keys = {key for key, active in main.active_bindings.items() if active.node is main}
+        assert screen_keys == {"ctrl+g", "f11"}
+        assert "ctrl+g leave" in str(main.shell_tabs.query_one("#shell-hint").render())
+        await pilot.press("ctrl+g")
+        assert app.focused is main.nodes_table
+        assert "shell" in {active.binding.id for active in main.active_bindings.values()}
+        await pilot.press("ctrl+t")
+        await pilot.press("ctrl+right_square_bracket")  # PtyPane's own escape hatch still works
+        assert app.focused is main.nodes_table

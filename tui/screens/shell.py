@@ -7,8 +7,8 @@ exactly as `tui.core.ssm.SessionLauncher` does it. Every session opened is termi
 Choices where the issue left one:
 - A finished session keeps its tab ("session ended (exit N)", or the failure) until it is closed: the last output
   and the reason stay readable.
-- Keys: ctrl+] (fixed, PtyPane's) leaves the terminal for the tables; ctrl+t goes back; f11 zooms the shell pane
-  (a priority key, so it works from inside the terminal; ctrl+z is off limits, textual#6298); ctrl+w closes the
+- Keys: ctrl+] leaves the terminal for the tables; ctrl+t goes back; f11 zooms the shell pane (ctrl+] and f11 are
+  priority keys, so they work from inside the terminal; ctrl+z is off limits, textual#6298); ctrl+w closes the
   active tab. ctrl+w is not taken from a running shell (readline's delete-word): press ctrl+] first, or end the
   shell. All of them can be rebound by id.
 - Read-only mode allows shells: --read-only guards the HyperPod control plane (reboot, replace, delete); a shell
@@ -36,12 +36,14 @@ from tui.core import clipboard
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
 from tui.core.sanitize import markup_safe
 from tui.core.ssm import PLUGIN_NAME, PluginMissing, SessionLauncher, SsmError, SsmSession, ignore_user_signals
+from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import ShellSession, ShellTabs
 
 STAND_IN_PLUGIN = (sys.executable, "-m", "tui.sim.plugin")  # the demo's session-manager-plugin
 NODE_ACTIONS = frozenset({"shell", "shell_fullscreen", "copy_ssm_command"})
 PANE_ACTIONS = frozenset({"shell_focus", "shell_zoom", "shell_close"})
+TERMINAL_ACTIONS = frozenset({"shell_leave", "shell_zoom"})  # the priority keys: they work inside a terminal
 ZOOMED = "-shell-zoomed"
 
 
@@ -90,6 +92,8 @@ class ShellMixin(DOMNode):
                 id="shell-fullscreen"),
         Binding("y", "copy_ssm_command", "Copy SSM cmd",
                 tooltip="Copy the `aws ssm start-session` command for the highlighted node", id="copy-ssm-command"),
+        Binding("ctrl+right_square_bracket", "shell_leave", "Leave shell", priority=True,
+                tooltip="Leave the terminal for the tables (the key never reaches the shell)", id="shell-leave"),
         Binding("ctrl+t", "shell_focus", "To shell", tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
                 id="shell-focus"),
         Binding("f11", "shell_zoom", "Zoom shell", priority=True,
@@ -144,6 +148,13 @@ class ShellMixin(DOMNode):
             return f"{problem.one_line()}{state}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        focused = self.focused  # type: ignore[attr-defined]
+        if isinstance(focused, PtyPane) and focused.running:
+            # Keys go to the shell: the footer shows only what still works from inside it.
+            return action in TERMINAL_ACTIONS
+        if action == "shell_leave":
+            tabs = self.shell_tabs
+            return tabs is not None and tabs.has_focus_within
         if action in NODE_ACTIONS:
             return self.focused is self.nodes_table  # type: ignore[attr-defined]
         if action in PANE_ACTIONS:
@@ -309,8 +320,11 @@ class ShellMixin(DOMNode):
             tabs.focus_terminal()
         self.refresh_bindings()  # type: ignore[attr-defined]
 
-    def on_pty_pane_escape_requested(self, message: Any) -> None:
+    def action_shell_leave(self) -> None:
         self._return_to_tables()
+
+    def on_pty_pane_escape_requested(self, message: PtyPane.EscapeRequested) -> None:
+        self._return_to_tables()  # ctrl+] when the shell-leave binding was rebound to another key
 
     def on_shell_tabs_emptied(self, message: ShellTabs.Emptied) -> None:
         self._return_to_tables()
@@ -324,7 +338,8 @@ class ShellMixin(DOMNode):
         return str(keymap.get(binding_id, default)).split(",")[0]
 
     def _shell_hint(self) -> str:
-        return (f"ctrl+] leave · {self._key_of('shell-focus', 'ctrl+t')} back · "
+        leave = self._key_of("shell-leave", "ctrl+]").replace("right_square_bracket", "]")
+        return (f"{leave} leave · {self._key_of('shell-focus', 'ctrl+t')} back · "
                 f"{self._key_of('shell-zoom', 'f11')} zoom · {self._key_of('shell-close', 'ctrl+w')} close")
 
 

@@ -201,7 +201,7 @@ class ShellTabs(Vertical):
     """The tab strip (close button, key hint) over the sessions. Hidden while no session is open."""
 
     DEFAULT_CSS = """
-    ShellTabs { height: 45%; min-height: 10; display: none; }
+    ShellTabs { height: 2fr; min-height: 8; display: none; }  /* shares the rest with the nodes pane (1fr) */
     ShellTabs.-open { display: block; }
     ShellTabs > #shell-strip { height: 2; }
     ShellTabs #shell-tabs { width: 1fr; }
