@@ -90,15 +90,15 @@ class ShellMixin(DOMNode):
         Binding("S", "shell_fullscreen", "Full-screen shell", show=False,
                 tooltip="Shell on the highlighted node with the whole terminal (the app is suspended until it ends)",
                 id="shell-fullscreen"),
-        Binding("y", "copy_ssm_command", "Copy SSM cmd",
+        Binding("y", "copy_ssm_command", "Copy SSM",
                 tooltip="Copy the `aws ssm start-session` command for the highlighted node", id="copy-ssm-command"),
         Binding("ctrl+right_square_bracket", "shell_leave", "Leave shell", priority=True,
                 tooltip="Leave the terminal for the tables (the key never reaches the shell)", id="shell-leave"),
         Binding("ctrl+t", "shell_focus", "To shell", tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
                 id="shell-focus"),
-        Binding("f11", "shell_zoom", "Zoom shell", priority=True,
+        Binding("f11", "shell_zoom", "Zoom shell", priority=True, show=False,
                 tooltip="Shell pane: (almost) full screen, or back under the tables", id="shell-zoom"),
-        Binding("ctrl+w", "shell_close", "Close shell",
+        Binding("ctrl+w", "shell_close", "Close shell", show=False,
                 tooltip="Close the active shell tab: ends the plugin and terminates the session", id="shell-close"),
     ]
 
@@ -277,8 +277,8 @@ class ShellMixin(DOMNode):
             how = "through the terminal (OSC 52; in tmux: set -g set-clipboard on)"
         else:
             how = f"to the system clipboard ({mechanism})"
-        demo = " Demo: this target is simulated; against AWS the same line opens the real session." if app.settings.demo else ""
-        app.call_from_thread(app.notify, markup_safe(f"{command}\n\nCopied {how}.{demo}"), title="Copied", timeout=12)
+        demo = " (Demo: the target is simulated; against AWS the same line opens a real session.)" if app.settings.demo else ""
+        app.call_from_thread(app.notify, markup_safe(f"Copied {how}: {command}{demo}"), title="SSM command", timeout=12)
 
     # ── the pane: focus, zoom, close ──────────────────────────────────────────────────────────────
 
