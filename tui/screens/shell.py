@@ -45,6 +45,7 @@ NODE_ACTIONS = frozenset({"shell", "shell_fullscreen", "copy_ssm_command"})
 PANE_ACTIONS = frozenset({"shell_focus", "shell_zoom", "shell_close"})
 TERMINAL_ACTIONS = frozenset({"shell_leave", "shell_zoom"})  # the priority keys: they work inside a terminal
 ZOOMED = "-shell-zoomed"
+CLEAR_SCREEN = "\x1b[H\x1b[2J"
 
 
 def plugin_for(settings: Any) -> str | list[str]:
@@ -68,6 +69,8 @@ def run_suspended(app: Any, banner: str, run_plugin: Callable[[], int]) -> int:
     (it probably failed, and the plugin's reason is on screen), wait for Enter before the app repaints over it.
     """
     with app.suspend():
+        if sys.stdout is not None and sys.stdout.isatty():
+            print(CLEAR_SCREEN, end="")  # as k9s does: the banner and the shell on a clean screen
         print(banner, flush=True)
         started = time.monotonic()
         code = run_plugin()
