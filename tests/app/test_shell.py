@@ -379,6 +379,8 @@ def test_help_has_a_shell_section_with_every_shell_binding():
     assert not ids & {binding.id for binding in sections["Panes"]}
     assert ids <= {binding.id for binding in app.all_bindings()}
     assert {binding.id for binding in ShellMixin.BINDINGS} == ids
+    everything = [binding for _, bindings in sections.items() for binding in bindings]
+    assert not any(binding.action in ("app.focus_next", "screen.copy_text") for binding in everything)  # Textual's
 
 
 async def test_shell_keys_are_real_bindings_and_can_be_rebound(tmp_path):

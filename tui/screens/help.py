@@ -19,9 +19,11 @@ HelpSection = tuple[str, Sequence[Binding]]
 
 
 def bindings_of(cls: type) -> list[Binding]:
-    """The `Binding`s a class and its bases declare (as Textual merges them: bases first, mixins included)."""
+    """The `Binding`s a class and its bases declare (bases first, mixins included; Textual's own classes skipped)."""
     seen: dict[str, Binding] = {}
     for base in reversed(cls.__mro__):
+        if base.__module__.partition(".")[0] == "textual":
+            continue  # Textual's own (focus next, copy text, scroll …) are not the app's keys
         for binding in base.__dict__.get("BINDINGS", ()):
             if isinstance(binding, Binding):
                 seen[binding.id or f"{binding.key}:{binding.action}"] = binding
