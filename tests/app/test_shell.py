@@ -392,7 +392,7 @@ async def test_shell_keys_are_real_bindings_and_can_be_rebound(tmp_path):
         await wait_until(pilot, lambda: "FAKE-PLUGIN" in shell_text(app), "the shell opened with the rebound key")
         await pilot.press("ctrl+o")
         assert main_screen(app).has_class("-shell-zoomed")
-        assert "ctrl+o zoom" in str(main_screen(app).shell_tabs.query_one("#shell-hint").render())
+        assert "ctrl+o zoom" in str(main_screen(app).shell_tabs.border_subtitle)
 
 
 # ── the demo ──────────────────────────────────────────────────────────────────────────────────────
@@ -435,7 +435,7 @@ async def test_inside_a_terminal_the_footer_offers_only_what_works_there_and_lea
         assert app.focused is pane
         screen_keys = {key for key, active in main.active_bindings.items() if active.node is main}
         assert screen_keys == {"ctrl+g", "f11"}
-        assert "ctrl+g leave" in str(main.shell_tabs.query_one("#shell-hint").render())
+        assert "ctrl+g leave" in str(main.shell_tabs.border_subtitle)
         await pilot.press("ctrl+g")
         assert app.focused is main.nodes_table
         assert "shell" in {active.binding.id for active in main.active_bindings.values()}

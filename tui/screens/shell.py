@@ -31,6 +31,7 @@ from textual.app import SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.widget import Widget
+from textual.worker import get_current_worker
 
 from tui.core import clipboard
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
@@ -229,6 +230,9 @@ class ShellMixin(DOMNode):
             app.call_from_thread(app.notify, markup_safe(outcome), title="Shell", severity="error", timeout=15)
             return
         launcher, session = outcome
+        if get_current_worker().is_cancelled:  # S pressed again meanwhile: that one takes the terminal
+            session.close()
+            return
         try:
             result: int | BaseException = app.call_from_thread(self._run_fullscreen, launcher, session, shell)
         except BaseException as error:  # noqa: BLE001 - whatever happened, the session gets terminated below

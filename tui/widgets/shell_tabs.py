@@ -198,14 +198,13 @@ class ShellSession(Vertical):
 
 
 class ShellTabs(Vertical):
-    """The tab strip (close button, key hint) over the sessions. Hidden while no session is open."""
+    """The tab strip (and a close button) over the sessions, the keys on the bottom edge. Hidden while empty."""
 
     DEFAULT_CSS = """
     ShellTabs { height: 2fr; min-height: 8; display: none; }  /* shares the rest with the nodes pane (1fr) */
     ShellTabs.-open { display: block; }
     ShellTabs > #shell-strip { height: 2; }
     ShellTabs #shell-tabs { width: 1fr; }
-    ShellTabs #shell-hint { width: auto; height: 1; padding: 0 1; color: $muted; }
     ShellTabs #shell-close-button { min-width: 5; margin: 0 1 0 0; }
     ShellTabs > ContentSwitcher { height: 1fr; }
     """
@@ -227,11 +226,11 @@ class ShellTabs(Vertical):
         self.close_key = close_key
         self._serial = 0
         self.border_title = "Shells"
+        self.border_subtitle = Text(hint)  # the keys, on the pane's bottom edge: the tab strip keeps its whole width
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="shell-strip"):
             yield Tabs(id="shell-tabs")
-            yield Static(Text(self.hint), id="shell-hint")
             yield Button("✕", id="shell-close-button", compact=True, tooltip=f"Close this shell ({self.close_key})")
         yield ContentSwitcher(id="shell-switcher")
 
