@@ -127,7 +127,11 @@ async def test_several_shells_are_tabs_titled_by_node_and_cluster(tmp_path):
         assert labels[1].startswith(second.instance_id) and SLURM in labels[1]
         assert tabs.active is tabs.sessions[1]
         assert "2 open · 2 running" in str(tabs.border_title)
-        await pilot.press("ctrl+right_square_bracket", "ctrl+w")  # closes the active (second) one
+        await pilot.press("ctrl+right_square_bracket", "left_square_bracket")  # [ and ] switch from the tables
+        assert tabs.active is tabs.sessions[0] and app.focused is main_screen(app).nodes_table
+        await pilot.press("right_square_bracket")
+        assert tabs.active is tabs.sessions[1]
+        await pilot.press("ctrl+w")  # closes the active (second) one
         await settle(pilot)
         assert tabs.sessions and tabs.active.shell.instance_id == first.instance_id
         assert [s.terminated_at is not None for s in app.simulator.sessions] == [False, True]
@@ -375,7 +379,7 @@ def test_help_has_a_shell_section_with_every_shell_binding():
     title = next(name for name in sections if name.startswith("Shells"))
     ids = {binding.id for binding in sections[title]}
     assert ids == {"shell", "shell-fullscreen", "copy-ssm-command", "shell-leave", "shell-focus", "shell-zoom",
-                   "shell-close"}
+                   "shell-close", "shell-next-tab", "shell-previous-tab"}
     assert not ids & {binding.id for binding in sections["Panes"]}
     assert ids <= {binding.id for binding in app.all_bindings()}
     assert {binding.id for binding in ShellMixin.BINDINGS} == ids

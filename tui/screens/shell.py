@@ -7,9 +7,9 @@ exactly as `tui.core.ssm.SessionLauncher` does it. Every session opened is termi
 Choices where the issue left one:
 - A finished session keeps its tab ("session ended (exit N)", or the failure) until it is closed: the last output
   and the reason stay readable.
-- Keys: ctrl+] leaves the terminal for the tables; ctrl+t goes back; f11 zooms the shell pane (ctrl+] and f11 are
-  priority keys, so they work from inside the terminal; ctrl+z is off limits, textual#6298); ctrl+w closes the
-  active tab. ctrl+w is not taken from a running shell (readline's delete-word): press ctrl+] first, or end the
+- Keys: ctrl+] leaves the terminal for the tables; ctrl+t goes back; [ and ] (from the tables) switch tabs; f11
+  zooms the shell pane (ctrl+] and f11 are priority keys, so they work from inside the terminal; ctrl+z is off
+  limits, textual#6298); ctrl+w closes the active tab. ctrl+w is not taken from a running shell (readline's delete-word): press ctrl+] first, or end the
   shell. All of them can be rebound by id.
 - Read-only mode allows shells: --read-only guards the HyperPod control plane (reboot, replace, delete); a shell
   changes nothing there. What is typed on the node is the user's, as with `aws ssm start-session`.
@@ -43,7 +43,7 @@ from tui.widgets.shell_tabs import ShellSession, ShellTabs
 
 STAND_IN_PLUGIN = (sys.executable, "-m", "tui.sim.plugin")  # the demo's session-manager-plugin
 NODE_ACTIONS = frozenset({"shell", "shell_fullscreen", "copy_ssm_command"})
-PANE_ACTIONS = frozenset({"shell_focus", "shell_zoom", "shell_close"})
+PANE_ACTIONS = frozenset({"shell_focus", "shell_zoom", "shell_close", "shell_tab"})
 TERMINAL_ACTIONS = frozenset({"shell_leave", "shell_zoom"})  # the priority keys: they work inside a terminal
 ZOOMED = "-shell-zoomed"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
@@ -100,6 +100,10 @@ class ShellMixin(DOMNode):
                 tooltip="Leave the terminal for the tables (the key never reaches the shell)", id="shell-leave"),
         Binding("ctrl+t", "shell_focus", "To shell", tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
                 id="shell-focus"),
+        Binding("right_square_bracket", "shell_tab(1)", "Next shell", show=False,
+                tooltip="Show the next shell tab (from the tables)", id="shell-next-tab"),
+        Binding("left_square_bracket", "shell_tab(-1)", "Previous shell", show=False,
+                tooltip="Show the previous shell tab (from the tables)", id="shell-previous-tab"),
         Binding("f11", "shell_zoom", "Zoom shell", priority=True, show=False,
                 tooltip="Shell pane: (almost) full screen, or back under the tables", id="shell-zoom"),
         Binding("ctrl+w", "shell_close", "Close shell", show=False,
@@ -317,6 +321,11 @@ class ShellMixin(DOMNode):
             self._remember_return_focus()
             tabs.focus_terminal()
 
+    def action_shell_tab(self, direction: int) -> None:
+        tabs = self.shell_tabs
+        if tabs is not None:
+            tabs.tabs.action_next_tab() if direction > 0 else tabs.tabs.action_previous_tab()
+
     async def action_shell_close(self) -> None:
         tabs = self.shell_tabs
         if tabs is None:
@@ -346,7 +355,9 @@ class ShellMixin(DOMNode):
 
     def _shell_hint(self) -> str:
         leave = self._key_of("shell-leave", "ctrl+]").replace("right_square_bracket", "]")
-        return (f"{leave} leave · {self._key_of('shell-focus', 'ctrl+t')} back · "
+        tabs = f"{self._key_of('shell-previous-tab', '[')} {self._key_of('shell-next-tab', ']')} tabs"
+        tabs = tabs.replace("left_square_bracket", "[").replace("right_square_bracket", "]")
+        return (f"{leave} leave · {self._key_of('shell-focus', 'ctrl+t')} back · {tabs} · "
                 f"{self._key_of('shell-zoom', 'f11')} zoom · {self._key_of('shell-close', 'ctrl+w')} close")
 
 
