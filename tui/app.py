@@ -16,6 +16,7 @@ from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, me
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of
 from tui.screens.main import MainScreen
+from tui.screens.shell import ShellMixin
 from tui.themes import default_variables, load_all_themes
 from tui.widgets.resource_table import ResourceTable
 
@@ -157,10 +158,12 @@ class HyperPodApp(App[None]):
         from tui.widgets.log_view import LogView
 
         node_actions = list(BatchActionsMixin.BINDINGS)
+        shells = bindings_of(ShellMixin)
         return [
             ("Everywhere", bindings_of(type(self))),
-            ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in node_actions]),
+            ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in node_actions + shells]),
             ("Nodes pane: marks and actions", node_actions),
+            ("Shells on nodes", shells),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
         ]

@@ -221,3 +221,25 @@ def test_signalling_never_reaches_our_own_process_group():
 
     # tcgetpgrp() on a pty nobody controls can answer 0; killpg(0, …) would hit the app itself.
     signal_groups({None, 0, 1, os.getpgrp()}, signal.SIGTERM)  # we survive, or this test run dies loudly
+
+
+async def test_keys_reach_the_app_once_the_child_has_ended():
+    from textual.binding import Binding
+
+    class KeyedApp(PaneApp):
+        BINDINGS = [Binding("x", "count", "Count")]
+        counted = 0
+
+        def action_count(self) -> None:
+            self.counted += 1
+
+    app = KeyedApp(bash("read -r _; exit 0"))
+    async with app.run_test(size=(40, 5)) as pilot:
+        await wait_for(pilot, lambda: app.pane.running, "the child")
+        await pilot.press("x")  # a running child gets it (as a byte), the app does not
+        assert app.counted == 0
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.exited, "the exit")
+        assert app.focused is app.pane
+        await pilot.press("x")
+        assert app.counted == 1

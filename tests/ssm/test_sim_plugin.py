@@ -110,3 +110,23 @@ def test_launcher_preflight_accepts_the_stand_in():
     check = ssm.SessionLauncher(client, plugin=PLUGIN).preflight()
     assert check.version == "1.2.814.0" and check.reads_env and check.warning is None
     assert list(check.command) == PLUGIN
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/<pid>/status")
+def test_the_demo_shell_takes_back_the_signals_it_was_started_without():
+    # Started as `S` starts it (SIGINT/SIGQUIT/SIGTSTP ignored in the parent, inherited by the child), the
+    # commands typed into the demo shell must still be interruptible by ctrl+c.
+    probe = "grep SigIgn /proc/self/status\nexit 0\n"
+
+    def ignoring():  # runs in the child before exec, as if inherited from an ignoring parent
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
+            signal.signal(sig, signal.SIG_IGN)
+
+    done = subprocess.run([*PLUGIN, json.dumps(RESPONSE), "us-west-2", "StartSession", "", REQUEST, "e"],
+                          input=probe, capture_output=True, text=True, timeout=30, preexec_fn=ignoring)
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("SigIgn:")]
+    ignored = int(line.split()[1], 16)
+    assert not ignored & (1 << (2 - 1)), line  # SIGINT (2) is not ignored by what the shell runs
+    assert not ignored & (1 << (3 - 1)), line  # nor SIGQUIT (3)

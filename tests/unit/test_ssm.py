@@ -394,6 +394,33 @@ def test_spawn_failure_terminates_the_session(error, raised):
     assert session.closed
 
 
+def test_run_foreground_can_leave_terminating_to_the_caller():
+    client, stubber = stubbed_ssm()
+    _stub_open_and_terminate(stubber)
+    runner = ScriptedRunner(run=3)
+    launcher = _launcher(client, runner)
+    session = launcher.open(TARGET)
+    assert launcher.run_foreground(session, terminate=False) == 3
+    assert runner.ran == [(session.launch.argv, session.launch.env)]
+    assert not session.closed  # the caller closes it (in a worker, after the UI is back)
+    assert session.close() is True
+    stubber.assert_no_pending_responses()
+
+
+def test_run_foreground_without_terminate_hands_back_the_raw_spawn_error():
+    client, stubber = stubbed_ssm()
+    _stub_open_and_terminate(stubber)
+    gone = FileNotFoundError(errno.ENOENT, "No such file")
+    launcher = _launcher(client, ScriptedRunner(run=gone))
+    session = launcher.open(TARGET)
+    with pytest.raises(FileNotFoundError) as raised:
+        launcher.run_foreground(session, terminate=False)
+    assert raised.value is gone and not session.closed
+    assert isinstance(session.spawn_failed(raised.value), ssm.PluginMissing)  # what the caller does next
+    assert session.closed
+    stubber.assert_no_pending_responses()
+
+
 def test_user_close_terminates_once():
     client, stubber = stubbed_ssm()
     _stub_open_and_terminate(stubber)

@@ -502,14 +502,20 @@ class SessionLauncher:
             raise
         return SsmSession(self.client, session_id, target, document, launch, check, self._missing(target, document))
 
-    def run_foreground(self, session: SsmSession) -> int:
+    def run_foreground(self, session: SsmSession, *, terminate: bool = True) -> int:
         """Run the plugin on the inherited terminal (the app suspended), then terminate the session.
 
         Returns the plugin's exit code, which is 0 even on failure: the plugin printed the reason on the terminal.
+        With `terminate=False` the caller ends the session itself (e.g. in a worker once the UI is back, so a slow
+        TerminateSession does not hold a suspended screen): `close()` after a run, `spawn_failed(error)` with
+        the OSError that then propagates unchanged.
         """
         try:
             return self.runner.run(session.launch.argv, session.launch.env)
         except OSError as error:
+            if not terminate:
+                raise
             raise session.spawn_failed(error) from error
         finally:
-            session.close()
+            if terminate:
+                session.close()

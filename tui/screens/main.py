@@ -28,6 +28,7 @@ from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluste
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.batch import BatchActionsMixin
 from tui.screens.logs_entry import LogsMixin
+from tui.screens.shell import ShellMixin
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.status_header import StatusHeader
@@ -36,7 +37,7 @@ FOCUS_FETCH_DELAY = 0.15
 MAX_FAILURE_NOTICES = 3
 
 
-class MainScreen(BatchActionsMixin, LogsMixin, Screen[None]):
+class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 from typing import Any, TextIO
 
@@ -117,6 +118,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out.flush()
     if argv is not None:  # called as a function (tests): report instead of replacing the caller
         return 0
+    # The AWS CLI (and hyperpod-tui's full-screen shell) start the plugin with SIGINT/SIGQUIT/SIGTSTP ignored; the
+    # real plugin takes them back (Go's signal.Notify overrides an inherited SIG_IGN) and forwards them as bytes.
+    # A shell exec'd with them still ignored would hand SIG_IGN to every command, and ctrl+c would stop nothing.
+    for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
+        signal.signal(sig, signal.SIG_DFL)
     env = dict(os.environ)
     env["PS1"] = f"[demo {safe_label(target or 'node')}] \\w\\$ "
     env["HISTFILE"] = ""  # keep the demo out of the user's shell history

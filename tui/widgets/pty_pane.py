@@ -70,6 +70,7 @@ class PtyPane(Widget, can_focus=True):
 Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
 
 - **ctrl+]** leaves the terminal and returns to the app; that key is never sent to the program.
+- Once the program has ended, keys are the app's again.
 - The app's own priority keys still reach the app: **ctrl+q** quits, **ctrl+p** opens the command palette
   (use the up arrow for shell history).
 - Pasting works; programs that ask for bracketed paste get it.
@@ -332,6 +333,8 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             self.blur()
             self.post_message(self.EscapeRequested(self))
             return
+        if self._state in ("exited", "failed"):
+            return  # nobody is listening any more: the app's keys (e.g. close the tab) work here
         data = key_to_bytes(event.key, event.character, app_cursor=APP_CURSOR_MODE in self._screen.mode)
         if data is None:
             return  # no terminal meaning: let the app have it
