@@ -34,6 +34,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tui.core.models import cluster_id_from_arn
 from tui.core.sanitize import clean
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,6 @@ START_FAILURE_MARKER = "Cannot perform start session"
 SESSION_REASON = "hyperpod-tui"
 VERSION_TIMEOUT_S = 10.0
 
-_CLUSTER_ID = re.compile(r"[a-z0-9]{12}")
 _GROUP_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")  # botocore ClusterInstanceGroupName
 _INSTANCE_ID = re.compile(r"i-[a-f0-9]{8}(?:[a-f0-9]{9})?")  # botocore ClusterNodeId
 _DOCUMENT_NAME = re.compile(r"[a-zA-Z0-9_\-.:/]{3,128}")  # botocore DocumentARN
@@ -70,19 +70,6 @@ class PluginFailed(SsmError):
 
 
 # ── Targets and the copyable command ──────────────────────────────────────────────────────────────
-
-
-def cluster_id_from_arn(arn: str) -> str:
-    """The cluster id: the last `/` segment of a ClusterArn, 12 lowercase letters or digits."""
-    if not isinstance(arn, str) or "/" not in arn:
-        raise ValueError(f"not a HyperPod cluster ARN (expected arn:…:cluster/<12-char id>): {arn!r}")
-    cluster_id = arn.rsplit("/", 1)[1]
-    if not _CLUSTER_ID.fullmatch(cluster_id):
-        raise ValueError(
-            f"cluster id {cluster_id!r} in {arn!r} is not 12 lowercase letters/digits "
-            "(as in arn:…:cluster/aa11bbbbb222)"
-        )
-    return cluster_id
 
 
 def ssm_target(cluster_arn: str, group_name: str, instance_id: str) -> str:
