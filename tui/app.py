@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +24,16 @@ from tui.themes import default_variables, load_all_themes
 from tui.widgets.resource_table import ResourceTable
 
 ApiFactory = Callable[[], HyperPodApi]
+TERMINAL_CHECK_SECONDS = 3.0
+
+
+def terminal_alive(fd: int) -> bool:
+    """False once the terminal behind `fd` has hung up (an SSH drop, a killed tmux server)."""
+    try:
+        termios.tcgetattr(fd)
+    except (termios.error, OSError, ValueError):
+        return False
+    return os.isatty(fd)
 
 
 class HyperPodApp(App[None]):
@@ -76,8 +89,6 @@ class HyperPodApp(App[None]):
         if settings.demo:
             parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")
         else:
-            import os
-
             profile = settings.profile or os.environ.get("AWS_PROFILE") or "default"
             region = settings.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "(from profile)"
             parts += [f"profile {profile}", f"region {region}"]
@@ -100,6 +111,8 @@ class HyperPodApp(App[None]):
         return default_variables()
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            self.set_interval(TERMINAL_CHECK_SECONDS, self._exit_if_terminal_is_gone)
         loaded = load_all_themes()
         for theme in loaded.themes.values():
             self.register_theme(theme)
@@ -175,6 +188,12 @@ class HyperPodApp(App[None]):
         if self.settings.read_only:
             notes.append("READ-ONLY: actions that change anything are disabled.")
         self.push_screen(HelpScreen(self.help_sections(), notes))
+
+    def _exit_if_terminal_is_gone(self) -> None:
+        # Textual's input thread spins on a terminal that returns EOF instead of exiting, and an app whose
+        # terminal vanished without a SIGHUP reaching it would burn a core forever. Leave instead.
+        if not terminal_alive(sys.__stdin__.fileno()):
+            self.exit(return_code=129)
 
     def on_unmount(self) -> None:
         if self._api is not None:
