@@ -1,0 +1,82 @@
+"""core.aws parses responses with FastJSONParser and fast_timestamp: the same results as botocore's own parser."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import boto3
+import pytest
+from botocore.utils import parse_timestamp
+
+from tests.harness import FROZEN_AT
+from tui.core.aws import FastJSONParser, HyperPodApi, fast_timestamp
+from tui.sim import SimClock, Simulator
+
+
+def without_metadata(response: dict) -> dict:
+    return {key: value for key, value in response.items() if key != "ResponseMetadata"}
+
+
+@pytest.fixture(scope="module")
+def clients():
+    sim = Simulator(scenario="zoo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    sessions = [boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2") for _ in "ab"]
+    for session in sessions:
+        sim.install(session)
+    fast = HyperPodApi(sessions[0]).client("sagemaker")
+    stock = sessions[1].client("sagemaker")
+    return sim, fast, stock
+
+
+def test_clients_of_the_facade_use_the_fast_parser():
+    api = HyperPodApi(boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2"))
+    factory = api._core.get_component("response_parser_factory")
+    assert isinstance(factory.create_parser("json"), FastJSONParser)
+    assert not isinstance(factory.create_parser("rest-json"), FastJSONParser)  # other protocols: botocore's own
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("list_clusters", {}),
+        ("describe_cluster", {"ClusterName": "zoo-inservice"}),
+        ("list_cluster_nodes", {"ClusterName": "zoo-inservice"}),
+        ("list_cluster_nodes", {"ClusterName": "zoo-updating", "MaxResults": 2}),
+        ("describe_cluster", {"ClusterName": "zoo-failed"}),
+    ],
+)
+def test_same_results_as_botocore(clients, operation, params):
+    _, fast, stock = clients
+    ours = without_metadata(getattr(fast, operation)(**params))
+    theirs = without_metadata(getattr(stock, operation)(**params))
+    assert ours == theirs  # aware datetimes compare by instant: UTC (ours) equals tzlocal (botocore's)
+    assert ours  # not two empty answers
+
+
+def test_node_detail_same_as_botocore(clients):
+    sim, fast, stock = clients
+    node_id = next(iter(sim.cluster("zoo-inservice").nodes))
+    ours = fast.describe_cluster_node(ClusterName="zoo-inservice", NodeId=node_id)
+    theirs = stock.describe_cluster_node(ClusterName="zoo-inservice", NodeId=node_id)
+    assert without_metadata(ours) == without_metadata(theirs)
+
+
+def test_errors_are_parsed_as_before(clients):
+    _, fast, stock = clients
+    errors = []
+    for client in (fast, stock):
+        with pytest.raises(client.exceptions.ResourceNotFound) as caught:
+            client.describe_cluster(ClusterName="no-such-cluster")
+        errors.append(caught.value.response["Error"])
+    assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("value", [1_795_176_000, 1_795_176_000.125, "2026-11-20T12:00:00Z", "1795176000.5"])
+def test_fast_timestamp_is_the_same_instant(value):
+    ours, theirs = fast_timestamp(value), parse_timestamp(value)
+    assert ours == theirs and ours.tzinfo is not None
+
+
+def test_fast_timestamp_of_a_number_is_utc():
+    assert fast_timestamp(0) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    assert fast_timestamp(0).tzinfo is timezone.utc
