@@ -1,0 +1,215 @@
+"""Headless subcommands for scripts: `clusters`, `groups CLUSTER`, `nodes CLUSTER [--group G] [--status S]`.
+
+The same core as the TUI (HyperPodApi with its per-group parallel node listing, the models, `errors.classify`),
+printed as an aligned plain-text table (default), `--csv` or `--json`. Start-up matters (a script may call this in
+a loop, and the benchmark compares it with the AWS CLI), so this module never imports textual, and botocore is
+imported only once the arguments are known to be good.
+
+Sanitising: the table and CSV go to terminals and spreadsheets, so every string from AWS passes through
+`sanitize.clean` (no escape sequences, no control characters), and a CSV cell that a spreadsheet would run as a
+formula gets a leading `'`. JSON is data: values are exact, and `ensure_ascii` escapes every control or
+non-ASCII character, so the output is safe to print as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from tui.core.models import NODE_STATUSES
+from tui.core.sanitize import clean
+
+FORMATS = ("table", "csv", "json")
+GAP = "  "
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class HeadlessError(Exception):
+    """A failure with a one-line message for stderr (exit status 1)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # the JSON key and CSV header
+    label: str  # the table header
+    attr: str  # the model's attribute (dotted for nested ones)
+    kind: str = "text"  # text | int | time
+
+    def get(self, item: Any) -> Any:
+        return attrgetter(self.attr)(item)
+
+
+def node_status(value: str) -> str:
+    """argparse `type=` for --status: a known node status, matched case-insensitively."""
+    wanted = value.strip().casefold()
+    for status in NODE_STATUSES:
+        if status.casefold() == wanted:
+            return status
+    raise ValueError(f"unknown node status {value!r} (valid: {', '.join(NODE_STATUSES)})")
+
+
+# --- what each command prints -------------------------------------------------------------------------------
+
+CLUSTER_FIELDS = (
+    Field("name", "NAME", "name"),
+    Field("status", "STATUS", "status"),
+    Field("created", "CREATED", "created", "time"),
+    Field("arn", "ARN", "arn"),
+)
+
+GROUP_FIELDS = (
+    Field("name", "GROUP", "name"),
+    Field("instance_type", "INSTANCE TYPE", "instance_type"),
+    Field("status", "STATUS", "status"),
+    Field("current_count", "CURRENT", "current_count", "int"),
+    Field("target_count", "TARGET", "target_count", "int"),
+    Field("slurm_node_type", "SLURM", "slurm_node_type"),
+    Field("on_create", "ON CREATE", "lifecycle.on_create"),
+)
+
+NODE_FIELDS = (
+    Field("instance_id", "INSTANCE ID", "instance_id"),
+    Field("group", "GROUP", "group"),
+    Field("instance_type", "INSTANCE TYPE", "instance_type"),
+    Field("status", "STATUS", "status"),
+    Field("hostname", "HOSTNAME", "hostname"),
+    Field("ip", "IP", "ip"),
+    Field("launch_time", "LAUNCHED", "launch_time", "time"),
+    Field("message", "MESSAGE", "message"),
+)
+
+
+def list_clusters(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
+    return CLUSTER_FIELDS, sorted(api.list_clusters(), key=attrgetter("name"))
+
+
+def list_groups(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
+    return GROUP_FIELDS, list(api.describe_cluster(args.cluster).instance_groups)
+
+
+def list_nodes(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
+    detail = api.describe_cluster(args.cluster)
+    groups = [group.name for group in detail.instance_groups]
+    if args.group is not None:
+        if args.group not in groups:
+            raise HeadlessError(
+                f"cluster {clean(args.cluster)!r} has no instance group {clean(args.group)!r} "
+                f"(groups: {', '.join(clean(g) for g in groups) or 'none'})"
+            )
+        groups = [args.group]
+    nodes = api.list_nodes(detail.name, groups) if groups else []
+    if args.status is not None:
+        nodes = [node for node in nodes if node.status == args.status]
+    order = {name: index for index, name in enumerate(groups)}
+    nodes.sort(key=lambda n: (order.get(n.group, len(order)), n.instance_id))
+    return NODE_FIELDS, nodes
+
+
+COMMANDS: dict[str, tuple[Callable[[Any, Any], tuple[Sequence[Field], list[Any]]], str]] = {
+    "clusters": (list_clusters, "ListClusters"),
+    "groups": (list_groups, "DescribeCluster"),
+    "nodes": (list_nodes, "ListClusterNodes"),
+}
+
+
+# --- formats ------------------------------------------------------------------------------------------------
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    moment = datetime.fromtimestamp(epoch, timezone.utc)
+    return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds").replace("+00:00", "Z")
+
+
+def _display(value: Any, kind: str) -> str:
+    if kind == "time":
+        return _iso(value) or ""
+    if value is None:
+        return ""
+    return clean(value) if kind == "text" else str(value)
+
+
+def render_json(fields: Sequence[Field], items: Iterable[Any]) -> str:
+    """One JSON array (one line: pipe it through `jq`); times are epoch seconds, exactly as the API sent them."""
+    names = [field.name for field in fields]
+    values = attrgetter(*(field.attr for field in fields))
+    return json.dumps([dict(zip(names, values(item))) for item in items], ensure_ascii=True) + "\n"
+
+
+def _csv_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def render_csv(fields: Sequence[Field], items: Iterable[Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([field.name for field in fields])
+    for item in items:
+        writer.writerow([_csv_cell(_display(field.get(item), field.kind)) for field in fields])
+    return out.getvalue()
+
+
+def render_table(fields: Sequence[Field], items: Iterable[Any]) -> str:
+    rows = [[_display(field.get(item), field.kind) for field in fields] for item in items]
+    widths = [max([len(field.label), *(len(row[i]) for row in rows)]) for i, field in enumerate(fields)]
+    last = len(fields) - 1
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            cell.rjust(widths[i]) if fields[i].kind == "int" else (cell if i == last else cell.ljust(widths[i]))
+            for i, cell in enumerate(cells)
+        ]
+        return GAP.join(parts).rstrip()
+
+    return "\n".join([line([field.label for field in fields]), *(line(row) for row in rows)]) + "\n"
+
+
+RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
+
+
+# --- running ------------------------------------------------------------------------------------------------
+
+
+def run(args: Any, settings: Any, *, out: TextIO | None = None, err: TextIO | None = None,
+        api_factory: Callable[[], Any] | None = None) -> int:
+    """Run one subcommand; 0 on success, 1 with one line on stderr on failure."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    command, operation = COMMANDS[args.command]
+    api = None
+    try:
+        if api_factory is None:
+            from tui.cli import make_api_factory  # botocore (and the simulator under --demo) load only now
+
+            api_factory, _simulator = make_api_factory(settings)
+        api = api_factory()
+        fields, items = command(api, args)
+        text = RENDERERS[args.format](fields, items)
+    except HeadlessError as exc:
+        print(f"hyperpod-tui: error: {exc}", file=err)
+        return 1
+    except Exception as exc:  # every AWS failure: one line that says what to do
+        from tui.core.errors import classify
+
+        problem = classify(exc, operation=operation, profile=settings.profile, endpoint=settings.endpoint_url or "")
+        print(f"hyperpod-tui: error: {problem.one_line()}", file=err)
+        return 1
+    finally:
+        if api is not None:
+            api.close()
+    try:
+        out.write(text)
+        out.flush()
+    except BrokenPipeError:  # `… | head`: the reader has what it wanted; keep the exit quiet
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return 0
