@@ -2,23 +2,42 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from tui import frame_probe
 from tui.config import DEFAULT_THEME, Settings
-from tui.core.aws import HyperPodApi
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of
 from tui.screens.main import MainScreen
 from tui.themes import default_variables, load_all_themes
 from tui.widgets.resource_table import ResourceTable
 
-ApiFactory = Callable[[], HyperPodApi]
+if TYPE_CHECKING:
+    from tui.core.aws import HyperPodApi  # botocore loads in the worker that first needs it, not before the UI
+
+ApiFactory = Callable[[], "HyperPodApi"]
+
+
+_heap_frozen = False
+
+
+def _freeze_startup_heap() -> None:
+    """Once per process, when the AWS facade exists: everything alive now (Textual, the CSS, botocore's service
+    models: most of the heap) lives as long as the app. Frozen, the cyclic GC stops re-scanning it; otherwise a
+    full collection takes ~100 ms of GIL, a visible stall whenever a 10,000-node refresh triggers one. The CLI
+    turns the GC off while it starts the app (nothing worth collecting is made then); this turns it back on."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
+    gc.enable()
 
 
 class HyperPodApp(App[None]):
@@ -52,7 +71,11 @@ class HyperPodApp(App[None]):
         """The AWS facade, created on first use in a worker thread (boto3 reads config and loads models)."""
         with self._api_lock:
             if self._api is None:
-                self._api = self._api_factory()
+                try:
+                    self._api = self._api_factory()
+                    self._api.client("sagemaker")  # its service model is a good part of the heap frozen below
+                finally:
+                    _freeze_startup_heap()
             return self._api
 
     @property
@@ -100,6 +123,7 @@ class HyperPodApp(App[None]):
                 self.notify(markup_safe(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}."), severity="warning")
         self._apply_keymap()
         self.push_screen(MainScreen())
+        frame_probe.install(self)  # benchmarks only: off unless HYPERPOD_TUI_FRAME_PROBE is set
 
     def _apply_keymap(self) -> None:
         keymap = dict(self.settings.keymap)

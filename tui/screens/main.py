@@ -8,6 +8,7 @@ from the stored state when it is shown again.
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 from textual import on, work
@@ -31,6 +32,7 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.status_header import StatusHeader
 
 FOCUS_FETCH_DELAY = 0.15
+FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
 MAX_FAILURE_NOTICES = 3
 
 
@@ -56,6 +58,7 @@ class MainScreen(Screen[None]):
         self._shown_nodes_cluster: str | None = None
         self._shown_groups_cluster: str | None = None
         self._first_refresh = True
+        self._clusters_painted = threading.Event()  # set once the first clusters are on screen
         self._refreshing = False
         self._refresh_again = False
         self._timer: Timer | None = None
@@ -158,6 +161,10 @@ class MainScreen(Screen[None]):
         if worker.is_cancelled:
             return
         self.post_message(ClustersListed(tuple(clusters), started))
+        if first:
+            # Let the UI paint the clusters before this thread describes them and lists thousands of nodes,
+            # which would compete with that first paint for the GIL.
+            self._clusters_painted.wait(FIRST_PAINT_WAIT)
         names = [cluster.name for cluster in clusters]
         if first and app.settings.cluster in names:  # type: ignore[attr-defined]
             focus = app.settings.cluster  # type: ignore[attr-defined]
@@ -277,6 +284,8 @@ class MainScreen(Screen[None]):
             self._set_focus(table.cursor_key)
         self._open_requested_cluster()
         self._update_titles()
+        if not self._clusters_painted.is_set():
+            self.call_after_refresh(self._clusters_painted.set)
 
     def _open_requested_cluster(self) -> None:
         wanted = self.app.settings.cluster  # type: ignore[attr-defined]
