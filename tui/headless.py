@@ -17,8 +17,8 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from operator import attrgetter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import attrgetter, itemgetter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TextIO
@@ -26,7 +26,6 @@ from typing import Any, TextIO
 from tui.core.models import NODE_STATUSES
 from tui.core.sanitize import clean
 
-FORMATS = ("table", "csv", "json")
 GAP = "  "
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -86,17 +85,21 @@ NODE_FIELDS = (
 )
 
 
-def list_clusters(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
-    return CLUSTER_FIELDS, sorted(api.list_clusters(), key=attrgetter("name"))
+Chunks = Iterator[tuple[int, list[Any]]]  # (position in the output, items): chunks may arrive out of order
 
 
-def list_groups(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
-    return GROUP_FIELDS, list(api.describe_cluster(args.cluster).instance_groups)
+def list_clusters(api: Any, args: Any) -> Chunks:
+    yield 0, sorted(api.list_clusters(), key=attrgetter("name"))
 
 
-def list_nodes(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
+def list_groups(api: Any, args: Any) -> Chunks:
+    yield 0, list(api.describe_cluster(args.cluster).instance_groups)
+
+
+def list_nodes(api: Any, args: Any) -> Chunks:
+    """Each group's nodes as its listing completes (the groups are listed in parallel), in group order."""
     detail = api.describe_cluster(args.cluster)
-    groups = [group.name for group in detail.instance_groups]
+    groups = list(dict.fromkeys(group.name for group in detail.instance_groups))
     if args.group is not None:
         if args.group not in groups:
             raise HeadlessError(
@@ -104,22 +107,23 @@ def list_nodes(api: Any, args: Any) -> tuple[Sequence[Field], list[Any]]:
                 f"(groups: {', '.join(clean(g) for g in groups) or 'none'})"
             )
         groups = [args.group]
-    nodes = api.list_nodes(detail.name, groups) if groups else []
-    if args.status is not None:
-        nodes = [node for node in nodes if node.status == args.status]
-    order = {name: index for index, name in enumerate(groups)}
-    nodes.sort(key=lambda n: (order.get(n.group, len(order)), n.instance_id))
-    return NODE_FIELDS, nodes
+    if not groups:
+        return
+    for group, nodes in api.iter_group_nodes(detail.name, groups):
+        if args.status is not None:
+            nodes = [node for node in nodes if node.status == args.status]
+        nodes.sort(key=attrgetter("instance_id"))
+        yield groups.index(group), nodes
 
 
-COMMANDS: dict[str, tuple[Callable[[Any, Any], tuple[Sequence[Field], list[Any]]], str]] = {
-    "clusters": (list_clusters, "ListClusters"),
-    "groups": (list_groups, "DescribeCluster"),
-    "nodes": (list_nodes, "ListClusterNodes"),
+COMMANDS: dict[str, tuple[Callable[[Any, Any], Chunks], Sequence[Field], str]] = {
+    "clusters": (list_clusters, CLUSTER_FIELDS, "ListClusters"),
+    "groups": (list_groups, GROUP_FIELDS, "DescribeCluster"),
+    "nodes": (list_nodes, NODE_FIELDS, "ListClusterNodes"),
 }
 
 
-# --- formats ------------------------------------------------------------------------------------------------
+# --- formats: `encode` does the per-item work chunk by chunk, as data arrives; `finish` assembles -------------
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -137,42 +141,68 @@ def _display(value: Any, kind: str) -> str:
     return clean(value) if kind == "text" else str(value)
 
 
-def render_json(fields: Sequence[Field], items: Iterable[Any]) -> str:
+class JsonFormat:
     """One JSON array (one line: pipe it through `jq`); times are epoch seconds, exactly as the API sent them."""
-    names = [field.name for field in fields]
-    values = attrgetter(*(field.attr for field in fields))
-    return json.dumps([dict(zip(names, values(item))) for item in items], ensure_ascii=True) + "\n"
+
+    @staticmethod
+    def encode(fields: Sequence[Field], items: Sequence[Any]) -> str:
+        names = [field.name for field in fields]
+        values = attrgetter(*(field.attr for field in fields))
+        return json.dumps([dict(zip(names, values(item))) for item in items], ensure_ascii=True)[1:-1]
+
+    @staticmethod
+    def finish(fields: Sequence[Field], chunks: Sequence[str]) -> str:
+        return "[" + ", ".join(chunk for chunk in chunks if chunk) + "]\n"
 
 
 def _csv_cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def render_csv(fields: Sequence[Field], items: Iterable[Any]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([field.name for field in fields])
-    for item in items:
-        writer.writerow([_csv_cell(_display(field.get(item), field.kind)) for field in fields])
-    return out.getvalue()
+class CsvFormat:
+    @staticmethod
+    def encode(fields: Sequence[Field], items: Sequence[Any]) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        for item in items:
+            writer.writerow([_csv_cell(_display(field.get(item), field.kind)) for field in fields])
+        return out.getvalue()
+
+    @staticmethod
+    def finish(fields: Sequence[Field], chunks: Sequence[str]) -> str:
+        return ",".join(field.name for field in fields) + "\n" + "".join(chunks)
 
 
-def render_table(fields: Sequence[Field], items: Iterable[Any]) -> str:
-    rows = [[_display(field.get(item), field.kind) for field in fields] for item in items]
-    widths = [max([len(field.label), *(len(row[i]) for row in rows)]) for i, field in enumerate(fields)]
-    last = len(fields) - 1
+class TableFormat:
+    """Aligned plain text: every column as wide as its widest value, the last one unpadded."""
 
-    def line(cells: Sequence[str]) -> str:
-        parts = [
-            cell.rjust(widths[i]) if fields[i].kind == "int" else (cell if i == last else cell.ljust(widths[i]))
-            for i, cell in enumerate(cells)
-        ]
-        return GAP.join(parts).rstrip()
+    @staticmethod
+    def encode(fields: Sequence[Field], items: Sequence[Any]) -> list[list[str]]:
+        return [[_display(field.get(item), field.kind) for field in fields] for item in items]
 
-    return "\n".join([line([field.label for field in fields]), *(line(row) for row in rows)]) + "\n"
+    @staticmethod
+    def finish(fields: Sequence[Field], chunks: Sequence[list[list[str]]]) -> str:
+        rows = [row for chunk in chunks for row in chunk]
+        widths = [max([len(field.label), *(len(row[i]) for row in rows)]) for i, field in enumerate(fields)]
+        last = len(fields) - 1
+
+        def line(cells: Sequence[str]) -> str:
+            parts = [
+                cell.rjust(widths[i]) if fields[i].kind == "int" else (cell if i == last else cell.ljust(widths[i]))
+                for i, cell in enumerate(cells)
+            ]
+            return GAP.join(parts).rstrip()
+
+        return "\n".join([line([field.label for field in fields]), *(line(row) for row in rows)]) + "\n"
 
 
-RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
+FORMATTERS = {"table": TableFormat, "csv": CsvFormat, "json": JsonFormat}
+
+
+def render(fmt: str, fields: Sequence[Field], chunks: Iterable[tuple[int, list[Any]]]) -> str:
+    formatter = FORMATTERS[fmt]
+    encoded = sorted(((position, formatter.encode(fields, items)) for position, items in chunks), key=itemgetter(0))
+    return formatter.finish(fields, [chunk for _, chunk in encoded])
 
 
 # --- running ------------------------------------------------------------------------------------------------
@@ -183,7 +213,7 @@ def run(args: Any, settings: Any, *, out: TextIO | None = None, err: TextIO | No
     """Run one subcommand; 0 on success, 1 with one line on stderr on failure."""
     out = out or sys.stdout
     err = err or sys.stderr
-    command, operation = COMMANDS[args.command]
+    command, fields, operation = COMMANDS[args.command]
     api = None
     try:
         if api_factory is None:
@@ -191,8 +221,7 @@ def run(args: Any, settings: Any, *, out: TextIO | None = None, err: TextIO | No
 
             api_factory, _simulator = make_api_factory(settings)
         api = api_factory()
-        fields, items = command(api, args)
-        text = RENDERERS[args.format](fields, items)
+        text = render(args.format, fields, command(api, args))
     except HeadlessError as exc:
         print(f"hyperpod-tui: error: {exc}", file=err)
         return 1

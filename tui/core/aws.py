@@ -7,19 +7,22 @@ exponential backoff and jitter. Calls block: callers run them in worker threads,
 
 from __future__ import annotations
 
+import platform
 import threading
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import botocore
 import botocore.session
 from botocore.config import Config
 from botocore.parsers import JSONParser, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
 from tui import __version__
+from tui.core.model_cache import use_model_cache
 from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
 
 if TYPE_CHECKING:
@@ -35,7 +38,10 @@ RETRY_CONFIG = Config(
     connect_timeout=5,
     read_timeout=30,
     max_pool_connections=32,
-    user_agent_extra=f"hyperpod-tui/{__version__}",
+    # A fixed User-Agent: botocore otherwise rebuilds its own (SDK, OS, feature metadata, every part sanitised
+    # character by character) for every request, ~10% of the CPU of listing 10,000 nodes in 100 pages.
+    user_agent=(f"hyperpod-tui/{__version__} Botocore/{botocore.__version__} "
+                f"Python/{platform.python_version()} {platform.system()}/{platform.release()}"),
 )
 
 
@@ -61,27 +67,32 @@ class FastJSONParser(JSONParser):
     shared by the class (they hold plain functions, not bound methods: no reference cycles for the GC to find).
     """
 
-    _plans: ClassVar[dict[int, tuple[Any, tuple[tuple[str, str, Any, Any], ...]]]] = {}
+    _plans: ClassVar[dict[int, tuple[Any, dict[str, tuple[str, Any, Any]] | None]]] = {}
 
-    def _plan(self, shape: Any) -> tuple[tuple[str, str, Any, Any], ...]:
+    def _plan(self, shape: Any) -> dict[str, tuple[str, Any, Any]] | None:
+        """wire name → (member name, handler or None for a value taken as is, member shape); None: botocore's way."""
         cached = self._plans.get(id(shape))
         if cached is not None and cached[0] is shape:
             return cached[1]
-        kind = type(self)
-        plan = tuple(
-            (name, member.serialization.get("name", name), getattr(kind, f"_handle_{member.type_name}", None), member)
-            for name, member in shape.members.items()
-        )
+        plan = None
+        if not (shape.is_document_type or shape.is_tagged_union):
+            kind = type(self)
+            plan = {
+                member.serialization.get("name", name): (name, getattr(kind, f"_handle_{member.type_name}", None), member)
+                for name, member in shape.members.items()
+            }
         self._plans[id(shape)] = (shape, plan)  # holding the shape keeps its id from being reused
         return plan
 
     def _handle_structure(self, shape: Any, value: Any) -> Any:
-        if value is None or shape.is_document_type or shape.is_tagged_union:
+        plan = self._plan(shape) if value is not None else None
+        if plan is None:
             return super()._handle_structure(shape, value)
         parsed = {}
-        for name, wire_name, handler, member in self._plan(shape):
-            raw = value.get(wire_name)
-            if raw is not None:
+        for wire_name, raw in value.items():  # only what was sent; members not in the shape are dropped
+            entry = plan.get(wire_name)
+            if entry is not None and raw is not None:
+                name, handler, member = entry
                 parsed[name] = raw if handler is None else handler(self, member, raw)
         return parsed
 
@@ -145,6 +156,7 @@ class HyperPodApi:
     def connect(cls, *, profile: str | None = None, region: str | None = None, endpoint_url: str | None = None) -> HyperPodApi:
         """Raises botocore's ProfileNotFound for an unknown profile; everything else surfaces on the first call."""
         core = botocore.session.Session(profile=profile)
+        use_model_cache(core)
         if region is not None:
             core.set_config_variable("region", region)
         core.get_scoped_config()  # an unknown profile raises here, as boto3.Session(profile_name=…) does
@@ -239,12 +251,22 @@ class HyperPodApi:
         """
         if not groups:
             return self._list_nodes_pages(cluster, None)
-        futures = [self._pool.submit(self._list_nodes_pages, cluster, group) for group in dict.fromkeys(groups)]
         nodes: dict[str, Node] = {}
-        for future in futures:
-            for node in future.result():
+        for _group, listed in self.iter_group_nodes(cluster, groups):
+            for node in listed:
                 nodes.setdefault(node.instance_id, node)
         return list(nodes.values())
+
+    def iter_group_nodes(self, cluster: str, groups: Sequence[str]) -> Iterator[tuple[str, list[Node]]]:
+        """(group, its nodes) for each instance group, listed in parallel, as each listing completes: a caller
+        can work on the first groups while the last are still arriving. Raises the first failure."""
+        futures = {self._pool.submit(self._list_nodes_pages, cluster, group): group for group in dict.fromkeys(groups)}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
     def describe_node(self, cluster: str, instance_id: str) -> NodeDetail:
         response = self.client("sagemaker").describe_cluster_node(ClusterName=cluster, NodeId=instance_id)
