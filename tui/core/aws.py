@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import platform
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -150,6 +150,12 @@ class HyperPodApi:
         self._config = config
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Called by the listing threads before each page: the TUI uses it to let a key press be handled and
+        # painted first (the threads parse pages holding the GIL; see HyperPodApp.wait_for_input_handled).
+        self.page_gate: Callable[[], object] | None = None
+        # How many instance groups are listed at once (None: all). Each listing thread parses pages holding the
+        # GIL; the TUI lists fewer at a time so that its UI thread is not queued behind ten of them.
+        self.listing_concurrency: int | None = None
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hyperpod-aws")
 
     @classmethod
@@ -234,7 +240,14 @@ class HyperPodApi:
         if group:
             kwargs["InstanceGroupNameContains"] = group
         nodes: list[Node] = []
-        for page in paginator.paginate(**kwargs):
+        gate = self.page_gate
+        pages = iter(paginator.paginate(**kwargs))
+        while True:
+            if gate is not None:
+                gate()
+            page = next(pages, None)
+            if page is None:
+                break
             nodes.extend(
                 Node.from_api(item) for item in page.get("ClusterNodeSummaries", ())
                 if group is None or item.get("InstanceGroupName") == group
@@ -258,14 +271,22 @@ class HyperPodApi:
         return list(nodes.values())
 
     def iter_group_nodes(self, cluster: str, groups: Sequence[str]) -> Iterator[tuple[str, list[Node]]]:
-        """(group, its nodes) for each instance group, listed in parallel, as each listing completes: a caller
-        can work on the first groups while the last are still arriving. Raises the first failure."""
-        futures = {self._pool.submit(self._list_nodes_pages, cluster, group): group for group in dict.fromkeys(groups)}
+        """(group, its nodes) for each instance group, listed in parallel (at most `listing_concurrency` at a
+        time), as each listing completes: a caller can work on the first groups while the last are still
+        arriving. Raises the first failure."""
+        waiting = list(dict.fromkeys(groups))
+        limit = self.listing_concurrency or len(waiting)
+        running: dict[Future[list[Node]], str] = {}
         try:
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            while waiting or running:
+                while waiting and len(running) < limit:
+                    group = waiting.pop(0)
+                    running[self._pool.submit(self._list_nodes_pages, cluster, group)] = group
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    yield running.pop(future), future.result()
         finally:
-            for future in futures:
+            for future in running:
                 future.cancel()
 
     def describe_node(self, cluster: str, instance_id: str) -> NodeDetail:
