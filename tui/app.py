@@ -22,6 +22,8 @@ from tui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
     from tui.core.aws import HyperPodApi  # botocore loads in the worker that first needs it, not before the UI
+    from tui.core.models import ClusterSummary
+    from tui.core.prefetch import ClusterPrefetch
 
 ApiFactory = Callable[[], "HyperPodApi"]
 INPUT_PRIORITY_WAIT = 0.05  # seconds a listing thread waits at most for a key press to be handled
@@ -61,8 +63,10 @@ class HyperPodApp(App[None]):
         *,
         clock: Callable[[], float] = time.time,
         simulator: Any = None,
+        prefetch: ClusterPrefetch | None = None,
     ) -> None:
         super().__init__()
+        self._prefetch = prefetch
         self.settings = settings
         self.clock = clock
         self.simulator = simulator
@@ -86,6 +90,12 @@ class HyperPodApp(App[None]):
                 finally:
                     _freeze_startup_heap()
             return self._api
+
+    def take_prefetched_clusters(self) -> list[ClusterSummary] | None:
+        """The clusters a child process listed while the UI started (tui/core/prefetch.py), once; None when there
+        is no such answer (call from a worker thread: it waits for the child)."""
+        prefetch, self._prefetch = self._prefetch, None
+        return prefetch.clusters() if prefetch is not None else None
 
     def wait_for_input_handled(self) -> None:
         """Called from AWS worker threads between pages: while a key press is being handled and painted, wait
@@ -188,5 +198,7 @@ class HyperPodApp(App[None]):
         self.push_screen(HelpScreen(self.help_sections(), notes))
 
     def on_unmount(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.discard()
         if self._api is not None:
             self._api.close()

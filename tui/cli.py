@@ -257,8 +257,14 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command:
             return _run_headless(args, settings, own_process=argv is None)
         factory, simulator = make_api_factory(settings)
-        if simulator is None:
-            factory = EarlyApi(factory)  # before Textual loads: see EarlyApi
+        prefetch = None
+        if simulator is None:  # before Textual loads: see tui/core/prefetch.py (and EarlyApi when it cannot start)
+            from tui.core.prefetch import ClusterPrefetch
+
+            prefetch = ClusterPrefetch.start(profile=settings.profile, region=settings.region,
+                                             endpoint_url=settings.endpoint_url)
+            if prefetch is None:
+                factory = EarlyApi(factory)
         _check_choices(settings)
     except ConfigError as exc:
         print(f"hyperpod-tui: error: {exc}", file=sys.stderr)
@@ -266,6 +272,6 @@ def _main(argv: Sequence[str] | None) -> int:
     from tui.app import HyperPodApp
 
     clock = simulator.clock.now if simulator is not None else None
-    app = HyperPodApp(settings, factory, simulator=simulator, **({"clock": clock} if clock else {}))
+    app = HyperPodApp(settings, factory, simulator=simulator, prefetch=prefetch, **({"clock": clock} if clock else {}))
     app.run()
     return app.return_code or 0

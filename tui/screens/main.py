@@ -150,11 +150,12 @@ class MainScreen(Screen[None]):
         clock = app.clock  # type: ignore[attr-defined]
         started = clock()
         problem: Problem | None = None
+        # At start-up a child process may already have listed the clusters (tui/core/prefetch.py): show them
+        # first, and load botocore here only afterwards.
+        prefetched = app.take_prefetched_clusters() if first else None  # type: ignore[attr-defined]
         try:
-            api = app.ensure_api()  # type: ignore[attr-defined]
-            if first and (warning := api.region_warning()):
-                app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
-            clusters = api.list_clusters()
+            api = None if prefetched is not None else self._api_for_refresh(first)
+            clusters = prefetched if prefetched is not None else api.list_clusters()
         except Exception as exc:  # every failure becomes a Problem for the header and banner
             self.post_message(RefreshFinished(self._classify(exc, "ListClusters"), started, scheduled))
             return
@@ -165,6 +166,12 @@ class MainScreen(Screen[None]):
             # Let the UI paint the clusters before this thread describes them and lists thousands of nodes,
             # which would compete with that first paint for the GIL.
             self._clusters_painted.wait(FIRST_PAINT_WAIT)
+        if api is None:
+            try:
+                api = self._api_for_refresh(first)
+            except Exception as exc:
+                self.post_message(RefreshFinished(self._classify(exc, "DescribeCluster"), started, scheduled))
+                return
         names = [cluster.name for cluster in clusters]
         if first and app.settings.cluster in names:  # type: ignore[attr-defined]
             focus = app.settings.cluster  # type: ignore[attr-defined]
@@ -198,6 +205,13 @@ class MainScreen(Screen[None]):
                 continue
             self.post_message(NodesListed(snapshot))
         self.post_message(RefreshFinished(problem, started, scheduled))
+
+    def _api_for_refresh(self, first: bool):  # noqa: ANN202
+        app = self.app
+        api = app.ensure_api()  # type: ignore[attr-defined]
+        if first and (warning := api.region_warning()):
+            app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
+        return api
 
     def _classify(self, exc: BaseException, operation: str) -> Problem:
         app = self.app
