@@ -80,3 +80,33 @@ def test_fast_timestamp_is_the_same_instant(value):
 def test_fast_timestamp_of_a_number_is_utc():
     assert fast_timestamp(0) == datetime(1970, 1, 1, tzinfo=timezone.utc)
     assert fast_timestamp(0).tzinfo is timezone.utc
+
+
+@pytest.fixture(scope="module")
+def other_services():
+    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    sessions = [boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2") for _ in "ab"]
+    for session in sessions:
+        sim.install(session)
+    api = HyperPodApi(sessions[0])
+    return sim, api, sessions[1]
+
+
+def test_logs_and_ssm_answers_are_the_same_as_botocores(other_services):
+    sim, api, stock_session = other_services
+    fast_logs, stock_logs = api.client("logs"), stock_session.client("logs")
+    groups = without_metadata(fast_logs.describe_log_groups())
+    assert groups == without_metadata(stock_logs.describe_log_groups()) and groups["logGroups"]
+    group = groups["logGroups"][0]["logGroupName"]
+    streams = without_metadata(fast_logs.describe_log_streams(logGroupName=group))
+    assert streams == without_metadata(stock_logs.describe_log_streams(logGroupName=group))
+    stream = streams["logStreams"][0]["logStreamName"]
+    params = {"logGroupName": group, "logStreamName": stream, "startFromHead": True, "limit": 50}
+    events = without_metadata(fast_logs.get_log_events(**params))
+    assert events == without_metadata(stock_logs.get_log_events(**params)) and events["events"]
+    cluster = sim.cluster("llm-pretrain-slurm")
+    node = next(n for n in cluster.nodes.values() if n.status == "Running")
+    target = f"sagemaker-cluster:{cluster.cluster_id}_{node.group.name}-{node.instance_id}"
+    fast_ssm, stock_ssm = api.client("ssm"), stock_session.client("ssm")
+    ours, theirs = (without_metadata(c.start_session(Target=target)) for c in (fast_ssm, stock_ssm))
+    assert set(ours) == set(theirs) == {"SessionId", "TokenValue", "StreamUrl"}
