@@ -444,8 +444,8 @@ class ResourceTable(ScrollView, can_focus=True):
             if column.kind == "age":
                 widths[index] = max(widths[index], 5)
                 continue
-            if column.flex or not rows:
-                continue  # the flex column takes what is left; its content never sizes it
+            if column.flex or not rows or (not reset and widths[index] >= column.max_width):
+                continue  # the flex column takes what is left (its content never sizes it); a full column can't grow
             best = 0
             if column.kind in ("text", "status"):  # plain strings: their lengths, without a call per row
                 try:
