@@ -29,7 +29,7 @@ ApiFactory = Callable[[], "HyperPodApi"]
 INPUT_PRIORITY_WAIT = 0.05  # seconds a listing thread waits at most for a key press to be handled
 # Instance groups listed at once during refreshes. All ten groups of a 10,000-node cluster at once finish a refresh
 # ~20% sooner but triple the worst key-to-frame delays (the UI thread waits for the GIL behind every listing thread).
-LISTING_CONCURRENCY = 4
+LISTING_CONCURRENCY = 3
 
 
 _heap_frozen = False

@@ -603,13 +603,22 @@ class MainScreen(Screen[None]):
 
     # --- titles --------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _set_border(pane, title: str | None = None, subtitle: str | None = None) -> None:  # noqa: ANN001
+        # Setting a border title always parses it and repaints the pane, even when it is unchanged; titles are
+        # updated at every refresh and table change, so only what changed is set.
+        if title is not None and pane.border_title != title:
+            pane.border_title = title
+        if subtitle is not None and pane.border_subtitle != subtitle:
+            pane.border_subtitle = subtitle
+
     def _update_titles(self) -> None:
         clusters, groups, nodes = self.clusters_table, self.groups_table, self.nodes_table
-        self.query_one("#clusters-pane").border_title = f"Clusters · {self._count(clusters)}"
+        self._set_border(self.query_one("#clusters-pane"), f"Clusters · {self._count(clusters)}")
         detail = self.focus_detail
         focus = clean(self._focus) if self._focus else "—"
         extra = f" · {detail.orchestrator}" if detail else ""
-        self.query_one("#groups-pane").border_title = f"Instance groups · {focus}{extra} · {self._count(groups)}"
+        self._set_border(self.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {self._count(groups)}")
         scope = clean(self._group_scope) if self._group_scope else "all groups"
         title = f"Nodes · {focus} › {scope} · {self._count(nodes)}"
         if nodes.marks:
@@ -617,14 +626,14 @@ class MainScreen(Screen[None]):
             hidden = nodes.hidden_marks()
             if hidden:
                 title += f" ({hidden} hidden by filter)"
-        self.query_one("#nodes-pane").border_title = title
+        self._set_border(self.query_one("#nodes-pane"), title)
         for table, pane in ((clusters, "#clusters-pane"), (groups, "#groups-pane"), (nodes, "#nodes-pane")):
             parts = []
             if table.query:
                 parts.append(f"filter: {clean(table.query, max_len=40)}")
             if table.sort_column is not None:
                 parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
-            self.query_one(pane).border_subtitle = " · ".join(parts)
+            self._set_border(self.query_one(pane), subtitle=" · ".join(parts))
 
     @staticmethod
     def _count(table: ResourceTable) -> str:

@@ -209,8 +209,9 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def update_rows(self, changed: Iterable[TableRow], removed: Iterable[str] = (), flash: Iterable[str] = ()) -> None:
         """Apply a keyed diff: add or replace `changed`, drop `removed`, flash the keys in `flash`."""
-        changed = list(changed)
-        removed = [key for key in removed if key in self._rows]
+        rows = self._rows
+        changed = [row for row in changed if rows.get(row.key) != row]  # an equal row changes nothing on screen
+        removed = [key for key in removed if key in rows]
         if not changed and not removed:
             return
         for key in removed:
