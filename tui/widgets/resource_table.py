@@ -11,7 +11,9 @@ from per-cell Rich measuring.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import filterfalse
 from typing import Any, ClassVar
 
 from rich.segment import Segment
@@ -28,6 +30,7 @@ from tui.core.models import STATUS_KINDS, status_kind
 from tui.core.tables import Column, TableRow, format_age, row_matcher, sort_key
 
 FLASH_SECONDS = 1.5
+_MISSING = object()
 MARK_WIDTH = 2
 GAP = 2
 
@@ -210,7 +213,10 @@ class ResourceTable(ScrollView, can_focus=True):
     def update_rows(self, changed: Iterable[TableRow], removed: Iterable[str] = (), flash: Iterable[str] = ()) -> None:
         """Apply a keyed diff: add or replace `changed`, drop `removed`, flash the keys in `flash`."""
         rows = self._rows
-        changed = [row for row in changed if rows.get(row.key) != row]  # an equal row changes nothing on screen
+        missing = _MISSING
+        changed = [  # a row equal to the one shown changes nothing on screen
+            row for row in changed if (old := rows.get(row.key, missing)) is missing or old.values != row.values
+        ]
         removed = [key for key in removed if key in rows]
         if not changed and not removed:
             return
@@ -323,7 +329,7 @@ class ResourceTable(ScrollView, can_focus=True):
             # sorted run and a short tail, which Timsort merges in about n comparisons; left in their old places,
             # 500 changed rows would split it into a thousand runs (~30 ms for 10,000 rows).
             moving = set(moved)
-            kept = [key for key in self._sorted if key not in moving]
+            kept = list(filterfalse(moving.__contains__, self._sorted))
             tail = [key for key in moving if key in rows]
             for key in tail:
                 if key not in sort_keys:
@@ -354,10 +360,17 @@ class ResourceTable(ScrollView, can_focus=True):
     def _restore_cursor(self) -> None:
         key = self._cursor_key
         if key is not None and key in self._rows:
-            try:
-                index = self._order.index(key)
-            except ValueError:
-                index = min(self._cursor, len(self._order) - 1)
+            order = self._order
+            index = -1
+            if order is self._sorted and not self._sort_reverse and key in self._sort_keys:  # all shown, ascending
+                sort_keys = self._sort_keys
+                index = bisect_left(order, sort_keys[key], key=sort_keys.__getitem__, lo=0, hi=len(order))
+                index = index if index < len(order) and order[index] == key else -1
+            if index < 0:
+                try:
+                    index = order.index(key)
+                except ValueError:
+                    index = min(self._cursor, len(order) - 1)
         else:
             index = min(self._cursor, len(self._order) - 1)
         self._set_cursor(max(index, 0), quiet_if_same=True)
@@ -404,7 +417,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def action_sort_reverse(self) -> None:
         self._sort_reverse = not self._sort_reverse
-        self._resort(full=False)
+        self._resort(full=True)
 
     def _on_focus(self, event: events.Focus) -> None:
         self._styles.clear()
