@@ -16,11 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import marshal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import attrgetter, itemgetter
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, TextIO
 
 from tui.core.models import NODE_STATUSES
@@ -85,19 +87,25 @@ NODE_FIELDS = (
 )
 
 
-Chunks = Iterator[tuple[int, list[Any]]]  # (position in the output, items): chunks may arrive out of order
+Encode = Callable[[Sequence[Any]], Any]  # a format's per-item work on one chunk of items
+Chunks = Iterator[tuple[int, Any]]  # (position in the output, encoded chunk): chunks may arrive out of order
+SPLIT_NODES = 2_000  # clusters at least this big are listed by two processes (see ForkedWork)
 
 
-def list_clusters(api: Any, args: Any) -> Chunks:
-    yield 0, sorted(api.list_clusters(), key=attrgetter("name"))
+def list_clusters(api: Any, args: Any, encode: Encode) -> Chunks:
+    yield 0, encode(sorted(api.list_clusters(), key=attrgetter("name")))
 
 
-def list_groups(api: Any, args: Any) -> Chunks:
-    yield 0, list(api.describe_cluster(args.cluster).instance_groups)
+def list_groups(api: Any, args: Any, encode: Encode) -> Chunks:
+    yield 0, encode(list(api.describe_cluster(args.cluster).instance_groups))
 
 
-def list_nodes(api: Any, args: Any) -> Chunks:
-    """Each group's nodes as its listing completes (the groups are listed in parallel), in group order."""
+def list_nodes(api: Any, args: Any, encode: Encode) -> Chunks:
+    """Each group's nodes as its listing completes (the groups are listed in parallel), in group order.
+
+    A big cluster's groups are shared with a forked second process: the listing is CPU-bound in botocore (GIL),
+    so two processes use two cores; the child encodes its groups too and sends back the finished chunks.
+    """
     detail = api.describe_cluster(args.cluster)
     groups = list(dict.fromkeys(group.name for group in detail.instance_groups))
     if args.group is not None:
@@ -107,16 +115,87 @@ def list_nodes(api: Any, args: Any) -> Chunks:
                 f"(groups: {', '.join(clean(g) for g in groups) or 'none'})"
             )
         groups = [args.group]
-    if not groups:
-        return
-    for group, nodes in api.iter_group_nodes(detail.name, groups):
-        if args.status is not None:
-            nodes = [node for node in nodes if node.status == args.status]
-        nodes.sort(key=attrgetter("instance_id"))
-        yield groups.index(group), nodes
+    positions = {group: index for index, group in enumerate(groups)}
+
+    def chunks(source: Any, names: Sequence[str]) -> Chunks:
+        for group, nodes in source.iter_group_nodes(detail.name, names):
+            if args.status is not None:
+                nodes = [node for node in nodes if node.status == args.status]
+            nodes.sort(key=attrgetter("instance_id"))
+            yield positions[group], encode(nodes)
+
+    counts = {group.name: group.current_count for group in detail.instance_groups}
+    mine, theirs = _split(groups, counts)
+    helper = ForkedWork.start(lambda: list(chunks(api.clone(), theirs))) if theirs else None
+    if helper is None:
+        mine, theirs = groups, []
+    if mine:
+        yield from chunks(api, mine)
+    if helper is not None:
+        done = helper.collect()
+        yield from done if done is not None else chunks(api, theirs)  # the child failed: list them here
 
 
-COMMANDS: dict[str, tuple[Callable[[Any, Any], Chunks], Sequence[Field], str]] = {
+def _split(groups: Sequence[str], counts: dict[str, int]) -> tuple[list[str], list[str]]:
+    """The groups in two halves of about as many nodes; everything in the first when the cluster is small."""
+    if len(groups) < 2 or sum(counts.get(group, 0) for group in groups) < SPLIT_NODES:
+        return list(groups), []
+    halves: tuple[list[str], list[str]] = ([], [])
+    sizes = [0, 0]
+    for group in sorted(groups, key=lambda g: -counts.get(g, 0)):
+        side = 0 if sizes[0] <= sizes[1] else 1
+        halves[side].append(group)
+        sizes[side] += counts.get(group, 0)
+    return halves
+
+
+class ForkedWork:
+    """`work()` run in a forked child that sends its (marshal-able) result back through a pipe.
+
+    Only where fork is safe and cheap: Linux, and a parent with no other thread (the AWS worker threads start
+    later). The child shares nothing with the parent afterwards but the pipe and never writes to its stdout; any
+    failure in it only makes `collect()` return None.
+    """
+
+    def __init__(self, pid: int, reader: int) -> None:
+        self.pid, self.reader = pid, reader
+
+    @classmethod
+    def start(cls, work: Callable[[], Any]) -> ForkedWork | None:
+        import os
+        import threading
+
+        if not sys.platform.startswith("linux") or threading.active_count() != 1 or (os.cpu_count() or 1) < 2:
+            return None
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            try:
+                os.close(reader)
+                data = memoryview(marshal.dumps(work()))
+                while data:
+                    data = data[os.write(writer, data):]
+            except BaseException:  # noqa: BLE001 - the parent will do the work itself
+                os._exit(1)
+            os._exit(0)
+        os.close(writer)
+        return cls(pid, reader)
+
+    def collect(self) -> Any:
+        import os
+
+        with os.fdopen(self.reader, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(self.pid, 0)
+        if status != 0:
+            return None
+        try:
+            return marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            return None
+
+
+COMMANDS: dict[str, tuple[Callable[[Any, Any, Encode], Chunks], Sequence[Field], str]] = {
     "clusters": (list_clusters, CLUSTER_FIELDS, "ListClusters"),
     "groups": (list_groups, GROUP_FIELDS, "DescribeCluster"),
     "nodes": (list_nodes, NODE_FIELDS, "ListClusterNodes"),
@@ -199,9 +278,9 @@ class TableFormat:
 FORMATTERS = {"table": TableFormat, "csv": CsvFormat, "json": JsonFormat}
 
 
-def render(fmt: str, fields: Sequence[Field], chunks: Iterable[tuple[int, list[Any]]]) -> str:
+def render(fmt: str, fields: Sequence[Field], command: Callable[[Any, Any, Encode], Chunks], api: Any, args: Any) -> str:
     formatter = FORMATTERS[fmt]
-    encoded = sorted(((position, formatter.encode(fields, items)) for position, items in chunks), key=itemgetter(0))
+    encoded = sorted(command(api, args, partial(formatter.encode, fields)), key=itemgetter(0))
     return formatter.finish(fields, [chunk for _, chunk in encoded])
 
 
@@ -221,7 +300,7 @@ def run(args: Any, settings: Any, *, out: TextIO | None = None, err: TextIO | No
 
             api_factory, _simulator = make_api_factory(settings)
         api = api_factory()
-        text = render(args.format, fields, command(api, args))
+        text = render(args.format, fields, command, api, args)
     except HeadlessError as exc:
         print(f"hyperpod-tui: error: {exc}", file=err)
         return 1

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -156,3 +157,61 @@ def test_headless_commands_never_import_textual():
                             env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(json.loads(result.stdout)) == 40
+
+
+def test_big_clusters_are_split_in_two_halves_of_about_as_many_nodes():
+    from tui.headless import _split
+
+    counts = {"a": 1000, "b": 1000, "c": 600, "d": 400, "e": 0}
+    mine, theirs = _split(list(counts), counts)
+    assert sorted(mine + theirs) == sorted(counts) and not set(mine) & set(theirs)
+    assert abs(sum(counts[g] for g in mine) - sum(counts[g] for g in theirs)) <= 400
+    assert _split(["a", "b"], {"a": 10, "b": 10}) == (["a", "b"], [])  # small: one process
+    assert _split(["a"], {"a": 10_000}) == (["a"], [])
+
+
+def test_forked_work_hands_back_its_result_or_none(monkeypatch):
+    from tui.headless import ForkedWork
+
+    monkeypatch.setattr("threading.active_count", lambda: 1)  # pytest's own threads do not matter here
+    helper = ForkedWork.start(lambda: [(1, "chunk"), (0, [["a", "b"]])])
+    if helper is None:
+        pytest.skip("fork needs Linux and two CPUs")
+    assert helper.collect() == [(1, "chunk"), (0, [["a", "b"]])]
+    failing = ForkedWork.start(lambda: 1 / 0)
+    assert failing.collect() is None
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert ForkedWork.start(lambda: 1) is None
+
+
+@pytest.mark.slow
+def test_a_split_listing_prints_exactly_what_one_process_prints():
+    # In a fresh process (fork needs one without other threads), on one frozen simulator, both ways.
+    code = """
+import io, json, sys
+import tui.headless as h
+from tests.harness import FROZEN_AT
+from tui.cli import build_parser, demo_api, settings_from_args
+from tui.sim import SimClock, Simulator
+sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+forks = []
+start = h.ForkedWork.start
+h.ForkedWork.start = classmethod(lambda cls, work: forks.append(1) or start.__func__(cls, work))
+outputs = {}
+for fmt in ([], ["--csv"], ["--json"]):
+    for split in (1, 10**9):
+        h.SPLIT_NODES = split
+        args = build_parser().parse_args(["--demo", "nodes", "llm-pretrain-slurm", *fmt])
+        out = io.StringIO()
+        assert h.run(args, settings_from_args(args), out=out, api_factory=lambda: demo_api(sim)) == 0
+        outputs.setdefault(str(fmt), []).append(out.getvalue())
+print(json.dumps({"outputs": outputs, "forks": len(forks)}))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
+                            cwd=str(Path(__file__).resolve().parents[2]))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["forks"] == 3  # the split runs did fork (on Linux with two CPUs)
+    for split, whole in report["outputs"].values():
+        assert split == whole and len(whole) > 1000

@@ -198,6 +198,13 @@ class HyperPodApi:
         core.get_scoped_config()  # an unknown profile raises here, as boto3.Session(profile_name=…) does
         return cls(core, profile=profile, endpoint_url=endpoint_url)
 
+    def clone(self) -> HyperPodApi:
+        """A facade with its own clients and connections on the same Session (e.g. for a forked process)."""
+        api = HyperPodApi(self._session or self._core, profile=self.profile, endpoint_url=self.endpoint_url,
+                          config=self._config)
+        api.listing_concurrency = self.listing_concurrency
+        return api
+
     @property
     def session(self) -> boto3.Session:
         if self._session is None:
