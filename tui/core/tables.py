@@ -228,7 +228,16 @@ def sort_key(column: Column, index: int) -> Callable[[TableRow], Any]:
     before every other character, so this orders exactly as the pair would): strings compare in C, tuples element
     by element, and sorting 10,000 rows is ~3× faster."""
     if column.kind == "status":
-        return lambda row: f"{status_severity(row.values[index])}{row.values[index] or ''}\0{row.key}"
+        prefixes: dict[str, str] = {}  # status → "<severity><status>\0": a handful of statuses, 10,000 rows
+
+        def status_key(row: TableRow) -> str:
+            status = row.values[index] or ""
+            prefix = prefixes.get(status)
+            if prefix is None:
+                prefix = prefixes[status] = f"{status_severity(status)}{status}\0"
+            return prefix + row.key
+
+        return status_key
     if column.kind == "age":
         return lambda row: (-(row.values[index] or 0.0), row.key)
     if column.kind == "count":

@@ -229,10 +229,9 @@ class ResourceTable(ScrollView, can_focus=True):
         key_function = self._key_function
         sort_keys = self._sort_keys
         moved: list[str] = list(removed)
-        for row in changed:
+        for row in changed:  # (their cached lines go stale by themselves: a line's signature includes its row)
             key = row.key
-            self._rows[key] = row
-            self._line_cache.pop(key, None)
+            rows[key] = row
             if key_function is None:
                 continue
             before = sort_keys.get(key)
