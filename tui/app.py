@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import termios
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from tui import frame_probe
 from tui.config import DEFAULT_THEME, Settings
-from tui.core.aws import HyperPodApi
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of
@@ -23,7 +25,33 @@ from tui.screens.shell import ShellMixin
 from tui.themes import default_variables, load_all_themes
 from tui.widgets.resource_table import ResourceTable
 
-ApiFactory = Callable[[], HyperPodApi]
+if TYPE_CHECKING:
+    from tui.core.aws import HyperPodApi  # botocore loads in the worker that first needs it, not before the UI
+    from tui.core.models import ClusterSummary
+    from tui.core.prefetch import ClusterPrefetch
+
+ApiFactory = Callable[[], "HyperPodApi"]
+INPUT_PRIORITY_WAIT = 0.05  # seconds a listing thread waits at most for a key press to be handled
+# Instance groups listed at once during refreshes. All ten groups of a 10,000-node cluster at once finish a refresh
+# ~20% sooner but triple the worst key-to-frame delays (the UI thread waits for the GIL behind every listing thread).
+LISTING_CONCURRENCY = 3
+
+
+_heap_frozen = False
+
+
+def _freeze_startup_heap() -> None:
+    """Once per process, when the AWS facade exists: everything alive now (Textual, the CSS, botocore's service
+    models: most of the heap) lives as long as the app. Frozen, the cyclic GC stops re-scanning it; otherwise a
+    full collection takes ~100 ms of GIL, a visible stall whenever a 10,000-node refresh triggers one. The CLI
+    turns the GC off while it starts the app (nothing worth collecting is made then); this turns it back on."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.freeze()
+    gc.enable()
+
+
 TERMINAL_CHECK_SECONDS = 3.0
 
 
@@ -52,8 +80,10 @@ class HyperPodApp(App[None]):
         *,
         clock: Callable[[], float] = time.time,
         simulator: Any = None,
+        prefetch: ClusterPrefetch | None = None,
     ) -> None:
         super().__init__()
+        self._prefetch = prefetch
         self.settings = settings
         self.clock = clock
         self.simulator = simulator
@@ -61,6 +91,8 @@ class HyperPodApp(App[None]):
         self._api: HyperPodApi | None = None
         self._api_lock = threading.Lock()
         self._marker_matcher: MarkerMatcher | None = None
+        self._input_handled = threading.Event()
+        self._input_handled.set()
 
     # --- AWS -----------------------------------------------------------------------------------------------
 
@@ -68,8 +100,33 @@ class HyperPodApp(App[None]):
         """The AWS facade, created on first use in a worker thread (boto3 reads config and loads models)."""
         with self._api_lock:
             if self._api is None:
-                self._api = self._api_factory()
+                try:
+                    self._api = self._api_factory()
+                    self._api.client("sagemaker")  # its service model is a good part of the heap frozen below
+                    self._api.page_gate = self.wait_for_input_handled
+                    self._api.listing_concurrency = LISTING_CONCURRENCY
+                finally:
+                    _freeze_startup_heap()
             return self._api
+
+    def take_prefetched_clusters(self) -> list[ClusterSummary] | None:
+        """The clusters a child process listed while the UI started (tui/core/prefetch.py), once; None when there
+        is no such answer (call from a worker thread: it waits for the child)."""
+        prefetch, self._prefetch = self._prefetch, None
+        return prefetch.clusters() if prefetch is not None else None
+
+    def wait_for_input_handled(self) -> None:
+        """Called from AWS worker threads between pages: while a key press is being handled and painted, wait
+        (at most INPUT_PRIORITY_WAIT). Ten threads parsing 10,000 nodes hold the GIL most of the time, and the UI
+        thread waits its turn behind all of them at every step of handling a key; pausing them keeps typing
+        responsive during a refresh, which finishes a few milliseconds later."""
+        self._input_handled.wait(INPUT_PRIORITY_WAIT)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._input_handled.clear()
+            self.call_after_refresh(self._input_handled.set)
+        await super().on_event(event)
 
     @property
     def marker_matcher(self) -> MarkerMatcher:
@@ -129,6 +186,7 @@ class HyperPodApp(App[None]):
         if self.settings.markers:
             _ = self.marker_matcher  # compiled now, so a bad rule is reported at startup
         self.push_screen(MainScreen())
+        frame_probe.install(self)  # benchmarks only: off unless HYPERPOD_TUI_FRAME_PROBE is set
 
     def _apply_keymap(self) -> None:
         keymap = dict(self.settings.keymap)
@@ -196,5 +254,7 @@ class HyperPodApp(App[None]):
             self.exit(return_code=129)
 
     def on_unmount(self) -> None:
+        if self._prefetch is not None:
+            self._prefetch.discard()
         if self._api is not None:
             self._api.close()

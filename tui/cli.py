@@ -1,4 +1,4 @@
-"""Argument parsing only: flags → Settings → the App (or a headless subcommand).
+"""Argument parsing only: flags → Settings → the App, or a headless subcommand (`tui.headless`).
 
 A bad value exits with status 2 and one line that names the valid values. Heavy imports (textual, boto3) happen
 after parsing, so `--version` and `--help` are instant.
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from tui import __version__
@@ -29,20 +30,62 @@ def _refresh(value: str) -> float:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("--refresh: ")) from None
 
 
+def _status(value: str) -> str:
+    from tui.headless import node_status
+
+    try:
+        return node_status(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_target_flags(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    """Where to connect: on the main parser (default None) and again on each subcommand (default SUPPRESS, so a
+    flag given before the subcommand is not reset by the subcommand's parser)."""
+    aws = parser.add_argument_group("AWS")
+    aws.add_argument("--profile", default=default, help="AWS profile (default: AWS_PROFILE or the default profile)")
+    aws.add_argument("--region", default=default, help="AWS region (default: AWS_REGION or the profile's region)")
+    aws.add_argument("--endpoint-url", metavar="URL", default=default,
+                     help="send every AWS call to this endpoint (e.g. the simulator)")
+    demo = parser.add_argument_group("demo")
+    demo.add_argument("--demo", action="store_true", default=default, help="run against the built-in simulated control plane")
+    demo.add_argument("--demo-scenario", metavar="NAME", default=default, help="simulator scenario for --demo (default: demo)")
+    parser.add_argument("--config", metavar="PATH", default=default,
+                        help="config file (default: $XDG_CONFIG_HOME/hyperpod-tui/config.toml)")
+
+
+def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser,
+        title="headless commands (print and exit; without one, the TUI opens)",
+    )
+    clusters = commands.add_parser("clusters", prog="hyperpod-tui clusters", help="list the clusters", description="List the HyperPod clusters.")
+    groups = commands.add_parser("groups", prog="hyperpod-tui groups", help="list a cluster's instance groups",
+                                 description="List the instance groups of a cluster.")
+    groups.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
+    nodes = commands.add_parser("nodes", prog="hyperpod-tui nodes", help="list a cluster's nodes (every page, groups in parallel)",
+                                description="List every node of a cluster.")
+    nodes.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
+    nodes.add_argument("--group", metavar="NAME", help="only this instance group")
+    nodes.add_argument("--status", type=_status, metavar="STATUS", help="only nodes in this status (e.g. Failure)")
+    for sub in (clusters, groups, nodes):
+        formats = sub.add_mutually_exclusive_group()
+        formats.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (exact values)")
+        formats.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV with a header row")
+        sub.set_defaults(format="table")
+        _add_target_flags(sub, default=argparse.SUPPRESS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hyperpod-tui",
         description="A keyboard-driven terminal UI for Amazon SageMaker HyperPod clusters.",
         epilog="Config: $XDG_CONFIG_HOME/hyperpod-tui/config.toml · keys: press ? in the app.",
+        usage="hyperpod-tui [options]                            (the TUI)\n"
+        "       hyperpod-tui {clusters,groups,nodes} … [options]  (print and exit; --json, --csv)",
     )
     parser.add_argument("--version", action="version", version=f"hyperpod-tui {__version__}")
-    aws = parser.add_argument_group("AWS")
-    aws.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default profile)")
-    aws.add_argument("--region", help="AWS region (default: AWS_REGION or the profile's region)")
-    aws.add_argument("--endpoint-url", metavar="URL", help="send every AWS call to this endpoint (e.g. the simulator)")
-    demo = parser.add_argument_group("demo")
-    demo.add_argument("--demo", action="store_true", default=None, help="run against the built-in simulated control plane")
-    demo.add_argument("--demo-scenario", metavar="NAME", help="simulator scenario for --demo (default: demo)")
+    _add_target_flags(parser, default=None)
     ui = parser.add_argument_group("behaviour")
     ui.add_argument("--cluster", metavar="NAME", help="open this cluster at start")
     ui.add_argument("--refresh", type=_refresh, metavar="SECONDS", help="seconds between refreshes, 0 = off (default 5)")
@@ -51,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--dry-run", action="store_true", default=None, help="actions do everything but the API call")
     ui.add_argument("--ssm-plugin", metavar="PATH", help="session-manager-plugin to run (default: on PATH)")
     ui.add_argument("--ssm-document", metavar="NAME", help="SSM document for shells, e.g. SSM-SessionManagerRunShellAsUbuntu")
-    ui.add_argument("--config", metavar="PATH", help="config file (default: $XDG_CONFIG_HOME/hyperpod-tui/config.toml)")
+    _add_headless_commands(parser)
     return parser
 
 
@@ -72,22 +115,28 @@ _FLAG_KEYS = (
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    settings = _load_settings(args)
+    # Headless commands have no theme; checking one would import textual, which they must not load.
+    _check_choices(settings, theme=not getattr(args, "command", None))
+    return settings
+
+
+def _load_settings(args: argparse.Namespace) -> Settings:
     from pathlib import Path
 
     flags: dict[str, Any] = {key: getattr(args, key, None) for key in _FLAG_KEYS}
     if flags["demo_scenario"] is not None:
         flags["demo"] = True
-    settings = load_settings(flags, config_path=Path(args.config).expanduser() if args.config else None)
-    _check_choices(settings)
-    return settings
+    return load_settings(flags, config_path=Path(args.config).expanduser() if args.config else None)
 
 
-def _check_choices(settings: Settings) -> None:
-    from tui.themes import load_all_themes
+def _check_choices(settings: Settings, *, theme: bool = True) -> None:
+    if theme:
+        from tui.themes import load_all_themes
 
-    names = set(load_all_themes().themes) | _builtin_theme_names()
-    if settings.theme not in names:
-        raise ConfigError(f"--theme: unknown theme {settings.theme!r} (valid: {', '.join(sorted(names))})")
+        names = set(load_all_themes().themes) | _builtin_theme_names()
+        if settings.theme not in names:
+            raise ConfigError(f"--theme: unknown theme {settings.theme!r} (valid: {', '.join(sorted(names))})")
     if settings.demo:
         from tui.sim import Simulator
 
@@ -104,16 +153,49 @@ def _builtin_theme_names() -> set[str]:
 
 def make_api_factory(settings: Settings):  # noqa: ANN201
     """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
-    from tui.core.aws import HyperPodApi
-
     if not settings.demo:
-        return (
-            lambda: HyperPodApi.connect(profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url)
-        ), None
+
+        def connect():  # noqa: ANN202
+            from tui.core.aws import HyperPodApi  # botocore loads here, in the thread that needs it
+
+            return HyperPodApi.connect(profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url)
+
+        return connect, None
     from tui.sim import SimClock, Simulator
 
     simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock())
     return (lambda: demo_api(simulator)), simulator
+
+
+class EarlyApi:
+    """An API factory whose first result is made in a thread started at once, so that importing botocore and
+    creating the SageMaker client (~0.4 s) overlap the UI's own start-up instead of following it. The first call
+    waits for that thread and returns its facade (or raises what it raised); later calls build a fresh one."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._thread: threading.Thread | None = threading.Thread(target=self._build, name="hyperpod-early-api",
+                                                                 daemon=True)
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            api = self._factory()
+            api.client("sagemaker")
+            self._outcome = (api, None)
+        except Exception as exc:  # handed to the first caller, who reports it like any other failure
+            self._outcome = (None, exc)
+
+    def __call__(self) -> Any:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return self._factory()
+        thread.join()
+        (api, error), self._outcome = self._outcome, (None, None)
+        if error is not None:
+            raise error
+        return api
 
 
 def demo_api(simulator: Any, region: str = DEMO_REGION):  # noqa: ANN201
@@ -136,18 +218,60 @@ def demo_api(simulator: Any, region: str = DEMO_REGION):  # noqa: ANN201
     return HyperPodApi(session)
 
 
+def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: bool) -> int:
+    """A headless command. It is short-lived, so the cyclic GC stays off (`main` turned it off; it would walk the
+    ~100,000 young objects of a 10,000-node listing again and again and free nothing), and a process of its own
+    skips the interpreter's teardown (~0.15 s spent freeing what the OS frees at once) once the output is flushed."""
+    from tui.headless import run
+
+    code = run(args, settings)
+    if own_process:
+        import os
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import gc
+
+    # Start-up allocates ~1M objects (Textual, botocore's models) that all live on; collecting while they are
+    # made costs ~0.1–0.2 s and frees nothing. The app turns the GC back on (HyperPodApp.ensure_api) and the
+    # headless commands never need it; any early return turns it back on.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if argv is not None:  # called in-process (tests): leave the GC as it was
+            gc.enable()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = settings_from_args(args)
+        settings = _load_settings(args)
+        _check_choices(settings, theme=False)
+        if args.command:
+            return _run_headless(args, settings, own_process=argv is None)
+        factory, simulator = make_api_factory(settings)
+        prefetch = None
+        if simulator is None:  # before Textual loads: see tui/core/prefetch.py (and EarlyApi when it cannot start)
+            from tui.core.prefetch import ClusterPrefetch
+
+            prefetch = ClusterPrefetch.start(profile=settings.profile, region=settings.region,
+                                             endpoint_url=settings.endpoint_url)
+            if prefetch is None:
+                factory = EarlyApi(factory)
+        _check_choices(settings)
     except ConfigError as exc:
         print(f"hyperpod-tui: error: {exc}", file=sys.stderr)
         return 2
     from tui.app import HyperPodApp
 
-    factory, simulator = make_api_factory(settings)
     clock = simulator.clock.now if simulator is not None else None
-    app = HyperPodApp(settings, factory, simulator=simulator, **({"clock": clock} if clock else {}))
+    app = HyperPodApp(settings, factory, simulator=simulator, prefetch=prefetch, **({"clock": clock} if clock else {}))
     app.run()
     return app.return_code or 0

@@ -32,3 +32,10 @@ def test_plan_describes_everything_first_then_focus_and_stalest():
 def test_backoff_doubles_on_throttling_up_to_a_minute():
     assert [next_interval(5, n) for n in (0, 1, 2, 5)] == [5, 10, 20, 60]
     assert next_interval(0, 3) == 0
+
+
+def test_snapshot_keeps_the_previous_objects_of_unchanged_nodes():
+    first = build_snapshot("c", [node("i-1"), node("i-2")], None, 10.0)
+    second = build_snapshot("c", [node("i-1", "Failure"), node("i-2")], first, 20.0)
+    assert second.nodes["i-2"] is first.nodes["i-2"]
+    assert second.nodes["i-1"] is not first.nodes["i-1"] and second.nodes["i-1"].status == "Failure"

@@ -67,3 +67,17 @@ def test_cluster_row_falls_back_to_group_counts_before_nodes_are_listed():
 
 def test_format_age():
     assert [format_age(s) for s in (5, 61, 3600 + 120, 86400 * 3 + 3600 * 4, 86400 * 400)] == ["5s", "1m", "1h2m", "3d4h", "400d"]
+
+
+def test_text_sort_keys_order_like_the_value_then_the_key():
+    from tui.core.tables import TableRow
+
+    index = [c.key for c in NODE_COLUMNS].index("hostname")
+    key = sort_key(NODE_COLUMNS[index], index)
+
+    def row(name, host):  # noqa: ANN001, ANN202
+        return TableRow(name, tuple(host if i == index else "" for i in range(len(NODE_COLUMNS))))
+
+    rows = [row("b", "ip-1"), row("a", "ip-10"), row("c", "IP-1"), row("d", "ip-1a")]
+    # casefolded value first ("ip-1" < "ip-10" < "ip-1a"), the row key breaks ties
+    assert [r.key for r in sorted(rows, key=key)] == ["b", "c", "a", "d"]

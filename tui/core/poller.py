@@ -46,6 +46,11 @@ def build_snapshot(
     old_nodes: Mapping[str, Node] = previous.nodes if previous else {}
     diff = diff_keyed(old_nodes, by_id)
     stale = set(diff.added) | set(diff.changed)
+    if old_nodes:
+        # Unchanged nodes keep the previous snapshot's objects (the fresh equal copies die young). The long-lived
+        # heap then grows only by what changed, so the cyclic GC's full passes (~40 ms over 10,000 nodes, a
+        # visible UI stall) stay rare instead of following every refresh.
+        by_id = {key: node if key in stale else old_nodes[key] for key, node in by_id.items()}
     old_rows: Mapping[str, TableRow] = previous.rows if previous else {}
     rows = {key: (node_row(node) if key in stale or key not in old_rows else old_rows[key]) for key, node in by_id.items()}
     statuses_by_group: dict[str, list[str]] = {}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rich.markup import escape as _rich_escape
 
 LOG_LINE_LIMIT = 10_000
 CUT_MARK = "…[cut {n:,} chars]"
@@ -90,7 +89,9 @@ def clean_log_line(value: object) -> str:
 
 def markup_safe(value: object, *, max_len: int | None = 2_000) -> str:
     """Clean text, escaped for the few places that take Rich markup (notifications, Static with markup)."""
-    return _rich_escape(clean(value, max_len=max_len))
+    from rich.markup import escape  # here, not at the top: the headless commands never need Rich
+
+    return escape(clean(value, max_len=max_len))
 
 
 def clean_log_lines(values: Sequence[object]) -> list[str]:

@@ -8,6 +8,7 @@ from the stored state when it is shown again.
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar
 
 from textual import on, work
@@ -34,6 +35,7 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.status_header import StatusHeader
 
 FOCUS_FETCH_DELAY = 0.15
+FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
 MAX_FAILURE_NOTICES = 3
 
 
@@ -59,6 +61,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         self._shown_nodes_cluster: str | None = None
         self._shown_groups_cluster: str | None = None
         self._first_refresh = True
+        self._clusters_painted = threading.Event()  # set once the first clusters are on screen
         self._refreshing = False
         self._refresh_again = False
         self._timer: Timer | None = None
@@ -150,17 +153,28 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         clock = app.clock  # type: ignore[attr-defined]
         started = clock()
         problem: Problem | None = None
+        # At start-up a child process may already have listed the clusters (tui/core/prefetch.py): show them
+        # first, and load botocore here only afterwards.
+        prefetched = app.take_prefetched_clusters() if first else None  # type: ignore[attr-defined]
         try:
-            api = app.ensure_api()  # type: ignore[attr-defined]
-            if first and (warning := api.region_warning()):
-                app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
-            clusters = api.list_clusters()
+            api = None if prefetched is not None else self._api_for_refresh(first)
+            clusters = prefetched if prefetched is not None else api.list_clusters()
         except Exception as exc:  # every failure becomes a Problem for the header and banner
             self.post_message(RefreshFinished(self._classify(exc, "ListClusters"), started, scheduled))
             return
         if worker.is_cancelled:
             return
         self.post_message(ClustersListed(tuple(clusters), started))
+        if first:
+            # Let the UI paint the clusters before this thread describes them and lists thousands of nodes,
+            # which would compete with that first paint for the GIL.
+            self._clusters_painted.wait(FIRST_PAINT_WAIT)
+        if api is None:
+            try:
+                api = self._api_for_refresh(first)
+            except Exception as exc:
+                self.post_message(RefreshFinished(self._classify(exc, "DescribeCluster"), started, scheduled))
+                return
         names = [cluster.name for cluster in clusters]
         if first and app.settings.cluster in names:  # type: ignore[attr-defined]
             focus = app.settings.cluster  # type: ignore[attr-defined]
@@ -194,6 +208,13 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
                 continue
             self.post_message(NodesListed(snapshot))
         self.post_message(RefreshFinished(problem, started, scheduled))
+
+    def _api_for_refresh(self, first: bool):  # noqa: ANN202
+        app = self.app
+        api = app.ensure_api()  # type: ignore[attr-defined]
+        if first and (warning := api.region_warning()):
+            app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
+        return api
 
     def _classify(self, exc: BaseException, operation: str) -> Problem:
         app = self.app
@@ -280,6 +301,8 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             self._set_focus(table.cursor_key)
         self._open_requested_cluster()
         self._update_titles()
+        if not self._clusters_painted.is_set():
+            self.call_after_refresh(self._clusters_painted.set)
 
     def _open_requested_cluster(self) -> None:
         wanted = self.app.settings.cluster  # type: ignore[attr-defined]
@@ -584,13 +607,22 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
 
     # --- titles --------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _set_border(pane, title: str | None = None, subtitle: str | None = None) -> None:  # noqa: ANN001
+        # Setting a border title always parses it and repaints the pane, even when it is unchanged; titles are
+        # updated at every refresh and table change, so only what changed is set.
+        if title is not None and pane.border_title != title:
+            pane.border_title = title
+        if subtitle is not None and pane.border_subtitle != subtitle:
+            pane.border_subtitle = subtitle
+
     def _update_titles(self) -> None:
         clusters, groups, nodes = self.clusters_table, self.groups_table, self.nodes_table
-        self.query_one("#clusters-pane").border_title = f"Clusters · {self._count(clusters)}"
+        self._set_border(self.query_one("#clusters-pane"), f"Clusters · {self._count(clusters)}")
         detail = self.focus_detail
         focus = clean(self._focus) if self._focus else "—"
         extra = f" · {detail.orchestrator}" if detail else ""
-        self.query_one("#groups-pane").border_title = f"Instance groups · {focus}{extra} · {self._count(groups)}"
+        self._set_border(self.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {self._count(groups)}")
         scope = clean(self._group_scope) if self._group_scope else "all groups"
         title = f"Nodes · {focus} › {scope} · {self._count(nodes)}"
         if nodes.marks:
@@ -598,14 +630,14 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             hidden = nodes.hidden_marks()
             if hidden:
                 title += f" ({hidden} hidden by filter)"
-        self.query_one("#nodes-pane").border_title = title
+        self._set_border(self.query_one("#nodes-pane"), title)
         for table, pane in ((clusters, "#clusters-pane"), (groups, "#groups-pane"), (nodes, "#nodes-pane")):
             parts = []
             if table.query:
                 parts.append(f"filter: {clean(table.query, max_len=40)}")
             if table.sort_column is not None:
                 parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
-            self.query_one(pane).border_subtitle = " · ".join(parts)
+            self._set_border(self.query_one(pane), subtitle=" · ".join(parts))
 
     @staticmethod
     def _count(table: ResourceTable) -> str:

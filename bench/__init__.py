@@ -1,0 +1,1 @@
+"""Benchmarks for issue #6: `python -m bench` (see bench/README.md)."""

@@ -1,0 +1,217 @@
+"""Headless subcommands: clusters, groups, nodes; table, CSV and JSON; errors; hostile values; no Textual."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.harness import FROZEN_AT
+from tui.cli import build_parser, demo_api, main, settings_from_args
+from tui.headless import run
+from tui.sim import SimClock, Simulator
+
+HOSTILE = "ok\x1b]52;c;ZXZpbA==\x07\x1b[2Jgone\u202eesrever\x00end"
+FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+
+
+def cli(argv: list[str], capsys) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for name in ("AWS_PROFILE", "HYPERPOD_TUI_REFRESH"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_clusters_table_json_and_csv(capsys):
+    code, out, err = cli(["--demo", "clusters"], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split() == ["NAME", "STATUS", "CREATED", "ARN"]
+    assert [line.split()[0] for line in lines[1:]] == ["genai-eks-prod", "llm-pretrain-slurm", "research-slurm-dev"]
+    assert lines[1].index("InService") == lines[0].index("STATUS")  # aligned columns
+
+    code, out, _ = cli(["clusters", "--demo", "--json"], capsys)  # global flags after the subcommand too
+    records = json.loads(out)
+    assert code == 0 and [r["name"] for r in records] == ["genai-eks-prod", "llm-pretrain-slurm", "research-slurm-dev"]
+    assert set(records[0]) == {"name", "status", "created", "arn"} and isinstance(records[0]["created"], float)
+
+    code, out, _ = cli(["--demo", "clusters", "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows[1]["name"] == "llm-pretrain-slurm" and rows[1]["created"].endswith("Z")
+
+
+def test_groups_of_a_cluster(capsys):
+    code, out, _ = cli(["--demo", "groups", "llm-pretrain-slurm"], capsys)
+    assert code == 0
+    assert out.splitlines()[0].split()[:3] == ["GROUP", "INSTANCE", "TYPE"]
+    assert "controller-machine" in out and "Controller" in out
+    code, out, _ = cli(["--demo", "groups", "llm-pretrain-slurm", "--json"], capsys)
+    groups = {g["name"]: g for g in json.loads(out)}
+    assert groups["worker-group-1"]["slurm_node_type"] == "Compute"
+    assert isinstance(groups["worker-group-1"]["current_count"], int)
+
+
+def test_nodes_with_group_and_status_filters(capsys):
+    code, out, _ = cli(["--demo", "nodes", "llm-pretrain-slurm", "--json"], capsys)
+    everything = json.loads(out)
+    assert code == 0 and len(everything) == 40
+    assert [n["group"] for n in everything] == sorted((n["group"] for n in everything),
+                                                      key=["controller-machine", "login-group", "worker-group-1",
+                                                           "worker-group-2"].index)
+    code, out, _ = cli(["--demo", "nodes", "llm-pretrain-slurm", "--group", "login-group", "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 2 and {r["group"] for r in rows} == {"login-group"}
+    code, out, _ = cli(["--demo", "nodes", "llm-pretrain-slurm", "--status", "failure"], capsys)  # any case
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2 and "Failure" in lines[1] and "Lifecycle" in lines[1]
+
+
+def test_bad_status_names_the_valid_ones(capsys):
+    code, _, err = cli(["--demo", "nodes", "llm-pretrain-slurm", "--status", "Broken"], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("hyperpod-tui nodes: error:") and "Running" in err and "DeepHealthCheckInProgress" in err
+
+
+def test_unknown_cluster_and_group_fail_with_one_line(capsys):
+    code, out, err = cli(["--demo", "nodes", "no-such-cluster"], capsys)
+    assert code == 1 and out == "" and err.count("\n") == 1 and err.startswith("hyperpod-tui: error:")
+    assert "no-such-cluster" in err
+    code, out, err = cli(["--demo", "nodes", "llm-pretrain-slurm", "--group", "nope"], capsys)
+    assert code == 1 and out == "" and err.count("\n") == 1 and "controller-machine" in err
+
+
+def test_unreachable_endpoint_is_one_classified_line(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    code, out, err = cli(["clusters", "--region", "us-west-2", "--endpoint-url", "http://127.0.0.1:9"], capsys)
+    assert code == 1 and out == "" and err.count("\n") == 1 and "Cannot reach http://127.0.0.1:9" in err
+
+
+def test_missing_cluster_argument_is_a_usage_error(capsys):
+    code, _, err = cli(["nodes"], capsys)
+    assert code == 2 and "CLUSTER" in err
+
+
+def hostile_sim() -> Simulator:
+    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    node = sim.node("llm-pretrain-slurm", sim.landmarks["failed_node"])
+    node.set_status("Failure", HOSTILE)
+    node.hostname = FORMULA
+    node._summary_json = None
+    return sim
+
+
+def run_hostile(argv: list[str]) -> tuple[int, str]:
+    args = build_parser().parse_args(["--demo", *argv])
+    sim = hostile_sim()
+    out, err = io.StringIO(), io.StringIO()
+    code = run(args, settings_from_args(args), out=out, err=err, api_factory=lambda: demo_api(sim))
+    assert err.getvalue() == ""
+    return code, out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", [[], ["--csv"]])
+def test_table_and_csv_are_sanitised(fmt):
+    code, out = run_hostile(["nodes", "llm-pretrain-slurm", "--status", "Failure", *fmt])
+    assert code == 0
+    for bad in ("\x1b", "\x07", "\x00", "\u202e"):
+        assert bad not in out
+    assert "okgone" in out.replace("␀", "")  # the escape sequences are gone, the text around them stays
+    if fmt:
+        row = next(csv.DictReader(io.StringIO(out)))
+        assert row["hostname"] == "'" + FORMULA  # a spreadsheet shows it as text instead of running it
+    else:
+        assert FORMULA in out  # a terminal table has no formulas: only control characters matter
+
+
+def test_json_keeps_hostile_values_exact_but_escaped():
+    code, out = run_hostile(["nodes", "llm-pretrain-slurm", "--status", "Failure", "--json"])
+    assert code == 0 and out.isascii() and "\x1b" not in out and "\x07" not in out
+    (node,) = json.loads(out)
+    assert node["message"] == HOSTILE and node["hostname"] == FORMULA
+
+
+def test_headless_commands_never_import_textual():
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        "assert main(['--demo', 'nodes', 'llm-pretrain-slurm', '--json']) == 0\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "sys.exit('textual loaded: ' + ', '.join(bad) if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert len(json.loads(result.stdout)) == 40
+
+
+def test_big_clusters_are_split_in_two_halves_of_about_as_many_nodes():
+    from tui.headless import _split
+
+    counts = {"a": 1000, "b": 1000, "c": 600, "d": 400, "e": 0}
+    mine, theirs = _split(list(counts), counts)
+    assert sorted(mine + theirs) == sorted(counts) and not set(mine) & set(theirs)
+    assert abs(sum(counts[g] for g in mine) - sum(counts[g] for g in theirs)) <= 400
+    assert _split(["a", "b"], {"a": 10, "b": 10}) == (["a", "b"], [])  # small: one process
+    assert _split(["a"], {"a": 10_000}) == (["a"], [])
+
+
+def test_forked_work_hands_back_its_result_or_none(monkeypatch):
+    from tui.headless import ForkedWork
+
+    monkeypatch.setattr("threading.active_count", lambda: 1)  # pytest's own threads do not matter here
+    helper = ForkedWork.start(lambda: [(1, "chunk"), (0, [["a", "b"]])])
+    if helper is None:
+        pytest.skip("fork needs Linux and two CPUs")
+    assert helper.collect() == [(1, "chunk"), (0, [["a", "b"]])]
+    failing = ForkedWork.start(lambda: 1 / 0)
+    assert failing.collect() is None
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert ForkedWork.start(lambda: 1) is None
+
+
+@pytest.mark.slow
+def test_a_split_listing_prints_exactly_what_one_process_prints():
+    # In a fresh process (fork needs one without other threads), on one frozen simulator, both ways.
+    code = """
+import io, json, sys
+import tui.headless as h
+from tests.harness import FROZEN_AT
+from tui.cli import build_parser, demo_api, settings_from_args
+from tui.sim import SimClock, Simulator
+sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+forks = []
+start = h.ForkedWork.start
+h.ForkedWork.start = classmethod(lambda cls, work: forks.append(1) or start.__func__(cls, work))
+outputs = {}
+for fmt in ([], ["--csv"], ["--json"]):
+    for split in (1, 10**9):
+        h.SPLIT_NODES = split
+        args = build_parser().parse_args(["--demo", "nodes", "llm-pretrain-slurm", *fmt])
+        out = io.StringIO()
+        assert h.run(args, settings_from_args(args), out=out, api_factory=lambda: demo_api(sim)) == 0
+        outputs.setdefault(str(fmt), []).append(out.getvalue())
+print(json.dumps({"outputs": outputs, "forks": len(forks)}))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
+                            cwd=str(Path(__file__).resolve().parents[2]))
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert report["forks"] == 3  # the split runs did fork (on Linux with two CPUs)
+    for split, whole in report["outputs"].values():
+        assert split == whole and len(whole) > 1000
