@@ -470,6 +470,15 @@ def test_launcher_command_for_uses_its_region_and_profile():
     assert launcher.command_for(TARGET) == f"aws ssm start-session --target {TARGET} --region eu-west-1 --profile ops"
 
 
+def test_launcher_command_for_names_the_users_endpoint():
+    """With --endpoint-url the pasted command must reach the same endpoint, not AWS's."""
+    client, _ = stubbed_ssm("eu-west-1")
+    launcher = ssm.SessionLauncher(client, endpoint_url="http://127.0.0.1:4566")
+    line = launcher.command_for(TARGET)
+    assert line.endswith(" --endpoint-url http://127.0.0.1:4566")
+    assert "--endpoint-url" in launcher._missing(TARGET, None)
+
+
 def test_preflight_reports_old_plugin_without_refusing():
     client, stubber = stubbed_ssm()
     check = _launcher(client, ScriptedRunner(version="1.2.536.0")).preflight()

@@ -82,13 +82,18 @@ def ssm_target(cluster_arn: str, group_name: str, instance_id: str) -> str:
     return f"sagemaker-cluster:{cluster_id}_{group_name}-{instance_id}"
 
 
-def start_session_command(target: str, region: str, profile: str | None = None, document: str | None = None) -> str:
-    """The shell line a user can paste to open the same session with the AWS CLI."""
+def start_session_command(
+    target: str, region: str, profile: str | None = None, document: str | None = None, endpoint_url: str | None = None
+) -> str:
+    """The shell line a user can paste to open the same session with the AWS CLI (pointed at the same endpoint
+    when the app was started with --endpoint-url)."""
     parts = ["aws", "ssm", "start-session", "--target", target, "--region", region]
     if profile:
         parts += ["--profile", profile]
     if document:
         parts += ["--document-name", document]
+    if endpoint_url:
+        parts += ["--endpoint-url", endpoint_url]
     return " ".join(shlex.quote(part) for part in parts)
 
 
@@ -330,14 +335,15 @@ class PluginCheck:
 
 
 def plugin_missing_message(
-    plugin: str, target: str | None, region: str | None, profile: str | None, document: str | None
+    plugin: str, target: str | None, region: str | None, profile: str | None, document: str | None,
+    endpoint_url: str | None = None,
 ) -> str:
     message = (
         f"{PLUGIN_NAME} was not found (looked for {plugin!r}). It is needed to open a shell on a node.\n"
         f"Install the Session Manager plugin: {PLUGIN_INSTALL_URL}"
     )
     if target and region:
-        command = start_session_command(target, region, profile, document)
+        command = start_session_command(target, region, profile, document, endpoint_url)
         message += f"\nThen this command opens the same shell:\n  {command}"
     return message
 
@@ -412,6 +418,7 @@ class SessionLauncher:
         ssm_client: Any,
         *,
         profile: str | None = None,
+        endpoint_url: str | None = None,
         plugin: str | Sequence[str] | None = None,
         runner: ProcessRunner | None = None,
         base_env: Mapping[str, str] | None = None,
@@ -420,6 +427,7 @@ class SessionLauncher:
     ) -> None:
         self.client = ssm_client
         self.profile = profile
+        self.endpoint_url = endpoint_url  # the user's --endpoint-url, for the copyable command (None: AWS's own)
         self.plugin = plugin_command(plugin if plugin is not None else PLUGIN_NAME)
         self.runner: ProcessRunner = runner if runner is not None else SubprocessRunner()
         self._base_env = base_env
@@ -432,10 +440,10 @@ class SessionLauncher:
 
     def command_for(self, target: str, document: str | None = None) -> str:
         """The copyable `aws ssm start-session …` line for this launcher's region and profile."""
-        return start_session_command(target, self.region, self.profile, document)
+        return start_session_command(target, self.region, self.profile, document, self.endpoint_url)
 
     def _missing(self, target: str | None, document: str | None) -> str:
-        return plugin_missing_message(self.plugin[0], target, self.region, self.profile, document)
+        return plugin_missing_message(self.plugin[0], target, self.region, self.profile, document, self.endpoint_url)
 
     def resolve_plugin(self) -> list[str] | None:
         """The command with its first element resolved on PATH; None when it cannot be found."""

@@ -139,7 +139,9 @@ class ShellMixin(DOMNode):
         """Worker threads only: creating the SSM client loads botocore models."""
         app = self.app  # type: ignore[attr-defined]
         api = app.ensure_api()
-        return SessionLauncher(api.client("ssm"), profile=api.profile, plugin=plugin_for(app.settings))
+        return SessionLauncher(
+            api.client("ssm"), profile=api.profile, endpoint_url=api.endpoint_url, plugin=plugin_for(app.settings)
+        )
 
     def _start_session(self, shell: NodeShell) -> tuple[SessionLauncher, SsmSession] | str:
         """Preflight + StartSession (worker thread): the launcher and session, or what to tell the user."""
