@@ -428,6 +428,10 @@ async def test_demo_shell_is_the_labelled_stand_in_behind_the_production_path():
         await wait_until(pilot, lambda: "session ended (exit 0)" in shell_text(app), "the end")
         await settle(pilot)
         assert session.terminated_at is not None
+        main_screen(app).shell_tabs.active.pane.focus()  # ended: its keys are the app's again, and offered
+        await pilot.pause()
+        shown = {key for key, active in main_screen(app).active_bindings.items() if active.binding.show}
+        assert {"q", "question_mark"} <= shown
 
 
 async def test_inside_a_terminal_the_footer_offers_only_what_works_there_and_leave_is_rebindable(tmp_path):
@@ -439,6 +443,8 @@ async def test_inside_a_terminal_the_footer_offers_only_what_works_there_and_lea
         assert app.focused is pane
         screen_keys = {key for key, active in main.active_bindings.items() if active.node is main}
         assert screen_keys == {"ctrl+g", "f11"}
+        shown = {key for key, active in main.active_bindings.items() if active.binding.show}
+        assert not shown & {"q", "question_mark"}, "q and ? are typed into the shell: the footer must not offer them"
         assert "ctrl+g leave" in str(main.shell_tabs.border_subtitle)
         await pilot.press("ctrl+g")
         assert app.focused is main.nodes_table

@@ -89,6 +89,9 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
     }
     """
     COMPONENT_CLASSES = {"pty-pane--cursor"}
+    # App actions whose plain keys (q, ?) the program receives instead while it runs: the footer must not offer
+    # them then. Looked up on mount, so a key rebound in [keymap] is covered too.
+    SHADOWED_APP_ACTIONS = frozenset({"quit", "help"})
 
     class Exited(_PaneMessage):
         """The child ended: its exit code, or minus the signal number that killed it."""
@@ -155,6 +158,19 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         self._strips: dict[int, Strip] = {}
         self._cursor_row = 0
 
+    def on_mount(self) -> None:
+        for key, bindings in self.app._bindings.key_to_bindings.items():
+            if any(binding.action in self.SHADOWED_APP_ACTIONS and not binding.priority for binding in bindings):
+                self._bindings.bind(key, "typed_key", show=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "typed_key":  # True hides the app's binding of that key; False lets it show again
+            return self._state not in ("exited", "failed")
+        return super().check_action(action, parameters)
+
+    def action_typed_key(self) -> None:
+        """Never reached: on_key sends the key to the program and stops it before any binding is looked up."""
+
     # ── public ────────────────────────────────────────────────────────────────────────────────────
 
     @property
@@ -196,6 +212,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             self._process, self._fd = await spawn_on_pty(self.argv, self.env, self.cwd, rows, columns)
         except Exception as error:  # noqa: BLE001 - any spawn failure is reported, never raised into the app
             self._state = "failed"
+            self.refresh_bindings()
             self.post_message(self.SpawnFailed(self, error))
             return
         self._state = "running"
@@ -212,6 +229,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         self._close_fd()
         self._state = "exited"
         self.exit_code = code
+        self.refresh_bindings()
         self._paint()
         self.post_message(self.Exited(self, code))
 
