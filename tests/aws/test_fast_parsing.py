@@ -17,14 +17,20 @@ def without_metadata(response: dict) -> dict:
     return {key: value for key, value in response.items() if key != "ResponseMetadata"}
 
 
-@pytest.fixture(scope="module")
-def clients():
-    sim = Simulator(scenario="zoo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+def simulated_pair(scenario: str) -> tuple[Simulator, HyperPodApi, boto3.Session]:
+    """One simulator answering two sessions: the facade's (fast parser) and a stock boto3 one."""
+    sim = Simulator(scenario=scenario, clock=SimClock.frozen(at=FROZEN_AT), seed=7)
     sessions = [boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2") for _ in "ab"]
     for session in sessions:
         sim.install(session)
-    fast = HyperPodApi(sessions[0]).client("sagemaker")
-    stock = sessions[1].client("sagemaker")
+    return sim, HyperPodApi(sessions[0]), sessions[1]
+
+
+@pytest.fixture(scope="module")
+def clients():
+    sim, api, stock_session = simulated_pair("zoo")
+    fast = api.client("sagemaker")
+    stock = stock_session.client("sagemaker")
     return sim, fast, stock
 
 
@@ -84,12 +90,7 @@ def test_fast_timestamp_of_a_number_is_utc():
 
 @pytest.fixture(scope="module")
 def other_services():
-    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
-    sessions = [boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2") for _ in "ab"]
-    for session in sessions:
-        sim.install(session)
-    api = HyperPodApi(sessions[0])
-    return sim, api, sessions[1]
+    return simulated_pair("demo")
 
 
 def test_logs_and_ssm_answers_are_the_same_as_botocores(other_services):
