@@ -63,6 +63,9 @@ def test_cluster_row_falls_back_to_group_counts_before_nodes_are_listed():
     )
     row = cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), detail, None, None)
     assert row.values[2:4] == ("Slurm", 7)
+    assert row.values[4] == (("not listed yet", None),)  # not an empty cell, which would read as "no nodes"
+    listed = cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), detail, (), 0)
+    assert listed.values[3:5] == (0, ())
 
 
 def test_format_age():

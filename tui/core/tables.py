@@ -89,17 +89,19 @@ def status_summary(statuses: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return tuple((f"{count} {_SHORT_STATUS.get(status, clean(status))}", status) for status, count in ordered)
 
 
-Health = tuple[tuple[str, str], ...]
+Health = tuple[tuple[str, str | None], ...]  # (text, node status); None: a note, shown dimmed
+NOT_LISTED: Health = (("not listed yet", None),)
 
 
 def cluster_row(summary: ClusterSummary, detail: ClusterDetail | None, health: Health | None, total: int | None) -> TableRow:
-    """`health`/`total` come from the latest node listing; without one, the groups' CurrentCount stands in."""
+    """`health`/`total` come from the latest node listing; without one, the groups' CurrentCount stands in and
+    NODE STATUS says the nodes are not listed yet (an empty cell would read as "no nodes")."""
     orchestrator = detail.orchestrator if detail else ""
     if total is None and detail is not None:
         total = sum(group.current_count for group in detail.instance_groups)
     return TableRow(
         summary.name,
-        (clean(summary.name), clean(summary.status), orchestrator, "" if total is None else total, health or (), summary.created),
+        (clean(summary.name), clean(summary.status), orchestrator, "" if total is None else total, NOT_LISTED if health is None else health, summary.created),
     )
 
 
@@ -243,5 +245,6 @@ def sort_key(column: Column, index: int) -> Callable[[TableRow], Any]:
     if column.kind == "count":
         return lambda row: (row.values[index] if isinstance(row.values[index], int) else -1, row.key)
     if column.kind == "segments":
-        return lambda row: f"{min((status_severity(s) for _, s in row.values[index]), default=9)}\0{row.key}"
+        # worst status first; a cell with no statuses (no nodes, or not listed yet) last
+        return lambda row: f"{min((status_severity(s) for _, s in row.values[index] if s is not None), default=9)}\0{row.key}"
     return lambda row: f"{row.text(index).casefold()}\0{row.key}"

@@ -35,6 +35,18 @@ MARK_WIDTH = 2
 GAP = 2
 
 
+class _TableMessage(Message):
+    """A message about one ResourceTable (its `control`, for `@on(…, "#selector")`)."""
+
+    def __init__(self, table: ResourceTable) -> None:
+        super().__init__()
+        self.table = table
+
+    @property
+    def control(self) -> ResourceTable:
+        return self.table
+
+
 class ResourceTable(ScrollView, can_focus=True):
     """Rows of `TableRow`s under `Column`s; see the module docstring."""
 
@@ -88,40 +100,22 @@ class ResourceTable(ScrollView, can_focus=True):
 
     placeholder: var[str] = var("")
 
-    class CursorMoved(Message):
+    class CursorMoved(_TableMessage):
         """The highlighted row changed (its key, or None when the table is empty)."""
 
         def __init__(self, table: ResourceTable, key: str | None) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
 
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class Selected(Message):
+    class Selected(_TableMessage):
         """Enter (or a double click) on a row."""
 
         def __init__(self, table: ResourceTable, key: str) -> None:
-            super().__init__()
-            self.table = table
+            super().__init__(table)
             self.key = key
 
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
-
-    class ViewChanged(Message):
+    class ViewChanged(_TableMessage):
         """Row counts, filter, sort or marks changed: titles should update."""
-
-        def __init__(self, table: ResourceTable) -> None:
-            super().__init__()
-            self.table = table
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.table
 
     def __init__(
         self,
@@ -638,7 +632,7 @@ class ResourceTable(ScrollView, can_focus=True):
                     part = part[: max(0, width - used)]
                     if not part:
                         break
-                    segments.append(Segment(part, styles[f"status-{status_kind(status)}"]))
+                    segments.append(Segment(part, styles["dim"] if status is None else styles[f"status-{status_kind(status)}"]))
                     used += len(part)
                     if used < width:
                         segments.append(Segment(" ", plain))
