@@ -366,18 +366,19 @@ class ResourceTable(ScrollView, can_focus=True):
                     index = min(self._cursor, len(order) - 1)
         else:
             index = min(self._cursor, len(self._order) - 1)
-        self._set_cursor(max(index, 0), quiet_if_same=True)
+        # (_refilter repaints the whole table: the cursor's old and new lines need no repaint of their own)
+        self._set_cursor(max(index, 0), quiet_if_same=True, repaint=False)
 
-    def _set_cursor(self, index: int, *, quiet_if_same: bool = False) -> None:
+    def _set_cursor(self, index: int, *, quiet_if_same: bool = False, repaint: bool = True) -> None:
         old_key, old_index = self._cursor_key, self._cursor
         if not self._order:
             self._cursor, self._cursor_key = 0, None
         else:
             self._cursor = max(0, min(index, len(self._order) - 1))
             self._cursor_key = self._order[self._cursor]
-        if old_key is not None:
+        if repaint and old_key is not None:
             self._invalidate(old_key, old_index)
-        if self._cursor_key is not None:
+        if repaint and self._cursor_key is not None:
             self._invalidate(self._cursor_key)
         self._scroll_cursor_into_view()
         if not (quiet_if_same and old_key == self._cursor_key):
