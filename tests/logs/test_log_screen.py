@@ -413,3 +413,37 @@ async def test_the_log_keys_can_be_rebound_by_id():
         assert screen.view.document.lines[screen.view.pointer].startswith("ERROR: FSx")
         await pilot.press("backspace")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_title_follows_the_nodes_status_while_the_log_is_open():
+    """The main screen goes on listing nodes under the log screen; the title must not keep a stale status."""
+    from tests.harness import sim_client
+
+    app = make_app()
+    sim = app.simulator
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        main.jump_to_cluster(SLURM)
+        await settle(pilot)
+        running = next(node for node in main.focus_snapshot.nodes.values()
+                       if node.status == "Running" and node.group == "worker-group-1")
+        screen = await open_node_log(pilot, SLURM, running.instance_id)
+        assert "(Running)" in text_of(screen, "#log-title")
+        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=SLURM, NodeIds=[running.instance_id])
+        sim.clock.advance(3)
+        main.action_refresh()  # what the refresh timer does under the log screen
+        await settle(pilot)
+        assert app.screen is screen
+        screen.sync_node_status()  # what the follow timer does
+        await settle(pilot)
+        assert "(Pending)" in text_of(screen, "#log-title")
+        sim.clock.advance(120)  # the reboot completes
+        response = sim_client(sim).batch_delete_cluster_nodes(ClusterName=SLURM, NodeIds=[running.instance_id])
+        assert response["Successful"] == [running.instance_id], response
+        sim.clock.advance(120)
+        main.action_refresh()
+        await settle(pilot)
+        screen.sync_node_status()
+        await settle(pilot)
+        assert "(no longer listed)" in text_of(screen, "#log-title")

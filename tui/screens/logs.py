@@ -9,7 +9,7 @@ screen is open and following was ever switched on (off by a scroll, the poll kee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from textual import on, work
@@ -256,6 +256,24 @@ class LogScreen(Screen[None]):
         else:
             self._show_notice(notice_text(self.resolution, self.mode, error=message.error), error=True)
 
+    def sync_node_status(self) -> None:
+        """Keep the title's node status current: the main screen goes on listing nodes while the log is open."""
+        target = self.target
+        if not target.instance_id:
+            return
+        status = None
+        for screen in self.app.screen_stack:
+            lookup = getattr(screen, "node_status", None)
+            if callable(lookup):
+                status = lookup(target.cluster_name, target.instance_id)
+                break
+        if status is None:
+            return
+        status = status or "no longer listed"
+        if status != target.node_status:
+            self.target = replace(target, node_status=status)
+            self.query_one("#log-title", Static).update(title_text(self.target, self.mode))
+
     # -- showing ----------------------------------------------------------------------------------------------
 
     def _show_resolution(self) -> None:
@@ -331,6 +349,7 @@ class LogScreen(Screen[None]):
     # -- follow -------------------------------------------------------------------------------------------------
 
     def _tick(self) -> None:
+        self.sync_node_status()
         if self._waiting_for_log or self.facts.watching:
             self.poll_now()
 

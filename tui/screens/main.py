@@ -595,6 +595,15 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         self._set_focus(name)
         self.groups_table.focus()
 
+    def node_status(self, cluster: str, instance_id: str) -> str | None:
+        """The node's status in the latest listing of its cluster; "" when that listing no longer has it, None
+        when the cluster's nodes have not been listed (other screens, e.g. the log viewer, follow it with this)."""
+        snapshot = self._snapshots.get(cluster)
+        if snapshot is None:
+            return None
+        node = snapshot.nodes.get(instance_id)
+        return node.status if node is not None else ""
+
     def jump_to_node(self, instance_id: str) -> None:
         table = self.nodes_table
         if not table.move_cursor_to(instance_id):
