@@ -243,3 +243,55 @@ async def test_keys_reach_the_app_once_the_child_has_ended():
         assert app.focused is app.pane
         await pilot.press("x")
         assert app.counted == 1
+
+
+def first_number(lines: list[str]) -> int:
+    return int(lines[0].split()[0])
+
+
+async def test_scrollback_pages_back_to_the_first_line_and_typing_returns_to_the_live_screen():
+    app = PaneApp(bash("seq 1 300; exec cat"))
+    async with app.run_test(size=(60, 12)) as pilot:
+        await wait_for(pilot, lambda: "300" in app.text, "the last line")
+        pane = app.pane
+        live = pane.shown_lines
+        assert first_number(live) == 290 and pane.scrolled_back == 0
+        await pilot.press("shift+pageup")
+        assert pane.scrolled_back == 11 and first_number(pane.shown_lines) == 279
+        assert "scrollback −11 of 289" in "".join(segment.text for segment in pane.render_line(0))
+        await pilot.press("shift+home")
+        assert first_number(pane.shown_lines) == 1
+        await pilot.press("shift+pagedown")
+        assert first_number(pane.shown_lines) == 12
+        await pilot.press("shift+end")
+        assert pane.shown_lines == live and pane.scrolled_back == 0
+        await pilot.press("shift+pageup", "z", "enter")  # a key goes to the program and brings the live screen back
+        assert pane.scrolled_back == 0
+        await wait_for(pilot, lambda: app.text.count("z") >= 2, "cat echoing z")
+
+
+async def test_output_while_scrolled_back_leaves_the_view_where_it_is():
+    app = PaneApp(bash("seq 1 100; read; seq 101 150; " + HOLD))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await wait_for(pilot, lambda: "100" in app.text, "the first batch")
+        pane = app.pane
+        await pilot.press("shift+pageup")
+        before = pane.shown_lines
+        pane.write(b"\r")  # let the script go on, without a key press (that would return to the live screen)
+        await wait_for(pilot, lambda: "150" in app.text, "the second batch")
+        await pilot.pause()
+        assert pane.shown_lines == before and pane.scrolled_back > 50
+
+
+async def test_clear_scrollback_sequence_empties_it_and_the_wheel_does_nothing_then():
+    app = PaneApp(bash(r"seq 1 50; read; printf '\e[H\e[2J\e[3Jcleared'; " + HOLD))
+    async with app.run_test(size=(40, 10)) as pilot:
+        await wait_for(pilot, lambda: "50" in app.text, "the numbers")
+        pane = app.pane
+        pane.scroll_history(-5)
+        assert pane.scrolled_back == 5
+        await pilot.press("enter")  # typing: live again, and the script clears the screen and the scrollback
+        await wait_for(pilot, lambda: "cleared" in app.text, "the clear")
+        assert pane.scrolled_back == 0
+        pane.scroll_history(-5)
+        assert pane.scrolled_back == 0 and "cleared" in pane.shown_lines[0]

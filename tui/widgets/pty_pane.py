@@ -17,9 +17,13 @@ import asyncio
 import contextlib
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pyte
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.geometry import Region
 from textual.message import Message
@@ -36,19 +40,38 @@ READ_SIZE = 65536
 FEED_PIECE = 2048  # pyte needs ~10 ms for 2 KB of scrolling lines
 FEED_BUDGET_S = 0.008  # parse at most this long per turn of the event loop, so keys and paints go on
 FRAME_S = 1 / 60
+SCROLLBACK_LINES = 5000
+SCROLL_WHEEL_LINES = 3
+SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+home": -2, "shift+end": 2}
 HANGUP_GRACE_S = 1.0
 DRAIN_TIMEOUT_S = 2.0  # after the child exits, wait for the rest of its output (a grandchild may hold the pty)
 
 
 class _Screen(pyte.Screen):
-    """A pyte screen whose replies to the program (device status, device attributes) go back to the pty."""
+    """A pyte screen whose replies to the program (device status, device attributes) go back to the pty, and
+    which keeps the lines that scroll off its top (the scrollback; pyte's own HistoryScreen wraps every
+    attribute access in Python and pages by half screens)."""
 
-    def __init__(self, columns: int, lines: int, reply: Callable[[bytes], None]) -> None:
+    def __init__(self, columns: int, lines: int, reply: Callable[[bytes], None], history: int = SCROLLBACK_LINES) -> None:
         super().__init__(columns, lines)
         self._reply = reply
+        self.history: deque[Any] = deque(maxlen=history)
+        self.scrolled_off = 0  # lines ever added to the history (an absolute line number for views into it)
 
     def write_process_input(self, data: str) -> None:
         self._reply(data.encode())
+
+    def index(self) -> None:
+        top, bottom = self.margins or pyte.screens.Margins(0, self.lines - 1)
+        if top == 0 and self.cursor.y == bottom:  # the whole screen scrolls: its top line leaves for good
+            self.history.append(self.buffer[top])  # (pyte drops the row object from the buffer, never reuses it)
+            self.scrolled_off += 1
+        super().index()
+
+    def erase_in_display(self, how: int = 0, *args: Any, **kwargs: Any) -> None:
+        super().erase_in_display(how, *args, **kwargs)
+        if how == 3:  # ESC[3J (what `clear` sends): the scrollback goes too
+            self.history.clear()
 
 
 class _PaneMessage(Message):
@@ -74,6 +97,9 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
 - The app's own priority keys still reach the app: **ctrl+q** quits, **ctrl+p** opens the command palette
   (use the up arrow for shell history).
 - Pasting works; programs that ask for bracketed paste get it.
+- **shift+pageup** / **shift+pagedown** (or the mouse wheel) scroll back through the last 5,000 lines that
+  left the screen; **shift+home** / **shift+end** go to the oldest line and back to the live screen. Typing
+  returns to the live screen.
 """
 
     DEFAULT_CSS = """
@@ -157,6 +183,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         self._last_paint = 0.0
         self._strips: dict[int, Strip] = {}
         self._cursor_row = 0
+        self._view_top: int | None = None  # scrolled back: the absolute line number shown at the top; None: live
 
     def on_mount(self) -> None:
         for key, bindings in self.app._bindings.key_to_bindings.items():
@@ -183,8 +210,45 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
 
     @property
     def screen_lines(self) -> list[str]:
-        """The terminal's text, one string per row (what a user would read)."""
+        """The terminal's live text, one string per row."""
         return list(self._screen.display)
+
+    @property
+    def scrolled_back(self) -> int:
+        """How many lines the view is scrolled back from the live screen (0: live)."""
+        if self._view_top is None:
+            return 0
+        return self._screen.scrolled_off - self._view_top
+
+    @property
+    def shown_lines(self) -> list[str]:
+        """What the pane shows now: the live screen, or the scrollback when scrolled back."""
+        screen = self._screen
+        return ["".join(line[x].data for x in range(screen.columns)) for line in map(self._view_line, range(screen.lines))]
+
+    def scroll_history(self, lines: int) -> None:
+        """Scroll the view `lines` back (negative) or forward (positive) through the scrollback."""
+        screen = self._screen
+        oldest = screen.scrolled_off - len(screen.history)
+        top = screen.scrolled_off if self._view_top is None else self._view_top
+        top = max(oldest, min(screen.scrolled_off, top + lines))
+        self._set_view_top(None if top >= screen.scrolled_off else top)
+
+    def _set_view_top(self, top: int | None) -> None:
+        if top != self._view_top:
+            self._view_top = top
+            self._strips.clear()
+            self.refresh()
+
+    def _view_line(self, y: int) -> Any:
+        """The buffer line shown on row `y` (from the scrollback when scrolled back)."""
+        screen = self._screen
+        if self._view_top is None:
+            return screen.buffer[y]
+        line = self._view_top + y
+        if line >= screen.scrolled_off:
+            return screen.buffer[line - screen.scrolled_off]
+        return screen.history[line - (screen.scrolled_off - len(screen.history))]
 
     def write(self, data: bytes) -> None:
         """Send bytes to the child as if typed. Before the child starts they are queued; after it ends, dropped."""
@@ -319,6 +383,11 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         cursor_row = min(screen.cursor.y, screen.lines - 1)
         rows |= {self._cursor_row, cursor_row}
         self._cursor_row = cursor_row
+        if self._view_top is not None:  # scrolled back: the view stays on its lines; the live rows are below it
+            self._view_top = max(self._view_top, screen.scrolled_off - len(screen.history))  # (unless they expired)
+            self._strips.clear()
+            self.refresh()
+            return
         for y in rows:
             self._strips.pop(y, None)
         width = self.size.width
@@ -351,6 +420,13 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             self.blur()
             self.post_message(self.EscapeRequested(self))
             return
+        page = max(1, self._screen.lines - 1)
+        step = SCROLL_KEYS.get(event.key)
+        if step is not None and (self._screen.history or self._view_top is not None):
+            event.stop()
+            event.prevent_default()
+            self.scroll_history(step * page if abs(step) == 1 else step * (SCROLLBACK_LINES + self._screen.lines))
+            return
         if self._state in ("exited", "failed"):
             return  # nobody is listening any more: the app's keys (e.g. close the tab) work here
         data = key_to_bytes(event.key, event.character, app_cursor=APP_CURSOR_MODE in self._screen.mode)
@@ -358,10 +434,22 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             return  # no terminal meaning: let the app have it
         event.stop()
         event.prevent_default()
+        self._set_view_top(None)  # typing returns to the live screen, as in any terminal
         self.write(data)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        if self._screen.history:
+            event.stop()
+            self.scroll_history(-SCROLL_WHEEL_LINES)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        if self._view_top is not None:
+            event.stop()
+            self.scroll_history(SCROLL_WHEEL_LINES)
 
     def on_paste(self, event: events.Paste) -> None:
         event.stop()
+        self._set_view_top(None)
         self.write(paste_bytes(event.text, bracketed=BRACKETED_PASTE_MODE in self._screen.mode))
 
     # ── drawing ───────────────────────────────────────────────────────────────────────────────────
@@ -378,6 +466,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             screen.margins = None
             screen.cursor.y = 0
             screen.insert_lines(cut - drop)
+        self._view_top = None  # the scrollback's lines keep their width; the view goes back to the live screen
         screen.resize(rows, columns)
         screen.cursor.y = min(max(0, cursor_y - drop), rows - 1)
         screen.cursor.x = min(cursor_x, columns - 1)
@@ -400,6 +489,8 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         base = self.rich_style
         if y >= screen.lines:
             return Strip.blank(width, base)
+        if self._view_top is not None:
+            return self._scrolled_line(y, width, base)
         if y == screen.cursor.y and self.has_focus and self.running and not screen.cursor.hidden:
             cursor_style = self.get_component_rich_style("pty-pane--cursor")
             cursor_x = min(screen.cursor.x, screen.columns - 1)
@@ -407,4 +498,16 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         strip = self._strips.get(y)
         if strip is None:
             strip = self._strips[y] = render_row(screen.buffer[y], screen.columns, width, base)
+        return strip
+
+    def _scrolled_line(self, y: int, width: int, base: Style) -> Strip:
+        strip = self._strips.get(y)
+        if strip is None:
+            screen = self._screen
+            strip = render_row(self._view_line(y), screen.columns, width, base)
+            if y == 0:  # where the view is, over the top right corner
+                note = f" scrollback −{self.scrolled_back} of {len(screen.history)} · shift+end: live "
+                keep = max(0, width - len(note))
+                strip = Strip.join([strip.crop(0, keep), Strip([Segment(note[: width], base + Style(reverse=True))])])
+            self._strips[y] = strip
         return strip
