@@ -242,7 +242,10 @@ class HyperPodApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        notes = ["Enter drills in (cluster → groups → nodes → details); Esc backs out or clears the filter."]
+        notes = [
+            "Enter drills in (cluster → groups → nodes → details); Esc backs out or clears the filter.",
+            "Inside a shell: shift+pageup / shift+pagedown (or the mouse wheel) scroll back, shift+end returns.",
+        ]
         if self.settings.read_only:
             notes.append("READ-ONLY: actions that change anything are disabled.")
         self.push_screen(HelpScreen(self.help_sections(), notes))
