@@ -7,6 +7,7 @@ exponential backoff and jitter. Calls block: callers run them in worker threads,
 
 from __future__ import annotations
 
+import os
 import platform
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -190,9 +191,13 @@ class HyperPodApi:
 
     @classmethod
     def connect(cls, *, profile: str | None = None, region: str | None = None, endpoint_url: str | None = None) -> HyperPodApi:
-        """Raises botocore's ProfileNotFound for an unknown profile; everything else surfaces on the first call."""
+        """Raises botocore's ProfileNotFound for an unknown profile; everything else surfaces on the first call.
+
+        The region: `region`, else AWS_REGION, else what botocore finds (AWS_DEFAULT_REGION, the profile). botocore
+        itself ignores AWS_REGION, which the AWS CLI v2 and the other SDKs read first."""
         core = botocore.session.Session(profile=profile)
         use_model_cache(core)
+        region = region or os.environ.get("AWS_REGION") or None
         if region is not None:
             core.set_config_variable("region", region)
         core.get_scoped_config()  # an unknown profile raises here, as boto3.Session(profile_name=…) does
