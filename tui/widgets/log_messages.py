@@ -7,19 +7,14 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from tui.core.timeline import Timeline
+from tui.widgets.widget_message import WidgetMessage
 
 if TYPE_CHECKING:
     from tui.widgets.log_view import LogView
 
 
-class LogViewMessage(Message):
-    def __init__(self, log_view: LogView) -> None:
-        super().__init__()
-        self.log_view = log_view
-
-    @property
-    def control(self) -> LogView:
-        return self.log_view
+class LogViewMessage(WidgetMessage):
+    """A message about one LogView (its `widget`)."""
 
 
 class FollowChanged(LogViewMessage):
@@ -38,7 +33,7 @@ class PendingChanged(LogViewMessage):
         self.count = count
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, PendingChanged) and message.log_view is self.log_view
+        return isinstance(message, PendingChanged) and message.widget is self.widget
 
 
 class SearchChanged(LogViewMessage):

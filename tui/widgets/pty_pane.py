@@ -26,13 +26,13 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Region
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.widgets._pty_keys import ESCAPE_KEYS, key_to_bytes, paste_bytes
 from tui.widgets._pty_proc import foreground_group, hang_up, set_window_size, spawn_on_pty
 from tui.widgets._pty_render import render_row
+from tui.widgets.widget_message import WidgetMessage
 
 APP_CURSOR_MODE = 1 << 5  # DECCKM (?1), as pyte stores private modes: shifted left by 5
 BRACKETED_PASTE_MODE = 2004 << 5  # ?2004
@@ -74,16 +74,6 @@ class _Screen(pyte.Screen):
             self.history.clear()
 
 
-class _PaneMessage(Message):
-    def __init__(self, pane: PtyPane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    @property
-    def control(self) -> PtyPane:
-        return self.pane
-
-
 class PtyPane(Widget, can_focus=True):
     """Runs `argv` on a pty and shows its screen. Keys go to the program while focused; ctrl+] leaves."""
 
@@ -119,28 +109,28 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
     # them then. Looked up on mount, so a key rebound in [keymap] is covered too.
     SHADOWED_APP_ACTIONS = frozenset({"quit", "help"})
 
-    class Exited(_PaneMessage):
+    class Exited(WidgetMessage):
         """The child ended: its exit code, or minus the signal number that killed it."""
 
         def __init__(self, pane: PtyPane, exit_code: int) -> None:
             super().__init__(pane)
             self.exit_code = exit_code
 
-    class SpawnFailed(_PaneMessage):
+    class SpawnFailed(WidgetMessage):
         """The child could not be started (e.g. FileNotFoundError for a missing program)."""
 
         def __init__(self, pane: PtyPane, error: Exception) -> None:
             super().__init__(pane)
             self.error = error
 
-    class Output(_PaneMessage):
+    class Output(WidgetMessage):
         """Bytes the child wrote, once parsed (only with `report_output=True`), e.g. to scan for a failure."""
 
         def __init__(self, pane: PtyPane, data: bytes) -> None:
             super().__init__(pane)
             self.data = data
 
-    class EscapeRequested(_PaneMessage):
+    class EscapeRequested(WidgetMessage):
         """ctrl+] was pressed: the user wants out of the terminal. Focus has already moved on."""
 
     def __init__(

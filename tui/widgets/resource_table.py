@@ -21,30 +21,18 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.core.models import STATUS_KINDS, status_kind
 from tui.core.tables import Column, TableRow, format_age, row_matcher, sort_key
+from tui.widgets.widget_message import WidgetMessage
 
 FLASH_SECONDS = 1.5
 _MISSING = object()
 MARK_WIDTH = 2
 GAP = 2
-
-
-class _TableMessage(Message):
-    """A message about one ResourceTable (its `control`, for `@on(…, "#selector")`)."""
-
-    def __init__(self, table: ResourceTable) -> None:
-        super().__init__()
-        self.table = table
-
-    @property
-    def control(self) -> ResourceTable:
-        return self.table
 
 
 class ResourceTable(ScrollView, can_focus=True):
@@ -100,21 +88,21 @@ class ResourceTable(ScrollView, can_focus=True):
 
     placeholder: var[str] = var("")
 
-    class CursorMoved(_TableMessage):
+    class CursorMoved(WidgetMessage):
         """The highlighted row changed (its key, or None when the table is empty)."""
 
         def __init__(self, table: ResourceTable, key: str | None) -> None:
             super().__init__(table)
             self.key = key
 
-    class Selected(_TableMessage):
+    class Selected(WidgetMessage):
         """Enter (or a double click) on a row."""
 
         def __init__(self, table: ResourceTable, key: str) -> None:
             super().__init__(table)
             self.key = key
 
-    class ViewChanged(_TableMessage):
+    class ViewChanged(WidgetMessage):
         """Row counts, filter, sort or marks changed: titles should update."""
 
     def __init__(
