@@ -42,7 +42,7 @@ FEED_BUDGET_S = 0.008  # parse at most this long per turn of the event loop, so 
 FRAME_S = 1 / 60
 SCROLLBACK_LINES = 5000
 SCROLL_WHEEL_LINES = 3
-SCROLL_KEYS = {"shift+pageup": -1, "shift+pagedown": 1, "shift+home": -2, "shift+end": 2}
+SCROLL_KEYS = frozenset({"shift+pageup", "shift+pagedown", "shift+home", "shift+end"})
 HANGUP_GRACE_S = 1.0
 DRAIN_TIMEOUT_S = 2.0  # after the child exits, wait for the rest of its output (a grandchild may hold the pty)
 
@@ -223,6 +223,13 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         top = screen.scrolled_off if self._view_top is None else self._view_top
         top = max(oldest, min(screen.scrolled_off, top + lines))
         self._set_view_top(None if top >= screen.scrolled_off else top)
+
+    def _scroll_by_key(self, key: str) -> None:
+        screen = self._screen
+        page = max(1, screen.lines - 1)
+        everything = screen.scrolled_off + 1  # more than the scrollback holds: scroll_history stops at its end
+        self.scroll_history({"shift+pageup": -page, "shift+pagedown": page,
+                             "shift+home": -everything, "shift+end": everything}[key])
 
     def _set_view_top(self, top: int | None) -> None:
         if top != self._view_top:
@@ -410,12 +417,10 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             self.blur()
             self.post_message(self.EscapeRequested(self))
             return
-        page = max(1, self._screen.lines - 1)
-        step = SCROLL_KEYS.get(event.key)
-        if step is not None and (self._screen.history or self._view_top is not None):
+        if event.key in SCROLL_KEYS and (self._screen.history or self._view_top is not None):
             event.stop()
             event.prevent_default()
-            self.scroll_history(step * page if abs(step) == 1 else step * (SCROLLBACK_LINES + self._screen.lines))
+            self._scroll_by_key(event.key)
             return
         if self._state in ("exited", "failed"):
             return  # nobody is listening any more: the app's keys (e.g. close the tab) work here
