@@ -16,7 +16,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui import frame_probe
-from tui.config import DEFAULT_THEME, Settings
+from tui.config import DEFAULT_THEME, Settings, aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of
@@ -147,7 +147,7 @@ class HyperPodApp(App[None]):
             parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")
         else:
             profile = settings.profile or os.environ.get("AWS_PROFILE") or "default"
-            region = settings.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "(from profile)"
+            region = aws_region(settings.region) or "(from profile)"
             parts += [f"profile {profile}", f"region {region}"]
             if settings.endpoint_url:
                 parts.append(f"endpoint {settings.endpoint_url}")

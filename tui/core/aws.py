@@ -7,7 +7,6 @@ exponential backoff and jitter. Calls block: callers run them in worker threads,
 
 from __future__ import annotations
 
-import os
 import platform
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +22,7 @@ from botocore.parsers import JSONParser, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
 from tui import __version__
+from tui.config import aws_region
 from tui.core.model_cache import use_model_cache
 from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
 
@@ -193,11 +193,10 @@ class HyperPodApi:
     def connect(cls, *, profile: str | None = None, region: str | None = None, endpoint_url: str | None = None) -> HyperPodApi:
         """Raises botocore's ProfileNotFound for an unknown profile; everything else surfaces on the first call.
 
-        The region: `region`, else AWS_REGION, else what botocore finds (AWS_DEFAULT_REGION, the profile). botocore
-        itself ignores AWS_REGION, which the AWS CLI v2 and the other SDKs read first."""
+        The region: `config.aws_region` (the flag, AWS_REGION, AWS_DEFAULT_REGION), else the profile's."""
         core = botocore.session.Session(profile=profile)
         use_model_cache(core)
-        region = region or os.environ.get("AWS_REGION") or None
+        region = aws_region(region)
         if region is not None:
             core.set_config_variable("region", region)
         core.get_scoped_config()  # an unknown profile raises here, as boto3.Session(profile_name=…) does
