@@ -5,18 +5,30 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench snapshots venv clean
+.PHONY: demo test lint format bench snapshots venv clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,dev,lint]'
 	touch $(STAMP)
 
 venv: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/hyperpod-tui --demo
+
+# The quality gates, in the order a failure is cheapest to read: formatting, lint, types, import contracts.
+lint: $(STAMP)
+	$(BIN)/ruff format --check tui tests bench
+	$(BIN)/ruff check tui tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Rewrites the tree the way `make lint` wants it (formatting and the safe lint fixes).
+format: $(STAMP)
+	$(BIN)/ruff format tui tests bench
+	$(BIN)/ruff check --fix tui tests bench
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -q $(PYTEST_ARGS)

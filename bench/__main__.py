@@ -41,8 +41,9 @@ def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", help="comma-separated suites: listing, table, keys, startup, memory, log")
     parser.add_argument("--reps", type=int, default=5, help="repetitions per ratio (default 5)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions and a shorter key run")
@@ -69,8 +70,12 @@ def print_table(metrics: list[Metric]) -> None:
         rows.append((m.name, ours, peer, _format(m.ratio), m.target, verdict))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for index, row in enumerate(rows):
-        print("  ".join(cell.ljust(width) if i in (0, 4, 5) else cell.rjust(width)
-                        for i, (cell, width) in enumerate(zip(row, widths, strict=True))).rstrip())
+        print(
+            "  ".join(
+                cell.ljust(width) if i in (0, 4, 5) else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
         if index == 0:
             print("  ".join("-" * width for width in widths))
 
@@ -87,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     reps = 3 if args.quick else args.reps
     metrics: list[Metric] = []
     started = time.monotonic()
-    print(f"hyperpod-tui benchmarks · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
-          f"load {os.getloadavg()[0]:.1f} · suites: {', '.join(chosen)}", flush=True)
+    print(
+        f"hyperpod-tui benchmarks · {os.cpu_count()} CPUs · Python {platform.python_version()} · "
+        f"load {os.getloadavg()[0]:.1f} · suites: {', '.join(chosen)}",
+        flush=True,
+    )
     with Context(reps=reps, quick=args.quick, soak=args.soak, soak_seconds=args.soak_seconds, rows=args.rows) as ctx:
         for name in chosen:
             load = os.getloadavg()[0]
@@ -96,22 +104,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"… {name}", end="", flush=True)
             try:
                 results = suites[name](ctx)
-            except Exception as exc:  # a broken suite is reported, the others still run
+            except Exception as exc:  # noqa: BLE001 - a broken suite is reported, the others still run
                 traceback.print_exc()
                 results = [Metric(f"{name}: did not complete", None, "", "", False, f"error: {exc!r}")]
             for metric in results:
-                metric.notes = (metric.notes + "; " if metric.notes else "") + f"load avg {load:.1f}→{os.getloadavg()[0]:.1f}"
+                metric.notes = (
+                    metric.notes + "; " if metric.notes else ""
+                ) + f"load avg {load:.1f}→{os.getloadavg()[0]:.1f}"
             metrics.extend(results)
             print(f" {time.monotonic() - began:.0f} s", flush=True)
     print()
     print_table(metrics)
     judged = [m for m in metrics if m.passed is not None]
-    print(f"\n{sum(m.passed for m in judged)} of {len(judged)} targets met in {time.monotonic() - started:.0f} s; "
-          f"details and samples in {args.output}")
+    print(
+        f"\n{sum(m.passed for m in judged)} of {len(judged)} targets met in {time.monotonic() - started:.0f} s; "
+        f"details and samples in {args.output}"
+    )
     if os.getloadavg()[0] > (os.cpu_count() or 1):
         print(f"note: the load average ({os.getloadavg()[0]:.1f}) exceeds the CPU count: wall times are inflated")
-    args.output.write_text(json.dumps([m.as_json() for m in metrics], indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
+    args.output.write_text(
+        json.dumps([m.as_json() for m in metrics], indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return 1 if args.strict and any(m.passed is False for m in judged) else 0
 
 

@@ -58,21 +58,45 @@ def paired_ratio(mine: list[float], theirs: list[float]) -> float:
     return median([a / b for a, b in zip(mine, theirs, strict=True)])
 
 
-def ratio_metric(name: str, mine: list[float], theirs: list[float], *, unit: str, max_ratio: float,
-                 max_ours: float | None = None, notes: str = "") -> Metric:
+def ratio_metric(
+    name: str,
+    mine: list[float],
+    theirs: list[float],
+    *,
+    unit: str,
+    max_ratio: float,
+    max_ours: float | None = None,
+    notes: str = "",
+) -> Metric:
     ratio = paired_ratio(mine, theirs)
     ours = median(mine)
     passed = ratio <= max_ratio and (max_ours is None or ours <= max_ours)
     target = f"ratio ≤ {max_ratio:g}" + (f" and ≤ {max_ours:g} {unit}" if max_ours is not None else "")
-    return Metric(name, round(ours, 4), unit, target, passed, notes, peer=round(median(theirs), 4),
-                  ratio=round(ratio, 3), samples={"ours": [round(v, 4) for v in mine],
-                                                   "peer": [round(v, 4) for v in theirs]})
+    return Metric(
+        name,
+        round(ours, 4),
+        unit,
+        target,
+        passed,
+        notes,
+        peer=round(median(theirs), 4),
+        ratio=round(ratio, 3),
+        samples={"ours": [round(v, 4) for v in mine], "peer": [round(v, 4) for v in theirs]},
+    )
 
 
-def limit_metric(name: str, value: float, *, unit: str, limit: float, notes: str = "",
-                 samples: list[float] | None = None) -> Metric:
-    return Metric(name, round(value, 4), unit, f"≤ {limit:g} {unit}", value <= limit, notes,
-                  samples={"ours": [round(v, 4) for v in samples]} if samples else {})
+def limit_metric(
+    name: str, value: float, *, unit: str, limit: float, notes: str = "", samples: list[float] | None = None
+) -> Metric:
+    return Metric(
+        name,
+        round(value, 4),
+        unit,
+        f"≤ {limit:g} {unit}",
+        value <= limit,
+        notes,
+        samples={"ours": [round(v, 4) for v in samples]} if samples else {},
+    )
 
 
 class Context:

@@ -60,8 +60,9 @@ class FrameWatch:
         return self._frame
 
 
-async def measure(watch: FrameWatch, action: Callable[[], None], wanted: Callable[[str], bool],
-                  timeout: float = 60.0) -> tuple[float, float]:
+async def measure(
+    watch: FrameWatch, action: Callable[[], None], wanted: Callable[[str], bool], timeout: float = 60.0
+) -> tuple[float, float]:
     """(wall seconds, main-thread CPU seconds) from calling `action` to the first frame that satisfies `wanted`."""
     watch.expect(wanted)
     start_wall, start_cpu = time.perf_counter(), time.thread_time()

@@ -29,23 +29,46 @@ def run(ctx: Context) -> list[Metric]:
     with tempfile.TemporaryDirectory() as scratch:
         probe = Path(scratch) / "probe.jsonl"
         env = clean_env(HYPERPOD_TUI_FRAME_PROBE=str(probe))
-        argv = [str(BIN / "hyperpod-tui"), "--region", REGION, "--endpoint-url", url, "--cluster", "scale-10k",
-                "--refresh", f"{REFRESH:g}"]
+        argv = [
+            str(BIN / "hyperpod-tui"),
+            "--region",
+            REGION,
+            "--endpoint-url",
+            url,
+            "--cluster",
+            "scale-10k",
+            "--refresh",
+            f"{REFRESH:g}",
+        ]
         app = PtyProcess.spawn(argv, env)
         try:
             nodes = wait_for_probe(probe, "nodes", process=app.process, timeout=120)
             loaded = nodes["t"] - app.started
             time.sleep(REFRESH * SETTLE_REFRESHES)
             rss, peak = rss_kib(app.process.pid)
-            metrics = [Metric(
-                "5a. peak RSS, scale-10k loaded", round(peak / 1024, 1), "MB", f"≤ {PEAK_LIMIT_MB:g} MB",
-                peak / 1024 <= PEAK_LIMIT_MB,
-                f"VmHWM of the real app ({nodes['rows']:,} node rows shown {loaded:.1f} s after start) after "
-                f"{SETTLE_REFRESHES} more refreshes every {REFRESH:g} s; VmRSS then {rss / 1024:.1f} MB",
-            )]
-            metrics.append(_soak(app, ctx) if ctx.soak else Metric(
-                "5b. RSS growth over a 10-minute refresh soak", None, "%", f"≤ {GROWTH_LIMIT:.0%}", None,
-                "not run: `make bench SOAK=1` (python -m bench --soak) runs it"))
+            metrics = [
+                Metric(
+                    "5a. peak RSS, scale-10k loaded",
+                    round(peak / 1024, 1),
+                    "MB",
+                    f"≤ {PEAK_LIMIT_MB:g} MB",
+                    peak / 1024 <= PEAK_LIMIT_MB,
+                    f"VmHWM of the real app ({nodes['rows']:,} node rows shown {loaded:.1f} s after start) after "
+                    f"{SETTLE_REFRESHES} more refreshes every {REFRESH:g} s; VmRSS then {rss / 1024:.1f} MB",
+                )
+            ]
+            metrics.append(
+                _soak(app, ctx)
+                if ctx.soak
+                else Metric(
+                    "5b. RSS growth over a 10-minute refresh soak",
+                    None,
+                    "%",
+                    f"≤ {GROWTH_LIMIT:.0%}",
+                    None,
+                    "not run: `make bench SOAK=1` (python -m bench --soak) runs it",
+                )
+            )
         finally:
             app.stop()
     return metrics
@@ -64,7 +87,10 @@ def _soak(app: PtyProcess, ctx: Context) -> Metric:
     before, after = statistics.median(warm), statistics.median(last)
     growth = after / before - 1
     return Metric(
-        "5b. RSS growth over a 10-minute refresh soak", round(growth * 100, 2), "%", f"≤ {GROWTH_LIMIT:.0%}",
+        "5b. RSS growth over a 10-minute refresh soak",
+        round(growth * 100, 2),
+        "%",
+        f"≤ {GROWTH_LIMIT:.0%}",
         growth <= GROWTH_LIMIT,
         f"median VmRSS {before / 1024:.1f} MB in the minute after a {WARMUP:g} s warm-up → {after / 1024:.1f} MB in "
         f"the last minute of {ctx.soak_seconds / 60:g} min, refreshing every {REFRESH:g} s; "

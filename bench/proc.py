@@ -20,15 +20,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PYTHON = sys.executable
-AWS_ENV = {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-west-2",
-           "AWS_PAGER": "", "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "x",
+    "AWS_SECRET_ACCESS_KEY": "x",
+    "AWS_DEFAULT_REGION": "us-west-2",
+    "AWS_PAGER": "",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
 REGION = "us-west-2"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for a measured process: no user AWS profile or app config can change what it does."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AWS_", "HYPERPOD_TUI_", "TEXTUAL"))}
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "HYPERPOD_TUI_", "TEXTUAL"))}
     env.update(AWS_ENV)
     env["XDG_CONFIG_HOME"] = str(ROOT / "bench" / ".no-config")  # no such directory: defaults only
     env.update(extra)
@@ -39,8 +44,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 def served_simulator(scenario: str = "scale-10k", latency_ms: float = 20.0) -> Iterator[str]:
     """`python -m tui.sim serve --port 0 …` in its own process; yields its URL."""
     argv = [PYTHON, "-m", "tui.sim", "serve", "--port", "0", "--latency-ms", f"{latency_ms:g}", "--scenario", scenario]
-    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=clean_env())
+    process = subprocess.Popen(
+        argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
+    )
     try:
         line = process.stdout.readline() if process.stdout else ""
         if not line.startswith("listening on "):
@@ -58,8 +64,15 @@ def served_simulator(scenario: str = "scale-10k", latency_ms: float = 20.0) -> I
 def timed_run(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout: float = 120.0) -> tuple[float, int]:
     """Wall seconds from spawning `argv` to its exit (stdout to /dev/null, as a script would consume it)."""
     start = time.perf_counter()
-    completed = subprocess.run(argv, cwd=ROOT, env=env or clean_env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, timeout=timeout, check=False)
+    completed = subprocess.run(
+        argv,
+        cwd=ROOT,
+        env=env or clean_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+        check=False,
+    )
     elapsed = time.perf_counter() - start
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(argv[:3])}… exited {completed.returncode}: {completed.stderr.decode()[-500:]}")
@@ -81,8 +94,9 @@ class PtyProcess:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
         started = time.monotonic()
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave,
-                                   start_new_session=True, close_fds=True)
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True
+        )
         os.close(slave)
         reader = threading.Thread(target=cls._drain, args=(master,), daemon=True)
         reader.start()
@@ -110,8 +124,7 @@ class PtyProcess:
         self.reader.join(timeout=2)
 
 
-def wait_for_probe(path: Path, event: str, *, process: subprocess.Popen | None = None,
-                   timeout: float = 60.0) -> dict:
+def wait_for_probe(path: Path, event: str, *, process: subprocess.Popen | None = None, timeout: float = 60.0) -> dict:
     """The first JSON line of `path` (written by tui/frame_probe.py) whose event is `event`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -41,11 +41,17 @@ def listing(ctx: Context) -> list[Metric]:
     if counts != (NODES, NODES):
         raise RuntimeError(f"expected {NODES} nodes from both, got ours={counts[0]} aws={counts[1]}")
     mine, theirs = alternate(ctx.reps, lambda: timed_run(ours_argv)[0], lambda: timed_run(peer_argv)[0])
-    return [ratio_metric(
-        "1. nodes scale-10k --json (wall)", mine, theirs, unit="s", max_ratio=0.25,
-        notes=f"peer: aws sagemaker list-cluster-nodes (all pages); simulator at 20 ms latency; "
-              f"median of {ctx.reps} alternating runs; both printed {NODES} nodes",
-    )]
+    return [
+        ratio_metric(
+            "1. nodes scale-10k --json (wall)",
+            mine,
+            theirs,
+            unit="s",
+            max_ratio=0.25,
+            notes=f"peer: aws sagemaker list-cluster-nodes (all pages); simulator at 20 ms latency; "
+            f"median of {ctx.reps} alternating runs; both printed {NODES} nodes",
+        )
+    ]
 
 
 def first_frame(url: str) -> float:
@@ -67,9 +73,15 @@ def startup(ctx: Context) -> list[Metric]:
     first_frame(url)  # warm-up: page cache, .pyc files
     timed_run(peer_argv)
     mine, theirs = alternate(ctx.reps, lambda: first_frame(url), lambda: timed_run(peer_argv)[0])
-    return [ratio_metric(
-        "4. start-up → first frame with clusters (wall)", mine, theirs, unit="s", max_ratio=1.0,
-        notes="ours: real process in a pty (160×45), to the first frame containing a cluster row "
-              "(HYPERPOD_TUI_FRAME_PROBE); peer: aws sagemaker list-clusters to exit; "
-              f"median of {ctx.reps} alternating runs",
-    )]
+    return [
+        ratio_metric(
+            "4. start-up → first frame with clusters (wall)",
+            mine,
+            theirs,
+            unit="s",
+            max_ratio=1.0,
+            notes="ours: real process in a pty (160×45), to the first frame containing a cluster row "
+            "(HYPERPOD_TUI_FRAME_PROBE); peer: aws sagemaker list-clusters to exit; "
+            f"median of {ctx.reps} alternating runs",
+        )
+    ]

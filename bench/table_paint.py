@@ -75,9 +75,15 @@ def synthetic_rows(count: int, seed: int = 7) -> list[TableRow]:
     for n in range(count):
         status = rng.choice(statuses)
         octets = f"10-1-{rng.randrange(256)}-{rng.randrange(256)}"
-        node = Node(f"i-{rng.getrandbits(68):017x}", f"worker-group-{n % 10:02d}", "ml.p5.48xlarge", status,
-                    "Lifecycle scripts did not run successfully." if status == "Failure" else "",
-                    NOW - rng.uniform(3600, 40 * 86400), f"ip-{octets}.us-west-2.compute.internal")
+        node = Node(
+            f"i-{rng.getrandbits(68):017x}",
+            f"worker-group-{n % 10:02d}",
+            "ml.p5.48xlarge",
+            status,
+            "Lifecycle scripts did not run successfully." if status == "Failure" else "",
+            NOW - rng.uniform(3600, 40 * 86400),
+            f"ip-{octets}.us-west-2.compute.internal",
+        )
         rows.append(node_row(node))
     return rows
 
@@ -141,8 +147,11 @@ async def _ours(rows: list[TableRow], seed: int) -> tuple[float, float, list[flo
             update = changes(rows, seed * 100 + n, table.cursor_key or "")
             keys = [row.key for row in update]
             with Frozen():
-                _, refresh_cpu = await measure(watch, lambda: table.update_rows(update, flash=keys),
-                                               lambda text, m=marker(seed * 100 + n): m in text)
+                _, refresh_cpu = await measure(
+                    watch,
+                    lambda update=update, keys=keys: table.update_rows(update, flash=keys),
+                    lambda text, m=marker(seed * 100 + n): m in text,
+                )
             refreshes.append(refresh_cpu)
             await pilot.pause(0.05)
     return wall, cpu, refreshes
@@ -211,14 +220,28 @@ def run(ctx: Context) -> list[Metric]:
     mine, theirs = alternate(reps, ours, peer)
     ms = 1000.0
     source = "synthetic" if ctx.rows else "scale-10k's"
-    common = (f"{len(rows):,} {source} rows, {SIZE[0]}×{SIZE[1]}, main-thread CPU from the call to the composed frame "
-              f"(terminal output included); median of {reps} alternating apps")
-    first = ratio_metric("2a. node table first paint (main thread)", [v * ms for v in mine], [v * ms for v in theirs],
-                         unit="ms", max_ratio=0.1, max_ours=100.0,
-                         notes=f"{common}; wall incl. frame pacing: ours {median(walls['ours']) * ms:.0f} ms, "
-                               f"DataTable {median(walls['peer']) * ms:.0f} ms")
-    refresh = ratio_metric("2b. node table 5% refresh (main thread)", [v * ms for v in ours_refresh],
-                           [v * ms for v in peer_refresh], unit="ms", max_ratio=0.1, max_ours=20.0,
-                           notes=f"{common}; {REFRESHES_PER_APP} refreshes per app, median per app; "
-                                 "DataTable: update_cell ×2 per changed row in batch_update")
+    common = (
+        f"{len(rows):,} {source} rows, {SIZE[0]}×{SIZE[1]}, main-thread CPU from the call to the composed frame "
+        f"(terminal output included); median of {reps} alternating apps"
+    )
+    first = ratio_metric(
+        "2a. node table first paint (main thread)",
+        [v * ms for v in mine],
+        [v * ms for v in theirs],
+        unit="ms",
+        max_ratio=0.1,
+        max_ours=100.0,
+        notes=f"{common}; wall incl. frame pacing: ours {median(walls['ours']) * ms:.0f} ms, "
+        f"DataTable {median(walls['peer']) * ms:.0f} ms",
+    )
+    refresh = ratio_metric(
+        "2b. node table 5% refresh (main thread)",
+        [v * ms for v in ours_refresh],
+        [v * ms for v in peer_refresh],
+        unit="ms",
+        max_ratio=0.1,
+        max_ours=20.0,
+        notes=f"{common}; {REFRESHES_PER_APP} refreshes per app, median per app; "
+        "DataTable: update_cell ×2 per changed row in batch_update",
+    )
     return [first, refresh]

@@ -22,14 +22,14 @@ def make_app(scenario: str = "demo", *, sim: Simulator | None = None, **settings
     return HyperPodApp(Settings(**values), lambda: demo_api(sim), clock=sim.clock.now, simulator=sim)
 
 
-def sim_client(sim: Simulator, service: str = "sagemaker"):  # noqa: ANN201
+def sim_client(sim: Simulator, service: str = "sagemaker"):
     """A boto3 client answered by `sim`, for tests that act on the control plane behind the app's back."""
     session = boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2")
     sim.install(session)
     return session.client(service)
 
 
-async def settle(pilot, *, rounds: int = 60) -> None:  # noqa: ANN001
+async def settle(pilot, *, rounds: int = 60) -> None:
     """Wait until no worker runs and the messages they posted are handled (several rounds: handlers start
     workers, e.g. the focused cluster's fetch after a short delay)."""
     app = pilot.app
@@ -45,7 +45,7 @@ async def settle(pilot, *, rounds: int = 60) -> None:  # noqa: ANN001
             return
 
 
-def rendered_text(renderable, width: int = 140) -> str:  # noqa: ANN001
+def rendered_text(renderable, width: int = 140) -> str:
     """What a Rich renderable (e.g. a Static's `content`) shows, as plain text."""
     from rich.console import Console
 

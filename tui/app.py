@@ -70,7 +70,14 @@ class HyperPodApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", tooltip="Quit hyperpod-tui", id="quit"),
         Binding("question_mark", "help", "Help", tooltip="Show every key", id="help"),
-        Binding("colon", "command_palette", "Commands", show=False, tooltip="Command palette (also ctrl+p)", id="command-palette"),
+        Binding(
+            "colon",
+            "command_palette",
+            "Commands",
+            show=False,
+            tooltip="Command palette (also ctrl+p)",
+            id="command-palette",
+        ),
     ]
 
     def __init__(
@@ -135,7 +142,9 @@ class HyperPodApp(App[None]):
             try:
                 self._marker_matcher = MarkerMatcher(merge_rules(self.settings.markers))
             except MarkerRuleError as exc:
-                self.notify(markup_safe(f"[[markers]] ignored, using the built-in rules: {exc}"), severity="error", timeout=15)
+                self.notify(
+                    markup_safe(f"[[markers]] ignored, using the built-in rules: {exc}"), severity="error", timeout=15
+                )
                 self._marker_matcher = default_matcher()
         return self._marker_matcher
 
@@ -181,7 +190,9 @@ class HyperPodApp(App[None]):
         else:
             self.theme = DEFAULT_THEME
             if wanted != DEFAULT_THEME:
-                self.notify(markup_safe(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}."), severity="warning")
+                self.notify(
+                    markup_safe(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}."), severity="warning"
+                )
         self._apply_keymap()
         if self.settings.markers:
             _ = self.marker_matcher  # compiled now, so a bad rule is reported at startup

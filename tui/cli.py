@@ -45,26 +45,50 @@ def _add_target_flags(parser: argparse.ArgumentParser, *, default: Any) -> None:
     aws = parser.add_argument_group("AWS")
     aws.add_argument("--profile", default=default, help="AWS profile (default: AWS_PROFILE or the default profile)")
     aws.add_argument("--region", default=default, help="AWS region (default: AWS_REGION or the profile's region)")
-    aws.add_argument("--endpoint-url", metavar="URL", default=default,
-                     help="send every AWS call to this endpoint (e.g. the simulator)")
+    aws.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        default=default,
+        help="send every AWS call to this endpoint (e.g. the simulator)",
+    )
     demo = parser.add_argument_group("demo")
-    demo.add_argument("--demo", action="store_true", default=default, help="run against the built-in simulated control plane")
-    demo.add_argument("--demo-scenario", metavar="NAME", default=default, help="simulator scenario for --demo (default: demo)")
-    parser.add_argument("--config", metavar="PATH", default=default,
-                        help="config file (default: $XDG_CONFIG_HOME/hyperpod-tui/config.toml)")
+    demo.add_argument(
+        "--demo", action="store_true", default=default, help="run against the built-in simulated control plane"
+    )
+    demo.add_argument(
+        "--demo-scenario", metavar="NAME", default=default, help="simulator scenario for --demo (default: demo)"
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=default,
+        help="config file (default: $XDG_CONFIG_HOME/hyperpod-tui/config.toml)",
+    )
 
 
 def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     commands = parser.add_subparsers(
-        dest="command", metavar="COMMAND", parser_class=_Parser,
+        dest="command",
+        metavar="COMMAND",
+        parser_class=_Parser,
         title="headless commands (print and exit; without one, the TUI opens)",
     )
-    clusters = commands.add_parser("clusters", prog="hyperpod-tui clusters", help="list the clusters", description="List the HyperPod clusters.")
-    groups = commands.add_parser("groups", prog="hyperpod-tui groups", help="list a cluster's instance groups",
-                                 description="List the instance groups of a cluster.")
+    clusters = commands.add_parser(
+        "clusters", prog="hyperpod-tui clusters", help="list the clusters", description="List the HyperPod clusters."
+    )
+    groups = commands.add_parser(
+        "groups",
+        prog="hyperpod-tui groups",
+        help="list a cluster's instance groups",
+        description="List the instance groups of a cluster.",
+    )
     groups.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
-    nodes = commands.add_parser("nodes", prog="hyperpod-tui nodes", help="list a cluster's nodes (every page, groups in parallel)",
-                                description="List every node of a cluster.")
+    nodes = commands.add_parser(
+        "nodes",
+        prog="hyperpod-tui nodes",
+        help="list a cluster's nodes (every page, groups in parallel)",
+        description="List every node of a cluster.",
+    )
     nodes.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
     nodes.add_argument("--group", metavar="NAME", help="only this instance group")
     nodes.add_argument("--status", type=_status, metavar="STATUS", help="only nodes in this status (e.g. Failure)")
@@ -88,12 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_flags(parser, default=None)
     ui = parser.add_argument_group("behaviour")
     ui.add_argument("--cluster", metavar="NAME", help="open this cluster at start")
-    ui.add_argument("--refresh", type=_refresh, metavar="SECONDS", help="seconds between refreshes, 0 = off (default 5)")
+    ui.add_argument(
+        "--refresh", type=_refresh, metavar="SECONDS", help="seconds between refreshes, 0 = off (default 5)"
+    )
     ui.add_argument("--theme", metavar="NAME", help="colour theme (default hyperpod-dark)")
     ui.add_argument("--read-only", action="store_true", default=None, help="no action that changes anything")
     ui.add_argument("--dry-run", action="store_true", default=None, help="actions do everything but the API call")
     ui.add_argument("--ssm-plugin", metavar="PATH", help="session-manager-plugin to run (default: on PATH)")
-    ui.add_argument("--ssm-document", metavar="NAME", help="SSM document for shells, e.g. SSM-SessionManagerRunShellAsUbuntu")
+    ui.add_argument(
+        "--ssm-document", metavar="NAME", help="SSM document for shells, e.g. SSM-SessionManagerRunShellAsUbuntu"
+    )
     _add_headless_commands(parser)
     return parser
 
@@ -142,7 +170,9 @@ def _check_choices(settings: Settings, *, theme: bool = True) -> None:
 
         scenarios = list(Simulator.scenarios())
         if settings.demo_scenario not in scenarios:
-            raise ConfigError(f"--demo-scenario: unknown scenario {settings.demo_scenario!r} (valid: {', '.join(scenarios)})")
+            raise ConfigError(
+                f"--demo-scenario: unknown scenario {settings.demo_scenario!r} (valid: {', '.join(scenarios)})"
+            )
 
 
 def _builtin_theme_names() -> set[str]:
@@ -151,14 +181,16 @@ def _builtin_theme_names() -> set[str]:
     return set(BUILTIN_THEMES)
 
 
-def make_api_factory(settings: Settings):  # noqa: ANN201
+def make_api_factory(settings: Settings):
     """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
     if not settings.demo:
 
-        def connect():  # noqa: ANN202
+        def connect():
             from tui.core.aws import HyperPodApi  # botocore loads here, in the thread that needs it
 
-            return HyperPodApi.connect(profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url)
+            return HyperPodApi.connect(
+                profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url
+            )
 
         return connect, None
     from tui.sim import SimClock, Simulator
@@ -175,8 +207,9 @@ class EarlyApi:
     def __init__(self, factory: Callable[[], Any]) -> None:
         self._factory = factory
         self._outcome: tuple[Any, BaseException | None] = (None, None)
-        self._thread: threading.Thread | None = threading.Thread(target=self._build, name="hyperpod-early-api",
-                                                                 daemon=True)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._build, name="hyperpod-early-api", daemon=True
+        )
         self._thread.start()
 
     def _build(self) -> None:
@@ -184,7 +217,7 @@ class EarlyApi:
             api = self._factory()
             api.client("sagemaker")
             self._outcome = (api, None)
-        except Exception as exc:  # handed to the first caller, who reports it like any other failure
+        except Exception as exc:  # noqa: BLE001 - handed to the first caller, who reports it like any other failure
             self._outcome = (None, exc)
 
     def __call__(self) -> Any:
@@ -198,7 +231,7 @@ class EarlyApi:
         return api
 
 
-def demo_api(simulator: Any, region: str = DEMO_REGION):  # noqa: ANN201
+def demo_api(simulator: Any, region: str = DEMO_REGION):
     """A real boto3 session, answered in-process by the simulator; the user's AWS config cannot leak in."""
     import os
 
@@ -261,8 +294,9 @@ def _main(argv: Sequence[str] | None) -> int:
         if simulator is None:  # before Textual loads: see tui/core/prefetch.py (and EarlyApi when it cannot start)
             from tui.core.prefetch import ClusterPrefetch
 
-            prefetch = ClusterPrefetch.start(profile=settings.profile, region=settings.region,
-                                             endpoint_url=settings.endpoint_url)
+            prefetch = ClusterPrefetch.start(
+                profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url
+            )
             if prefetch is None:
                 factory = EarlyApi(factory)
         _check_choices(settings)

@@ -107,17 +107,19 @@ def _coerce(key: str, value: Any, wanted: type, where: str) -> Any:
 
 def check_refresh(seconds: float, where: str = "--refresh") -> float:
     if seconds != 0 and not (MIN_REFRESH <= seconds <= 3600):
-        raise ConfigError(f"{where}: refresh must be 0 (off) or between {MIN_REFRESH:g} and 3600 seconds (got {seconds:g})")
+        raise ConfigError(
+            f"{where}: refresh must be 0 (off) or between {MIN_REFRESH:g} and 3600 seconds (got {seconds:g})"
+        )
     return seconds
 
 
 def _check_keymap(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: [keymap] must be a table of binding-id = \"keys\"")
+        raise ConfigError(f'{where}: [keymap] must be a table of binding-id = "keys"')
     keymap = {}
     for binding_id, keys in value.items():
         if not isinstance(keys, str) or not keys.strip():
-            raise ConfigError(f"{where}: keymap.{binding_id} must be a string of keys such as \"ctrl+r\" (got {keys!r})")
+            raise ConfigError(f'{where}: keymap.{binding_id} must be a string of keys such as "ctrl+r" (got {keys!r})')
         keymap[str(binding_id)] = keys.strip()
     return keymap
 

@@ -49,12 +49,12 @@ class FrameProbe:
     def _check(self, data: str) -> None:
         try:
             screen = self.app.screen
-        except Exception:  # no screen yet
+        except Exception:  # noqa: BLE001 - no screen yet
             return
         for event, selector in list(self.pending.items()):
             try:
                 table = screen.query_one(selector)
-            except Exception:  # not on this screen
+            except Exception:  # noqa: BLE001 - not on this screen
                 continue
             keys = table.visible_keys
             first = table.row(keys[0]) if keys else None
@@ -62,7 +62,11 @@ class FrameProbe:
                 continue
             del self.pending[event]
             with open(self.path, "a", encoding="utf-8") as out:
-                out.write(json.dumps({"event": event, "t": time.monotonic(), "cpu": time.process_time(),
-                                      "rows": table.row_count}) + "\n")
+                out.write(
+                    json.dumps(
+                        {"event": event, "t": time.monotonic(), "cpu": time.process_time(), "rows": table.row_count}
+                    )
+                    + "\n"
+                )
             if event == self.exit_after:
                 self.app.exit()

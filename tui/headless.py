@@ -18,11 +18,11 @@ import io
 import json
 import marshal
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from operator import attrgetter, itemgetter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
+from operator import attrgetter, itemgetter
 from typing import Any, TextIO
 
 from tui.core.models import NODE_STATUSES
@@ -174,7 +174,7 @@ class ForkedWork:
                 os.close(reader)
                 data = memoryview(marshal.dumps(work()))
                 while data:
-                    data = data[os.write(writer, data):]
+                    data = data[os.write(writer, data) :]
             except BaseException:  # noqa: BLE001 - the parent will do the work itself
                 os._exit(1)
             os._exit(0)
@@ -208,7 +208,7 @@ COMMANDS: dict[str, tuple[Callable[[Any, Any, Encode], Chunks], Sequence[Field],
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    moment = datetime.fromtimestamp(epoch, timezone.utc)
+    moment = datetime.fromtimestamp(epoch, UTC)
     return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds").replace("+00:00", "Z")
 
 
@@ -227,7 +227,7 @@ class JsonFormat:
     def encode(fields: Sequence[Field], items: Sequence[Any]) -> str:
         names = [field.name for field in fields]
         values = attrgetter(*(field.attr for field in fields))
-        return json.dumps([dict(zip(names, values(item))) for item in items], ensure_ascii=True)[1:-1]
+        return json.dumps([dict(zip(names, values(item), strict=True)) for item in items], ensure_ascii=True)[1:-1]
 
     @staticmethod
     def finish(fields: Sequence[Field], chunks: Sequence[str]) -> str:
@@ -278,7 +278,9 @@ class TableFormat:
 FORMATTERS = {"table": TableFormat, "csv": CsvFormat, "json": JsonFormat}
 
 
-def render(fmt: str, fields: Sequence[Field], command: Callable[[Any, Any, Encode], Chunks], api: Any, args: Any) -> str:
+def render(
+    fmt: str, fields: Sequence[Field], command: Callable[[Any, Any, Encode], Chunks], api: Any, args: Any
+) -> str:
     formatter = FORMATTERS[fmt]
     encoded = sorted(command(api, args, partial(formatter.encode, fields)), key=itemgetter(0))
     return formatter.finish(fields, [chunk for _, chunk in encoded])
@@ -287,8 +289,14 @@ def render(fmt: str, fields: Sequence[Field], command: Callable[[Any, Any, Encod
 # --- running ------------------------------------------------------------------------------------------------
 
 
-def run(args: Any, settings: Any, *, out: TextIO | None = None, err: TextIO | None = None,
-        api_factory: Callable[[], Any] | None = None) -> int:
+def run(
+    args: Any,
+    settings: Any,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    api_factory: Callable[[], Any] | None = None,
+) -> int:
     """Run one subcommand; 0 on success, 1 with one line on stderr on failure."""
     out = out or sys.stdout
     err = err or sys.stderr
@@ -304,7 +312,7 @@ def run(args: Any, settings: Any, *, out: TextIO | None = None, err: TextIO | No
     except HeadlessError as exc:
         print(f"hyperpod-tui: error: {exc}", file=err)
         return 1
-    except Exception as exc:  # every AWS failure: one line that says what to do
+    except Exception as exc:  # noqa: BLE001 - every AWS failure: one line that says what to do
         from tui.core.errors import classify
 
         problem = classify(exc, operation=operation, profile=settings.profile, endpoint=settings.endpoint_url or "")

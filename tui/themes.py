@@ -82,7 +82,7 @@ def user_theme_dir() -> Path:
 
 def _color(value: object, where: str) -> str:
     if not isinstance(value, str):
-        raise ThemeError(f"{where} must be a colour string such as \"#4C9BE8\"")
+        raise ThemeError(f'{where} must be a colour string such as "#4C9BE8"')
     try:
         Color.parse(value)
     except ColorParseError:

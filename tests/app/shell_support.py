@@ -74,14 +74,14 @@ def fake_plugin(tmp_path: Path, body: str, *, version: str = "1.2.814.0", vanish
     return path
 
 
-def main_screen(app):  # noqa: ANN001, ANN201
+def main_screen(app):
     from tui.screens.main import MainScreen
 
     assert isinstance(app.screen, MainScreen), app.screen
     return app.screen
 
 
-async def on_node(pilot, app, *, cluster: str | None = None, status: str = "Running") -> Node:  # noqa: ANN001
+async def on_node(pilot, app, *, cluster: str | None = None, status: str = "Running") -> Node:
     """Put the nodes table's cursor on a node of that status (lowest instance id first) and focus the table."""
     from tests.harness import settle
 
@@ -97,11 +97,11 @@ async def on_node(pilot, app, *, cluster: str | None = None, status: str = "Runn
     return node
 
 
-def target_of(app, node: Node) -> str:  # noqa: ANN001
+def target_of(app, node: Node) -> str:
     return ssm.ssm_target(main_screen(app).focus_detail.arn, node.group, node.instance_id)
 
 
-def shell_text(app) -> str:  # noqa: ANN001
+def shell_text(app) -> str:
     """The active tab: its info lines, error band, status and terminal, as a user reads them."""
     tabs = main_screen(app).shell_tabs
     if tabs is None or tabs.active is None:
@@ -113,7 +113,7 @@ def shell_text(app) -> str:  # noqa: ANN001
     return "\n".join(parts)
 
 
-async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None:  # noqa: ANN001
+async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -121,5 +121,5 @@ async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None
         await pilot.pause(0.05)
 
 
-def notifications(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def notifications(app) -> list[tuple[str, str]]:
     return [(str(n.message), n.severity) for n in app._notifications]

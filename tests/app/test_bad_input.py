@@ -17,8 +17,16 @@ SIZE = (120, 40)
 
 @pytest.fixture
 def no_aws_config(tmp_path, monkeypatch):
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_ENDPOINT_URL", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
@@ -33,7 +41,7 @@ def real_app(**settings) -> HyperPodApp:
     return HyperPodApp(values, factory)
 
 
-def banner_text(app) -> str:  # noqa: ANN001
+def banner_text(app) -> str:
     banner = app.screen.query_one("#problem-banner", Banner)
     assert banner.shown
     return str(banner.render())
@@ -87,5 +95,7 @@ async def test_a_broken_user_theme_gives_one_notification(no_aws_config):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         skipped = [n for n in app._notifications if "Theme files skipped" in str(n.message)]
-        assert len(skipped) == 1 and "broken.toml" in str(skipped[0].message) and "worse.toml" in str(skipped[0].message)
+        assert (
+            len(skipped) == 1 and "broken.toml" in str(skipped[0].message) and "worse.toml" in str(skipped[0].message)
+        )
         assert app.theme == "hyperpod-dark"

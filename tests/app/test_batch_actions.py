@@ -32,26 +32,26 @@ def state_home(tmp_path, monkeypatch):
     return home
 
 
-def journal_lines(state_home) -> list[dict]:  # noqa: ANN001
+def journal_lines(state_home) -> list[dict]:
     path = state_home / "hyperpod-tui" / "actions.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def batch_calls(sim) -> list:  # noqa: ANN001
+def batch_calls(sim) -> list:
     return [call for call in sim.calls if call.operation in BATCH_OPS]
 
 
-def notices(app) -> list[str]:  # noqa: ANN001
+def notices(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-def main_screen(app) -> MainScreen:  # noqa: ANN001
+def main_screen(app) -> MainScreen:
     screen = app.screen_stack[1]
     assert isinstance(screen, MainScreen)
     return screen
 
 
-async def open_nodes(pilot, cluster: str, query: str = "") -> MainScreen:  # noqa: ANN001
+async def open_nodes(pilot, cluster: str, query: str = "") -> MainScreen:
     """Open `cluster`, focus its nodes pane, and filter it with `query`."""
     await settle(pilot)
     main = main_screen(pilot.app)
@@ -64,7 +64,7 @@ async def open_nodes(pilot, cluster: str, query: str = "") -> MainScreen:  # noq
     return main
 
 
-def result_rows(app) -> dict[str, tuple]:  # noqa: ANN001
+def result_rows(app) -> dict[str, tuple]:
     screen = app.screen
     assert isinstance(screen, BatchResultsScreen), screen
     table = screen.query_one("#results-nodes", ResourceTable)
@@ -132,7 +132,8 @@ async def test_replace_sixty_takes_three_calls_and_nodes_move(state_home):
     sim = app.simulator
     with sim.world.lock:
         ClusterBuilder(sim.world, random.Random(3)).cluster(
-            "big-eks", "Eks", "InService", sim.world.start - 3 * DAY, [GroupSpec.running("gpu", "ml.g5.8xlarge", 60)])
+            "big-eks", "Eks", "InService", sim.world.start - 3 * DAY, [GroupSpec.running("gpu", "ml.g5.8xlarge", 60)]
+        )
     async with app.run_test(size=SIZE) as pilot:
         main = await open_nodes(pilot, "big-eks")
         old_ids = set(main.nodes_table.visible_keys)
@@ -405,7 +406,7 @@ async def test_a_rebound_action_key_is_explained_in_read_only_mode(state_home):
 async def test_a_batch_that_breaks_says_so(state_home, monkeypatch):
     import tui.screens.batch as batch
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(batch, "run_plan", broken)

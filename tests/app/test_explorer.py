@@ -10,21 +10,23 @@ from tui.widgets.banner import Banner
 SIZE = (140, 45)
 
 
-def main_screen(app) -> MainScreen:  # noqa: ANN001
+def main_screen(app) -> MainScreen:
     screen = app.screen
     assert isinstance(screen, MainScreen), screen
     return screen
 
 
-async def open_cluster_with_failure(pilot, main):  # noqa: ANN001, ANN201
+async def open_cluster_with_failure(pilot, main):
     """Move to the demo cluster that has a node in Failure (the Slurm one) and wait for its nodes."""
-    name = next(name for name, snap in main._snapshots.items() if any(n.status == "Failure" for n in snap.nodes.values()))
+    name = next(
+        name for name, snap in main._snapshots.items() if any(n.status == "Failure" for n in snap.nodes.values())
+    )
     main.jump_to_cluster(name)
     await settle(pilot)
     return name
 
 
-def status_of(table, key):  # noqa: ANN001, ANN201
+def status_of(table, key):
     return table.row(key).values[[c.key for c in table.columns].index("status")]
 
 

@@ -13,8 +13,18 @@ import time
 
 import pytest
 
-from tests.app.shell_support import (ECHO, FAILS, RECORDS, fake_plugin, main_screen, notifications, on_node,
-                                     shell_text, target_of, wait_until)
+from tests.app.shell_support import (
+    ECHO,
+    FAILS,
+    RECORDS,
+    fake_plugin,
+    main_screen,
+    notifications,
+    on_node,
+    shell_text,
+    target_of,
+    wait_until,
+)
 from tests.harness import make_app, settle
 from tui.core import clipboard, ssm
 from tui.screens import shell as shell_module
@@ -24,11 +34,11 @@ SIZE = (120, 40)
 SLURM = "llm-pretrain-slurm"
 
 
-def start_sessions(app) -> list:  # noqa: ANN001
+def start_sessions(app) -> list:
     return [call for call in app.simulator.calls if call.operation == "StartSession"]
 
 
-async def open_echo_shell(pilot, app):  # noqa: ANN001, ANN201
+async def open_echo_shell(pilot, app):
     await settle(pilot)
     node = await on_node(pilot, app)
     await pilot.press("s")
@@ -45,13 +55,17 @@ async def test_s_opens_a_terminal_tab_keys_and_resizes_reach_the_plugin_and_its_
         assert session.target == target_of(app, node)
         assert (session.reason, session.document_name) == ("hyperpod-tui", None)
         # The argv/env contract: the response travels in the environment, region and operation in argv.
-        expected = f"FAKE-PLUGIN {session.session_id} via=AWS_SSM_START_SESSION_RESPONSE region=us-west-2 op=StartSession"
+        expected = (
+            f"FAKE-PLUGIN {session.session_id} via=AWS_SSM_START_SESSION_RESPONSE region=us-west-2 op=StartSession"
+        )
         assert expected in shell_text(app)
         tabs = main.shell_tabs
         tab = tabs.active
         pane = tab.pane
         assert app.focused is pane
-        assert node.instance_id in str(tabs.tabs.active_tab.label) and main.focus_cluster in str(tabs.tabs.active_tab.label)
+        assert node.instance_id in str(tabs.tabs.active_tab.label) and main.focus_cluster in str(
+            tabs.tabs.active_tab.label
+        )
         assert "starts the session as root" in shell_text(app)
         # The tables stay on screen, above the pane.
         nodes_pane = main.query_one("#nodes-pane")
@@ -224,7 +238,7 @@ async def test_tab_closed_while_starting_still_terminates_the_session(tmp_path, 
     release = threading.Event()
     original = ssm.SessionLauncher.open
 
-    def slow_open(self, *args, **kwargs):  # noqa: ANN001, ANN202
+    def slow_open(self, *args, **kwargs):
         release.wait(10)
         return original(self, *args, **kwargs)
 
@@ -265,7 +279,7 @@ async def test_quitting_the_app_terminates_open_sessions(tmp_path):
 def no_system_clipboard(monkeypatch):
     calls = []
 
-    def copy_native(text):  # noqa: ANN001, ANN202
+    def copy_native(text):
         calls.append((text, threading.current_thread() is threading.main_thread()))
         return None
 
@@ -280,8 +294,10 @@ async def test_y_copies_the_exact_command_through_osc52_when_no_clipboard_is_rea
         node = await on_node(pilot, app)
         await pilot.press("y")
         await settle(pilot)
-        expected = (f"aws ssm start-session --target {target_of(app, node)} --region us-west-2 "
-                    "--document-name SSM-SessionManagerRunShellAsUbuntu")
+        expected = (
+            f"aws ssm start-session --target {target_of(app, node)} --region us-west-2 "
+            "--document-name SSM-SessionManagerRunShellAsUbuntu"
+        )
         assert app.clipboard == expected
         assert no_system_clipboard == [(expected, False)]  # tried pyperclip first, off the event loop
         (message, severity), *_ = [n for n in notifications(app) if expected in n[0]]
@@ -319,7 +335,7 @@ async def test_node_keys_act_only_on_the_nodes_pane(no_system_clipboard):
 async def test_S_runs_the_plugin_in_the_foreground_with_a_banner_then_terminates(tmp_path, monkeypatch):  # noqa: N802
     seen = {}
 
-    def fake_suspended(app, banner, run_plugin):  # noqa: ANN001, ANN202
+    def fake_suspended(app, banner, run_plugin):
         seen["banner"] = banner
         seen["main thread"] = threading.current_thread() is threading.main_thread()
         return run_plugin()
@@ -335,8 +351,15 @@ async def test_S_runs_the_plugin_in_the_foreground_with_a_banner_then_terminates
         (session,) = app.simulator.sessions
         ran = json.loads((tmp_path / "ran.json").read_text())
         request = {"Target": target_of(app, node), "Reason": "hyperpod-tui"}
-        assert ran["argv"] == [str(plugin), "AWS_SSM_START_SESSION_RESPONSE", "us-west-2", "StartSession", "",
-                               json.dumps(request), "https://ssm.us-west-2.amazonaws.com"]
+        assert ran["argv"] == [
+            str(plugin),
+            "AWS_SSM_START_SESSION_RESPONSE",
+            "us-west-2",
+            "StartSession",
+            "",
+            json.dumps(request),
+            "https://ssm.us-west-2.amazonaws.com",
+        ]
         assert json.loads(ran["response"])["SessionId"] == session.session_id
         assert seen["main thread"]
         banner = seen["banner"]
@@ -378,8 +401,17 @@ def test_help_has_a_shell_section_with_every_shell_binding():
     sections = dict(app.help_sections())
     title = next(name for name in sections if name.startswith("Shells"))
     ids = {binding.id for binding in sections[title]}
-    assert ids == {"shell", "shell-fullscreen", "copy-ssm-command", "shell-leave", "shell-focus", "shell-zoom",
-                   "shell-close", "shell-next-tab", "shell-previous-tab"}
+    assert ids == {
+        "shell",
+        "shell-fullscreen",
+        "copy-ssm-command",
+        "shell-leave",
+        "shell-focus",
+        "shell-zoom",
+        "shell-close",
+        "shell-next-tab",
+        "shell-previous-tab",
+    }
     assert not ids & {binding.id for binding in sections["Panes"]}
     assert ids <= {binding.id for binding in app.all_bindings()}
     assert {binding.id for binding in ShellMixin.BINDINGS} == ids

@@ -14,11 +14,11 @@ from tui.screens.main import MainScreen
 
 
 class FakePrefetch:
-    def __init__(self, clusters):  # noqa: ANN001
+    def __init__(self, clusters):
         self.answer = clusters
         self.taken = self.discarded = 0
 
-    def clusters(self):  # noqa: ANN201
+    def clusters(self):
         self.taken += 1
         return self.answer
 
@@ -29,7 +29,9 @@ class FakePrefetch:
 @pytest.mark.parametrize("works", [True, False])
 async def test_the_first_refresh_shows_the_prefetched_clusters(works):
     app = make_app()
-    summaries = [ClusterSummary.from_api(item) for item in sim_client(app.simulator).list_clusters()["ClusterSummaries"]]
+    summaries = [
+        ClusterSummary.from_api(item) for item in sim_client(app.simulator).list_clusters()["ClusterSummaries"]
+    ]
     app._prefetch = prefetch = FakePrefetch(summaries if works else None)
     before = sum(1 for call in app.simulator.calls if call.operation == "ListClusters")
     async with app.run_test(size=(140, 45)) as pilot:
@@ -58,7 +60,7 @@ def test_early_api_hands_over_its_first_result_then_builds_anew():
             made.append(self)
             self.clients = []
 
-        def client(self, name):  # noqa: ANN001, ANN202
+        def client(self, name):
             self.clients.append(name)
 
     early = EarlyApi(Api)
@@ -70,7 +72,7 @@ def test_early_api_hands_over_its_first_result_then_builds_anew():
 def test_early_api_raises_what_the_thread_raised_once():
     attempts = []
 
-    def factory():  # noqa: ANN202
+    def factory():
         attempts.append(1)
         if len(attempts) == 1:
             raise PermissionError("no credentials")
@@ -88,10 +90,10 @@ class FakeTable:
         self.row_count = 7
 
     @property
-    def visible_keys(self):  # noqa: ANN201
+    def visible_keys(self):
         return [self.first]
 
-    def row(self, key):  # noqa: ANN001, ANN201
+    def row(self, key):
         return type("Row", (), {"text": lambda _self, index: key})()
 
 

@@ -26,8 +26,18 @@ class TableApp(App[None]):
 
 
 def row(key: str, rng: random.Random) -> TableRow:
-    return TableRow(key, (key, f"g-{rng.randrange(3)}", rng.choice(STATUSES), f"ip-{rng.randrange(99)}", "",
-                          1_000_000.0 + rng.randrange(1000), rng.choice(["", "lifecycle failed"])))
+    return TableRow(
+        key,
+        (
+            key,
+            f"g-{rng.randrange(3)}",
+            rng.choice(STATUSES),
+            f"ip-{rng.randrange(99)}",
+            "",
+            1_000_000.0 + rng.randrange(1000),
+            rng.choice(["", "lifecycle failed"]),
+        ),
+    )
 
 
 def expected(table: ResourceTable) -> list[str]:
@@ -35,8 +45,9 @@ def expected(table: ResourceTable) -> list[str]:
         keys = list(table._rows)
         return keys[::-1] if table.sort_reverse else keys
     index = [c.key for c in table.columns].index(table.sort_column.key)
-    return [r.key for r in sorted(table._rows.values(), key=sort_key(table.sort_column, index),
-                                  reverse=table.sort_reverse)]
+    return [
+        r.key for r in sorted(table._rows.values(), key=sort_key(table.sort_column, index), reverse=table.sort_reverse)
+    ]
 
 
 async def test_updates_keep_the_order_and_the_cursor_on_its_row():
@@ -63,7 +74,7 @@ async def test_updates_keep_the_order_and_the_cursor_on_its_row():
                 await pilot.pause()
             lines = [table.render_line(y).text for y in range(1, 10)]
             top = int(table.scroll_y)
-            for y, key in enumerate(table.visible_keys[top:top + 9]):
+            for y, key in enumerate(table.visible_keys[top : top + 9]):
                 assert key in lines[y]  # the cached lines show the rows now at those places
 
 

@@ -44,9 +44,13 @@ def api(endpoint):
     # "worker-1" is a substring of "worker-10". moto 5.2's ListClusterNodes cannot page (it keys pages on a node
     # "arn" that nodes lack and repeats its NextToken), so node listings here stay within one page of 100;
     # many-page node listing is tested against the simulator.
-    client.create_cluster(ClusterName="big", InstanceGroups=[group("worker-1", 60), group("worker-10", 30)], VpcConfig=vpc)
+    client.create_cluster(
+        ClusterName="big", InstanceGroups=[group("worker-1", 60), group("worker-10", 30)], VpcConfig=vpc
+    )
     for n in range(104):
-        client.create_cluster(ClusterName=f"small-{n:03d}", InstanceGroups=[group("g", 1, "ml.m5.large")], VpcConfig=vpc)
+        client.create_cluster(
+            ClusterName=f"small-{n:03d}", InstanceGroups=[group("g", 1, "ml.m5.large")], VpcConfig=vpc
+        )
     yield hyperpod
     hyperpod.close()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import boto3
 import pytest
@@ -84,8 +84,8 @@ def test_fast_timestamp_is_the_same_instant(value):
 
 
 def test_fast_timestamp_of_a_number_is_utc():
-    assert fast_timestamp(0) == datetime(1970, 1, 1, tzinfo=timezone.utc)
-    assert fast_timestamp(0).tzinfo is timezone.utc
+    assert fast_timestamp(0) == datetime(1970, 1, 1, tzinfo=UTC)
+    assert fast_timestamp(0).tzinfo is UTC
 
 
 @pytest.fixture(scope="module")

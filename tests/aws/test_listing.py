@@ -28,7 +28,7 @@ def api(monkeypatch):
     api.close()
 
 
-def groups(api):  # noqa: ANN001, ANN201
+def groups(api):
     return [group.name for group in api.describe_cluster(CLUSTER).instance_groups]
 
 
@@ -44,7 +44,7 @@ def test_at_most_listing_concurrency_groups_run_at_once(api, monkeypatch):
     running, peak, lock = 0, 0, threading.Lock()
     original = HyperPodApi._list_nodes_pages
 
-    def counted(self, cluster, group):  # noqa: ANN001, ANN202
+    def counted(self, cluster, group):
         nonlocal running, peak
         with lock:
             running += 1

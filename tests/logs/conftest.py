@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC
 
 import boto3
 import pytest
@@ -52,10 +53,10 @@ def put_lines(client, group: str, stream: str, lines, *, start_ms: int | None = 
 
 def set_creation_time(group: str, epoch_ms: int) -> None:
     """moto stamps groups with the wall clock; tests of "newest first" need distinct times."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.logs.models import logs_backends
 
     backend = logs_backends[DEFAULT_ACCOUNT_ID][REGION]
-    backend.groups[group].creation_time = datetime.fromtimestamp(epoch_ms / 1000, tz=timezone.utc).replace(tzinfo=None)
+    backend.groups[group].creation_time = datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).replace(tzinfo=None)

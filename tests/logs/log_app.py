@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -13,7 +13,7 @@ from textual.binding import Binding
 from tui.themes import default_variables, load_all_themes
 from tui.widgets.log_view import LogView
 
-T0 = int(datetime(2026, 1, 21, 12, 0, 0, tzinfo=timezone.utc).timestamp() * 1000)
+T0 = int(datetime(2026, 1, 21, 12, 0, 0, tzinfo=UTC).timestamp() * 1000)
 
 
 class LogApp(App):
@@ -35,7 +35,7 @@ class LogApp(App):
         self.theme = "hyperpod-dark"
 
     def compose(self) -> ComposeResult:
-        yield LogView(self.events, tz=timezone.utc, **self.options)
+        yield LogView(self.events, tz=UTC, **self.options)
 
     def action_back(self) -> None:
         self.backs += 1

@@ -19,16 +19,26 @@ from tui.core.markers import default_matcher
 from tui.widgets.log_view import LogView
 
 POOL = [
-    "Reading package lists...", "Setting up libnccl2 (2.21.5-1+cuda12.4) ...", "+ sudo systemctl restart slurmd",
-    "Collecting torch==2.3.0", "  Downloading torch-2.3.0-cp310-cp310-manylinux1_x86_64.whl (779.1 MB)",
-    "mount.lustre: mounting fs-0123", "Get:12 http://archive.ubuntu.com/ubuntu jammy/main amd64 libc6 [3,235 kB]",
-    "WARNING: apt does not have a stable CLI interface.", "exit code 0", "Successfully installed pip-24.0",
+    "Reading package lists...",
+    "Setting up libnccl2 (2.21.5-1+cuda12.4) ...",
+    "+ sudo systemctl restart slurmd",
+    "Collecting torch==2.3.0",
+    "  Downloading torch-2.3.0-cp310-cp310-manylinux1_x86_64.whl (779.1 MB)",
+    "mount.lustre: mounting fs-0123",
+    "Get:12 http://archive.ubuntu.com/ubuntu jammy/main amd64 libc6 [3,235 kB]",
+    "WARNING: apt does not have a stable CLI interface.",
+    "exit code 0",
+    "Successfully installed pip-24.0",
 ]
 
 
 def lifecycle_log(count: int = 200_000, seed: int = 1) -> list[tuple[int, str]]:
     rng = random.Random(seed)
-    head = ["[LIFECYCLE_SCRIPT_START] Starting", "[SCRIPT_DOWNLOAD_START] s3://b/on_create.sh", "[SCRIPT_DOWNLOAD_COMPLETE] ok"]
+    head = [
+        "[LIFECYCLE_SCRIPT_START] Starting",
+        "[SCRIPT_DOWNLOAD_START] s3://b/on_create.sh",
+        "[SCRIPT_DOWNLOAD_COMPLETE] ok",
+    ]
     tail = ["Traceback (most recent call last):", "[SCRIPT_EXECUTION_FAILED] Script failed with exit code 1"]
     body = [f"{rng.choice(POOL)} #{i}" for i in range(count - len(head) - len(tail))]
     return [(T0 + i * 10, line) for i, line in enumerate(head + body + tail)]

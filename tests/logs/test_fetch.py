@@ -24,7 +24,9 @@ STREAM = "LifecycleConfig/workers/i-0abc1234567890def"
 
 def count_calls(client, operation: str = "GetLogEvents") -> list[dict]:
     calls: list[dict] = []
-    client.meta.events.register(f"provide-client-params.logs.{operation}", lambda params, **_: calls.append(dict(params)))
+    client.meta.events.register(
+        f"provide-client-params.logs.{operation}", lambda params, **_: calls.append(dict(params))
+    )
     return calls
 
 
@@ -65,7 +67,9 @@ def test_follow_picks_up_events_appended_later(logs_client):
     calls = count_calls(logs_client)
     assert follower.poll().events == ()
     assert len(calls) == 1  # nothing new costs one call
-    put_lines(logs_client, GROUP, STREAM, ["more", "[SCRIPT_EXECUTION_FAILED] exit code 1"], start_ms=next_ts, create=False)
+    put_lines(
+        logs_client, GROUP, STREAM, ["more", "[SCRIPT_EXECUTION_FAILED] exit code 1"], start_ms=next_ts, create=False
+    )
     result = follower.poll()
     assert result.error is None
     assert [e.message for e in result.events] == ["more", "[SCRIPT_EXECUTION_FAILED] exit code 1"]
@@ -137,13 +141,36 @@ def test_follow_keeps_what_arrived_before_a_throttle():
 @pytest.mark.parametrize(
     ("error", "kind", "words"),
     [
-        (ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "The specified log group does not exist."}}, "X"), LogNotFoundError, "not found"),
-        (ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "X"), LogAccessDeniedError, "logs:GetLogEvents"),
-        (ClientError({"Error": {"Code": "ExpiredTokenException", "Message": "expired"}}, "X"), LogAccessDeniedError, "expired"),
+        (
+            ClientError(
+                {"Error": {"Code": "ResourceNotFoundException", "Message": "The specified log group does not exist."}},
+                "X",
+            ),
+            LogNotFoundError,
+            "not found",
+        ),
+        (
+            ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "X"),
+            LogAccessDeniedError,
+            "logs:GetLogEvents",
+        ),
+        (
+            ClientError({"Error": {"Code": "ExpiredTokenException", "Message": "expired"}}, "X"),
+            LogAccessDeniedError,
+            "expired",
+        ),
         (throttle(), LogThrottledError, "throttled"),
         (NoCredentialsError(), LogAccessDeniedError, "no usable AWS credentials"),
-        (EndpointConnectionError(endpoint_url="https://logs.us-west-2.amazonaws.com"), LogConnectionError, "cannot reach"),
-        (ClientError({"Error": {"Code": "InvalidParameterException", "Message": "bad\ntoken"}}, "X"), LogsError, "bad token"),
+        (
+            EndpointConnectionError(endpoint_url="https://logs.us-west-2.amazonaws.com"),
+            LogConnectionError,
+            "cannot reach",
+        ),
+        (
+            ClientError({"Error": {"Code": "InvalidParameterException", "Message": "bad\ntoken"}}, "X"),
+            LogsError,
+            "bad token",
+        ),
     ],
 )
 def test_aws_failures_become_typed_one_line_errors(error, kind, words):

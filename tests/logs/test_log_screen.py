@@ -22,7 +22,7 @@ def _manual_polls(monkeypatch):
     monkeypatch.setattr(LogScreen, "follow_interval", 3600.0)
 
 
-async def open_node_log(pilot, cluster: str, instance_id: str) -> LogScreen:  # noqa: ANN001
+async def open_node_log(pilot, cluster: str, instance_id: str) -> LogScreen:
     app = pilot.app
     await settle(pilot)
     main = app.screen
@@ -231,8 +231,9 @@ async def test_the_briefs_naming_resolves_and_c_cycles_the_script_streams():
         failed = sim.landmarks["failed_node"]
         group = "/aws/sagemaker/hyperpod/zoo-failed"
         first_event = sim.world.logs.groups[group].streams[f"{failed}/on_create.sh"].source.timestamp_ms(0)
-        sim.put_log_events(group, f"{failed}/00-prepare.sh", ["prepare ran first", "exit code 0"],
-                           start=first_event / 1000 - 60)
+        sim.put_log_events(
+            group, f"{failed}/00-prepare.sh", ["prepare ran first", "exit code 0"], start=first_event / 1000 - 60
+        )
         await settle(pilot)
         main = app.screen
         main.jump_to_cluster("zoo-failed")
@@ -328,7 +329,9 @@ async def test_a_hostile_stream_renders_inert_in_the_real_screen():
         assert any("nul\u2400byte" in row for row in rows)
         assert any("bad utf-8 \ufffd\ufffd\ufffd" in row for row in rows)
         long_line = view.document.lines[5]
-        assert len(long_line) < LOG_LINE_LIMIT + 40 and long_line.endswith(f"[cut {1_048_576 - LOG_LINE_LIMIT:,} chars]")
+        assert len(long_line) < LOG_LINE_LIMIT + 40 and long_line.endswith(
+            f"[cut {1_048_576 - LOG_LINE_LIMIT:,} chars]"
+        )
         assert view.document.lines[6] == "after the long line"
         # the texts around the view (built from AWS values and log lines) are inert too
         cause = text_of(screen, "#log-cause")
@@ -426,8 +429,11 @@ async def test_the_title_follows_the_nodes_status_while_the_log_is_open():
         main = app.screen
         main.jump_to_cluster(SLURM)
         await settle(pilot)
-        running = next(node for node in main.focus_snapshot.nodes.values()
-                       if node.status == "Running" and node.group == "worker-group-1")
+        running = next(
+            node
+            for node in main.focus_snapshot.nodes.values()
+            if node.status == "Running" and node.group == "worker-group-1"
+        )
         screen = await open_node_log(pilot, SLURM, running.instance_id)
         assert "(Running)" in text_of(screen, "#log-title")
         sim_client(sim).batch_reboot_cluster_nodes(ClusterName=SLURM, NodeIds=[running.instance_id])

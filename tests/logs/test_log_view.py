@@ -250,8 +250,19 @@ async def test_save_writes_the_file_off_the_event_loop(tmp_path):
 
 async def test_bindings_have_ids():
     ids = {binding.id for binding in LogView.BINDINGS}
-    assert {"log-next-marker", "log-previous-marker", "log-first-failure", "log-search", "log-follow", "log-wrap",
-            "log-timestamps", "log-save", "log-top", "log-bottom", "log-end-search"} <= ids
+    assert {
+        "log-next-marker",
+        "log-previous-marker",
+        "log-first-failure",
+        "log-search",
+        "log-follow",
+        "log-wrap",
+        "log-timestamps",
+        "log-save",
+        "log-top",
+        "log-bottom",
+        "log-end-search",
+    } <= ids
 
 
 async def test_a_200k_line_log_opens_and_the_first_screen_is_right():

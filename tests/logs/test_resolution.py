@@ -6,7 +6,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.logs.conftest import now_ms, put_lines, set_creation_time
-from tui.core.models import arn_last_segment
 from tui.core.logs import (
     HEALTH_REASONS,
     LIKELY_REASONS,
@@ -15,6 +14,7 @@ from tui.core.logs import (
     LogLocator,
     parse_failure_message,
 )
+from tui.core.models import arn_last_segment
 
 NAME = "ml-cluster"
 CID = "aa11bbbbb222"
@@ -91,7 +91,11 @@ def test_failure_message_location_is_used_first(logs_client):
     message = guide_message(cid="zz99yyyyy888")
     result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [None, message])
     assert result.found
-    assert (result.source, result.group, result.streams) == ("failure-message", named, (f"LifecycleConfig/workers/{IID}",))
+    assert (result.source, result.group, result.streams) == (
+        "failure-message",
+        named,
+        (f"LifecycleConfig/workers/{IID}",),
+    )
 
 
 def test_brief_json_message_returns_every_script_stream_in_order(logs_client):
@@ -115,7 +119,9 @@ def test_message_naming_another_instance_still_points_at_the_group(logs_client):
     group = f"/aws/sagemaker/Clusters/{NAME}/zz99yyyyy888"  # not the guide's group for this ARN
     put_lines(logs_client, group, f"LifecycleConfig/workers/{OTHER}", ["other"])
     put_lines(logs_client, group, f"LifecycleConfig/workers/{IID}", ["mine"])
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [guide_message(iid=OTHER, cid="zz99yyyyy888")])
+    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(
+        IID, "workers", [guide_message(iid=OTHER, cid="zz99yyyyy888")]
+    )
     assert (result.source, result.group, result.streams) == ("discovered", group, (f"LifecycleConfig/workers/{IID}",))
 
 

@@ -212,8 +212,9 @@ async def test_cursor_drawn_only_when_focused():
         app.query_one("#other").focus()
         await pilot.pause()
         unfocused = list(app.pane.render_line(0))
-        assert not any(seg.style.bgcolor == cursor.bgcolor and seg.text.strip() == "" and len(seg.text) == 1
-                       for seg in unfocused)
+        assert not any(
+            seg.style.bgcolor == cursor.bgcolor and seg.text.strip() == "" and len(seg.text) == 1 for seg in unfocused
+        )
 
 
 def test_signalling_never_reaches_our_own_process_group():

@@ -19,7 +19,7 @@ def wired_session(sim: Simulator) -> boto3.Session:
     return session
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shared_session() -> boto3.Session:
     # One session per test process keeps botocore's parsed service models; each client gets attached.
     return boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret", region_name="us-west-2")

@@ -21,8 +21,11 @@ def at(sim, seconds: float) -> None:
 
 
 def running_workers(sim, cluster: str, group: str) -> list[str]:
-    return sorted(n.instance_id for n in sim.cluster(cluster).nodes.values()
-                  if n.group.name == group and n.status == "Running" and n.operation is None)
+    return sorted(
+        n.instance_id
+        for n in sim.cluster(cluster).nodes.values()
+        if n.group.name == group and n.status == "Running" and n.operation is None
+    )
 
 
 def status(sm, cluster: str, node_id: str) -> str:
@@ -47,8 +50,10 @@ def test_26_node_ids_are_a_validation_exception(sm, method):
         getattr(sm, method)(ClusterName=SLURM, NodeIds=ids)
     error = excinfo.value.response["Error"]
     assert error["Code"] == "ValidationException"
-    assert error["Message"] == (f"1 validation error detected: Value '[{', '.join(ids)}]' at 'nodeIds' failed to "
-                                f"satisfy constraint: Member must have length less than or equal to 25")
+    assert error["Message"] == (
+        f"1 validation error detected: Value '[{', '.join(ids)}]' at 'nodeIds' failed to "
+        f"satisfy constraint: Member must have length less than or equal to 25"
+    )
     reply = getattr(sm, method)(ClusterName=SLURM, NodeIds=ids[:25])  # 25 is accepted (all unknown here)
     assert len(reply["Failed"]) == 25
 
@@ -117,8 +122,10 @@ def test_replace_retires_the_old_id_and_provisions_a_new_one(quiet_demo):
     assert counts == sorted(counts) and counts[0] < counts[-1], f"the log should grow over time: {seen}"
     at(sim, timings.TERMINATED_AFTER + timings.REPLACEMENT_RUNNING_AFTER)
     assert status(sm, SLURM, new) == "Running"
-    messages = [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName=stream,
-                                                          startFromHead=True)["events"]]
+    messages = [
+        e["message"]
+        for e in logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
+    ]
     assert messages[0].startswith("[LIFECYCLE_SCRIPT_START]")
     assert messages[-1].startswith("[SCRIPT_EXECUTION_SUCCEEDED]")
 
@@ -148,8 +155,9 @@ def test_eks_replacement_gets_a_new_address_and_labels_follow_the_action(quiet_d
     assert any(f"launched to replace {replaced}" in d for d in descriptions)
     assert any("has Started" in d for d in descriptions) and any("has Succeeded" in d for d in descriptions)
     reboot_events = [e["Description"] for e in sm.list_cluster_events(ClusterName=EKS, NodeId=rebooted)["Events"]]
-    assert any("Reboot requested" in d for d in reboot_events) and any("rebooted successfully" in d
-                                                                       for d in reboot_events)
+    assert any("Reboot requested" in d for d in reboot_events) and any(
+        "rebooted successfully" in d for d in reboot_events
+    )
 
 
 def test_delete_drops_target_then_current_count(quiet_demo):
@@ -172,8 +180,7 @@ def test_delete_drops_target_then_current_count(quiet_demo):
 def test_slurm_controller_cannot_be_replaced_or_deleted_but_can_be_rebooted(quiet_demo):
     sim = quiet_demo
     sm = clients(sim)[0]
-    controller = next(n.instance_id for n in sim.cluster(SLURM).nodes.values()
-                      if n.group.name == "controller-machine")
+    controller = next(n.instance_id for n in sim.cluster(SLURM).nodes.values() if n.group.name == "controller-machine")
     replace = sm.batch_replace_cluster_nodes(ClusterName=SLURM, NodeIds=[controller])
     assert replace["Failed"][0]["ErrorCode"] == "InvalidInstanceStatus"
     assert "controller-machine" in replace["Failed"][0]["Message"]

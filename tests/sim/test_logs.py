@@ -92,8 +92,9 @@ def test_start_and_end_time_bound_the_events(demo):
     logs = clients(demo)[1]
     demo.put_log_events("/test/range", "s", [f"m{n}" for n in range(10)], start=T0 - 100)
     start_ms = int((T0 - 100) * 1000)
-    reply = logs.get_log_events(logGroupName="/test/range", logStreamName="s", startFromHead=True,
-                                startTime=start_ms + 3, endTime=start_ms + 6)
+    reply = logs.get_log_events(
+        logGroupName="/test/range", logStreamName="s", startFromHead=True, startTime=start_ms + 3, endTime=start_ms + 6
+    )
     assert [e["message"] for e in reply["events"]] == ["m3", "m4", "m5"]  # endTime is exclusive
     filtered = logs.filter_log_events(logGroupName="/test/range", startTime=start_ms + 3, endTime=start_ms + 6)
     assert [e["message"] for e in filtered["events"]] == ["m3", "m4", "m5", "m6"]  # FilterLogEvents' is not
@@ -105,8 +106,10 @@ def test_a_provisioning_nodes_log_grows_and_a_follower_sees_the_new_lines(demo):
     stream = f"LifecycleConfig/worker-group-1/{demo.landmarks['pending_node']}"
     first = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)
     token = first["nextForwardToken"]
-    assert first["events"] and logs.get_log_events(logGroupName=group, logStreamName=stream,
-                                                   nextToken=token)["nextForwardToken"] == token
+    assert (
+        first["events"]
+        and logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=token)["nextForwardToken"] == token
+    )
     demo.clock.advance(30)
     more = logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=token)
     assert more["events"] and more["nextForwardToken"] != token
@@ -115,7 +118,8 @@ def test_a_provisioning_nodes_log_grows_and_a_follower_sees_the_new_lines(demo):
     rest, _, _ = follow_forward(logs, logGroupName=group, logStreamName=stream)
     assert rest[-1]["message"].startswith("[SCRIPT_EXECUTION_SUCCEEDED]")
     assert len(rest) == len(first["events"]) + len(more["events"]) + len(
-        logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=more["nextForwardToken"])["events"])
+        logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=more["nextForwardToken"])["events"]
+    )
 
 
 def test_the_failed_nodes_log_ends_with_both_failure_markers(demo):
@@ -124,8 +128,13 @@ def test_the_failed_nodes_log_ends_with_both_failure_markers(demo):
     node = demo.landmarks["failed_node"]
     stream = f"LifecycleConfig/worker-group-2/{node}"
     messages = [e["message"] for e in follow_forward(logs, logGroupName=cluster.log_group, logStreamName=stream)[0]]
-    for marker in ("[LIFECYCLE_SCRIPT_START]", "[SCRIPT_DOWNLOAD_START]", "[SCRIPT_DOWNLOAD_COMPLETE]",
-                   "[start] on_create.sh", "[start] on_create_main.sh"):
+    for marker in (
+        "[LIFECYCLE_SCRIPT_START]",
+        "[SCRIPT_DOWNLOAD_START]",
+        "[SCRIPT_DOWNLOAD_COMPLETE]",
+        "[start] on_create.sh",
+        "[start] on_create_main.sh",
+    ):
         assert any(m.startswith(marker) for m in messages), marker
     assert any("mount.lustre" in m and "failed" in m for m in messages)
     assert messages[-3:] == [
@@ -141,8 +150,15 @@ def test_successful_runs_carry_both_marker_families_in_order(demo):
     node = next(iter(cluster.nodes.values()))
     stream = f"LifecycleConfig/{node.group.name}/{node.instance_id}"
     messages = [e["message"] for e in follow_forward(logs, logGroupName=cluster.log_group, logStreamName=stream)[0]]
-    order = ["[LIFECYCLE_SCRIPT_START]", "[SCRIPT_DOWNLOAD_START]", "[SCRIPT_DOWNLOAD_COMPLETE]", "[start] on_create.sh",
-             "[start] on_create_main.sh", "[stop] on_create.sh", "[SCRIPT_EXECUTION_SUCCEEDED]"]
+    order = [
+        "[LIFECYCLE_SCRIPT_START]",
+        "[SCRIPT_DOWNLOAD_START]",
+        "[SCRIPT_DOWNLOAD_COMPLETE]",
+        "[start] on_create.sh",
+        "[start] on_create_main.sh",
+        "[stop] on_create.sh",
+        "[SCRIPT_EXECUTION_SUCCEEDED]",
+    ]
     positions = [next(i for i, m in enumerate(messages) if m.startswith(marker)) for marker in order]
     assert positions == sorted(positions)
     assert len(messages) - len(order) >= 10, "realistic work lines between the markers"
@@ -159,13 +175,21 @@ def test_filter_log_events_terms_phrases_and_paging(demo):
     assert len(both["events"]) == 2
     without = logs.filter_log_events(logGroupName=group, filterPattern="[stop] -error")["events"]
     assert without and all("error" not in e["message"] for e in without)
-    started = logs.filter_log_events(logGroupName=group, filterPattern="LIFECYCLE_SCRIPT_START",
-                                     logStreamNamePrefix="LifecycleConfig/worker-group-1/")["events"]
+    started = logs.filter_log_events(
+        logGroupName=group,
+        filterPattern="LIFECYCLE_SCRIPT_START",
+        logStreamNamePrefix="LifecycleConfig/worker-group-1/",
+    )["events"]
     group_size = sum(n.group.name == "worker-group-1" for n in demo.cluster(SLURM).nodes.values())
     assert len(started) == group_size
     everything = logs.filter_log_events(logGroupName=group, filterPattern="[start]")["events"]
-    paged = [e for page in logs.get_paginator("filter_log_events").paginate(
-        logGroupName=group, filterPattern="[start]", PaginationConfig={"PageSize": 7}) for e in page["events"]]
+    paged = [
+        e
+        for page in logs.get_paginator("filter_log_events").paginate(
+            logGroupName=group, filterPattern="[start]", PaginationConfig={"PageSize": 7}
+        )
+        for e in page["events"]
+    ]
     assert [e["eventId"] for e in paged] == [e["eventId"] for e in everything]
     assert len({e["eventId"] for e in everything}) == len(everything)
     stamps = [e["timestamp"] for e in everything]
@@ -178,20 +202,29 @@ def test_describe_log_streams_prefix_order_and_paging(demo):
     logs = clients(demo)[1]
     cluster = demo.cluster(SLURM)
     prefix = "LifecycleConfig/worker-group-1/"
-    streams = [s for page in logs.get_paginator("describe_log_streams").paginate(
-        logGroupName=cluster.log_group, logStreamNamePrefix=prefix, PaginationConfig={"PageSize": 4})
-        for s in page["logStreams"]]
+    streams = [
+        s
+        for page in logs.get_paginator("describe_log_streams").paginate(
+            logGroupName=cluster.log_group, logStreamNamePrefix=prefix, PaginationConfig={"PageSize": 4}
+        )
+        for s in page["logStreams"]
+    ]
     expected = sorted(prefix + n.instance_id for n in cluster.nodes.values() if n.group.name == "worker-group-1")
     assert [s["logStreamName"] for s in streams] == expected
-    newest = logs.describe_log_streams(logGroupName=cluster.log_group, orderBy="LastEventTime", descending=True,
-                                       limit=50)["logStreams"]
+    newest = logs.describe_log_streams(
+        logGroupName=cluster.log_group, orderBy="LastEventTime", descending=True, limit=50
+    )["logStreams"]
     lasts = [s.get("lastEventTimestamp", 0) for s in newest]
     assert lasts == sorted(lasts, reverse=True)
-    health = logs.describe_log_streams(logGroupName=cluster.log_group,
-                                       logStreamNamePrefix="SagemakerHealthMonitoringAgent/")["logStreams"]
+    health = logs.describe_log_streams(
+        logGroupName=cluster.log_group, logStreamNamePrefix="SagemakerHealthMonitoringAgent/"
+    )["logStreams"]
     assert health
-    detected = logs.filter_log_events(logGroupName=cluster.log_group, filterPattern="HealthMonitoringAgentDetectionEvent",
-                                      logStreamNamePrefix="SagemakerHealthMonitoringAgent/")["events"]
+    detected = logs.filter_log_events(
+        logGroupName=cluster.log_group,
+        filterPattern="HealthMonitoringAgentDetectionEvent",
+        logStreamNamePrefix="SagemakerHealthMonitoringAgent/",
+    )["events"]
     assert detected and demo.landmarks["health_event_node"] in detected[0]["logStreamName"]
 
 
@@ -207,11 +240,16 @@ def test_streams_of_the_creating_cluster_appear_as_scripts_start(demo):
 
 def test_describe_log_groups_prefix_pattern_and_paging(demo):
     logs = clients(demo)[1]
-    names = [g["logGroupName"] for page in logs.get_paginator("describe_log_groups").paginate(
-        PaginationConfig={"PageSize": 1}) for g in page["logGroups"]]
+    names = [
+        g["logGroupName"]
+        for page in logs.get_paginator("describe_log_groups").paginate(PaginationConfig={"PageSize": 1})
+        for g in page["logGroups"]
+    ]
     assert names == sorted(demo.cluster(c).log_group for c in demo.world.clusters)
-    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/sagemaker/Clusters/genai")
-            ["logGroups"]] == [demo.cluster("genai-eks-prod").log_group]
+    assert [
+        g["logGroupName"]
+        for g in logs.describe_log_groups(logGroupNamePrefix="/aws/sagemaker/Clusters/genai")["logGroups"]
+    ] == [demo.cluster("genai-eks-prod").log_group]
     assert len(logs.describe_log_groups(logGroupNamePattern="SLURM")["logGroups"]) == 2
     assert logs.describe_log_groups(logGroupNamePrefix="/nope")["logGroups"] == []
 
@@ -223,10 +261,11 @@ def test_zoo_has_a_cluster_logging_under_the_briefs_names(zoo):
     described = sm.describe_cluster(ClusterName=name)
     group, stream = f"/aws/sagemaker/hyperpod/{name}", f"{node}/on_create.sh"
     assert described["FailureMessage"] == (
-        f"Instance {node} failed to provision with the following error: \"Lifecycle scripts did not run "
+        f'Instance {node} failed to provision with the following error: "Lifecycle scripts did not run '
         f"successfully. To view lifecycle script logs, visit log group \u2018{group}' and log stream "
         f"\u2018{stream}\u2019. If you cannot find corresponding lifecycle script logs in CloudWatch, please make "
-        f"sure you follow one of the options here: {FAQ_URL}.\u201d Note that multiple instances may be impacted.")
+        f"sure you follow one of the options here: {FAQ_URL}.\u201d Note that multiple instances may be impacted."
+    )
     found = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=node)["logStreams"]
     assert [s["logStreamName"] for s in found] == [stream]
     last = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=1)["events"][0]["message"]
@@ -242,8 +281,11 @@ def test_put_log_events_creates_and_appends(clock):
     reply = logs.get_log_events(logGroupName="/custom/app", logStreamName="one", startFromHead=True)
     assert [e["message"] for e in reply["events"]] == ["a", "b", "c"]
     assert reply["events"][0]["timestamp"] == int(T0 * 1000)
-    by_arn = logs.get_log_events(logGroupIdentifier=f"arn:aws:logs:us-west-2:123456789012:log-group:/custom/app",
-                                 logStreamName="one", startFromHead=True)
+    by_arn = logs.get_log_events(
+        logGroupIdentifier="arn:aws:logs:us-west-2:123456789012:log-group:/custom/app",
+        logStreamName="one",
+        startFromHead=True,
+    )
     assert len(by_arn["events"]) == 3
 
 
@@ -257,6 +299,9 @@ def test_every_node_has_a_lifecycle_stream_where_the_guide_says(scenario):
         for node in cluster.nodes.values():
             if node.status == "NotFound":
                 continue
-            expected = (f"{node.instance_id}/on_create.sh" if cluster.brief_log_naming
-                        else f"LifecycleConfig/{node.group.name}/{node.instance_id}")
+            expected = (
+                f"{node.instance_id}/on_create.sh"
+                if cluster.brief_log_naming
+                else f"LifecycleConfig/{node.group.name}/{node.instance_id}"
+            )
             assert expected in group.streams, (cluster.name, node.instance_id)

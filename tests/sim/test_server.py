@@ -22,19 +22,30 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def _env(tmp_path) -> dict:
     env = dict(os.environ)
-    env.update({
-        "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-west-2",
-        "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
-        "PYTHONPATH": ROOT,
-    })
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "AWS_DEFAULT_REGION": "us-west-2",
+            "AWS_CONFIG_FILE": str(tmp_path / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+            "PYTHONPATH": ROOT,
+        }
+    )
     env.pop("AWS_PROFILE", None)
     return env
 
 
 class Served:
     def __init__(self, args: list[str], env: dict) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "tui.sim", "serve", "--port", "0", *args],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tui.sim", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         line = self.process.stdout.readline()
         match = re.fullmatch(r"listening on http://127\.0\.0\.1:(\d+)\n", line)
         assert match, f"unexpected first line {line!r}; stderr: {self.process.stderr.read() if not line else ''}"
@@ -43,8 +54,24 @@ class Served:
         self.env = env
 
     def aws(self, *args: str) -> dict:
-        done = subprocess.run([sys.executable, "-m", "awscli", "--endpoint-url", self.url, "--region", "us-west-2",
-                               "--output", "json", *args], capture_output=True, text=True, env=self.env, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "awscli",
+                "--endpoint-url",
+                self.url,
+                "--region",
+                "us-west-2",
+                "--output",
+                "json",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
@@ -68,24 +95,50 @@ def served(tmp_path_factory):
 def test_the_aws_cli_lists_clusters_and_nodes(served):
     clusters = served.aws("sagemaker", "list-clusters")["ClusterSummaries"]
     assert sorted(c["ClusterName"] for c in clusters) == ["genai-eks-prod", "llm-pretrain-slurm", "research-slurm-dev"]
-    assert all(re.fullmatch(r"arn:aws:sagemaker:us-west-2:123456789012:cluster/[a-z0-9]{12}", c["ClusterArn"])
-               for c in clusters)
+    assert all(
+        re.fullmatch(r"arn:aws:sagemaker:us-west-2:123456789012:cluster/[a-z0-9]{12}", c["ClusterArn"])
+        for c in clusters
+    )
     nodes = served.aws("sagemaker", "list-cluster-nodes", "--cluster-name", "llm-pretrain-slurm")
     summaries = nodes["ClusterNodeSummaries"]
     assert len(summaries) == 40 and len({n["InstanceId"] for n in summaries}) == 40
-    assert {n["InstanceGroupName"] for n in summaries} == {"controller-machine", "login-group", "worker-group-1",
-                                                           "worker-group-2"}
-    few = served.aws("sagemaker", "list-cluster-nodes", "--cluster-name", "llm-pretrain-slurm",
-                     "--instance-group-name-contains", "login")["ClusterNodeSummaries"]
+    assert {n["InstanceGroupName"] for n in summaries} == {
+        "controller-machine",
+        "login-group",
+        "worker-group-1",
+        "worker-group-2",
+    }
+    few = served.aws(
+        "sagemaker",
+        "list-cluster-nodes",
+        "--cluster-name",
+        "llm-pretrain-slurm",
+        "--instance-group-name-contains",
+        "login",
+    )["ClusterNodeSummaries"]
     assert [n["InstanceGroupName"] for n in few] == ["login-group", "login-group"]
 
 
 def test_the_aws_cli_reads_logs_and_reports_errors(served):
     groups = served.aws("logs", "describe-log-groups")["logGroups"]
     assert len(groups) == 3
-    done = subprocess.run([sys.executable, "-m", "awscli", "--endpoint-url", served.url, "sagemaker",
-                           "describe-cluster", "--cluster-name", "no-such-cluster"],
-                          capture_output=True, text=True, env=served.env, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "awscli",
+            "--endpoint-url",
+            served.url,
+            "sagemaker",
+            "describe-cluster",
+            "--cluster-name",
+            "no-such-cluster",
+        ],
+        capture_output=True,
+        text=True,
+        env=served.env,
+        timeout=60,
+    )
     assert done.returncode == 254 or done.returncode == 255
     assert "(ResourceNotFound)" in done.stderr
 
@@ -93,8 +146,9 @@ def test_the_aws_cli_reads_logs_and_reports_errors(served):
 def test_boto3_with_endpoint_url_pages_through_a_real_connection(served):
     session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-west-2")
     sm = session.client("sagemaker", endpoint_url=served.url, config=Config(retries={"total_max_attempts": 1}))
-    pages = list(sm.get_paginator("list_cluster_nodes").paginate(ClusterName="genai-eks-prod",
-                                                                 PaginationConfig={"PageSize": 5}))
+    pages = list(
+        sm.get_paginator("list_cluster_nodes").paginate(ClusterName="genai-eks-prod", PaginationConfig={"PageSize": 5})
+    )
     ids = [n["InstanceId"] for page in pages for n in page["ClusterNodeSummaries"]]
     assert len(pages) == 5 and len(ids) == len(set(ids)) == 24
     logs = session.client("logs", endpoint_url=served.url)
@@ -106,8 +160,11 @@ def test_boto3_with_endpoint_url_pages_through_a_real_connection(served):
 
 def test_keep_alive_any_path_any_host_and_bad_requests(served):
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
-    headers = {"X-Amz-Target": "SageMaker.ListClusters", "Content-Type": "application/x-amz-json-1.1",
-               "Host": "api.sagemaker.us-west-2.amazonaws.com"}
+    headers = {
+        "X-Amz-Target": "SageMaker.ListClusters",
+        "Content-Type": "application/x-amz-json-1.1",
+        "Host": "api.sagemaker.us-west-2.amazonaws.com",
+    }
     for path in ("/", "/some/where"):
         connection.request("POST", path, body=b"{}", headers=headers)
         response = connection.getresponse()
@@ -148,8 +205,14 @@ def test_sigint_stops_the_server_cleanly(tmp_path):
 
 
 def test_scenarios_command_lists_the_scenarios(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "tui.sim", "scenarios"], capture_output=True, text=True,
-                          env=_env(tmp_path), cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.sim", "scenarios"],
+        capture_output=True,
+        text=True,
+        env=_env(tmp_path),
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stdout.split() == ["demo", "scale-10k", "zoo"]
 
 

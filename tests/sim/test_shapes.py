@@ -10,13 +10,20 @@ from tests.sim.shapes import assert_valid_output, constraint_errors
 from tui.sim import SimClock, Simulator
 
 COVERED = {
-    ("sagemaker", "ListClusters"), ("sagemaker", "DescribeCluster"), ("sagemaker", "ListClusterNodes"),
-    ("sagemaker", "DescribeClusterNode"), ("sagemaker", "ListClusterEvents"),
-    ("sagemaker", "BatchRebootClusterNodes"), ("sagemaker", "BatchReplaceClusterNodes"),
+    ("sagemaker", "ListClusters"),
+    ("sagemaker", "DescribeCluster"),
+    ("sagemaker", "ListClusterNodes"),
+    ("sagemaker", "DescribeClusterNode"),
+    ("sagemaker", "ListClusterEvents"),
+    ("sagemaker", "BatchRebootClusterNodes"),
+    ("sagemaker", "BatchReplaceClusterNodes"),
     ("sagemaker", "BatchDeleteClusterNodes"),
-    ("logs", "DescribeLogGroups"), ("logs", "DescribeLogStreams"), ("logs", "GetLogEvents"),
+    ("logs", "DescribeLogGroups"),
+    ("logs", "DescribeLogStreams"),
+    ("logs", "GetLogEvents"),
     ("logs", "FilterLogEvents"),
-    ("ssm", "StartSession"), ("ssm", "TerminateSession"),
+    ("ssm", "StartSession"),
+    ("ssm", "TerminateSession"),
 }
 
 
@@ -58,8 +65,9 @@ def test_read_operations_validate_for_every_resource(scenario):
         if sim.cluster(name).continuous:
             events = call(sm, "ListClusterEvents", ClusterName=name)["Events"]
             assert events, f"{name} is in Continuous mode and should have a history"
-            call(sm, "ListClusterEvents", ClusterName=name, ResourceType="Instance", SortOrder="Descending",
-                 MaxResults=3)
+            call(
+                sm, "ListClusterEvents", ClusterName=name, ResourceType="Instance", SortOrder="Descending", MaxResults=3
+            )
     for group in call(logs, "DescribeLogGroups")["logGroups"]:
         name = group["logGroupName"]
         streams = call(logs, "DescribeLogStreams", logGroupName=name)["logStreams"]
@@ -84,7 +92,9 @@ def test_batch_operations_validate_with_successes_and_failures(quiet_demo):
     sim = quiet_demo
     sm = clients(sim)[0]
     slurm = sim.cluster(sim.landmarks["slurm_cluster"])
-    workers = [n.instance_id for n in slurm.nodes.values() if n.group.name == "worker-group-2" and n.status == "Running"]
+    workers = [
+        n.instance_id for n in slurm.nodes.values() if n.group.name == "worker-group-2" and n.status == "Running"
+    ]
     controller = next(n.instance_id for n in slurm.nodes.values() if n.group.slurm_node_type == "Controller")
     unknown = "i-0123456789abcdef0"
     reboot = call(sm, "BatchRebootClusterNodes", ClusterName=slurm.name, NodeIds=[workers[0], unknown])
@@ -113,30 +123,51 @@ def test_ssm_operations_validate(demo):
     call(ssm, "TerminateSession", SessionId=started["SessionId"])
 
 
-@pytest.mark.parametrize("operation, params, code", [
-    ("DescribeCluster", {"ClusterName": "no-such-cluster"}, "ResourceNotFound"),
-    ("DescribeCluster", {"ClusterName": "arn:aws:sagemaker:us-west-2:123456789012:cluster/aaaaaaaaaaaa"},
-     "ResourceNotFound"),
-    ("ListClusterNodes", {"ClusterName": "no-such-cluster"}, "ResourceNotFound"),
-    ("ListClusterNodes", {"ClusterName": "llm-pretrain-slurm", "MaxResults": 101}, "ValidationException"),
-    ("ListClusterNodes", {"ClusterName": "llm-pretrain-slurm", "InstanceGroupNameContains": "worker-"},
-     "ValidationException"),
-    ("ListClusterNodes", {"ClusterName": "llm-pretrain-slurm", "NextToken": "garbage"}, "ValidationException"),
-    ("ListClusters", {"MaxResults": 500}, "ValidationException"),
-    ("DescribeClusterNode", {"ClusterName": "llm-pretrain-slurm", "NodeId": "i-0123456789abcdef0"},
-     "ResourceNotFound"),
-    ("DescribeClusterNode", {"ClusterName": "llm-pretrain-slurm"}, "ValidationException"),
-    ("DescribeClusterNode", {"ClusterName": "llm-pretrain-slurm", "NodeId": "not-an-id"}, "ValidationException"),
-    ("ListClusterEvents", {"ClusterName": "llm-pretrain-slurm"}, "ValidationException"),
-    ("ListClusterEvents", {"ClusterName": "no-such-cluster"}, "ResourceNotFound"),
-    ("BatchRebootClusterNodes", {"ClusterName": "llm-pretrain-slurm"}, "ValidationException"),
-    ("BatchRebootClusterNodes", {"ClusterName": "no-such-cluster", "NodeIds": ["i-0123456789abcdef0"]},
-     "ResourceNotFound"),
-    ("BatchReplaceClusterNodes", {"ClusterName": "llm-pretrain-slurm", "NodeLogicalIds": ["x1"]},
-     "ValidationException"),
-    ("BatchDeleteClusterNodes", {"ClusterName": "no-such-cluster", "NodeIds": ["i-0123456789abcdef0"]},
-     "ResourceNotFound"),
-])
+@pytest.mark.parametrize(
+    "operation, params, code",
+    [
+        ("DescribeCluster", {"ClusterName": "no-such-cluster"}, "ResourceNotFound"),
+        (
+            "DescribeCluster",
+            {"ClusterName": "arn:aws:sagemaker:us-west-2:123456789012:cluster/aaaaaaaaaaaa"},
+            "ResourceNotFound",
+        ),
+        ("ListClusterNodes", {"ClusterName": "no-such-cluster"}, "ResourceNotFound"),
+        ("ListClusterNodes", {"ClusterName": "llm-pretrain-slurm", "MaxResults": 101}, "ValidationException"),
+        (
+            "ListClusterNodes",
+            {"ClusterName": "llm-pretrain-slurm", "InstanceGroupNameContains": "worker-"},
+            "ValidationException",
+        ),
+        ("ListClusterNodes", {"ClusterName": "llm-pretrain-slurm", "NextToken": "garbage"}, "ValidationException"),
+        ("ListClusters", {"MaxResults": 500}, "ValidationException"),
+        (
+            "DescribeClusterNode",
+            {"ClusterName": "llm-pretrain-slurm", "NodeId": "i-0123456789abcdef0"},
+            "ResourceNotFound",
+        ),
+        ("DescribeClusterNode", {"ClusterName": "llm-pretrain-slurm"}, "ValidationException"),
+        ("DescribeClusterNode", {"ClusterName": "llm-pretrain-slurm", "NodeId": "not-an-id"}, "ValidationException"),
+        ("ListClusterEvents", {"ClusterName": "llm-pretrain-slurm"}, "ValidationException"),
+        ("ListClusterEvents", {"ClusterName": "no-such-cluster"}, "ResourceNotFound"),
+        ("BatchRebootClusterNodes", {"ClusterName": "llm-pretrain-slurm"}, "ValidationException"),
+        (
+            "BatchRebootClusterNodes",
+            {"ClusterName": "no-such-cluster", "NodeIds": ["i-0123456789abcdef0"]},
+            "ResourceNotFound",
+        ),
+        (
+            "BatchReplaceClusterNodes",
+            {"ClusterName": "llm-pretrain-slurm", "NodeLogicalIds": ["x1"]},
+            "ValidationException",
+        ),
+        (
+            "BatchDeleteClusterNodes",
+            {"ClusterName": "no-such-cluster", "NodeIds": ["i-0123456789abcdef0"]},
+            "ResourceNotFound",
+        ),
+    ],
+)
 def test_sagemaker_error_paths(sm, operation, params, code):
     with pytest.raises(ClientError) as excinfo:
         getattr(sm, _snake(sm, operation))(**params)
@@ -158,13 +189,18 @@ def test_logs_error_paths(demo, logs_client):
         logs_client.get_log_events(logGroupName=group, logStreamName="LifecycleConfig/nope/i-0123456789abcdef0")
     with pytest.raises(logs_client.exceptions.ResourceNotFoundException, match="log group does not exist"):
         logs_client.describe_log_streams(logGroupName="/nope")
-    for bad in ({"limit": 51}, {"logStreamNamePrefix": "Lifecycle", "orderBy": "LastEventTime"},
-                {"nextToken": "bogus"}):
+    for bad in (
+        {"limit": 51},
+        {"logStreamNamePrefix": "Lifecycle", "orderBy": "LastEventTime"},
+        {"nextToken": "bogus"},
+    ):
         with pytest.raises(logs_client.exceptions.InvalidParameterException):
             logs_client.describe_log_streams(logGroupName=group, **bad)
     with pytest.raises(logs_client.exceptions.InvalidParameterException):
         logs_client.get_log_events(logGroupName=group, logStreamName="x", limit=10_001)
-    stream = demo.cluster(demo.landmarks["slurm_cluster"]).lifecycle_stream("worker-group-2", demo.landmarks["failed_node"])
+    stream = demo.cluster(demo.landmarks["slurm_cluster"]).lifecycle_stream(
+        "worker-group-2", demo.landmarks["failed_node"]
+    )
     with pytest.raises(logs_client.exceptions.InvalidParameterException):
         logs_client.get_log_events(logGroupName=group, logStreamName=stream, nextToken="f/abc")
     with pytest.raises(logs_client.exceptions.InvalidParameterException):
@@ -176,7 +212,8 @@ def test_ssm_error_paths(demo):
     with pytest.raises(ssm.exceptions.TargetNotConnected) as excinfo:
         ssm.start_session(Target="sagemaker-cluster:aaaaaaaaaaaa_workers-i-0123456789abcdef0")
     assert excinfo.value.response["Error"]["Message"] == (
-        "sagemaker-cluster:aaaaaaaaaaaa_workers-i-0123456789abcdef0 is not connected.")
+        "sagemaker-cluster:aaaaaaaaaaaa_workers-i-0123456789abcdef0 is not connected."
+    )
     with pytest.raises(ClientError) as excinfo:
         ssm.start_session(Target="x" * 401)
     assert error_code(excinfo) == "ValidationException"

@@ -24,16 +24,22 @@ def test_start_and_terminate_are_recorded(demo):
     _, _, ssm = clients(demo)
     node = next(n for n in demo.cluster(SLURM).nodes.values() if n.group.name == "controller-machine")
     target = target_of(demo, SLURM, node)
-    started = ssm.start_session(Target=target, DocumentName="AWS-StartSSHSession", Parameters={"portNumber": ["22"]},
-                                Reason="debug")
+    started = ssm.start_session(
+        Target=target, DocumentName="AWS-StartSSHSession", Parameters={"portNumber": ["22"]}, Reason="debug"
+    )
     session_id = started["SessionId"]
     assert re.fullmatch(r"[\w.@-]+-[0-9a-f]{17}", session_id)
     assert started["StreamUrl"].startswith(
-        f"wss://ssmmessages.us-west-2.amazonaws.com/v1/data-channel/{session_id}?role=publish_subscribe&cell-number=")
+        f"wss://ssmmessages.us-west-2.amazonaws.com/v1/data-channel/{session_id}?role=publish_subscribe&cell-number="
+    )
     assert 0 < len(started["TokenValue"]) <= 300
     [session] = demo.sessions
     assert (session.session_id, session.target, session.document_name, session.status) == (
-        session_id, target, "AWS-StartSSHSession", "Connected")
+        session_id,
+        target,
+        "AWS-StartSSHSession",
+        "Connected",
+    )
     assert session.parameters == {"portNumber": ["22"]}
     assert ssm.terminate_session(SessionId=session_id)["SessionId"] == session_id
     assert session.status == "Terminated" and session.terminated_at == demo.clock.now()
@@ -41,12 +47,18 @@ def test_start_and_terminate_are_recorded(demo):
     assert second != session_id and demo.sessions[-1].document_name is None
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t.replace("sagemaker-cluster:", "sagemaker-cluster:zzzzzzzzzzzz").split("_", 1)[0] + "_x-i-0aaaaaaaaaaaaaaaa",
-    lambda t: t.replace("controller-machine", "login-group"),  # right node, wrong group
-    lambda t: t.rsplit("-", 1)[0] + "-i-0123456789abcdef0",  # unknown instance
-    lambda t: t.split(":", 1)[1],  # no prefix
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: (
+            t.replace("sagemaker-cluster:", "sagemaker-cluster:zzzzzzzzzzzz").split("_", 1)[0]
+            + "_x-i-0aaaaaaaaaaaaaaaa"
+        ),
+        lambda t: t.replace("controller-machine", "login-group"),  # right node, wrong group
+        lambda t: t.rsplit("-", 1)[0] + "-i-0123456789abcdef0",  # unknown instance
+        lambda t: t.split(":", 1)[1],  # no prefix
+    ],
+)
 def test_a_target_that_is_not_a_running_node_is_not_connected(demo, mangle):
     _, _, ssm = clients(demo)
     node = next(n for n in demo.cluster(SLURM).nodes.values() if n.group.name == "controller-machine")
@@ -62,8 +74,11 @@ def test_a_failed_or_rebooting_node_is_not_connected(quiet_demo):
     failed = quiet_demo.node(SLURM, quiet_demo.landmarks["failed_node"])
     with pytest.raises(ssm.exceptions.TargetNotConnected):
         ssm.start_session(Target=target_of(quiet_demo, SLURM, failed))
-    worker = next(n for n in quiet_demo.cluster(SLURM).nodes.values()
-                  if n.group.name == "worker-group-2" and n.status == "Running")
+    worker = next(
+        n
+        for n in quiet_demo.cluster(SLURM).nodes.values()
+        if n.group.name == "worker-group-2" and n.status == "Running"
+    )
     sm.batch_reboot_cluster_nodes(ClusterName=SLURM, NodeIds=[worker.instance_id])
     quiet_demo.clock.advance(3)
     with pytest.raises(ssm.exceptions.TargetNotConnected):
@@ -121,8 +136,9 @@ def test_latency_is_applied_to_every_request(demo):
     assert time.perf_counter() - began >= 0.06
 
 
-@pytest.mark.parametrize("code, status", [("AccessDeniedException", 400), ("InternalFailure", 500),
-                                          ("ServiceUnavailable", 503)])
+@pytest.mark.parametrize(
+    "code, status", [("AccessDeniedException", 400), ("InternalFailure", 500), ("ServiceUnavailable", 503)]
+)
 def test_generic_failures_answer_the_given_code_and_status(demo, code, status):
     sm = clients(demo, retries={"mode": "standard", "total_max_attempts": 1})[0]
     demo.faults.fail("DescribeCluster", code, "nope", status=status, times=2)

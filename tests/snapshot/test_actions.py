@@ -25,7 +25,7 @@ def _fixed_state_home(monkeypatch):
     shutil.rmtree(STATE_HOME, ignore_errors=True)
 
 
-async def _slurm_nodes(pilot, query: str) -> None:  # noqa: ANN001
+async def _slurm_nodes(pilot, query: str) -> None:
     await settle(pilot)
     main = pilot.app.screen
     main.jump_to_cluster("llm-pretrain-slurm")

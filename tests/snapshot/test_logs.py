@@ -20,7 +20,7 @@ def _still(monkeypatch):
     monkeypatch.setattr(LogScreen, "follow_interval", 3600.0)
 
 
-async def _failing_node_log(pilot) -> None:  # noqa: ANN001
+async def _failing_node_log(pilot) -> None:
     await settle(pilot)
     main = pilot.app.screen
     main.jump_to_cluster("llm-pretrain-slurm")

@@ -18,7 +18,7 @@ def _no_cursor_blink(monkeypatch):
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=False)
 
 
-async def _settled(pilot) -> None:  # noqa: ANN001
+async def _settled(pilot) -> None:
     await settle(pilot)
 
 
@@ -87,7 +87,7 @@ class TestHelp:
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
 
-async def _slurm(pilot) -> None:  # noqa: ANN001
+async def _slurm(pilot) -> None:
     await settle(pilot)
     await pilot.press("down")
     await settle(pilot)

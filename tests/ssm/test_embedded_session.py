@@ -90,7 +90,7 @@ async def test_failed_start_is_read_from_output_since_the_exit_code_is_zero():
 
 async def test_plugin_gone_after_preflight_still_terminates(tmp_path):
     plugin = tmp_path / "session-manager-plugin"
-    plugin.write_text(f"#!/bin/sh\nexec {sys.executable} -m tui.sim.plugin \"$@\"\n")
+    plugin.write_text(f'#!/bin/sh\nexec {sys.executable} -m tui.sim.plugin "$@"\n')
     plugin.chmod(0o755)
     session, stubber = open_session(plugin=str(plugin))
     plugin.unlink()  # uninstalled between the version check and the launch

@@ -78,8 +78,9 @@ SHELL_PROBE = 'echo "RESPONSE=${AWS_SSM_START_SESSION_RESPONSE-unset}"; echo "PR
 
 
 def test_env_var_contract_then_labelled_demo_shell():
-    done = run(ENV_NAME, "us-west-2", "StartSession", "", REQUEST, "e", env={ENV_NAME: json.dumps(RESPONSE)},
-               stdin=SHELL_PROBE)
+    done = run(
+        ENV_NAME, "us-west-2", "StartSession", "", REQUEST, "e", env={ENV_NAME: json.dumps(RESPONSE)}, stdin=SHELL_PROBE
+    )
     assert done.returncode == 0
     out = done.stdout
     assert "Starting session with SessionId: hp-demo-0123" in out
@@ -124,8 +125,14 @@ def test_the_demo_shell_takes_back_the_signals_it_was_started_without():
         for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
             signal.signal(sig, signal.SIG_IGN)
 
-    done = subprocess.run([*PLUGIN, json.dumps(RESPONSE), "us-west-2", "StartSession", "", REQUEST, "e"],
-                          input=probe, capture_output=True, text=True, timeout=30, preexec_fn=ignoring)
+    done = subprocess.run(
+        [*PLUGIN, json.dumps(RESPONSE), "us-west-2", "StartSession", "", REQUEST, "e"],
+        input=probe,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        preexec_fn=ignoring,
+    )
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("SigIgn:")]
     ignored = int(line.split()[1], 16)
     assert not ignored & (1 << (2 - 1)), line  # SIGINT (2) is not ignored by what the shell runs

@@ -10,8 +10,20 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from tui.core import actions
-from tui.core.actions import (DELETE, DRY_RUN, FAILED, REBOOT, REPLACE, SUCCESSFUL, UNREPORTED, CallContext,
-                              call_summary, consequences, plan_action, run_plan)
+from tui.core.actions import (
+    DELETE,
+    DRY_RUN,
+    FAILED,
+    REBOOT,
+    REPLACE,
+    SUCCESSFUL,
+    UNREPORTED,
+    CallContext,
+    call_summary,
+    consequences,
+    plan_action,
+    run_plan,
+)
 from tui.core.journal import Journal
 from tui.core.models import ClusterDetail, InstanceGroup, Node
 
@@ -28,12 +40,19 @@ def detail(orchestrator: str = "Slurm", workers: int = 200) -> ClusterDetail:
 
 
 def nodes(count: int, group: str = "workers", status: str = "Running") -> list[Node]:
-    return [Node(f"i-{group[:3]}{n:014x}", group, "ml.g5.8xlarge", status, "", 0.0, f"ip-10-0-0-{n}") for n in range(count)]
+    return [
+        Node(f"i-{group[:3]}{n:014x}", group, "ml.g5.8xlarge", status, "", 0.0, f"ip-10-0-0-{n}") for n in range(count)
+    ]
 
 
 def error(code: str, message: str = "nope", status: int = 400) -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message},
-                        "ResponseMetadata": {"RequestId": "req-err", "HTTPStatusCode": status}}, "BatchRebootClusterNodes")
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"RequestId": "req-err", "HTTPStatusCode": status},
+        },
+        "BatchRebootClusterNodes",
+    )
 
 
 class ScriptedClient:
@@ -47,7 +66,7 @@ class ScriptedClient:
         self.peak = 0
         self._lock = threading.Lock()
 
-    def _answer(self, name: str, **params):  # noqa: ANN202
+    def _answer(self, name: str, **params):
         with self._lock:
             self.calls.append((name, params))
             self.active += 1
@@ -62,13 +81,13 @@ class ScriptedClient:
             with self._lock:
                 self.active -= 1
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         if name.startswith("batch_"):
             return lambda **params: self._answer(name, **params)
         raise AttributeError(name)
 
 
-def lines(path) -> list[dict]:  # noqa: ANN001
+def lines(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
@@ -140,10 +159,14 @@ def test_delete_says_what_capacity_goes():
 def test_consequences_and_call_summary_name_the_api_rules():
     assert "root and secondary" in " ".join(consequences(plan_action(REPLACE, detail(), nodes(1))))
     assert "UpdateClusterSoftware" in " ".join(consequences(plan_action(REPLACE, detail(), nodes(1))))
-    assert call_summary(plan_action(REBOOT, detail(), nodes(60))) == \
-        "3 calls to BatchRebootClusterNodes (at most 25 nodes per call, 3 at a time)."
-    assert call_summary(plan_action(REBOOT, detail(), nodes(3))) == \
-        "1 call to BatchRebootClusterNodes (at most 25 nodes per call)."
+    assert (
+        call_summary(plan_action(REBOOT, detail(), nodes(60)))
+        == "3 calls to BatchRebootClusterNodes (at most 25 nodes per call, 3 at a time)."
+    )
+    assert (
+        call_summary(plan_action(REBOOT, detail(), nodes(3)))
+        == "1 call to BatchRebootClusterNodes (at most 25 nodes per call)."
+    )
     assert "at most 99" in call_summary(plan_action(DELETE, detail(), nodes(3)))
 
 
@@ -154,13 +177,20 @@ def test_per_node_outcomes_read_errorcode_for_reboot_and_code_for_delete(tmp_pat
     journal = Journal(tmp_path / "j.jsonl")
     targets = nodes(3)
     ids = [n.instance_id for n in targets]
-    reboot = ScriptedClient({"Successful": ids[:2], "Failed": [{"NodeId": ids[2], "ErrorCode": "InstanceIdInUse", "Message": "busy"}],
-                             "ResponseMetadata": {"RequestId": "req-1"}})
+    reboot = ScriptedClient(
+        {
+            "Successful": ids[:2],
+            "Failed": [{"NodeId": ids[2], "ErrorCode": "InstanceIdInUse", "Message": "busy"}],
+            "ResponseMetadata": {"RequestId": "req-1"},
+        }
+    )
     result = run_plan(plan_action(REBOOT, detail(), targets), reboot, journal, CONTEXT)
     assert result.succeeded == ids[:2] and result.failed == ids[2:]
     assert result.outcomes[ids[2]].code == "InstanceIdInUse" and result.outcomes[ids[2]].message == "busy"
     assert reboot.calls == [("batch_reboot_cluster_nodes", {"ClusterName": ARN, "NodeIds": ids})]
-    delete = ScriptedClient({"Successful": ids[:1], "Failed": [{"NodeId": ids[1], "Code": "NodeIdInUse", "Message": "m"}]})
+    delete = ScriptedClient(
+        {"Successful": ids[:1], "Failed": [{"NodeId": ids[1], "Code": "NodeIdInUse", "Message": "m"}]}
+    )
     result = run_plan(plan_action(DELETE, detail(), targets), delete, journal, CONTEXT)
     assert result.outcomes[ids[1]].code == "NodeIdInUse"
     assert result.outcomes[ids[2]].outcome == UNREPORTED  # in neither list: never silently "fine"
@@ -170,17 +200,34 @@ def test_per_node_outcomes_read_errorcode_for_reboot_and_code_for_delete(tmp_pat
 def test_journal_line_per_call_with_response_and_no_secrets(tmp_path):
     journal = Journal(tmp_path / "j.jsonl")
     targets = nodes(30)
-    run_plan(plan_action(REPLACE, detail(), targets), ScriptedClient(), journal, CONTEXT, clock=lambda: 1_795_176_000.25)
+    run_plan(
+        plan_action(REPLACE, detail(), targets), ScriptedClient(), journal, CONTEXT, clock=lambda: 1_795_176_000.25
+    )
     entries = lines(journal.path)
     assert len(entries) == 2
     assert sorted(n for e in entries for n in e["node_ids"]) == sorted(n.instance_id for n in targets)
     first = next(e for e in entries if e["call"] == "1/2")
     assert first["time"] == "2026-11-20T12:00:00.250Z"
-    assert first["operation"] == "BatchReplaceClusterNodes" and first["cluster"] == "train" and first["cluster_arn"] == ARN
+    assert (
+        first["operation"] == "BatchReplaceClusterNodes" and first["cluster"] == "train" and first["cluster_arn"] == ARN
+    )
     assert first["profile"] == "ops" and first["region"] == "us-west-2" and first["dry_run"] is False
     assert first["response"]["Successful"] == first["node_ids"] and first["attempts"] == 1
-    assert set(first) == {"time", "profile", "region", "endpoint", "cluster", "cluster_arn", "operation", "node_ids",
-                          "dry_run", "call", "attempts", "request_id", "response"}
+    assert set(first) == {
+        "time",
+        "profile",
+        "region",
+        "endpoint",
+        "cluster",
+        "cluster_arn",
+        "operation",
+        "node_ids",
+        "dry_run",
+        "call",
+        "attempts",
+        "request_id",
+        "response",
+    }
 
 
 def test_whole_call_failure_is_every_node_of_that_chunk(tmp_path):
@@ -246,6 +293,8 @@ def test_journal_failure_is_returned_not_raised_and_the_call_still_counts(tmp_pa
     blocker = tmp_path / "state"
     blocker.write_text("a file where a directory should be")
     client = ScriptedClient()
-    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), client, Journal(blocker / "x" / "actions.jsonl"), CONTEXT)
+    result = run_plan(
+        plan_action(REBOOT, detail(), nodes(2)), client, Journal(blocker / "x" / "actions.jsonl"), CONTEXT
+    )
     assert len(client.calls) == 1 and len(result.succeeded) == 2
     assert result.journal_errors and "cannot write the action journal" in result.journal_errors[0]

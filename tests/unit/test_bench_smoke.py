@@ -21,7 +21,10 @@ def test_bench_runs_one_quick_metric(tmp_path):
     output = tmp_path / "results.json"
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--only", "table", "--quick", "--rows", "200", "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     metrics = json.loads(output.read_text())
@@ -35,6 +38,7 @@ def test_bench_runs_one_quick_metric(tmp_path):
 
 
 def test_bench_rejects_an_unknown_suite():
-    result = subprocess.run([sys.executable, "-m", "bench", "--only", "nope"], cwd=ROOT, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--only", "nope"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2 and "listing" in result.stderr

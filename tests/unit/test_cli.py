@@ -46,7 +46,12 @@ def test_flags_become_settings(tmp_path, monkeypatch):
     args = build_parser().parse_args(["--demo-scenario", "zoo", "--refresh", "2", "--read-only", "--cluster", "c1"])
     settings = settings_from_args(args)
     assert (settings.demo, settings.demo_scenario, settings.refresh, settings.read_only, settings.cluster) == (
-        True, "zoo", 2.0, True, "c1")
+        True,
+        "zoo",
+        2.0,
+        True,
+        "c1",
+    )
 
 
 def test_version(capsys):

@@ -17,9 +17,14 @@ def _fresh_probe():
 
 @pytest.mark.parametrize(
     "env, remote",
-    [({}, False), ({"DISPLAY": ":0"}, False), ({"SSH_CONNECTION": "1 2 3 4"}, True), ({"SSH_TTY": "/dev/pts/1"}, True),
-     ({"SSH_CONNECTION": "1 2 3 4", "DISPLAY": "localhost:10.0"}, False),  # X11 forwarding reaches the user
-     ({"SSH_CLIENT": "x", "WAYLAND_DISPLAY": "wayland-0"}, False)],
+    [
+        ({}, False),
+        ({"DISPLAY": ":0"}, False),
+        ({"SSH_CONNECTION": "1 2 3 4"}, True),
+        ({"SSH_TTY": "/dev/pts/1"}, True),
+        ({"SSH_CONNECTION": "1 2 3 4", "DISPLAY": "localhost:10.0"}, False),  # X11 forwarding reaches the user
+        ({"SSH_CLIENT": "x", "WAYLAND_DISPLAY": "wayland-0"}, False),
+    ],
 )
 def test_remote_without_display(env, remote):
     assert clipboard.remote_without_display(env) is remote
@@ -33,7 +38,7 @@ def test_over_ssh_without_display_never_asks_pyperclip(monkeypatch):
 def test_a_found_mechanism_is_used_and_named(monkeypatch):
     copied, probes = [], []
 
-    def copy_xclip(text):  # noqa: ANN001, ANN202
+    def copy_xclip(text):
         copied.append(text)
 
     monkeypatch.setattr(pyperclip, "determine_clipboard", lambda: probes.append(1) or (copy_xclip, None))
@@ -51,7 +56,7 @@ def test_no_mechanism_means_none(monkeypatch):
 
 
 def test_a_failing_copy_or_probe_means_none(monkeypatch):
-    def copy_xsel(text):  # noqa: ANN001, ANN202
+    def copy_xsel(text):
         raise pyperclip.PyperclipException("cannot open display")
 
     monkeypatch.setattr(pyperclip, "determine_clipboard", lambda: (copy_xsel, None))

@@ -13,7 +13,12 @@ def test_precedence_flags_over_env_over_file(tmp_path):
     path = write(tmp_path, 'refresh = 10\ntheme = "hyperpod-light"\nprofile = "file"\n[keymap]\nrefresh = "ctrl+r"\n')
     env = {"HYPERPOD_TUI_PROFILE": "env", "HYPERPOD_TUI_READ_ONLY": "yes"}
     settings = load_settings({"profile": "flag", "region": None}, env=env, config_path=path)
-    assert (settings.profile, settings.refresh, settings.theme, settings.read_only) == ("flag", 10.0, "hyperpod-light", True)
+    assert (settings.profile, settings.refresh, settings.theme, settings.read_only) == (
+        "flag",
+        10.0,
+        "hyperpod-light",
+        True,
+    )
     assert settings.keymap == {"refresh": "ctrl+r"}
 
 
@@ -32,9 +37,15 @@ def test_missing_file_means_defaults(tmp_path):
         ("[keymap]\nrefresh = 5\n", "keymap.refresh"),
         ("this is not toml", "not valid TOML"),
         ("markers = 3\n", "array of tables"),
-        ('[[markers]]\nname = "fsx"\npattern = "mount.lustre: ("\nkind = "failure"\n', "marker rule 'fsx': invalid regex"),
+        (
+            '[[markers]]\nname = "fsx"\npattern = "mount.lustre: ("\nkind = "failure"\n',
+            "marker rule 'fsx': invalid regex",
+        ),
         ('[[markers]]\nname = "fsx"\npattern = "lustre"\nkind = "fatal"\n', "marker rule 'fsx': kind must be one of"),
-        ('[[markers]]\npattern = "x"\nkind = "warning"\ncolour = "red"\n', "marker rule 'user-1': unknown key(s) colour"),
+        (
+            '[[markers]]\npattern = "x"\nkind = "warning"\ncolour = "red"\n',
+            "marker rule 'user-1': unknown key(s) colour",
+        ),
         ('[[markers]]\nname = "nopattern"\nkind = "warning"\n', "marker rule 'nopattern': pattern must be"),
     ],
 )

@@ -5,7 +5,9 @@ from tui.core.errors import classify
 
 
 def client_error(code, message="m", status=400):
-    return bx.ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "ListClusters")
+    return bx.ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}}, "ListClusters"
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from tui.headless import run
 from tui.sim import SimClock, Simulator
 
 HOSTILE = "ok\x1b]52;c;ZXZpbA==\x07\x1b[2Jgone\u202eesrever\x00end"
-FORMULA = "=HYPERLINK(\"http://evil\",\"x\")"
+FORMULA = '=HYPERLINK("http://evil","x")'
 
 
 def cli(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -69,9 +69,10 @@ def test_nodes_with_group_and_status_filters(capsys):
     code, out, _ = cli(["--demo", "nodes", "llm-pretrain-slurm", "--json"], capsys)
     everything = json.loads(out)
     assert code == 0 and len(everything) == 40
-    assert [n["group"] for n in everything] == sorted((n["group"] for n in everything),
-                                                      key=["controller-machine", "login-group", "worker-group-1",
-                                                           "worker-group-2"].index)
+    assert [n["group"] for n in everything] == sorted(
+        (n["group"] for n in everything),
+        key=["controller-machine", "login-group", "worker-group-1", "worker-group-2"].index,
+    )
     code, out, _ = cli(["--demo", "nodes", "llm-pretrain-slurm", "--group", "login-group", "--csv"], capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and len(rows) == 2 and {r["group"] for r in rows} == {"login-group"}
@@ -153,8 +154,13 @@ def test_headless_commands_never_import_textual():
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
         "sys.exit('textual loaded: ' + ', '.join(bad) if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert len(json.loads(result.stdout)) == 40
 
@@ -207,9 +213,14 @@ for fmt in ([], ["--csv"], ["--json"]):
         outputs.setdefault(str(fmt), []).append(out.getvalue())
 print(json.dumps({"outputs": outputs, "forks": len(forks)}))
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                            env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
-                            cwd=str(Path(__file__).resolve().parents[2]))
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"XDG_CONFIG_HOME": "/nonexistent", "PATH": "/usr/bin:/bin"},
+        cwd=str(Path(__file__).resolve().parents[2]),
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads(result.stdout)
     assert report["forks"] == 3  # the split runs did fork (on Linux with two CPUs)

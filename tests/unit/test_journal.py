@@ -46,8 +46,10 @@ def test_an_existing_wider_file_is_tightened_and_appended_to(tmp_path):
 
 def test_concurrent_appends_stay_whole_lines(tmp_path):
     journal = Journal(tmp_path / "actions.jsonl")
-    threads = [threading.Thread(target=lambda i=i: [journal.append({"t": i, "k": k, "pad": "x" * 500}) for k in range(20)])
-               for i in range(8)]
+    threads = [
+        threading.Thread(target=lambda i=i: [journal.append({"t": i, "k": k, "pad": "x" * 500}) for k in range(20)])
+        for i in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -9,8 +9,25 @@ from tui.core.sanitize import LOG_LINE_LIMIT, clean_log_line, clean_log_lines
 
 def test_bulk_cleaning_equals_line_by_line_cleaning():
     rng = random.Random(3)
-    pieces = ["plain", "\x1b]52;c;eA==\x07", "\x1b[2J", "[bold]x[/]", "\x00", "\t", "caf\u00e9", "\u202e", "\u00a0",
-              "\x9b1m", "\ud800", "\r", "漢字", "x" * (LOG_LINE_LIMIT + 5), b"\xff", None, 42]
+    pieces = [
+        "plain",
+        "\x1b]52;c;eA==\x07",
+        "\x1b[2J",
+        "[bold]x[/]",
+        "\x00",
+        "\t",
+        "caf\u00e9",
+        "\u202e",
+        "\u00a0",
+        "\x9b1m",
+        "\ud800",
+        "\r",
+        "漢字",
+        "x" * (LOG_LINE_LIMIT + 5),
+        b"\xff",
+        None,
+        42,
+    ]
     values = ["".join(str(rng.choice(pieces[:13])) for _ in range(rng.randint(0, 4))) for _ in range(2000)]
     values += [pieces[13], pieces[14], pieces[15], pieces[16], "a\nb"]
     assert clean_log_lines(values) == [clean_log_line(v) for v in values]
@@ -20,11 +37,21 @@ def test_bulk_cleaning_equals_line_by_line_cleaning():
 
 def test_events_become_display_lines():
     document = LogDocument.from_events(
-        [(1, "first"), (2, "Traceback (most recent call last):\r\n  File x\n  boom\n"), (3, b"bytes \xff"),
-         LogEvent(4, "[SCRIPT_EXECUTION_FAILED] exit code 2", 5)]
+        [
+            (1, "first"),
+            (2, "Traceback (most recent call last):\r\n  File x\n  boom\n"),
+            (3, b"bytes \xff"),
+            LogEvent(4, "[SCRIPT_EXECUTION_FAILED] exit code 2", 5),
+        ]
     )
-    assert document.lines == ["first", "Traceback (most recent call last):", "  File x", "  boom", "bytes \ufffd",
-                              "[SCRIPT_EXECUTION_FAILED] exit code 2"]
+    assert document.lines == [
+        "first",
+        "Traceback (most recent call last):",
+        "  File x",
+        "  boom",
+        "bytes \ufffd",
+        "[SCRIPT_EXECUTION_FAILED] exit code 2",
+    ]
     assert document.times == [1, 2, 2, 2, 3, 4]
     assert list(document.heads) == [1, 1, 0, 0, 1, 1]
     assert document.marker_lines == [1, 5]
@@ -78,8 +105,9 @@ def test_write_lines_is_atomic_private_and_aligned(tmp_path):
 def test_appends_without_markers_only_move_the_running_clock():
     document = LogDocument.from_events([(1_000, "[SCRIPT_DOWNLOAD_START] d"), (2_000, "[SCRIPT_DOWNLOAD_COMPLETE] d")])
     document.append([(65_000, "still going")])
-    full = LogDocument.from_events([(1_000, "[SCRIPT_DOWNLOAD_START] d"), (2_000, "[SCRIPT_DOWNLOAD_COMPLETE] d"),
-                                    (65_000, "still going")])
+    full = LogDocument.from_events(
+        [(1_000, "[SCRIPT_DOWNLOAD_START] d"), (2_000, "[SCRIPT_DOWNLOAD_COMPLETE] d"), (65_000, "still going")]
+    )
     assert document.timeline == full.timeline
     assert document.timeline.summary() == "download ✓ 0:01 → execute … 1:03"
 

@@ -12,13 +12,27 @@ GROUP = "/aws/sagemaker/Clusters/ml/aa11bbbbb222"
 
 
 def detail(message: str = "") -> ClusterDetail:
-    return ClusterDetail.from_api({"ClusterName": "ml", "ClusterArn": ARN, "ClusterStatus": "InService",
-                                   "FailureMessage": message, "Orchestrator": {}, "InstanceGroups": []})
+    return ClusterDetail.from_api(
+        {
+            "ClusterName": "ml",
+            "ClusterArn": ARN,
+            "ClusterStatus": "InService",
+            "FailureMessage": message,
+            "Orchestrator": {},
+            "InstanceGroups": [],
+        }
+    )
 
 
 def node(instance_id: str = IID, status: str = "Failure", message: str = "") -> Node:
-    return Node.from_api({"InstanceId": instance_id, "InstanceGroupName": "workers", "InstanceType": "ml.g5.8xlarge",
-                          "InstanceStatus": {"Status": status, "Message": message}})
+    return Node.from_api(
+        {
+            "InstanceId": instance_id,
+            "InstanceGroupName": "workers",
+            "InstanceType": "ml.g5.8xlarge",
+            "InstanceStatus": {"Status": status, "Message": message},
+        }
+    )
 
 
 def test_a_nodes_target_carries_its_own_message_before_the_clusters():
@@ -39,12 +53,17 @@ def test_the_briefs_stream_naming_names_the_instance_and_the_listing_knows_its_g
     message = f'{{"LogGroup": "/aws/sagemaker/hyperpod/ml", "LogStream": "{IID}/on_create.sh"}}'
     target = LogTarget.for_cluster_failure(detail(message), {IID: node(status="Failure")})
     assert target is not None and (target.instance_id, target.instance_group, target.node_status) == (
-        IID, "workers", "Failure")
+        IID,
+        "workers",
+        "Failure",
+    )
 
 
 def test_an_old_message_without_a_location_still_names_the_instance():
-    message = (f'Instance {IID} failed to provision with the following error: "Lifecycle scripts did not run '
-               'successfully. Please see CloudWatch logs for lifecycle script execution details."')
+    message = (
+        f'Instance {IID} failed to provision with the following error: "Lifecycle scripts did not run '
+        'successfully. Please see CloudWatch logs for lifecycle script execution details."'
+    )
     target = LogTarget.for_cluster_failure(detail(message))
     assert target is not None and target.instance_id == IID and target.instance_group is None
 

@@ -39,7 +39,8 @@ def test_cause_names_the_first_failure_line_only_when_it_matters():
 def test_status_line_says_follow_new_lines_matches_count_and_loading():
     text = status_text(StatusFacts(lines=1234, follow=True, interval=2.5)).plain
     assert text.startswith("FOLLOW (every 2.5 s)") and "1,234 lines" in text
-    text = status_text(StatusFacts(lines=10, watching=True, pending=7, term="lustre", matches=3, current=2,
-                                   loading=True, pages=3)).plain
+    text = status_text(
+        StatusFacts(lines=10, watching=True, pending=7, term="lustre", matches=3, current=2, loading=True, pages=3)
+    ).plain
     assert "follow off (f)" in text and "▼ 7 new lines (f)" in text and "/lustre: 2/3 matches" in text
     assert "loading… page 3" in text

@@ -101,9 +101,24 @@ def test_table_is_data_with_valid_kinds():
 
 def test_classify_agrees_with_line_by_line_matching():
     samples = [
-        "[LIFECYCLE_SCRIPT_START] go", "[SCRIPT_DOWNLOAD_COMPLETE]", "exit code 0", "exit code 4", "ERROR x",
-        "x ERROR: 0", "[stop] a.sh with error", "[start] b.sh", "plain text", "E: apt", "Traceback", "WARN: w",
-        "fatal: repo", "\x1b[31mERROR\x1b[0m", "tab\tFAILED", "", "[warning] w", "exited with code 9",
+        "[LIFECYCLE_SCRIPT_START] go",
+        "[SCRIPT_DOWNLOAD_COMPLETE]",
+        "exit code 0",
+        "exit code 4",
+        "ERROR x",
+        "x ERROR: 0",
+        "[stop] a.sh with error",
+        "[start] b.sh",
+        "plain text",
+        "E: apt",
+        "Traceback",
+        "WARN: w",
+        "fatal: repo",
+        "\x1b[31mERROR\x1b[0m",
+        "tab\tFAILED",
+        "",
+        "[warning] w",
+        "exited with code 9",
     ]
     rng = random.Random(7)
     lines = [rng.choice(samples) + (" tail" * rng.randint(0, 2)) for _ in range(3000)]

@@ -56,19 +56,21 @@ def test_an_unwritable_cache_only_costs_the_speed(tmp_path):
 
 
 def test_a_client_through_the_cache_is_botocores_client(tmp_path):
-    def client(cached: bool):  # noqa: ANN202
+    def client(cached: bool):
         session = botocore.session.Session()
         if cached:
             use_model_cache(session, tmp_path / "cache")
-        return session.create_client("sagemaker", region_name="us-west-2", aws_access_key_id="x",
-                                     aws_secret_access_key="x")
+        return session.create_client(
+            "sagemaker", region_name="us-west-2", aws_access_key_id="x", aws_secret_access_key="x"
+        )
 
     stock, first, second = client(False), client(True), client(True)  # second: every file from the cache
     for ours in (first, second):
         assert ours.meta.service_model.operation_names == stock.meta.service_model.operation_names
         shape = ours.meta.service_model.operation_model("ListClusterNodes").output_shape
-        assert list(shape.members) == list(stock.meta.service_model.operation_model("ListClusterNodes")
-                                           .output_shape.members)
+        assert list(shape.members) == list(
+            stock.meta.service_model.operation_model("ListClusterNodes").output_shape.members
+        )
         assert ours.meta.endpoint_url == stock.meta.endpoint_url
         assert ours.can_paginate("list_cluster_nodes")
     services = botocore.session.Session().get_component("data_loader").list_available_services("service-2")

@@ -10,9 +10,15 @@ ARN = "arn:aws:sagemaker:us-west-2:123456789012:cluster/aa11bbbbb222"
 IID = "i-0123456789abcdef0"
 
 
-def shell(**overrides) -> NodeShell:  # noqa: ANN003
-    values = {"cluster": "ml-prod", "cluster_arn": ARN, "group": "controller-machine", "instance_id": IID,
-              "hostname": "ip-10-1-2-3.us-west-2.compute.internal", "status": "Running"}
+def shell(**overrides) -> NodeShell:
+    values = {
+        "cluster": "ml-prod",
+        "cluster_arn": ARN,
+        "group": "controller-machine",
+        "instance_id": IID,
+        "hostname": "ip-10-1-2-3.us-west-2.compute.internal",
+        "status": "Running",
+    }
     return NodeShell.for_node(**{**values, **overrides})
 
 
@@ -23,8 +29,14 @@ def test_for_node_builds_the_target():
     assert shell(document="").document is None  # an empty setting means none
 
 
-@pytest.mark.parametrize("overrides", [{"cluster_arn": "arn:aws:sagemaker:us-west-2:1:cluster/my-name"},
-                                       {"group": "bad group"}, {"instance_id": "node-1"}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"cluster_arn": "arn:aws:sagemaker:us-west-2:1:cluster/my-name"},
+        {"group": "bad group"},
+        {"instance_id": "node-1"},
+    ],
+)
 def test_for_node_rejects_what_cannot_be_a_target(overrides):
     with pytest.raises(ValueError):
         shell(**overrides)
@@ -58,9 +70,14 @@ def test_fullscreen_banner():
 
 @pytest.mark.parametrize(
     "code, failure, expected",
-    [(0, None, "session ended (exit 0)"), (5, None, "session ended (exit 5)"),
-     (-15, None, "session ended (killed by signal 15)"), (None, None, "session ended"),
-     (0, "EOF", "session failed: EOF"), (0, "bad\x1b[2Jthing", "session failed: badthing")],
+    [
+        (0, None, "session ended (exit 0)"),
+        (5, None, "session ended (exit 5)"),
+        (-15, None, "session ended (killed by signal 15)"),
+        (None, None, "session ended"),
+        (0, "EOF", "session failed: EOF"),
+        (0, "bad\x1b[2Jthing", "session failed: badthing"),
+    ],
 )
 def test_exit_summary(code, failure, expected):
     assert exit_summary(code, failure) == expected

@@ -17,8 +17,12 @@ def child(code: str) -> ClusterPrefetch:
 
 
 def test_the_answer_of_the_child_becomes_cluster_summaries():
-    summary = {"name": "c1", "arn": "arn:aws:sagemaker:us-west-2:1:cluster/abcdefabcdef", "status": "InService",
-               "created": 1.5}
+    summary = {
+        "name": "c1",
+        "arn": "arn:aws:sagemaker:us-west-2:1:cluster/abcdefabcdef",
+        "status": "InService",
+        "created": 1.5,
+    }
     prefetch = child(f"import sys; sys.stdout.write({json.dumps(json.dumps([summary]))})")
     assert prefetch.clusters() == [ClusterSummary(**summary)]
     assert prefetch.clusters() is None  # once
@@ -43,14 +47,19 @@ def test_discard_kills_a_running_child():
 
 @pytest.mark.slow
 def test_the_real_child_lists_the_served_simulators_clusters(tmp_path):
-    server = subprocess.Popen([sys.executable, "-m", "tui.sim", "serve", "--port", "0", "--scenario", "zoo"],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tui.sim", "serve", "--port", "0", "--scenario", "zoo"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = server.stdout.readline().split()[-1]
-        env_code = ("import os; os.environ.update(AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x', "
-                    f"XDG_CACHE_HOME={str(tmp_path)!r}); "
-                    "from tui.core.prefetch import main; "
-                    f"main(['--region', 'us-west-2', '--endpoint-url', {url!r}])")
+        env_code = (
+            "import os; os.environ.update(AWS_ACCESS_KEY_ID='x', AWS_SECRET_ACCESS_KEY='x', "
+            f"XDG_CACHE_HOME={str(tmp_path)!r}); "
+            "from tui.core.prefetch import main; "
+            f"main(['--region', 'us-west-2', '--endpoint-url', {url!r}])"
+        )
         prefetch = ClusterPrefetch(subprocess.Popen([sys.executable, "-c", env_code], stdout=subprocess.PIPE))
         clusters = prefetch.clusters(timeout=60)
         assert clusters is not None and {c.name for c in clusters} >= {"zoo-failed", "zoo-inservice"}

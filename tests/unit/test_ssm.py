@@ -147,8 +147,14 @@ def test_version_gate(version, reads_env):
 
 @pytest.mark.parametrize(
     "version, warned",
-    [("1.2.814.0", False), ("1.2.814", False), ("1.3.0.0", False), ("1.2.813.9", True), ("1.2.536.0", True),
-     ("garbage", False)],
+    [
+        ("1.2.814.0", False),
+        ("1.2.814", False),
+        ("1.3.0.0", False),
+        ("1.2.813.9", True),
+        ("1.2.536.0", True),
+        ("garbage", False),
+    ],
 )
 def test_recommended_minimum_warns_only(version, warned):
     warning = ssm.plugin_version_warning(version)
@@ -201,8 +207,14 @@ def test_plan_new_plugin_keeps_token_out_of_argv():
 
 def test_plan_multi_element_plugin_command():
     launch = ssm.plan_plugin_launch(
-        RESPONSE, {"Target": TARGET}, region="r", endpoint_url="e", profile=None,
-        plugin_path=[sys.executable, "-m", "tui.sim.plugin"], plugin_version="1.2.814.0", base_env={},
+        RESPONSE,
+        {"Target": TARGET},
+        region="r",
+        endpoint_url="e",
+        profile=None,
+        plugin_path=[sys.executable, "-m", "tui.sim.plugin"],
+        plugin_version="1.2.814.0",
+        base_env={},
     )
     assert launch.argv[:3] == [sys.executable, "-m", "tui.sim.plugin"]
     request_json = json.dumps({"Target": TARGET})
@@ -267,9 +279,7 @@ def fake_plugin(tmp_path, monkeypatch):
 
 
 def stubbed_ssm(region="us-west-2"):
-    client = boto3.client(
-        "ssm", region_name=region, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret"
-    )
+    client = boto3.client("ssm", region_name=region, aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
     stubber = Stubber(client)
     stubber.activate()
     return client, stubber
@@ -378,9 +388,11 @@ def _stub_open_and_terminate(stubber):
 
 @pytest.mark.parametrize(
     "error, raised",
-    [(FileNotFoundError(errno.ENOENT, "No such file"), ssm.PluginMissing),
-     (PermissionError(errno.EACCES, "Permission denied"), ssm.PluginFailed),
-     (OSError(errno.E2BIG, "Argument list too long"), ssm.PluginFailed)],
+    [
+        (FileNotFoundError(errno.ENOENT, "No such file"), ssm.PluginMissing),
+        (PermissionError(errno.EACCES, "Permission denied"), ssm.PluginFailed),
+        (OSError(errno.E2BIG, "Argument list too long"), ssm.PluginFailed),
+    ],
 )
 def test_spawn_failure_terminates_the_session(error, raised):
     client, stubber = stubbed_ssm()
@@ -452,10 +464,12 @@ def test_spawn_failed_from_a_pane_message():
 
 @pytest.mark.parametrize(
     "version_error, raised",
-    [(FileNotFoundError(errno.ENOENT, "x"), ssm.PluginMissing),
-     (PermissionError(errno.EACCES, "x"), ssm.PluginFailed),
-     (subprocess.TimeoutExpired(["p"], 10), ssm.PluginFailed),
-     (subprocess.CalledProcessError(2, ["p"], stderr="boom"), ssm.PluginFailed)],
+    [
+        (FileNotFoundError(errno.ENOENT, "x"), ssm.PluginMissing),
+        (PermissionError(errno.EACCES, "x"), ssm.PluginFailed),
+        (subprocess.TimeoutExpired(["p"], 10), ssm.PluginFailed),
+        (subprocess.CalledProcessError(2, ["p"], stderr="boom"), ssm.PluginFailed),
+    ],
 )
 def test_preflight_failures_open_nothing(version_error, raised):
     client, stubber = stubbed_ssm()  # no responses: any API call would raise

@@ -17,7 +17,7 @@ def node(instance_id, status="Running", group="worker-group-1", message=""):
 
 def test_node_row_derives_ip_and_sanitises_text():
     row = node_row(node("i-0123456789abcdef0", message="bad \x1b]52;c;eA==\x07 thing [bold]x[/]"))
-    values = dict(zip([c.key for c in NODE_COLUMNS], row.values))
+    values = dict(zip([c.key for c in NODE_COLUMNS], row.values, strict=True))
     assert values["ip"] == "10.1.2.3"
     assert values["message"] == "bad  thing [bold]x[/]"
     assert values["age"] == 100.0
@@ -52,13 +52,24 @@ def test_status_sort_puts_failures_first_and_age_sorts_youngest_first():
     ordered = sorted(rows, key=sort_key(NODE_COLUMNS[status_index], status_index))
     assert [r.values[status_index] for r in ordered] == ["Failure", "Pending", "Running"]
     age_index = [c.key for c in CLUSTER_COLUMNS].index("age")
-    clusters = [cluster_row(ClusterSummary(name, "arn", "InService", created), None, None, None) for name, created in (("old", 1.0), ("new", 9.0))]
+    clusters = [
+        cluster_row(ClusterSummary(name, "arn", "InService", created), None, None, None)
+        for name, created in (("old", 1.0), ("new", 9.0))
+    ]
     assert [r.key for r in sorted(clusters, key=sort_key(CLUSTER_COLUMNS[age_index], age_index))] == ["new", "old"]
 
 
 def test_cluster_row_falls_back_to_group_counts_before_nodes_are_listed():
     detail = ClusterDetail(
-        "c", "arn:aws:sagemaker:us-west-2:123456789012:cluster/abcdef123456", "InService", 1.0, "", "Slurm", "", "", "",
+        "c",
+        "arn:aws:sagemaker:us-west-2:123456789012:cluster/abcdef123456",
+        "InService",
+        1.0,
+        "",
+        "Slurm",
+        "",
+        "",
+        "",
         (InstanceGroup("g1", "ml.m5.large", 2, 3, "InService"), InstanceGroup("g2", "ml.m5.large", 5, 5, "InService")),
     )
     row = cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), detail, None, None)
@@ -69,7 +80,13 @@ def test_cluster_row_falls_back_to_group_counts_before_nodes_are_listed():
 
 
 def test_format_age():
-    assert [format_age(s) for s in (5, 61, 3600 + 120, 86400 * 3 + 3600 * 4, 86400 * 400)] == ["5s", "1m", "1h2m", "3d4h", "400d"]
+    assert [format_age(s) for s in (5, 61, 3600 + 120, 86400 * 3 + 3600 * 4, 86400 * 400)] == [
+        "5s",
+        "1m",
+        "1h2m",
+        "3d4h",
+        "400d",
+    ]
 
 
 def test_text_sort_keys_order_like_the_value_then_the_key():
@@ -78,7 +95,7 @@ def test_text_sort_keys_order_like_the_value_then_the_key():
     index = [c.key for c in NODE_COLUMNS].index("hostname")
     key = sort_key(NODE_COLUMNS[index], index)
 
-    def row(name, host):  # noqa: ANN001, ANN202
+    def row(name, host):
         return TableRow(name, tuple(host if i == index else "" for i in range(len(NODE_COLUMNS))))
 
     rows = [row("b", "ip-1"), row("a", "ip-10"), row("c", "IP-1"), row("d", "ip-1a")]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.themes import APP_VARIABLES, bundled_theme_dir, load_theme_file, load_themes, theme_from_mapping, ThemeError
+from tui.themes import APP_VARIABLES, ThemeError, bundled_theme_dir, load_themes, theme_from_mapping
 
 
 def test_bundled_themes_load_and_define_every_app_variable():
@@ -17,7 +17,9 @@ def test_bundled_themes_load_and_define_every_app_variable():
 def test_a_bad_file_is_skipped_with_its_reason(tmp_path: Path):
     good = (bundled_theme_dir() / "hyperpod-dark.toml").read_text().replace('"hyperpod-dark"', '"mine"')
     (tmp_path / "mine.toml").write_text(good)
-    (tmp_path / "broken.toml").write_text(good.replace('"mine"', '"broken"').replace('primary = "#4C9BE8"', 'primary = "not-a-colour"'))
+    (tmp_path / "broken.toml").write_text(
+        good.replace('"mine"', '"broken"').replace('primary = "#4C9BE8"', 'primary = "not-a-colour"')
+    )
     (tmp_path / "garbage.toml").write_text("[[[")
     loaded = load_themes([tmp_path])
     assert set(loaded.themes) == {"mine"}

@@ -1,9 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from tui.core.markers import MarkerMatcher, merge_rules
 from tui.core.timeline import build_timeline, format_duration, summarize
 
-T0 = int(datetime(2026, 1, 21, 12, 0, 0, tzinfo=timezone.utc).timestamp() * 1000)
+T0 = int(datetime(2026, 1, 21, 12, 0, 0, tzinfo=UTC).timestamp() * 1000)
 
 
 def events(*lines: str, step_s: int = 2) -> list[tuple[int, str]]:

@@ -51,12 +51,39 @@ class ActionKind:
     refuses_controller: bool
 
 
-REBOOT = ActionKind("reboot", "Reboot", "BatchRebootClusterNodes", "batch_reboot_cluster_nodes",
-                    MAX_IDS_PER_CALL, None, "ErrorCode", False, False)
-REPLACE = ActionKind("replace", "Replace", "BatchReplaceClusterNodes", "batch_replace_cluster_nodes",
-                     MAX_IDS_PER_CALL, None, "ErrorCode", True, True)
-DELETE = ActionKind("delete", "Delete", "BatchDeleteClusterNodes", "batch_delete_cluster_nodes",
-                    DELETE_LIMIT, DELETE_LIMIT, "Code", True, True)
+REBOOT = ActionKind(
+    "reboot",
+    "Reboot",
+    "BatchRebootClusterNodes",
+    "batch_reboot_cluster_nodes",
+    MAX_IDS_PER_CALL,
+    None,
+    "ErrorCode",
+    False,
+    False,
+)
+REPLACE = ActionKind(
+    "replace",
+    "Replace",
+    "BatchReplaceClusterNodes",
+    "batch_replace_cluster_nodes",
+    MAX_IDS_PER_CALL,
+    None,
+    "ErrorCode",
+    True,
+    True,
+)
+DELETE = ActionKind(
+    "delete",
+    "Delete",
+    "BatchDeleteClusterNodes",
+    "batch_delete_cluster_nodes",
+    DELETE_LIMIT,
+    DELETE_LIMIT,
+    "Code",
+    True,
+    True,
+)
 ACTIONS: dict[str, ActionKind] = {kind.name: kind for kind in (REBOOT, REPLACE, DELETE)}
 
 
@@ -98,7 +125,7 @@ class ActionPlan:
     def chunks(self) -> tuple[tuple[str, ...], ...]:
         ids = self.node_ids
         size = self.kind.per_call
-        return tuple(ids[start:start + size] for start in range(0, len(ids), size))
+        return tuple(ids[start : start + size] for start in range(0, len(ids), size))
 
     @property
     def call_count(self) -> int:
@@ -133,19 +160,25 @@ def plan_action(
     if not planned:
         refusals.append("No nodes to act on.")
     if kind.refuses_controller and detail.is_slurm:
-        controllers = [n for n in planned if (group := detail.group(n.group)) is not None and group.slurm_node_type == "Controller"]
+        controllers = [
+            n for n in planned if (group := detail.group(n.group)) is not None and group.slurm_node_type == "Controller"
+        ]
         if controllers:
             names = ", ".join(f"{n.instance_id} ({n.group})" for n in controllers)
             refusals.append(f"Slurm controller nodes cannot be {kind.name}d: {names}. Unmark them and try again.")
     if kind.max_nodes is not None and len(planned) > kind.max_nodes:
-        refusals.append(f"{len(planned)} nodes is more than {kind.operation} takes without AWS Support "
-                        f"(at most {kind.max_nodes}). Mark {kind.max_nodes} or fewer.")
+        refusals.append(
+            f"{len(planned)} nodes is more than {kind.operation} takes without AWS Support "
+            f"(at most {kind.max_nodes}). Mark {kind.max_nodes} or fewer."
+        )
     cautions: list[str] = []
     unsettled = [n for n in planned if n.status not in ACCEPTING_STATUSES]
     if unsettled and kind is not DELETE:
         statuses = ", ".join(sorted({n.status or "unknown" for n in unsettled}))
-        cautions.append(f"{len(unsettled)} node(s) are not Running or Failure ({statuses}); AWS may refuse them "
-                        f"with InvalidInstanceStatus.")
+        cautions.append(
+            f"{len(unsettled)} node(s) are not Running or Failure ({statuses}); AWS may refuse them "
+            f"with InvalidInstanceStatus."
+        )
     capacity: list[GroupCapacity] = []
     if kind is DELETE:
         per_group: dict[str, int] = {}
@@ -155,8 +188,18 @@ def plan_action(
             group = detail.group(name)
             if group is not None:
                 capacity.append(GroupCapacity(name, group.target_count, max(0, group.target_count - count)))
-    return ActionPlan(kind, detail.name, detail.arn, detail.orchestrator, planned, dry_run, hidden_by_filter,
-                      tuple(refusals), tuple(cautions), tuple(capacity))
+    return ActionPlan(
+        kind,
+        detail.name,
+        detail.arn,
+        detail.orchestrator,
+        planned,
+        dry_run,
+        hidden_by_filter,
+        tuple(refusals),
+        tuple(cautions),
+        tuple(capacity),
+    )
 
 
 def consequences(plan: ActionPlan) -> list[str]:
@@ -165,11 +208,15 @@ def consequences(plan: ActionPlan) -> list[str]:
     if kind is REBOOT:
         return ["Each node restarts (EC2 RebootInstances): whatever runs on it is interrupted. Its volumes are kept."]
     if kind is REPLACE:
-        return ["Each node is terminated and a new instance (a new instance id) takes its place.",
-                "DESTROYS every instance volume of these nodes, root and secondary.",
-                "AWS replaces nodes only on a cluster patched with UpdateClusterSoftware."]
-    lines = ["Each node is terminated and removed from the cluster; its volumes are destroyed.",
-             "Its capacity is given up: the instance group's target count drops."]
+        return [
+            "Each node is terminated and a new instance (a new instance id) takes its place.",
+            "DESTROYS every instance volume of these nodes, root and secondary.",
+            "AWS replaces nodes only on a cluster patched with UpdateClusterSoftware.",
+        ]
+    lines = [
+        "Each node is terminated and removed from the cluster; its volumes are destroyed.",
+        "Its capacity is given up: the instance group's target count drops.",
+    ]
     lines += [f"  {c.group}: target count {c.target_before} → {c.target_after}" for c in plan.capacity]
     return lines
 
@@ -244,7 +291,9 @@ class CallContext:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _outcomes_from_response(kind: ActionKind, chunk: Sequence[str], response: Mapping[str, Any]) -> tuple[NodeOutcome, ...]:
+def _outcomes_from_response(
+    kind: ActionKind, chunk: Sequence[str], response: Mapping[str, Any]
+) -> tuple[NodeOutcome, ...]:
     successful = {str(node_id) for node_id in response.get("Successful") or ()}
     failed: dict[str, NodeOutcome] = {}
     for entry in response.get("Failed") or ():
@@ -258,12 +307,17 @@ def _outcomes_from_response(kind: ActionKind, chunk: Sequence[str], response: Ma
         elif node_id in successful:
             outcomes.append(NodeOutcome(node_id, SUCCESSFUL))
         else:
-            outcomes.append(NodeOutcome(node_id, UNREPORTED, "Unreported",
-                                        "AWS listed this node neither in Successful nor in Failed."))
+            outcomes.append(
+                NodeOutcome(
+                    node_id, UNREPORTED, "Unreported", "AWS listed this node neither in Successful nor in Failed."
+                )
+            )
     return tuple(outcomes)
 
 
-def _journal_entry(plan: ActionPlan, context: CallContext, chunk: Sequence[str], index: int, when: float) -> dict[str, Any]:
+def _journal_entry(
+    plan: ActionPlan, context: CallContext, chunk: Sequence[str], index: int, when: float
+) -> dict[str, Any]:
     return {
         "time": iso_utc(when),
         "profile": context.profile,
@@ -279,8 +333,9 @@ def _journal_entry(plan: ActionPlan, context: CallContext, chunk: Sequence[str],
     }
 
 
-def _call_once(client: Any, plan: ActionPlan, chunk: Sequence[str], sleep: Callable[[float], None],
-               retries: int, backoff: float) -> tuple[dict[str, Any] | None, BaseException | None, int]:
+def _call_once(
+    client: Any, plan: ActionPlan, chunk: Sequence[str], sleep: Callable[[float], None], retries: int, backoff: float
+) -> tuple[dict[str, Any] | None, BaseException | None, int]:
     """(response, error, attempts): throttling is retried here, any other error ends the chunk."""
     method = getattr(client, plan.kind.method)
     attempts = 0
@@ -294,7 +349,7 @@ def _call_once(client: Any, plan: ActionPlan, chunk: Sequence[str], sleep: Calla
                 sleep(backoff * (2 ** (attempts - 1)) * random.uniform(0.5, 1.0))
                 continue
             return None, exc, attempts
-        except Exception as exc:  # network, credentials, …: reported for every node of the chunk
+        except Exception as exc:  # noqa: BLE001 - network, credentials, …: reported for every node of the chunk
             return None, exc, attempts
 
 
@@ -323,11 +378,15 @@ def run_chunk(
         assert response is not None
         request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
         entry["request_id"] = request_id
-        entry["response"] = {key: response[key] for key in ("Successful", "Failed", "SuccessfulNodeLogicalIds",
-                                                            "FailedNodeLogicalIds") if key in response}
+        entry["response"] = {
+            key: response[key]
+            for key in ("Successful", "Failed", "SuccessfulNodeLogicalIds", "FailedNodeLogicalIds")
+            if key in response
+        }
         outcomes = _outcomes_from_response(plan.kind, chunk, response)
-        return CallResult(index, chunk, outcomes, attempts=attempts, request_id=request_id,
-                          journal_error=_write(journal, entry))
+        return CallResult(
+            index, chunk, outcomes, attempts=attempts, request_id=request_id, journal_error=_write(journal, entry)
+        )
     problem = classify(error, operation=plan.kind.operation, profile=context.profile, endpoint=context.endpoint or "")
     response_data = error.response if isinstance(error, ClientError) and isinstance(error.response, dict) else {}
     raw = response_data.get("Error") or {}
@@ -335,8 +394,9 @@ def run_chunk(
     entry["request_id"] = request_id
     entry["error"] = {"code": problem.code, "message": str(raw.get("Message") or problem.message)}
     outcomes = tuple(NodeOutcome(n, FAILED, problem.code, problem.one_line()) for n in chunk)
-    return CallResult(index, chunk, outcomes, problem.code, problem.one_line(), attempts, request_id,
-                      _write(journal, entry))
+    return CallResult(
+        index, chunk, outcomes, problem.code, problem.one_line(), attempts, request_id, _write(journal, entry)
+    )
 
 
 def _write(journal: Journal | None, entry: Mapping[str, Any]) -> str:
@@ -373,6 +433,8 @@ def run_plan(
     if count == 1:
         calls = [one(0)]
     else:
-        with ThreadPoolExecutor(max_workers=max(1, min(max_concurrent, count)), thread_name_prefix="hyperpod-batch") as pool:
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(max_concurrent, count)), thread_name_prefix="hyperpod-batch"
+        ) as pool:
             calls = list(pool.map(one, range(count)))
     return BatchResult(plan, tuple(calls), str(journal.path) if journal is not None else "")

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import botocore
@@ -41,8 +41,10 @@ RETRY_CONFIG = Config(
     max_pool_connections=32,
     # A fixed User-Agent: botocore otherwise rebuilds its own (SDK, OS, feature metadata, every part sanitised
     # character by character) for every request, ~10% of the CPU of listing 10,000 nodes in 100 pages.
-    user_agent=(f"hyperpod-tui/{__version__} Botocore/{botocore.__version__} "
-                f"Python/{platform.python_version()} {platform.system()}/{platform.release()}"),
+    user_agent=(
+        f"hyperpod-tui/{__version__} Botocore/{botocore.__version__} "
+        f"Python/{platform.python_version()} {platform.system()}/{platform.release()}"
+    ),
 )
 
 
@@ -52,7 +54,7 @@ def fast_timestamp(value: Any) -> datetime:
     instant as an aware UTC datetime costs well under a microsecond; anything else goes to botocore's parser."""
     if value.__class__ is float or value.__class__ is int:
         try:
-            return datetime.fromtimestamp(value, timezone.utc)
+            return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
             pass
     return parse_timestamp(value)
@@ -90,7 +92,11 @@ class FastJSONParser(JSONParser):
         if not (shape.is_document_type or shape.is_tagged_union):
             kind = type(self)
             members = {
-                member.serialization.get("name", name): (name, getattr(kind, f"_handle_{member.type_name}", None), member)
+                member.serialization.get("name", name): (
+                    name,
+                    getattr(kind, f"_handle_{member.type_name}", None),
+                    member,
+                )
                 for name, member in shape.members.items()
             }
             plan = _Plan(
@@ -190,7 +196,9 @@ class HyperPodApi:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hyperpod-aws")
 
     @classmethod
-    def connect(cls, *, profile: str | None = None, region: str | None = None, endpoint_url: str | None = None) -> HyperPodApi:
+    def connect(
+        cls, *, profile: str | None = None, region: str | None = None, endpoint_url: str | None = None
+    ) -> HyperPodApi:
         """Raises botocore's ProfileNotFound for an unknown profile; everything else surfaces on the first call.
 
         The region: `config.aws_region` (the flag, AWS_REGION, AWS_DEFAULT_REGION), else the profile's."""
@@ -204,8 +212,9 @@ class HyperPodApi:
 
     def clone(self) -> HyperPodApi:
         """A facade with its own clients and connections on the same Session (e.g. for a forked process)."""
-        api = HyperPodApi(self._session or self._core, profile=self.profile, endpoint_url=self.endpoint_url,
-                          config=self._config)
+        api = HyperPodApi(
+            self._session or self._core, profile=self.profile, endpoint_url=self.endpoint_url, config=self._config
+        )
         api.listing_concurrency = self.listing_concurrency
         return api
 
@@ -267,7 +276,7 @@ class HyperPodApi:
         for name, future in futures.items():
             try:
                 results[name] = future.result()
-            except Exception as exc:  # reported per cluster by the caller
+            except Exception as exc:  # noqa: BLE001 - reported per cluster by the caller
                 results[name] = exc
         return results
 
@@ -290,7 +299,8 @@ class HyperPodApi:
             if page is None:
                 break
             nodes.extend(
-                Node.from_api(item) for item in page.get("ClusterNodeSummaries", ())
+                Node.from_api(item)
+                for item in page.get("ClusterNodeSummaries", ())
                 if group is None or item.get("InstanceGroupName") == group
             )
         return nodes

@@ -33,8 +33,15 @@ THROTTLE_CODES = frozenset(
 )
 EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"})
 REJECTED_CODES = frozenset(
-    {"UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
-     "IncompleteSignature", "MissingAuthenticationToken", "AuthFailure"}
+    {
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "AuthFailure",
+    }
 )
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"})
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException", "NotFound"})
@@ -78,33 +85,50 @@ def classify(exc: BaseException, *, operation: str = "", profile: str | None = N
             "Run `aws configure` or `aws sso login`, set AWS_PROFILE, or try --demo.",
         )
     if isinstance(exc, bx.ProfileNotFound):
-        return Problem("invalid", "ProfileNotFound", clean(str(exc), max_len=300), "Check --profile against ~/.aws/config.")
+        return Problem(
+            "invalid", "ProfileNotFound", clean(str(exc), max_len=300), "Check --profile against ~/.aws/config."
+        )
     sso_errors = tuple(
-        getattr(bx, name) for name in ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError")
+        getattr(bx, name)
+        for name in ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError")
         if hasattr(bx, name)
     )
     if sso_errors and isinstance(exc, sso_errors):
-        return Problem("credentials", type(exc).__name__, "The AWS SSO session has expired or is missing.", _login_hint(profile))
+        return Problem(
+            "credentials", type(exc).__name__, "The AWS SSO session has expired or is missing.", _login_hint(profile)
+        )
     if isinstance(exc, bx.ClientError):
         error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
         code = str(error.get("Code") or "Unknown")
         message = clean(error.get("Message") or str(exc), max_len=300)
-        status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode", 0) if isinstance(exc.response, dict) else 0
+        status = (
+            (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode", 0)
+            if isinstance(exc.response, dict)
+            else 0
+        )
         if code in EXPIRED_CODES:
             return Problem("credentials", code, f"The AWS credentials have expired{what}.", _login_hint(profile))
         if code in REJECTED_CODES:
             return Problem("credentials", code, f"AWS rejected the credentials{what}: {message}", _login_hint(profile))
         if code in DENIED_CODES:
-            return Problem("access", code, f"Access denied{what}: {message}",
-                           "The role needs sagemaker:List*/Describe* (and logs:/ssm: for logs and shells).")
+            return Problem(
+                "access",
+                code,
+                f"Access denied{what}: {message}",
+                "The role needs sagemaker:List*/Describe* (and logs:/ssm: for logs and shells).",
+            )
         if code in THROTTLE_CODES:
-            return Problem("throttled", code, f"AWS is throttling requests{what}.", "Backing off before the next refresh.")
+            return Problem(
+                "throttled", code, f"AWS is throttling requests{what}.", "Backing off before the next refresh."
+            )
         if code in NOT_FOUND_CODES:
             return Problem("not_found", code, message)
         if code == "ValidationException":
             return Problem("invalid", code, f"AWS rejected the request{what}: {message}")
         if status >= 500 or code in ("InternalFailure", "InternalServerError", "ServiceUnavailable"):
-            return Problem("service", code, f"AWS had an internal error{what}: {message}", "Retrying at the next refresh.")
+            return Problem(
+                "service", code, f"AWS had an internal error{what}: {message}", "Retrying at the next refresh."
+            )
         return Problem("unknown", code, f"{code}{what}: {message}")
     if isinstance(exc, bx.EndpointConnectionError | bx.ConnectTimeoutError | bx.ProxyConnectionError):
         target = endpoint or getattr(exc, "kwargs", {}).get("endpoint_url", "") or "the AWS endpoint"
@@ -115,7 +139,9 @@ def classify(exc: BaseException, *, operation: str = "", profile: str | None = N
             "Check the network/VPN, the --region (a typo gives this too) and --endpoint-url.",
         )
     if isinstance(exc, bx.ReadTimeoutError | bx.ConnectionClosedError):
-        return Problem("network", type(exc).__name__, f"The connection to AWS timed out{what}.", "Retrying at the next refresh.")
+        return Problem(
+            "network", type(exc).__name__, f"The connection to AWS timed out{what}.", "Retrying at the next refresh."
+        )
     if isinstance(exc, bx.ParamValidationError):
         return Problem("invalid", "ParamValidationError", clean(str(exc), max_len=300))
     if isinstance(exc, bx.BotoCoreError):

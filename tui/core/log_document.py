@@ -61,7 +61,11 @@ class LogDocument:
             self.hits[index] = hit._replace(index=index)
             self.marker_lines.append(index)
         stamps = [stamp for stamp in times if stamp is not None]
-        if new_hits or base == 0 or (stamps and self.timeline.started_ms is not None and min(stamps) < self.timeline.started_ms):
+        if (
+            new_hits
+            or base == 0
+            or (stamps and self.timeline.started_ms is not None and min(stamps) < self.timeline.started_ms)
+        ):
             self.timeline = build_timeline(list(zip(self.times, self.lines, strict=True)), list(self.hits.values()))
         elif stamps:  # no new marker: only the clock of a running stage moves (a follow poll on a big log)
             last = max(stamps) if self.timeline.last_ms is None else max(self.timeline.last_ms, *stamps)

@@ -55,9 +55,16 @@ class LogConnectionError(LogsError):
 
 
 _DENIED = {
-    "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnrecognizedClientException",
-    "InvalidClientTokenId", "ExpiredTokenException", "ExpiredToken", "InvalidSignatureException",
-    "SignatureDoesNotMatch", "IncompleteSignature",
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "ExpiredTokenException",
+    "ExpiredToken",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
 }
 _THROTTLED = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"}
 
@@ -79,17 +86,25 @@ def logs_error(error: Exception, operation: str, target: str = "") -> LogsError:
         if code == "ResourceNotFoundException":
             return LogNotFoundError(f"{where}: not found ({text or 'no such log group or stream'})", code, operation)
         if code in _DENIED:
-            hint = "credentials expired or invalid" if "Token" in code or "Signature" in code or "Client" in code else (
-                f"your credentials lack permission for logs:{operation}"
+            hint = (
+                "credentials expired or invalid"
+                if "Token" in code or "Signature" in code or "Client" in code
+                else (f"your credentials lack permission for logs:{operation}")
             )
             return LogAccessDeniedError(f"{where}: access denied, {hint} ({code})", code, operation)
         if code in _THROTTLED:
-            return LogThrottledError(f"{where}: throttled by CloudWatch Logs even after retries; try again shortly ({code})", code, operation)
+            return LogThrottledError(
+                f"{where}: throttled by CloudWatch Logs even after retries; try again shortly ({code})", code, operation
+            )
         return LogsError(f"{where}: {text or 'request failed'} ({code})", code, operation)
     if isinstance(error, NoCredentialsError | PartialCredentialsError):
-        return LogAccessDeniedError(f"{where}: no usable AWS credentials ({type(error).__name__})", type(error).__name__, operation)
+        return LogAccessDeniedError(
+            f"{where}: no usable AWS credentials ({type(error).__name__})", type(error).__name__, operation
+        )
     if isinstance(error, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError | ConnectionClosedError):
-        return LogConnectionError(f"{where}: cannot reach CloudWatch Logs ({_one_line(error)})", type(error).__name__, operation)
+        return LogConnectionError(
+            f"{where}: cannot reach CloudWatch Logs ({_one_line(error)})", type(error).__name__, operation
+        )
     if isinstance(error, BotoCoreError):
         return LogsError(f"{where}: {_one_line(error)}", type(error).__name__, operation)
     return LogsError(f"{where}: {type(error).__name__}: {_one_line(error)}", type(error).__name__, operation)
@@ -136,7 +151,7 @@ def iter_log_pages(
         params = {**request, "nextToken": token} if token else request
         try:
             response = client.get_log_events(**params)
-        except Exception as error:  # noqa: BLE001 - every failure becomes a LogsError
+        except Exception as error:
             raise logs_error(error, "GetLogEvents", f"{group} {stream}") from error
         events = _events(response)
         new_token = response.get("nextForwardToken")
@@ -172,7 +187,9 @@ class LogFollower:
     the next poll resumes where the last good one ended (a throttle does not lose events).
     """
 
-    def __init__(self, client: Any, group: str, stream: str, token: str | None = None, *, limit: int | None = None) -> None:
+    def __init__(
+        self, client: Any, group: str, stream: str, token: str | None = None, *, limit: int | None = None
+    ) -> None:
         self.client, self.group, self.stream = client, group, stream
         self.token = token
         self.limit = limit
@@ -196,7 +213,7 @@ def stream_exists(client: Any, group: str, stream: str) -> bool:
     """True if the stream can be read (GetLogEvents, limit 1: needs no Describe* permission)."""
     try:
         client.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True, limit=1)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         mapped = logs_error(error, "GetLogEvents", f"{group} {stream}")
         if isinstance(mapped, LogNotFoundError):
             return False

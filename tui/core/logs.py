@@ -35,10 +35,27 @@ from tui.core.log_stream import (
 from tui.core.models import arn_last_segment
 
 __all__ = [
-    "HEALTH_REASONS", "FollowResult", "LogAccessDeniedError", "LogConnectionError", "LogEvent", "LogFollower", "LogLocation",
-    "LogLocator", "LogNotFoundError", "LogPage", "LogResolution", "LogThrottledError", "LogsError",
-    "fetch_log", "guide_log_group", "guide_log_stream", "health_log_stream",
-    "iter_log_pages", "logs_error", "parse_failure_message", "stream_exists",
+    "HEALTH_REASONS",
+    "FollowResult",
+    "LogAccessDeniedError",
+    "LogConnectionError",
+    "LogEvent",
+    "LogFollower",
+    "LogLocation",
+    "LogLocator",
+    "LogNotFoundError",
+    "LogPage",
+    "LogResolution",
+    "LogThrottledError",
+    "LogsError",
+    "fetch_log",
+    "guide_log_group",
+    "guide_log_stream",
+    "health_log_stream",
+    "iter_log_pages",
+    "logs_error",
+    "parse_failure_message",
+    "stream_exists",
 ]
 
 HEALTH_AGENT = "SagemakerHealthMonitoringAgent"
@@ -140,7 +157,9 @@ class LogResolution:
 class LogLocator:
     """Finds the lifecycle and health-agent logs of a cluster's nodes (see the module docstring)."""
 
-    def __init__(self, client: Any, cluster_name: str, cluster_arn: str | None = None, cluster_id: str | None = None) -> None:
+    def __init__(
+        self, client: Any, cluster_name: str, cluster_arn: str | None = None, cluster_id: str | None = None
+    ) -> None:
         self.client = client
         self.cluster_name = cluster_name
         self.cluster_id = cluster_id or arn_last_segment(cluster_arn)
@@ -169,7 +188,10 @@ class LogLocator:
         if instance_id is None:
             return self._not_found("No log location is named in the failure message.")
         if self.cluster_id and instance_group:
-            group, stream = guide_log_group(self.cluster_name, self.cluster_id), guide_log_stream(instance_group, instance_id)
+            group, stream = (
+                guide_log_group(self.cluster_name, self.cluster_id),
+                guide_log_stream(instance_group, instance_id),
+            )
             if self._exists(group, stream):
                 return self._found(group, [stream], "guide")
         for group in [*preferred, *(g for g in self.candidate_groups() if g not in preferred)]:
@@ -178,7 +200,9 @@ class LogLocator:
                 return self._found(group, streams, "discovered")
         return self._not_found(f"No lifecycle log found for {instance_id} in cluster {self.cluster_name}.")
 
-    def health_monitor(self, instance_id: str, instance_group: str | None = None, group: str | None = None) -> LogResolution:
+    def health_monitor(
+        self, instance_id: str, instance_group: str | None = None, group: str | None = None
+    ) -> LogResolution:
         """The node's `SagemakerHealthMonitoringAgent[/<group>/<instance>]` stream, in the lifecycle log's group."""
         self._tried, self._error = [], None
         groups = [group] if group else self.candidate_groups()

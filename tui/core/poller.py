@@ -52,7 +52,9 @@ def build_snapshot(
         # visible UI stall) stay rare instead of following every refresh.
         by_id = {key: node if key in stale else old_nodes[key] for key, node in by_id.items()}
     old_rows: Mapping[str, TableRow] = previous.rows if previous else {}
-    rows = {key: (node_row(node) if key in stale or key not in old_rows else old_rows[key]) for key, node in by_id.items()}
+    rows = {
+        key: (node_row(node) if key in stale or key not in old_rows else old_rows[key]) for key, node in by_id.items()
+    }
     statuses_by_group: dict[str, list[str]] = {}
     for node in by_id.values():
         statuses_by_group.setdefault(node.group, []).append(node.status)
@@ -69,7 +71,7 @@ def build_snapshot(
     )
 
 
-def fetch_snapshot(api, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float) -> NodeSnapshot:  # noqa: ANN001
+def fetch_snapshot(api, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float) -> NodeSnapshot:
     """List every node of the cluster (per instance group, in parallel) and snapshot them."""
     nodes = api.list_nodes(detail.name, [group.name for group in detail.instance_groups])
     return build_snapshot(detail.name, nodes, previous, fetched_at)
@@ -92,7 +94,9 @@ def plan_refresh(
     """Which clusters to describe and whose nodes to list in this refresh (focus first)."""
     if focus not in names:
         focus = names[0] if names else None
-    others = sorted((name for name in names if name != focus), key=lambda name: (nodes_fetched_at.get(name, -1.0), name))
+    others = sorted(
+        (name for name in names if name != focus), key=lambda name: (nodes_fetched_at.get(name, -1.0), name)
+    )
     chosen = ([focus] if focus else []) + others[:others_per_tick]
     describe = tuple(names) if first else tuple(chosen)
     return RefreshPlan(describe=describe, list_nodes=tuple(chosen))

@@ -38,8 +38,9 @@ class ClusterPrefetch:
             if value:
                 argv += [flag, value]
         try:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.DEVNULL, close_fds=True)
+            process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, close_fds=True
+            )
         except OSError:
             return None
         return cls(process)
@@ -83,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         answer = json.dumps([asdict(cluster) for cluster in api.list_clusters()])
         sys.stdout.write(answer)
         sys.stdout.flush()
-    except BaseException:  # any failure: the app lists the clusters itself and reports it
+    except BaseException:  # noqa: BLE001 - any failure: the app lists the clusters itself and reports it
         os._exit(1)
     os._exit(0)  # no interpreter teardown: the answer is out
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-
 LOG_LINE_LIMIT = 10_000
 CUT_MARK = "…[cut {n:,} chars]"
 
@@ -103,7 +102,5 @@ def clean_log_lines(values: Sequence[object]) -> list[str]:
     """
     texts = [value if type(value) is str else to_text(value) for value in values]
     if texts and (not "".join(texts).isprintable() or max(map(len, texts)) > LOG_LINE_LIMIT):
-        texts = [
-            text if len(text) <= LOG_LINE_LIMIT and text.isprintable() else clean_log_line(text) for text in texts
-        ]
+        texts = [text if len(text) <= LOG_LINE_LIMIT and text.isprintable() else clean_log_line(text) for text in texts]
     return texts

@@ -101,8 +101,7 @@ def session_user_note(document: str | None) -> str:
     """One line saying who the shell will run as."""
     if not document:
         return (
-            "No SSM document given: HyperPod starts the session as root "
-            "(pass --ssm-document to run as another user)."
+            "No SSM document given: HyperPod starts the session as root (pass --ssm-document to run as another user)."
         )
     return f"The SSM document {document} decides the session's user (SSM-SessionManagerRunShellAsUbuntu → ubuntu)."
 
@@ -300,7 +299,7 @@ def ignore_user_signals() -> Iterator[None]:
     try:
         yield
     finally:
-        for sig, handler in zip(signals, previous):
+        for sig, handler in zip(signals, previous, strict=True):
             signal.signal(sig, handler)
 
 
@@ -335,7 +334,11 @@ class PluginCheck:
 
 
 def plugin_missing_message(
-    plugin: str, target: str | None, region: str | None, profile: str | None, document: str | None,
+    plugin: str,
+    target: str | None,
+    region: str | None,
+    profile: str | None,
+    document: str | None,
     endpoint_url: str | None = None,
 ) -> str:
     message = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +93,9 @@ Health = tuple[tuple[str, str | None], ...]  # (text, node status); None: a note
 NOT_LISTED: Health = (("not listed yet", None),)
 
 
-def cluster_row(summary: ClusterSummary, detail: ClusterDetail | None, health: Health | None, total: int | None) -> TableRow:
+def cluster_row(
+    summary: ClusterSummary, detail: ClusterDetail | None, health: Health | None, total: int | None
+) -> TableRow:
     """`health`/`total` come from the latest node listing; without one, the groups' CurrentCount stands in and
     NODE STATUS says the nodes are not listed yet (an empty cell would read as "no nodes")."""
     orchestrator = detail.orchestrator if detail else ""
@@ -101,7 +103,14 @@ def cluster_row(summary: ClusterSummary, detail: ClusterDetail | None, health: H
         total = sum(group.current_count for group in detail.instance_groups)
     return TableRow(
         summary.name,
-        (clean(summary.name), clean(summary.status), orchestrator, "" if total is None else total, NOT_LISTED if health is None else health, summary.created),
+        (
+            clean(summary.name),
+            clean(summary.status),
+            orchestrator,
+            "" if total is None else total,
+            NOT_LISTED if health is None else health,
+            summary.created,
+        ),
     )
 
 
@@ -187,7 +196,11 @@ def parse_filter(query: str, columns: Sequence[Column]) -> tuple[FilterTerm, ...
         if column_name:
             wanted = column_name.casefold()
             column = next(
-                (i for i, c in enumerate(columns) if wanted in (c.key.casefold(), c.label.casefold().replace(" ", "_"))),
+                (
+                    i
+                    for i, c in enumerate(columns)
+                    if wanted in (c.key.casefold(), c.label.casefold().replace(" ", "_"))
+                ),
                 None,
             )
             if column is None:
@@ -246,5 +259,7 @@ def sort_key(column: Column, index: int) -> Callable[[TableRow], Any]:
         return lambda row: (row.values[index] if isinstance(row.values[index], int) else -1, row.key)
     if column.kind == "segments":
         # worst status first; a cell with no statuses (no nodes, or not listed yet) last
-        return lambda row: f"{min((status_severity(s) for _, s in row.values[index] if s is not None), default=9)}\0{row.key}"
+        return lambda row: (
+            f"{min((status_severity(s) for _, s in row.values[index] if s is not None), default=9)}\0{row.key}"
+        )
     return lambda row: f"{row.text(index).casefold()}\0{row.key}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
 from tui.core.markers import EXIT_CODE_RULE, MarkerHit, MarkerMatcher, default_matcher, exit_code_in
@@ -61,7 +61,7 @@ class Timeline:
     failure_text: str | None = None  # the deciding line itself
     first_failure_text: str | None = None
 
-    def summary(self, tz: tzinfo | None = timezone.utc) -> str:
+    def summary(self, tz: tzinfo | None = UTC) -> str:
         return summarize(self, tz)
 
 
@@ -80,8 +80,16 @@ class _Open:
 
     def freeze(self) -> Stage:
         return Stage(
-            self.key, self.label, self.depth, self.begin_index, self.begin_ms,
-            self.end_index, self.end_ms, self.status, self.failed_index, self.parent,
+            self.key,
+            self.label,
+            self.depth,
+            self.begin_index,
+            self.begin_ms,
+            self.end_index,
+            self.end_ms,
+            self.status,
+            self.failed_index,
+            self.parent,
         )
 
 
@@ -128,7 +136,7 @@ def build_timeline(
         nonlocal last_closed
         if stage.key in open_stack:
             position = open_stack.index(stage.key)
-            for inner in open_stack[position + 1:]:  # closed by their parent
+            for inner in open_stack[position + 1 :]:  # closed by their parent
                 child = stages[inner]
                 child.end_index, child.end_ms = index, time_of(index)
                 child.status = "failed" if child.failed_index is not None else "unfinished"
@@ -244,16 +252,16 @@ def format_duration(ms: int | None) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def format_clock(ms: int | None, tz: tzinfo | None = timezone.utc) -> str:
+def format_clock(ms: int | None, tz: tzinfo | None = UTC) -> str:
     if ms is None:
         return "?"
-    return datetime.fromtimestamp(ms / 1000, tz or timezone.utc).strftime("%H:%M:%S")
+    return datetime.fromtimestamp(ms / 1000, tz or UTC).strftime("%H:%M:%S")
 
 
 SYMBOLS = {"ok": "✓", "failed": "✗", "running": "…", "unfinished": "?"}
 
 
-def summarize(timeline: Timeline, tz: tzinfo | None = timezone.utc) -> str:
+def summarize(timeline: Timeline, tz: tzinfo | None = UTC) -> str:
     """One plain line, e.g. `download ✓ 0:04 → execute ✗ at 12:03:44, exit code 1`."""
     by_key = {stage.key: stage for stage in timeline.stages}
     failing = timeline.failing_stage
@@ -276,7 +284,11 @@ def summarize(timeline: Timeline, tz: tzinfo | None = timezone.utc) -> str:
             text += f" {format_duration(stage.duration_ms)}"
         parts.append(text)
     line = " → ".join(parts)
-    if timeline.outcome == "failed" and timeline.failure is not None and (failing is None or failing.label == _UMBRELLA):
+    if (
+        timeline.outcome == "failed"
+        and timeline.failure is not None
+        and (failing is None or failing.label == _UMBRELLA)
+    ):
         at = f"failed at {format_clock(timeline.failure_ms, tz)} (line {timeline.failure.index + 1})"
         line = f"{line} → {at}" if line else at
     elif timeline.outcome == "unknown":

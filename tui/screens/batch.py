@@ -62,7 +62,9 @@ class BatchActionsMixin(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
-        Binding("ctrl+a", "mark_all", "Mark all", show=False, tooltip="Mark every node the filter shows", id="mark-all"),
+        Binding(
+            "ctrl+a", "mark_all", "Mark all", show=False, tooltip="Mark every node the filter shows", id="mark-all"
+        ),
         Binding("ctrl+u", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node", id="unmark-all"),
         Binding("R", "reboot", "Reboot", tooltip="Reboot the marked nodes (or the highlighted one)", id="reboot"),
         Binding("P", "replace", "Replace", tooltip="Replace the marked nodes (or the highlighted one)", id="replace"),
@@ -148,8 +150,9 @@ class BatchActionsMixin(Screen[None]):
     def _notify_unmarked(self, gone: list[str]) -> None:
         if gone:
             listed = ", ".join(gone[:MAX_LISTED_IDS]) + (" …" if len(gone) > MAX_LISTED_IDS else "")
-            self.notify(markup_safe(f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}"),
-                        severity="warning")
+            self.notify(
+                markup_safe(f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}"), severity="warning"
+            )
 
     def _marked_or_highlighted(self) -> tuple[list[str], int]:
         """(target ids in table order, how many of them the filter hides)."""
@@ -215,9 +218,15 @@ class BatchActionsMixin(Screen[None]):
                 extra={"demo": True} if demo else {},
             )
             journal = Journal(default_journal_path())
-            result = run_plan(plan, None if plan.dry_run else client, journal, context, clock=app.clock,
-                              on_call=lambda call: self.post_message(BatchCallDone(call)))
-        except Exception as exc:  # a bug or an unusable API: the batch is over, say so
+            result = run_plan(
+                plan,
+                None if plan.dry_run else client,
+                journal,
+                context,
+                clock=app.clock,
+                on_call=lambda call: self.post_message(BatchCallDone(call)),
+            )
+        except Exception as exc:  # noqa: BLE001 - a bug or an unusable API: the batch is over, say so
             self.post_message(BatchDone(None, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(BatchDone(result))
@@ -252,7 +261,11 @@ class BatchActionsMixin(Screen[None]):
         if results is not None and results.is_active:
             pass  # the results view says it all
         elif failed:
-            self.notify(f"{verb}: {len(succeeded)} Successful, {len(failed)} Failed (still marked).", severity="warning", timeout=8)
+            self.notify(
+                f"{verb}: {len(succeeded)} Successful, {len(failed)} Failed (still marked).",
+                severity="warning",
+                timeout=8,
+            )
         else:
             self.notify(f"{verb}: {len(succeeded)} Successful.", timeout=6)
         self.action_refresh()  # type: ignore[attr-defined]

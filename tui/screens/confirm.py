@@ -37,8 +37,10 @@ TARGET_COLUMNS = (
 
 def target_rows(plan: ActionPlan) -> list[TableRow]:
     return [
-        TableRow(node.instance_id, (clean(node.instance_id), clean(node.group), clean(node.status),
-                                    clean(short_hostname(node.hostname))))
+        TableRow(
+            node.instance_id,
+            (clean(node.instance_id), clean(node.group), clean(node.status), clean(short_hostname(node.hostname))),
+        )
         for node in plan.nodes
     ]
 
@@ -56,8 +58,11 @@ def fit_table(screen: ModalScreen, dialog: Widget, table: Widget, limit: int, sh
     least 4, so the buttons stay on screen in a small terminal (CSS alone cannot shrink just the table)."""
     available = int(screen.size.height * share)
     chrome = dialog.outer_size.height - dialog.size.height
-    others = sum(child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
-                 for child in dialog.children if child is not table and child.display)
+    others = sum(
+        child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
+        for child in dialog.children
+        if child is not table and child.display
+    )
     margins = table.styles.margin.top + table.styles.margin.bottom
     rows = max(4, min(limit, available - chrome - others - margins))
     if table.styles.max_height is None or table.styles.max_height.value != rows:
@@ -68,10 +73,20 @@ class ConfirmActionScreen(ModalScreen[bool]):
     """Dismissed with True only when the user confirmed a plan that may run."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "cancel", "Cancel", tooltip="Close without doing anything (n only where no name is typed)",
-                id="confirm-cancel"),
-        Binding("y", "confirm", "Confirm", tooltip="Confirm a reboot (replace and delete need the cluster name typed)",
-                id="confirm-yes"),
+        Binding(
+            "escape,n",
+            "cancel",
+            "Cancel",
+            tooltip="Close without doing anything (n only where no name is typed)",
+            id="confirm-cancel",
+        ),
+        Binding(
+            "y",
+            "confirm",
+            "Confirm",
+            tooltip="Confirm a reboot (replace and delete need the cluster name typed)",
+            id="confirm-yes",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -108,8 +123,10 @@ class ConfirmActionScreen(ModalScreen[bool]):
         with VerticalScroll(can_focus=False, id="confirm-dialog", classes=classes) as dialog:
             dialog.border_title = plan_title(plan)
             if plan.dry_run:
-                yield Static("DRY RUN: nothing is sent to AWS; the journal records what would have been called.",
-                             classes="dry-run")
+                yield Static(
+                    "DRY RUN: nothing is sent to AWS; the journal records what would have been called.",
+                    classes="dry-run",
+                )
             yield Static(self._facts(), id="confirm-facts")
             for refusal in plan.refusals:
                 yield Static(Text(f"✖ Refused before any call: {clean(refusal, max_len=2_000)}"), classes="refusal")
@@ -126,8 +143,12 @@ class ConfirmActionScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button("Close" if plan.refused else "Cancel", id="cancel")
                 if not plan.refused:
-                    yield Button(self._confirm_label(), id="confirm", disabled=self.needs_typed_name,
-                                 variant="error" if plan.kind.typed_confirmation else "primary")
+                    yield Button(
+                        self._confirm_label(),
+                        id="confirm",
+                        disabled=self.needs_typed_name,
+                        variant="error" if plan.kind.typed_confirmation else "primary",
+                    )
 
     def _keys_hint(self) -> str:
         if self.plan.refused:

@@ -61,7 +61,9 @@ def cluster_sections(summary: ClusterSummary, detail: ClusterDetail | None, now:
     ]
     if detail.failure_message:
         sections.insert(0, ("Failure message", [("", detail.failure_message)]))
-    groups = [(g.name, f"{g.instance_type} · {g.current_count}/{g.target_count} · {g.status}") for g in detail.instance_groups]
+    groups = [
+        (g.name, f"{g.instance_type} · {g.current_count}/{g.target_count} · {g.status}") for g in detail.instance_groups
+    ]
     sections.append(("Instance groups", groups or [("", "none")]))
     return sections
 
@@ -78,7 +80,10 @@ def group_sections(detail: ClusterDetail, group: InstanceGroup) -> list[Section]
         ("Execution role", group.execution_role),
     ]
     if detail.is_slurm:
-        fields += [("Slurm node type", group.slurm_node_type or "—"), ("Partitions", ", ".join(group.partitions) or "—")]
+        fields += [
+            ("Slurm node type", group.slurm_node_type or "—"),
+            ("Partitions", ", ".join(group.partitions) or "—"),
+        ]
     lifecycle: list[Field] = [
         ("Source S3 URI", group.lifecycle.source_s3_uri),
         ("On create", group.lifecycle.on_create),
@@ -114,7 +119,10 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
         return sections
     fields += [
         ("Private IPv6", detail.private_ipv6 or "—"),
-        ("Availability zone", f"{detail.availability_zone} ({detail.availability_zone_id})" if detail.availability_zone else "—"),
+        (
+            "Availability zone",
+            f"{detail.availability_zone} ({detail.availability_zone_id})" if detail.availability_zone else "—",
+        ),
         ("Capacity type", detail.capacity_type or "—"),
         ("Threads per core", "" if detail.threads_per_core is None else str(detail.threads_per_core)),
         ("Image (current)", detail.current_image_id or "—"),
@@ -207,7 +215,7 @@ class DetailScreen(Screen[None]):
     def _load(self) -> None:
         try:
             result = self._loader()  # type: ignore[misc]
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem shown in the view
             problem = classify(exc, operation="DescribeClusterNode")
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._loaded_problem, problem.one_line())

@@ -65,11 +65,15 @@ class HelpScreen(ModalScreen[None]):
             for binding in bindings:
                 keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
                 shown = dataclasses.replace(binding, key=keys)
-                display = ", ".join(self.app.get_key_display(dataclasses.replace(shown, key=key)) for key in keys.split(","))
+                display = ", ".join(
+                    self.app.get_key_display(dataclasses.replace(shown, key=key)) for key in keys.split(",")
+                )
                 description = binding.tooltip or binding.description or binding.action
                 table.add_row(Text(display), Text(description), Text(binding.id or ""))
             parts += [Text(title, style="bold underline"), table, Text("")]
         for note in self._notes:
             parts.append(Text(note, style="italic"))
-        parts.append(Text("Rebind any key by its id in the [keymap] table of config.toml, e.g.  refresh = \"ctrl+r\"", style="dim"))
+        parts.append(
+            Text('Rebind any key by its id in the [keymap] table of config.toml, e.g.  refresh = "ctrl+r"', style="dim")
+        )
         return Group(*parts)

@@ -69,10 +69,20 @@ class Polled(Message):
 class LogScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="log-back", tooltip="Back to the panes"),
-        Binding("h", "toggle_health", "Health agent", id="log-health",
-                tooltip="Switch between the lifecycle log and the node's health-monitoring agent log"),
-        Binding("c", "next_stream", "Next script", id="log-next-stream",
-                tooltip="Next script stream, when the log is split per script (<instance>/<script>)"),
+        Binding(
+            "h",
+            "toggle_health",
+            "Health agent",
+            id="log-health",
+            tooltip="Switch between the lifecycle log and the node's health-monitoring agent log",
+        ),
+        Binding(
+            "c",
+            "next_stream",
+            "Next script",
+            id="log-next-stream",
+            tooltip="Next script stream, when the log is split per script (<instance>/<script>)",
+        ),
         Binding("r", "reload", "Reload", id="log-reload", show=False, tooltip="Find and fetch the log again"),
     ]
     DEFAULT_CSS = """
@@ -251,7 +261,9 @@ class LogScreen(Screen[None]):
         self.facts.loading = False
         if len(self.view.document):  # keep what arrived; say what stopped the rest
             self.facts.problem = message.error
-            self.notify(f"Log incomplete: {clean(message.error, max_len=500)}", severity="error", timeout=10, markup=False)
+            self.notify(
+                f"Log incomplete: {clean(message.error, max_len=500)}", severity="error", timeout=10, markup=False
+            )
             self._update_status()
         else:
             self._show_notice(notice_text(self.resolution, self.mode, error=message.error), error=True)
@@ -288,7 +300,7 @@ class LogScreen(Screen[None]):
         self._update_cause()
         self._update_status()
 
-    def _show_notice(self, text, *, error: bool) -> None:  # noqa: ANN001
+    def _show_notice(self, text, *, error: bool) -> None:
         notice = self.query_one("#log-notice", Static)
         notice.update(text)
         notice.set_class(error, "-error")

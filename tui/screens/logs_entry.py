@@ -21,8 +21,13 @@ if TYPE_CHECKING:
 
 class LogsMixin(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("l", "logs", "Logs", id="logs",
-                tooltip="Lifecycle-script log of the node; on a cluster, the log its failure message names"),
+        Binding(
+            "l",
+            "logs",
+            "Logs",
+            id="logs",
+            tooltip="Lifecycle-script log of the node; on a cluster, the log its failure message names",
+        ),
     ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -37,8 +42,10 @@ class LogsMixin(Screen[None]):
         table = main._focused_table()
         if table is None or table.cursor_key is None:
             return
-        target = self._node_log_target(table.cursor_key) if table is main.nodes_table else (
-            self._cluster_log_target(table.cursor_key) if table is main.clusters_table else None
+        target = (
+            self._node_log_target(table.cursor_key)
+            if table is main.nodes_table
+            else (self._cluster_log_target(table.cursor_key) if table is main.clusters_table else None)
         )
         if target is not None:
             from tui.screens.logs import LogScreen
@@ -60,12 +67,19 @@ class LogsMixin(Screen[None]):
             main.notify(f"{clean(name)}: details still loading; try again in a moment.", markup=False, timeout=4)
             return None
         if not detail.failure_message:
-            main.notify(f"{clean(name)} has no failure message. Open a node's log from the nodes pane with l.",
-                        markup=False, timeout=6)
+            main.notify(
+                f"{clean(name)} has no failure message. Open a node's log from the nodes pane with l.",
+                markup=False,
+                timeout=6,
+            )
             return None
         snapshot = main._snapshots.get(name)
         target = LogTarget.for_cluster_failure(detail, snapshot.nodes if snapshot else None)
         if target is None:
-            main.notify(f"The failure message of {clean(name)} names no log and no instance.", markup=False,
-                        severity="warning", timeout=6)
+            main.notify(
+                f"The failure message of {clean(name)} names no log and no instance.",
+                markup=False,
+                severity="warning",
+                timeout=6,
+            )
         return target

@@ -35,7 +35,9 @@ def title_text(target: LogTarget, mode: Mode) -> Text:
     text.append(" › ")
     text.append(clean(target.instance_group, max_len=SHORT) if target.instance_group else "?")
     text.append(" › ")
-    text.append(clean(target.instance_id, max_len=SHORT) if target.instance_id else "(the failure message's log)", style="bold")
+    text.append(
+        clean(target.instance_id, max_len=SHORT) if target.instance_id else "(the failure message's log)", style="bold"
+    )
     if target.node_status:
         text.append(f" ({clean(target.node_status, max_len=40)})")
     return text
@@ -78,7 +80,12 @@ def cause_text(timeline: Timeline) -> Text | None:
 
 
 def notice_text(
-    resolution: LogResolution | None, mode: Mode, *, waiting: bool = False, error: str | None = None, interval: float = 0
+    resolution: LogResolution | None,
+    mode: Mode,
+    *,
+    waiting: bool = False,
+    error: str | None = None,
+    interval: float = 0,
 ) -> Text:
     """What is shown instead of an empty view: the reasons and what was tried, or a read error."""
     text = Text()

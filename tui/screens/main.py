@@ -84,7 +84,9 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             yield ResourceTable(GROUP_COLUMNS, clock=clock, id="groups")
         with Vertical(id="nodes-pane", classes="pane"):
             yield ResourceTable(NODE_COLUMNS, markable=True, sort="status", clock=clock, id="nodes")
-        yield Input(placeholder="filter: words · column:value (status:fail, group:worker) · !word excludes", id="filter")
+        yield Input(
+            placeholder="filter: words · column:value (status:fail, group:worker) · !word excludes", id="filter"
+        )
         yield Footer()
 
     @property
@@ -159,7 +161,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         try:
             api = None if prefetched is not None else self._api_for_refresh(first)
             clusters = prefetched if prefetched is not None else api.list_clusters()
-        except Exception as exc:  # every failure becomes a Problem for the header and banner
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
             self.post_message(RefreshFinished(self._classify(exc, "ListClusters"), started, scheduled))
             return
         if worker.is_cancelled:
@@ -172,7 +174,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         if api is None:
             try:
                 api = self._api_for_refresh(first)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
                 self.post_message(RefreshFinished(self._classify(exc, "DescribeCluster"), started, scheduled))
                 return
         names = [cluster.name for cluster in clusters]
@@ -199,7 +201,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
                 continue
             try:
                 snapshot = fetch_snapshot(api, detail, snapshots.get(name), started)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one cluster's failure does not stop the others
                 found = self._classify(exc, "ListClusterNodes")
                 if found.kind == "not_found":
                     self.post_message(ClusterGone(name, found.message))
@@ -209,7 +211,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             self.post_message(NodesListed(snapshot))
         self.post_message(RefreshFinished(problem, started, scheduled))
 
-    def _api_for_refresh(self, first: bool):  # noqa: ANN202
+    def _api_for_refresh(self, first: bool):
         app = self.app
         api = app.ensure_api()  # type: ignore[attr-defined]
         if first and (warning := api.region_warning()):
@@ -236,7 +238,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             if get_current_worker().is_cancelled:
                 return
             self.post_message(NodesListed(fetch_snapshot(api, detail, previous, started)))
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
             found = self._classify(exc, "DescribeCluster")
             if found.kind == "not_found":
                 self.post_message(ClusterGone(name, found.message))
@@ -277,8 +279,11 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers catch what they expect; anything else is a bug, shown rather than swallowed.
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(markup_safe(f"{event.worker.description or 'Background task'} failed: {event.worker.error}"),
-                        severity="error", timeout=10)
+            self.notify(
+                markup_safe(f"{event.worker.description or 'Background task'} failed: {event.worker.error}"),
+                severity="error",
+                timeout=10,
+            )
             if event.worker.group == "refresh":
                 self._refreshing = False
                 self.header.busy = False
@@ -315,7 +320,9 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             self.nodes_table.focus()
         else:
             names = ", ".join(sorted(self._clusters)) or "none"
-            self.notify(markup_safe(f"Cluster {wanted!r} not found. Clusters here: {names}"), severity="error", timeout=10)
+            self.notify(
+                markup_safe(f"Cluster {wanted!r} not found. Clusters here: {names}"), severity="error", timeout=10
+            )
 
     @on(ClusterDescribed)
     def _on_cluster_described(self, message: ClusterDescribed) -> None:
@@ -351,7 +358,9 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     def _on_nodes_listed(self, message: NodesListed) -> None:
         snapshot = message.snapshot
         current = self._snapshots.get(snapshot.cluster)
-        if snapshot.cluster not in self._clusters or (current is not None and current.fetched_at >= snapshot.fetched_at):
+        if snapshot.cluster not in self._clusters or (
+            current is not None and current.fetched_at >= snapshot.fetched_at
+        ):
             return
         self._snapshots[snapshot.cluster] = snapshot
         if not self.is_active:
@@ -364,7 +373,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             self._notify_failures(snapshot)
             self._update_titles()
 
-    def _cluster_row(self, name: str):  # noqa: ANN202
+    def _cluster_row(self, name: str):
         snapshot = self._snapshots.get(name)
         return cluster_row(
             self._clusters[name],
@@ -430,7 +439,9 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         for transition in failed[:MAX_FAILURE_NOTICES]:
             node = snapshot.nodes.get(transition.key)
             group = f" ({clean(node.group)})" if node else ""
-            self.notify(markup_safe(f"{transition.key}{group}: {transition.before} → Failure"), severity="error", timeout=8)
+            self.notify(
+                markup_safe(f"{transition.key}{group}: {transition.before} → Failure"), severity="error", timeout=8
+            )
         if len(failed) > MAX_FAILURE_NOTICES:
             self.notify(f"…and {len(failed) - MAX_FAILURE_NOTICES} more nodes went to Failure", severity="error")
 
@@ -441,7 +452,10 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
 
     def _repaint_all(self) -> None:
         table = self.clusters_table
-        table.update_rows([self._cluster_row(name) for name in self._clusters], [k for k in list(table.visible_keys) if k not in self._clusters])
+        table.update_rows(
+            [self._cluster_row(name) for name in self._clusters],
+            [k for k in list(table.visible_keys) if k not in self._clusters],
+        )
         if self._focus not in self._clusters:
             self._focus = None
         self._show_focus_cluster(keep_scope=True)
@@ -476,7 +490,9 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         self._show_groups()
         self._show_nodes(self.focus_snapshot)
         self.nodes_table.placeholder = (
-            "Select a cluster" if self._focus is None else ("Loading nodes…" if self.focus_snapshot is None else "No nodes (yet)")
+            "Select a cluster"
+            if self._focus is None
+            else ("Loading nodes…" if self.focus_snapshot is None else "No nodes (yet)")
         )
         if not keep_scope:
             self.nodes_table.set_scope(None)
@@ -617,7 +633,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     # --- titles --------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _set_border(pane, title: str | None = None, subtitle: str | None = None) -> None:  # noqa: ANN001
+    def _set_border(pane, title: str | None = None, subtitle: str | None = None) -> None:
         # Setting a border title always parses it and repaints the pane, even when it is unchanged; titles are
         # updated at every refresh and table change, so only what changed is set.
         if title is not None and pane.border_title != title:

@@ -42,8 +42,13 @@ WAITING = "Waiting"
 
 class BatchResultsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,enter", "close", "Close", tooltip="Close the results (the batch goes on if it is running)",
-                id="results-close"),
+        Binding(
+            "escape,enter",
+            "close",
+            "Close",
+            tooltip="Close the results (the batch goes on if it is running)",
+            id="results-close",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -130,18 +135,24 @@ class BatchResultsScreen(ModalScreen[None]):
         outcome = self._outcome_of.get(node_id)
         label = outcome.outcome if outcome else WAITING
         colour = _OUTCOME_COLOUR.get(label, "Pending")
-        return TableRow(node_id, (
-            clean(node_id),
-            clean(node.group) if node else "",
-            ((label, colour),),
-            clean(outcome.code) if outcome else "",
-            clean(outcome.message, max_len=MESSAGE_LIMIT) if outcome else "",
-        ))
+        return TableRow(
+            node_id,
+            (
+                clean(node_id),
+                clean(node.group) if node else "",
+                ((label, colour),),
+                clean(outcome.code) if outcome else "",
+                clean(outcome.message, max_len=MESSAGE_LIMIT) if outcome else "",
+            ),
+        )
 
     def _repaint(self) -> None:
         plan, calls = self.plan, self.calls
         outcomes = self._outcome_of
-        counts = {label: sum(1 for o in outcomes.values() if o.outcome == label) for label in (SUCCESSFUL, FAILED, DRY_RUN, UNREPORTED)}
+        counts = {
+            label: sum(1 for o in outcomes.values() if o.outcome == label)
+            for label in (SUCCESSFUL, FAILED, DRY_RUN, UNREPORTED)
+        }
         done = len(calls)
         state = "done" if self.result is not None else ("stopped" if self.stopped_by else "running")
         summary = Text()
@@ -222,15 +233,19 @@ class BatchResultsScreen(ModalScreen[None]):
             return Text("Nothing changed; the marks are kept. Run without --dry-run to do it.")
         if counts[FAILED] or counts[UNREPORTED]:
             key = self.app.get_key_display(self._binding()) if self._binding() else self.plan.kind.name
-            return Text(f"Failed nodes (listed first) stay marked: press {key} again to retry them, after waiting "
-                        f"if AWS says so. Successful ones were unmarked.")
+            return Text(
+                f"Failed nodes (listed first) stay marked: press {key} again to retry them, after waiting "
+                f"if AWS says so. Successful ones were unmarked."
+            )
         return Text("Successful nodes were unmarked. The nodes pane refreshes to show their new status.")
 
     def _binding(self) -> Binding | None:
         """The key that runs this action now (a [keymap] may have moved it)."""
         from tui.screens.batch import BatchActionsMixin
 
-        binding = next((b for b in BatchActionsMixin.BINDINGS if isinstance(b, Binding) and b.id == self.plan.kind.name), None)
+        binding = next(
+            (b for b in BatchActionsMixin.BINDINGS if isinstance(b, Binding) and b.id == self.plan.kind.name), None
+        )
         keymap = getattr(self.app, "_keymap", {})
         if binding is not None and binding.id in keymap:
             binding = dataclasses.replace(binding, key=keymap[binding.id].split(",")[0])

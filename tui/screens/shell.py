@@ -89,25 +89,76 @@ class ShellMixin(DOMNode):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "shell", "Shell", tooltip="Open a shell on the highlighted node, in a pane under the tables",
-                id="shell"),
-        Binding("S", "shell_fullscreen", "Full-screen shell", show=False,
-                tooltip="Shell on the highlighted node with the whole terminal (the app is suspended until it ends)",
-                id="shell-fullscreen"),
-        Binding("y", "copy_ssm_command", "Copy SSM",
-                tooltip="Copy the `aws ssm start-session` command for the highlighted node", id="copy-ssm-command"),
-        Binding("ctrl+right_square_bracket", "shell_leave", "Leave shell", priority=True,
-                tooltip="Leave the terminal for the tables (the key never reaches the shell)", id="shell-leave"),
-        Binding("ctrl+t", "shell_focus", "To shell", tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
-                id="shell-focus"),
-        Binding("right_square_bracket", "shell_tab(1)", "Next shell", show=False,
-                tooltip="Show the next shell tab (from the tables)", id="shell-next-tab"),
-        Binding("left_square_bracket", "shell_tab(-1)", "Previous shell", show=False,
-                tooltip="Show the previous shell tab (from the tables)", id="shell-previous-tab"),
-        Binding("f11", "shell_zoom", "Zoom shell", priority=True, show=False,
-                tooltip="Shell pane: (almost) full screen, or back under the tables", id="shell-zoom"),
-        Binding("ctrl+w", "shell_close", "Close shell", show=False,
-                tooltip="Close the active shell tab: ends the plugin and terminates the session", id="shell-close"),
+        Binding(
+            "s",
+            "shell",
+            "Shell",
+            tooltip="Open a shell on the highlighted node, in a pane under the tables",
+            id="shell",
+        ),
+        Binding(
+            "S",
+            "shell_fullscreen",
+            "Full-screen shell",
+            show=False,
+            tooltip="Shell on the highlighted node with the whole terminal (the app is suspended until it ends)",
+            id="shell-fullscreen",
+        ),
+        Binding(
+            "y",
+            "copy_ssm_command",
+            "Copy SSM",
+            tooltip="Copy the `aws ssm start-session` command for the highlighted node",
+            id="copy-ssm-command",
+        ),
+        Binding(
+            "ctrl+right_square_bracket",
+            "shell_leave",
+            "Leave shell",
+            priority=True,
+            tooltip="Leave the terminal for the tables (the key never reaches the shell)",
+            id="shell-leave",
+        ),
+        Binding(
+            "ctrl+t",
+            "shell_focus",
+            "To shell",
+            tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
+            id="shell-focus",
+        ),
+        Binding(
+            "right_square_bracket",
+            "shell_tab(1)",
+            "Next shell",
+            show=False,
+            tooltip="Show the next shell tab (from the tables)",
+            id="shell-next-tab",
+        ),
+        Binding(
+            "left_square_bracket",
+            "shell_tab(-1)",
+            "Previous shell",
+            show=False,
+            tooltip="Show the previous shell tab (from the tables)",
+            id="shell-previous-tab",
+        ),
+        Binding(
+            "f11",
+            "shell_zoom",
+            "Zoom shell",
+            priority=True,
+            show=False,
+            tooltip="Shell pane: (almost) full screen, or back under the tables",
+            id="shell-zoom",
+        ),
+        Binding(
+            "ctrl+w",
+            "shell_close",
+            "Close shell",
+            show=False,
+            tooltip="Close the active shell tab: ends the plugin and terminates the session",
+            id="shell-close",
+        ),
     ]
 
     _shell_return: Widget | None = None
@@ -128,8 +179,13 @@ class ShellMixin(DOMNode):
             return None
         try:
             return NodeShell.for_node(
-                cluster=detail.name, cluster_arn=detail.arn, group=node.group, instance_id=node.instance_id,
-                hostname=node.hostname, status=node.status, document=self.app.settings.ssm_document,  # type: ignore[attr-defined]
+                cluster=detail.name,
+                cluster_arn=detail.arn,
+                group=node.group,
+                instance_id=node.instance_id,
+                hostname=node.hostname,
+                status=node.status,
+                document=self.app.settings.ssm_document,  # type: ignore[attr-defined]
             )
         except ValueError as error:
             self.notify(markup_safe(f"No SSM target for {node.instance_id}: {error}"), severity="error")  # type: ignore[attr-defined]
@@ -180,8 +236,12 @@ class ShellMixin(DOMNode):
             return
         tabs = self.shell_tabs
         if tabs is None:
-            tabs = ShellTabs(id="shell-pane", classes="pane", hint=self._shell_hint(),
-                             close_key=self._key_of("shell-close", "ctrl+w"))
+            tabs = ShellTabs(
+                id="shell-pane",
+                classes="pane",
+                hint=self._shell_hint(),
+                close_key=self._key_of("shell-close", "ctrl+w"),
+            )
             await self.mount(tabs, after="#nodes-pane")  # type: ignore[attr-defined]
         self._remember_return_focus()
         tab = await tabs.open(shell)
@@ -290,7 +350,11 @@ class ShellMixin(DOMNode):
             how = "through the terminal (OSC 52; in tmux: set -g set-clipboard on)"
         else:
             how = f"to the system clipboard ({mechanism})"
-        demo = " (Demo: the target is simulated; against AWS the same line opens a real session.)" if app.settings.demo else ""
+        demo = (
+            " (Demo: the target is simulated; against AWS the same line opens a real session.)"
+            if app.settings.demo
+            else ""
+        )
         app.call_from_thread(app.notify, markup_safe(f"Copied {how}: {command}{demo}"), title="SSM command", timeout=12)
 
     # ── the pane: focus, zoom, close ──────────────────────────────────────────────────────────────
@@ -359,8 +423,10 @@ class ShellMixin(DOMNode):
         leave = self._key_of("shell-leave", "ctrl+]").replace("right_square_bracket", "]")
         tabs = f"{self._key_of('shell-previous-tab', '[')} {self._key_of('shell-next-tab', ']')} tabs"
         tabs = tabs.replace("left_square_bracket", "[").replace("right_square_bracket", "]")
-        return (f"{leave} leave · {self._key_of('shell-focus', 'ctrl+t')} back · {tabs} · "
-                f"{self._key_of('shell-zoom', 'f11')} zoom · {self._key_of('shell-close', 'ctrl+w')} close")
+        return (
+            f"{leave} leave · {self._key_of('shell-focus', 'ctrl+t')} back · {tabs} · "
+            f"{self._key_of('shell-zoom', 'f11')} zoom · {self._key_of('shell-close', 'ctrl+w')} close"
+        )
 
 
 __all__ = ["ShellMixin", "plugin_for", "run_suspended"]

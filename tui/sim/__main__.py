@@ -32,10 +32,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    simulator = Simulator(args.scenario, clock=SimClock(speed=args.speed), seed=args.seed, region=args.region,
-                          account_id=args.account_id)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    simulator = Simulator(
+        args.scenario, clock=SimClock(speed=args.speed), seed=args.seed, region=args.region, account_id=args.account_id
+    )
     simulator.faults.latency_ms = args.latency_ms
     # Load botocore's service models now, not during the first (timed) request.
     for service, operation in simulator.registry.operations():

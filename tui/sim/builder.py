@@ -30,7 +30,7 @@ class GroupSpec:
     image_version_status: str = "UpToDate"
 
     @classmethod
-    def running(cls, name: str, instance_type: str, count: int, **kwargs) -> "GroupSpec":
+    def running(cls, name: str, instance_type: str, count: int, **kwargs) -> GroupSpec:
         return cls(name, instance_type, (RUNNING,) * count, **kwargs)
 
 
@@ -44,9 +44,19 @@ class ClusterBuilder:
         self.rng = rng
         self._octet = 0
 
-    def cluster(self, name: str, orchestrator: str, status: str, created: float, groups: list[GroupSpec], *,
-                continuous: bool = False, brief_log_naming: bool = False, hma: bool = True,
-                populate: bool = True) -> Cluster:
+    def cluster(
+        self,
+        name: str,
+        orchestrator: str,
+        status: str,
+        created: float,
+        groups: list[GroupSpec],
+        *,
+        continuous: bool = False,
+        brief_log_naming: bool = False,
+        hma: bool = True,
+        populate: bool = True,
+    ) -> Cluster:
         """A cluster whose nodes launched shortly after `created` and ran their lifecycle scripts then.
 
         With `populate=False` the groups are created empty (their TargetCount still counts the specs), for
@@ -57,9 +67,16 @@ class ClusterBuilder:
         cid = ids.cluster_id(rng)
         account = world.account_id
         cluster = Cluster(
-            name=name, cluster_id=cid, arn=ids.cluster_arn(world.region, account, cid), status=status,
-            creation_time=created, orchestrator=orchestrator, ip_octet=self._octet,
-            az_letter=rng.choice("abc"), continuous=continuous, brief_log_naming=brief_log_naming,
+            name=name,
+            cluster_id=cid,
+            arn=ids.cluster_arn(world.region, account, cid),
+            status=status,
+            creation_time=created,
+            orchestrator=orchestrator,
+            ip_octet=self._octet,
+            az_letter=rng.choice("abc"),
+            continuous=continuous,
+            brief_log_naming=brief_log_naming,
             vpc={"SecurityGroupIds": [ids.hex_id(rng, "sg")], "Subnets": [ids.hex_id(rng, "subnet")]},
         )
         if orchestrator == "Eks":
@@ -70,11 +87,19 @@ class ClusterBuilder:
         self.event(cluster, created, f"Cluster {name} creation started")
         for spec in groups:
             cluster.groups[spec.name] = InstanceGroup(
-                name=spec.name, instance_type=spec.instance_type, target_count=len(spec.statuses),
-                execution_role=role, source_s3_uri=f"{bucket}/{spec.name}/", threads_per_core=_threads(spec.instance_type),
-                status=spec.status, slurm_node_type=spec.slurm_node_type, partition=spec.partition,
-                deep_health_checks=spec.deep_health_checks, image_version_status=spec.image_version_status,
-                volume_gb=500 if spec.slurm_node_type != "Controller" else 200)
+                name=spec.name,
+                instance_type=spec.instance_type,
+                target_count=len(spec.statuses),
+                execution_role=role,
+                source_s3_uri=f"{bucket}/{spec.name}/",
+                threads_per_core=_threads(spec.instance_type),
+                status=spec.status,
+                slurm_node_type=spec.slurm_node_type,
+                partition=spec.partition,
+                deep_health_checks=spec.deep_health_checks,
+                image_version_status=spec.image_version_status,
+                volume_gb=500 if spec.slurm_node_type != "Controller" else 200,
+            )
         for spec in groups if populate else ():
             group = cluster.groups[spec.name]
             for index, node_status in enumerate(spec.statuses):
@@ -96,25 +121,39 @@ class ClusterBuilder:
         if status == FAILURE:
             ended = world.add_lifecycle_log(cluster, node, script_start, failed=True, pace=rng.uniform(1.0, 1.5))
             world.mark_failed(cluster, node, set_cluster_message=cluster.failure_message is None)
-            self.event(cluster, ended, f"Instance lifecycle script execution for EC2InstanceId "
-                                       f"{node.instance_id} has Failed", node=node, level="Error")
+            self.event(
+                cluster,
+                ended,
+                f"Instance lifecycle script execution for EC2InstanceId {node.instance_id} has Failed",
+                node=node,
+                level="Error",
+            )
         elif status == PENDING:
             # Stuck provisioning: the script crawls, so its log keeps growing while the node stays Pending.
             world.add_lifecycle_log(cluster, node, min(script_start, world.start - 5), pace=120.0)
         elif status != NOT_FOUND:
             ended = world.add_lifecycle_log(cluster, node, script_start, pace=rng.uniform(3.0, 8.0))
-            self.event(cluster, script_start, f"Instance lifecycle script execution for EC2InstanceId "
-                                              f"{node.instance_id} has Started", node=node)
-            self.event(cluster, ended, f"Instance lifecycle script execution for EC2InstanceId "
-                                       f"{node.instance_id} has Succeeded", node=node)
+            self.event(
+                cluster,
+                script_start,
+                f"Instance lifecycle script execution for EC2InstanceId {node.instance_id} has Started",
+                node=node,
+            )
+            self.event(
+                cluster,
+                ended,
+                f"Instance lifecycle script execution for EC2InstanceId {node.instance_id} has Succeeded",
+                node=node,
+            )
         else:
             node.set_status(NOT_FOUND, NOT_FOUND_MESSAGE)
         if hma:
             self.health_agent_log(cluster, node, detection=False)
         return node
 
-    def provisioning_node(self, cluster: Cluster, group: InstanceGroup, launch: float, script_start: float,
-                          running_at: float) -> Node:
+    def provisioning_node(
+        self, cluster: Cluster, group: InstanceGroup, launch: float, script_start: float, running_at: float
+    ) -> Node:
         """A node still coming up: Pending, its lifecycle log written from `script_start`, Running at `running_at`."""
         node = self.world.new_node(cluster, group, launch, PENDING, self.rng)
         self.event(cluster, launch, f"Instance {node.instance_id} launched", node=node)
@@ -124,8 +163,9 @@ class ClusterBuilder:
     def health_agent_log(self, cluster: Cluster, node: Node, *, detection: bool) -> None:
         stream = f"SagemakerHealthMonitoringAgent/{node.group.name}/{node.instance_id}"
         start = node.launch_time + 600
-        source = ScriptedLines(HMA_DETECTION if detection else HMA_HEALTHY, int(start * 1000),
-                               {"instance_id": node.instance_id})
+        source = ScriptedLines(
+            HMA_DETECTION if detection else HMA_HEALTHY, int(start * 1000), {"instance_id": node.instance_id}
+        )
         self.world.logs.add_stream(cluster.log_group, stream, int(start * 1000), source)
 
     def event(self, cluster: Cluster, at: float, description: str, **kwargs) -> None:

@@ -28,7 +28,7 @@ class SimClock:
         self._frozen = False
 
     @classmethod
-    def frozen(cls, at: float = 1_790_000_000.0) -> "SimClock":
+    def frozen(cls, at: float = 1_790_000_000.0) -> SimClock:
         clock = cls()
         clock._frozen = True
         clock._sim_origin = float(at)

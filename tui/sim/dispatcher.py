@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tui.sim.errors import SimError
 from tui.sim.faults import Faults
@@ -86,8 +87,9 @@ class Dispatcher:
     world to the clock's now and calls the handler with the world.
     """
 
-    def __init__(self, registry: Registry, faults: Faults, now: Callable[[], float],
-                 run_handler: Callable[[Handler, dict], dict]) -> None:
+    def __init__(
+        self, registry: Registry, faults: Faults, now: Callable[[], float], run_handler: Callable[[Handler, dict], dict]
+    ) -> None:
         self.registry = registry
         self.faults = faults
         self.now = now

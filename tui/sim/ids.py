@@ -50,8 +50,10 @@ def private_ips(rng: random.Random, second_octet: int, count: int, taken: set[st
     """`count` new distinct addresses in 10.<second_octet>.0.0/16 (added to `taken`), avoiding reserved hosts."""
     ips = []
     while len(ips) < count:
-        ip = (f"10.{second_octet}.{_HOST_THIRD[rng.randrange(len(_HOST_THIRD))]}"
-              f".{_HOST_FOURTH[rng.randrange(len(_HOST_FOURTH))]}")
+        ip = (
+            f"10.{second_octet}.{_HOST_THIRD[rng.randrange(len(_HOST_THIRD))]}"
+            f".{_HOST_FOURTH[rng.randrange(len(_HOST_FOURTH))]}"
+        )
         if ip not in taken:
             taken.add(ip)
             ips.append(ip)

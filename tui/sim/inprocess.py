@@ -38,7 +38,7 @@ class InProcessHook:
     Requests for any other service return None, so botocore sends them on as usual.
     """
 
-    def __init__(self, simulator: "Simulator") -> None:
+    def __init__(self, simulator: Simulator) -> None:
         self._simulator = simulator
 
     def __call__(self, request, **_kwargs):

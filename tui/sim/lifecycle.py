@@ -65,15 +65,21 @@ _FSX_FAILURE = (
     (7300, "Setting up lustre-client-modules-aws (2.15.6-1fsx1) ..."),
     (7700, "Mounting FSx for Lustre {fsx_dns}@tcp:/{fsx_mount} at /fsx"),
     (22700, "mount.lustre: mount {fsx_dns}@tcp:/{fsx_mount} at /fsx failed: Connection timed out"),
-    (22800, "ERROR: FSx for Lustre mount failed after 3 attempts; "
-            "check that the security group allows TCP 988 within the cluster subnet"),
+    (
+        22800,
+        "ERROR: FSx for Lustre mount failed after 3 attempts; "
+        "check that the security group allows TCP 988 within the cluster subnet",
+    ),
     (22900, "Traceback (most recent call last):"),
     (22901, '  File "/tmp/lifecycle/lifecycle_script.py", line 187, in <module>'),
     (22902, "    main(args)"),
     (22903, '  File "/tmp/lifecycle/lifecycle_script.py", line 133, in main'),
     (22904, '    ExecuteBashScript("./mount_fsx.sh").run(fsx_dns_name, fsx_mountname, "/fsx")'),
-    (22905, "subprocess.CalledProcessError: Command '['sudo', 'bash', './mount_fsx.sh', '{fsx_dns}', "
-            "'{fsx_mount}', '/fsx']' returned non-zero exit status 1."),
+    (
+        22905,
+        "subprocess.CalledProcessError: Command '['sudo', 'bash', './mount_fsx.sh', '{fsx_dns}', "
+        "'{fsx_mount}', '/fsx']' returned non-zero exit status 1.",
+    ),
     (23100, "[error] on_create_main.sh failed, waiting 60 seconds before exit, to make sure logs are uploaded"),
     (83100, "[stop] on_create.sh with error"),
     (83250, "[SCRIPT_EXECUTION_FAILED] Script failed with exit code 1"),
@@ -98,20 +104,32 @@ FSX_FAILURE = _join(_HEAD, _FSX_FAILURE)
 SUCCESS_DURATION_MS = max(SLURM_SUCCESS[-1][0], EKS_SUCCESS[-1][0])
 
 HMA_HEALTHY = (
-    (0, '{{"level":"info","ts":"{iso}","msg":"HealthMonitoringAgent started","instanceId":"{instance_id}",'
-        '"checks":["nvidia-smi","dcgm","efa","dmesg-xid"]}}'),
+    (
+        0,
+        '{{"level":"info","ts":"{iso}","msg":"HealthMonitoringAgent started","instanceId":"{instance_id}",'
+        '"checks":["nvidia-smi","dcgm","efa","dmesg-xid"]}}',
+    ),
     (300_000, '{{"level":"info","ts":"{iso}","msg":"All health checks passed","instanceId":"{instance_id}"}}'),
 )
 HMA_DETECTION = (
-    (0, '{{"level":"info","ts":"{iso}","msg":"HealthMonitoringAgent started","instanceId":"{instance_id}",'
-        '"checks":["nvidia-smi","dcgm","efa","dmesg-xid"]}}'),
+    (
+        0,
+        '{{"level":"info","ts":"{iso}","msg":"HealthMonitoringAgent started","instanceId":"{instance_id}",'
+        '"checks":["nvidia-smi","dcgm","efa","dmesg-xid"]}}',
+    ),
     (300_000, '{{"level":"info","ts":"{iso}","msg":"All health checks passed","instanceId":"{instance_id}"}}'),
-    (86_400_000, '{{"level":"warn","ts":"{iso}","msg":"HealthMonitoringAgentDetectionEvent","instanceId":"{instance_id}",'
-                 '"faultType":"NvidiaErrorTerminate","detail":"NVRM: Xid (PCI:0000:53:00): 79, GPU has fallen off the bus",'
-                 '"action":"Reboot"}}'),
-    (86_401_500, '{{"level":"warn","ts":"{iso}","msg":"HealthMonitoringAgentDetectionEvent","instanceId":"{instance_id}",'
-                 '"faultType":"NvidiaErrorTerminate","detail":"node marked unhealthy","action":"Reboot",'
-                 '"recommendation":"Please Replace the Faulty Node."}}'),
+    (
+        86_400_000,
+        '{{"level":"warn","ts":"{iso}","msg":"HealthMonitoringAgentDetectionEvent","instanceId":"{instance_id}",'
+        '"faultType":"NvidiaErrorTerminate","detail":"NVRM: Xid (PCI:0000:53:00): 79, GPU has fallen off the bus",'
+        '"action":"Reboot"}}',
+    ),
+    (
+        86_401_500,
+        '{{"level":"warn","ts":"{iso}","msg":"HealthMonitoringAgentDetectionEvent","instanceId":"{instance_id}",'
+        '"faultType":"NvidiaErrorTerminate","detail":"node marked unhealthy","action":"Reboot",'
+        '"recommendation":"Please Replace the Faulty Node."}}',
+    ),
 )
 
 
@@ -160,9 +178,24 @@ class ScriptedLines:
         return line.format(**self.params)
 
 
-_PACKAGES = ("libnccl2", "libnccl-dev", "cuda-cupti-12-4", "libcudnn9-cuda-12", "python3-venv", "openmpi-bin",
-             "libibverbs1", "rdma-core", "efa-config", "libfabric1-aws", "nvidia-fabricmanager-550",
-             "datacenter-gpu-manager", "libpmix2", "hwloc", "numactl", "lustre-client-utils")
+_PACKAGES = (
+    "libnccl2",
+    "libnccl-dev",
+    "cuda-cupti-12-4",
+    "libcudnn9-cuda-12",
+    "python3-venv",
+    "openmpi-bin",
+    "libibverbs1",
+    "rdma-core",
+    "efa-config",
+    "libfabric1-aws",
+    "nvidia-fabricmanager-550",
+    "datacenter-gpu-manager",
+    "libpmix2",
+    "hwloc",
+    "numactl",
+    "lustre-client-utils",
+)
 
 
 def _work_line(n: int, region: str) -> str:
@@ -171,8 +204,10 @@ def _work_line(n: int, region: str) -> str:
     version = f"{2 + n % 3}.{n % 23}.{n % 7}-1ubuntu{n % 4}"
     stage = n % 5
     if stage == 0:
-        return (f"Get:{n % 997 + 1} http://{region}.ec2.archive.ubuntu.com/ubuntu jammy-updates/main amd64 "
-                f"{pkg} {version} [{(n * 37) % 4096 + 1} kB]")
+        return (
+            f"Get:{n % 997 + 1} http://{region}.ec2.archive.ubuntu.com/ubuntu jammy-updates/main amd64 "
+            f"{pkg} {version} [{(n * 37) % 4096 + 1} kB]"
+        )
     if stage == 1:
         return f"Unpacking {pkg} ({version}) ..."
     if stage == 2:

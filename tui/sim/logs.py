@@ -60,8 +60,9 @@ def _stream(world: World, group: LogGroup, name: str) -> LogStream:
 def describe_log_groups(world: World, params: dict) -> dict:
     prefix, pattern = params.get("logGroupNamePrefix"), params.get("logGroupNamePattern")
     if prefix is not None and pattern is not None:
-        raise validation_error("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.",
-                               "logs")
+        raise validation_error(
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.", "logs"
+        )
     names = world.logs.group_names
     after = resume_key(params.get("nextToken"), "groups", BAD_TOKEN)
     start = bisect_right(names, after[0]) if after else bisect_left(names, prefix or "")
@@ -103,8 +104,12 @@ def _group_json(group: LogGroup) -> dict:
 
 
 def _stream_json(stream: LogStream, view: StreamView, arn: str) -> dict:
-    out = {"logStreamName": stream.name, "creationTime": stream.creation_ms,
-           "arn": f"{arn}:log-stream:{stream.name}", "storedBytes": 0}
+    out = {
+        "logStreamName": stream.name,
+        "creationTime": stream.creation_ms,
+        "arn": f"{arn}:log-stream:{stream.name}",
+        "storedBytes": 0,
+    }
     if len(view):
         last = len(view) - 1
         out["firstEventTimestamp"] = view.timestamp_ms(0)
@@ -212,8 +217,11 @@ def get_log_events(world: World, params: dict) -> dict:
         events, first, last = _events_page(view, lo, position, limit, backward=True)
     else:
         events, first, last = _events_page(view, position, hi, limit, backward=False)
-    return {"events": events, "nextForwardToken": _event_token("f", last),
-            "nextBackwardToken": _event_token("b", first)}
+    return {
+        "events": events,
+        "nextForwardToken": _event_token("f", last),
+        "nextBackwardToken": _event_token("b", first),
+    }
 
 
 def compile_filter(pattern: str | None):
@@ -232,8 +240,11 @@ def compile_filter(pattern: str | None):
     excluded = [t[1:] for t in terms if t.startswith("-") and len(t) > 1]
 
     def matches(message: str) -> bool:
-        return (all(t in message for t in required) and not any(t in message for t in excluded)
-                and (not optional or any(t in message for t in optional)))
+        return (
+            all(t in message for t in required)
+            and not any(t in message for t in excluded)
+            and (not optional or any(t in message for t in optional))
+        )
 
     return matches
 
@@ -285,9 +296,15 @@ def filter_log_events(world: World, params: dict) -> dict:
             if size > budget:
                 break
             budget -= size
-            events.append({"logStreamName": name, "timestamp": ts, "message": message,
-                           "ingestionTime": view.ingestion_ms(i),
-                           "eventId": f"{ts:013d}{zlib.crc32(name.encode()):010d}{i:012d}"})
+            events.append(
+                {
+                    "logStreamName": name,
+                    "timestamp": ts,
+                    "message": message,
+                    "ingestionTime": view.ingestion_ms(i),
+                    "eventId": f"{ts:013d}{zlib.crc32(name.encode()):010d}{i:012d}",
+                }
+            )
         scanned += 1
         last_key = (ts, name, i)
         if i + 1 < len(view):

@@ -116,8 +116,9 @@ class LogStore:
             insort(self.group_names, name)
         return group
 
-    def add_stream(self, group_name: str, stream_name: str, creation_ms: int,
-                   source: LineSource | None = None) -> LogStream:
+    def add_stream(
+        self, group_name: str, stream_name: str, creation_ms: int, source: LineSource | None = None
+    ) -> LogStream:
         group = self.groups[group_name]
         return group.add_stream(LogStream(stream_name, group_name, int(creation_ms), source))
 

@@ -34,7 +34,7 @@ FAQ_URL = "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-hyperpod-fa
 def lifecycle_failure_message(instance_id: str, log_group: str, log_stream: str) -> str:
     """DescribeCluster's FailureMessage for a lifecycle-script failure, quotes mixed exactly as AWS mixes them."""
     return (
-        f"Instance {instance_id} failed to provision with the following error: \"Lifecycle scripts did not run "
+        f'Instance {instance_id} failed to provision with the following error: "Lifecycle scripts did not run '
         f"successfully. To view lifecycle script logs, visit log group \u2018{log_group}' and log stream "
         f"\u2018{log_stream}\u2019. If you cannot find corresponding lifecycle script logs in CloudWatch, please "
         f"make sure you follow one of the options here: {FAQ_URL}.\u201d Note that multiple instances may be impacted."
@@ -43,8 +43,10 @@ def lifecycle_failure_message(instance_id: str, log_group: str, log_stream: str)
 
 def node_failure_status_message(log_group: str, log_stream: str) -> str:
     # The real InstanceStatus.Message is unconfirmed; this names the same log location as the FailureMessage.
-    return (f"Lifecycle scripts did not run successfully. To view lifecycle script logs, visit log group "
-            f"\u2018{log_group}' and log stream \u2018{log_stream}\u2019.")
+    return (
+        f"Lifecycle scripts did not run successfully. To view lifecycle script logs, visit log group "
+        f"\u2018{log_group}' and log stream \u2018{log_stream}\u2019."
+    )
 
 
 @dataclass
@@ -90,12 +92,36 @@ class InstanceGroup:
 
 
 class Node:
-    __slots__ = ("instance_id", "group", "launch_time", "status", "message", "ip", "hostname", "az", "az_id",
-                 "last_software_update", "logical_id", "capacity_type", "operation", "operation_seq",
-                 "_summary_json")
+    __slots__ = (
+        "instance_id",
+        "group",
+        "launch_time",
+        "status",
+        "message",
+        "ip",
+        "hostname",
+        "az",
+        "az_id",
+        "last_software_update",
+        "logical_id",
+        "capacity_type",
+        "operation",
+        "operation_seq",
+        "_summary_json",
+    )
 
-    def __init__(self, instance_id: str, group: InstanceGroup, launch_time: float, status: str, ip: str,
-                 hostname: str, az: str, az_id: str, message: str | None = None) -> None:
+    def __init__(
+        self,
+        instance_id: str,
+        group: InstanceGroup,
+        launch_time: float,
+        status: str,
+        ip: str,
+        hostname: str,
+        az: str,
+        az_id: str,
+        message: str | None = None,
+    ) -> None:
         self.instance_id = instance_id
         self.group = group
         self.launch_time = launch_time

@@ -7,7 +7,8 @@ an item that was present on both calls.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from typing import Callable, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from tui.sim.errors import SimError
 from tui.sim.protocol import PageToken

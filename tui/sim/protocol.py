@@ -146,7 +146,7 @@ class PageToken:
         return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     @classmethod
-    def decode(cls, token: str, kind: str, error: SimError) -> "PageToken":
+    def decode(cls, token: str, kind: str, error: SimError) -> PageToken:
         try:
             padded = token + "=" * (-len(token) % 4)
             found_kind, key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))

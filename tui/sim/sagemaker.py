@@ -52,9 +52,11 @@ def list_clusters(world: World, params: dict) -> dict:
         pairs = sorted(((wire_time(c.creation_time), c.name), c) for c in world.clusters.values())
     kind = f"clusters:{sort_by}"
     clusters, last = page(
-        [k for k, _ in pairs], [c for _, c in pairs],
+        [k for k, _ in pairs],
+        [c for _, c in pairs],
         after=resume_key(params.get("NextToken"), kind, BAD_TOKEN),
-        limit=params.get("MaxResults", DEFAULT_MAX_RESULTS), descending=descending,
+        limit=params.get("MaxResults", DEFAULT_MAX_RESULTS),
+        descending=descending,
         accept=lambda c: contains in c.name.lower() and _within(c.creation_time, after, before),
     )
     reply: dict = {"ClusterSummaries": [c.summary() for c in clusters]}
@@ -97,9 +99,14 @@ def list_cluster_nodes(world: World, params: dict) -> dict:
         groups = {name for name in cluster.groups if needle in name.lower()}
         accept = lambda n: n.group.name in groups and _within(n.launch_time, after, before)  # noqa: E731
     kind = f"nodes:{sort_by}"
-    found, last = page(keys, nodes, after=resume_key(params.get("NextToken"), kind, BAD_TOKEN),
-                       limit=params.get("MaxResults", DEFAULT_MAX_RESULTS),
-                       descending=params.get("SortOrder") == "Descending", accept=accept)
+    found, last = page(
+        keys,
+        nodes,
+        after=resume_key(params.get("NextToken"), kind, BAD_TOKEN),
+        limit=params.get("MaxResults", DEFAULT_MAX_RESULTS),
+        descending=params.get("SortOrder") == "Descending",
+        accept=accept,
+    )
     if params.get("IncludeNodeLogicalIds"):
         summaries = [n.summary(include_logical_id=True) for n in found]
     else:
@@ -151,10 +158,17 @@ def node_details(cluster: Cluster, node: Node) -> dict:
     if cluster.orchestrator == "Eks":
         labels = node.health_labels()
         health = labels["sagemaker.amazonaws.com/node-health-status"]
-        taints = [] if health == "Schedulable" else [
-            {"Key": "sagemaker.amazonaws.com/node-health-status", "Value": health, "Effect": "NoSchedule"}]
-        details["KubernetesConfig"] = {"CurrentLabels": labels, "DesiredLabels": labels,
-                                       "CurrentTaints": taints, "DesiredTaints": taints}
+        taints = (
+            []
+            if health == "Schedulable"
+            else [{"Key": "sagemaker.amazonaws.com/node-health-status", "Value": health, "Effect": "NoSchedule"}]
+        )
+        details["KubernetesConfig"] = {
+            "CurrentLabels": labels,
+            "DesiredLabels": labels,
+            "CurrentTaints": taints,
+            "DesiredTaints": taints,
+        }
     return details
 
 
@@ -169,20 +183,30 @@ def list_cluster_events(world: World, params: dict) -> dict:
     cluster = require_cluster(world, params["ClusterName"])
     if not cluster.continuous:
         # AWS documents events for Continuous provisioning only; the exact refusal is unconfirmed.
-        raise validation_error(f"Cluster {cluster.name} does not use NodeProvisioningMode Continuous; "
-                               "cluster events are only available for clusters in Continuous provisioning mode.")
+        raise validation_error(
+            f"Cluster {cluster.name} does not use NodeProvisioningMode Continuous; "
+            "cluster events are only available for clusters in Continuous provisioning mode."
+        )
     group, node_id, resource = params.get("InstanceGroupName"), params.get("NodeId"), params.get("ResourceType")
     after, before = _time_window(params, "EventTimeAfter", "EventTimeBefore")
 
     def accept(event) -> bool:
-        return ((group is None or event.group_name == group) and (node_id is None or event.instance_id == node_id)
-                and (resource is None or event.resource_type == resource) and _within(event.time, after, before))
+        return (
+            (group is None or event.group_name == group)
+            and (node_id is None or event.instance_id == node_id)
+            and (resource is None or event.resource_type == resource)
+            and _within(event.time, after, before)
+        )
 
     kind = "events"
-    events, last = page([tuple(e.key) for e in cluster.events], cluster.events,
-                        after=resume_key(params.get("NextToken"), kind, BAD_TOKEN),
-                        limit=params.get("MaxResults", DEFAULT_MAX_RESULTS),
-                        descending=params.get("SortOrder") == "Descending", accept=accept)
+    events, last = page(
+        [tuple(e.key) for e in cluster.events],
+        cluster.events,
+        after=resume_key(params.get("NextToken"), kind, BAD_TOKEN),
+        limit=params.get("MaxResults", DEFAULT_MAX_RESULTS),
+        descending=params.get("SortOrder") == "Descending",
+        accept=accept,
+    )
     reply: dict = {"Events": [e.summary(cluster.name, cluster.arn) for e in events]}
     if last is not None:
         reply["NextToken"] = next_token(kind, last)

@@ -30,12 +30,15 @@ class _Codes:
     refuses_controller: bool
 
 
-REBOOT = _Codes("rebooted", "ErrorCode", "InstanceIdNotFound", "InvalidInstanceStatus", "InstanceIdInUse",
-                (RUNNING, FAILURE), False)
-REPLACE = _Codes("replaced", "ErrorCode", "InstanceIdNotFound", "InvalidInstanceStatus", "InstanceIdInUse",
-                 (RUNNING, FAILURE), True)
-DELETE = _Codes("deleted", "Code", "NodeIdNotFound", "InvalidNodeStatus", "NodeIdInUse",
-                (RUNNING, FAILURE, PENDING), True)
+REBOOT = _Codes(
+    "rebooted", "ErrorCode", "InstanceIdNotFound", "InvalidInstanceStatus", "InstanceIdInUse", (RUNNING, FAILURE), False
+)
+REPLACE = _Codes(
+    "replaced", "ErrorCode", "InstanceIdNotFound", "InvalidInstanceStatus", "InstanceIdInUse", (RUNNING, FAILURE), True
+)
+DELETE = _Codes(
+    "deleted", "Code", "NodeIdNotFound", "InvalidNodeStatus", "NodeIdInUse", (RUNNING, FAILURE, PENDING), True
+)
 
 _IN_FLIGHT = {"reboot": "being rebooted", "replace": "being replaced", "delete": "being deleted"}
 
@@ -48,15 +51,21 @@ def _refusal(world: World, cluster: Cluster, node_ref: str, node: Node | None, c
     if node is None:
         return codes.not_found, f"Node {node_ref} was not found in cluster {cluster.name}."
     if codes.refuses_controller and cluster.orchestrator == "Slurm" and node.group.slurm_node_type == "Controller":
-        return codes.bad_status, (f"Node {node_ref} belongs to instance group {node.group.name}, the Slurm controller "
-                                  f"group. Slurm controller nodes cannot be {codes.done}.")
+        return codes.bad_status, (
+            f"Node {node_ref} belongs to instance group {node.group.name}, the Slurm controller "
+            f"group. Slurm controller nodes cannot be {codes.done}."
+        )
     if node.busy:
-        return codes.in_use, (f"Node {node_ref} is already {_IN_FLIGHT[node.operation]}. Wait for that operation "
-                              f"to finish before retrying.")
+        return codes.in_use, (
+            f"Node {node_ref} is already {_IN_FLIGHT[node.operation]}. Wait for that operation "
+            f"to finish before retrying."
+        )
     if node.status not in codes.allowed:
         allowed = " or ".join(codes.allowed)
-        return codes.bad_status, (f"Node {node_ref} is in status {node.status}; it must be {allowed} to be "
-                                  f"{codes.done}. Wait for the node to settle before retrying.")
+        return codes.bad_status, (
+            f"Node {node_ref} is in status {node.status}; it must be {allowed} to be "
+            f"{codes.done}. Wait for the node to settle before retrying."
+        )
     return None
 
 
@@ -64,8 +73,9 @@ def _unique(values: list[str] | None) -> list[str]:
     return list(dict.fromkeys(values or ()))
 
 
-def _judge(world: World, cluster: Cluster, refs: list[str] | None, lookup, codes: _Codes, act,
-           id_field: str) -> tuple[list[str], list[dict]]:
+def _judge(
+    world: World, cluster: Cluster, refs: list[str] | None, lookup, codes: _Codes, act, id_field: str
+) -> tuple[list[str], list[dict]]:
     """Act on every node `refs` names that can take the action; the rest go to the failures, with a reason."""
     done, failed = [], []
     for ref in _unique(refs):
@@ -85,8 +95,10 @@ def _run(world: World, params: dict, codes: _Codes, act) -> dict:
     if not node_ids and not logical_ids:
         raise validation_error("Either NodeIds or NodeLogicalIds must be provided.")
     if logical_ids and not cluster.continuous:
-        raise validation_error(f"NodeLogicalIds can only be used with clusters whose NodeProvisioningMode is "
-                               f"Continuous; cluster {cluster.name} is not.")
+        raise validation_error(
+            f"NodeLogicalIds can only be used with clusters whose NodeProvisioningMode is "
+            f"Continuous; cluster {cluster.name} is not."
+        )
     successful, failed = _judge(world, cluster, node_ids, cluster.nodes.get, codes, act, "NodeId")
     by_logical = {n.logical_id: n for n in cluster.nodes.values() if n.logical_id} if logical_ids else {}
     ok_logical, failed_logical = _judge(world, cluster, logical_ids, by_logical.get, codes, act, "NodeLogicalId")
@@ -121,5 +133,6 @@ def batch_delete_cluster_nodes(world: World, params: dict) -> dict:
         raise validation_error(
             f"1 validation error detected: Value '{render_value(node_ids)}' at 'nodeIds' failed to satisfy constraint: "
             f"Member must have length less than or equal to {DELETE_LIMIT}. To delete more than {DELETE_LIMIT} "
-            f"nodes in a single request, contact AWS Support.")
+            f"nodes in a single request, contact AWS Support."
+        )
     return _run(world, params, DELETE, world.delete)

@@ -8,12 +8,12 @@ the demo can find them without searching.
 from __future__ import annotations
 
 import random
-from typing import Callable
+from collections.abc import Callable
 
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.lifecycle import VerboseLines
-from tui.sim.model import (DEEP_HEALTH_CHECK, FAILURE, NOT_FOUND, PENDING, RUNNING, SHUTTING_DOWN, SYSTEM_UPDATING)
+from tui.sim.model import DEEP_HEALTH_CHECK, FAILURE, NOT_FOUND, PENDING, RUNNING, SHUTTING_DOWN, SYSTEM_UPDATING
 from tui.sim.world import World
 
 Scenario = Callable[[World, random.Random], None]
@@ -28,13 +28,25 @@ def demo(world: World, rng: random.Random) -> None:
     start = world.start
     build = ClusterBuilder(world, rng)
 
-    slurm = build.cluster("llm-pretrain-slurm", "Slurm", "InService", start - 12 * DAY - rng.uniform(0, 6 * 3600), [
-        GroupSpec.running("controller-machine", "ml.m5.12xlarge", 1, slurm_node_type="Controller"),
-        GroupSpec.running("login-group", "ml.m5.4xlarge", 2, slurm_node_type="Login"),
-        GroupSpec.running("worker-group-1", "ml.p5.48xlarge", 15, slurm_node_type="Compute", partition="p5"),
-        GroupSpec.running("worker-group-2", "ml.g5.8xlarge", 20, slurm_node_type="Compute", partition="g5",
-                          image_version_status="UpdateAvailable"),
-    ])
+    slurm = build.cluster(
+        "llm-pretrain-slurm",
+        "Slurm",
+        "InService",
+        start - 12 * DAY - rng.uniform(0, 6 * 3600),
+        [
+            GroupSpec.running("controller-machine", "ml.m5.12xlarge", 1, slurm_node_type="Controller"),
+            GroupSpec.running("login-group", "ml.m5.4xlarge", 2, slurm_node_type="Login"),
+            GroupSpec.running("worker-group-1", "ml.p5.48xlarge", 15, slurm_node_type="Compute", partition="p5"),
+            GroupSpec.running(
+                "worker-group-2",
+                "ml.g5.8xlarge",
+                20,
+                slurm_node_type="Compute",
+                partition="g5",
+                image_version_status="UpdateAvailable",
+            ),
+        ],
+    )
     workers1, workers2 = slurm.groups["worker-group-1"], slurm.groups["worker-group-2"]
     # A scale-up two days ago whose lifecycle script failed on the FSx mount.
     workers2.target_count += 1
@@ -45,42 +57,91 @@ def demo(world: World, rng: random.Random) -> None:
     faulty = next(n for n in slurm.nodes.values() if n.group is workers1 and n.status == RUNNING)
     build.health_agent_log(slurm, faulty, detection=True)
 
-    eks = build.cluster("genai-eks-prod", "Eks", "InService", start - 30 * DAY - rng.uniform(0, 6 * 3600), [
-        GroupSpec.running("general-purpose", "ml.m5.12xlarge", 4),
-        GroupSpec.running("gpu-workers", "ml.g5.8xlarge", 12, deep_health_checks=GPU_CHECKS),
-        GroupSpec.running("training-p5", "ml.p5.48xlarge", 8, deep_health_checks=GPU_CHECKS),
-    ], continuous=True)
+    eks = build.cluster(
+        "genai-eks-prod",
+        "Eks",
+        "InService",
+        start - 30 * DAY - rng.uniform(0, 6 * 3600),
+        [
+            GroupSpec.running("general-purpose", "ml.m5.12xlarge", 4),
+            GroupSpec.running("gpu-workers", "ml.g5.8xlarge", 12, deep_health_checks=GPU_CHECKS),
+            GroupSpec.running("training-p5", "ml.p5.48xlarge", 8, deep_health_checks=GPU_CHECKS),
+        ],
+        continuous=True,
+    )
     checking = next(n for n in eks.nodes.values() if n.group.name == "training-p5")
     gpu = eks.groups["gpu-workers"]
     flaky = next(n for n in eks.nodes.values() if n.group is gpu)
-    build.event(eks, start - 3 * DAY, f"Instance {flaky.instance_id} failed deep health check InstanceConnectivity "
-                                      f"(EFA loopback bandwidth below threshold); rebooting", node=flaky, level="Warn")
+    build.event(
+        eks,
+        start - 3 * DAY,
+        f"Instance {flaky.instance_id} failed deep health check InstanceConnectivity "
+        f"(EFA loopback bandwidth below threshold); rebooting",
+        node=flaky,
+        level="Warn",
+    )
     build.event(eks, start - 3 * DAY + 140, f"Instance {flaky.instance_id} rebooted successfully", node=flaky)
     gone = ids.instance_id(rng, world.instance_ids)
-    build.event(eks, start - 6 * DAY, f"Instance lifecycle script execution for EC2InstanceId {gone} has Failed; "
-                                      f"the instance was replaced", group=gpu, level="Error")
+    build.event(
+        eks,
+        start - 6 * DAY,
+        f"Instance lifecycle script execution for EC2InstanceId {gone} has Failed; the instance was replaced",
+        group=gpu,
+        level="Error",
+    )
     world.hold_status(eks, checking, DEEP_HEALTH_CHECK, start - 30, start + 150)
 
     created = start - 40
-    fresh = build.cluster("research-slurm-dev", "Slurm", "Creating", created, [
-        GroupSpec("controller-machine", "ml.m5.4xlarge", (PENDING,), slurm_node_type="Controller", status="Creating"),
-        GroupSpec("worker-group-1", "ml.g5.12xlarge", (PENDING,) * 6, slurm_node_type="Compute", partition="dev",
-                  status="Creating"),
-    ], populate=False)
+    fresh = build.cluster(
+        "research-slurm-dev",
+        "Slurm",
+        "Creating",
+        created,
+        [
+            GroupSpec(
+                "controller-machine", "ml.m5.4xlarge", (PENDING,), slurm_node_type="Controller", status="Creating"
+            ),
+            GroupSpec(
+                "worker-group-1",
+                "ml.g5.12xlarge",
+                (PENDING,) * 6,
+                slurm_node_type="Compute",
+                partition="dev",
+                status="Creating",
+            ),
+        ],
+        populate=False,
+    )
     for k, group in enumerate([fresh.groups["controller-machine"]] + [fresh.groups["worker-group-1"]] * 6):
         script_start = start + 1 + 3 * k + rng.uniform(0, 2)
         build.provisioning_node(fresh, group, created + 20 + k, script_start, script_start + rng.uniform(30, 38))
 
     world.start_churn([slurm, eks], start + rng.uniform(20, 40))
-    world.landmarks.update({
-        "slurm_cluster": slurm.name, "eks_cluster": eks.name, "creating_cluster": fresh.name,
-        "failed_node": failed.instance_id, "pending_node": pending.instance_id,
-        "deep_health_check_node": checking.instance_id, "health_event_node": faulty.instance_id,
-    })
+    world.landmarks.update(
+        {
+            "slurm_cluster": slurm.name,
+            "eks_cluster": eks.name,
+            "creating_cluster": fresh.name,
+            "failed_node": failed.instance_id,
+            "pending_node": pending.instance_id,
+            "deep_health_check_node": checking.instance_id,
+            "health_event_node": faulty.instance_id,
+        }
+    )
 
 
-_SCALE_TYPES = ("ml.p5.48xlarge", "ml.g5.8xlarge", "ml.g5.12xlarge", "ml.m5.12xlarge", "ml.trn1.32xlarge",
-                "ml.p4d.24xlarge", "ml.g6.8xlarge", "ml.c5.18xlarge", "ml.g5.48xlarge", "ml.m5.4xlarge")
+_SCALE_TYPES = (
+    "ml.p5.48xlarge",
+    "ml.g5.8xlarge",
+    "ml.g5.12xlarge",
+    "ml.m5.12xlarge",
+    "ml.trn1.32xlarge",
+    "ml.p4d.24xlarge",
+    "ml.g6.8xlarge",
+    "ml.c5.18xlarge",
+    "ml.g5.48xlarge",
+    "ml.m5.4xlarge",
+)
 
 
 def scale_10k(world: World, rng: random.Random) -> None:
@@ -89,16 +150,31 @@ def scale_10k(world: World, rng: random.Random) -> None:
     for index, instance_type in enumerate(_SCALE_TYPES):
         statuses = [RUNNING] * 1000
         statuses[100 + index] = (FAILURE, PENDING, DEEP_HEALTH_CHECK, SYSTEM_UPDATING, RUNNING)[index % 5]
-        specs.append(GroupSpec(f"worker-group-{index:02d}", instance_type, tuple(statuses),
-                               deep_health_checks=GPU_CHECKS if instance_type.startswith("ml.p") else ()))
-    cluster = ClusterBuilder(world, rng).cluster("scale-10k", "Eks", "InService", world.start - 20 * DAY, specs,
-                                                 hma=False)
-    node = min((n for n in cluster.nodes.values() if n.group.name == "worker-group-00"),
-               key=lambda n: (n.launch_time, n.instance_id))
+        specs.append(
+            GroupSpec(
+                f"worker-group-{index:02d}",
+                instance_type,
+                tuple(statuses),
+                deep_health_checks=GPU_CHECKS if instance_type.startswith("ml.p") else (),
+            )
+        )
+    cluster = ClusterBuilder(world, rng).cluster(
+        "scale-10k", "Eks", "InService", world.start - 20 * DAY, specs, hma=False
+    )
+    node = min(
+        (n for n in cluster.nodes.values() if n.group.name == "worker-group-00"),
+        key=lambda n: (n.launch_time, n.instance_id),
+    )
     stream = world.logs.groups[cluster.log_group].streams[cluster.lifecycle_stream(node.group.name, node.instance_id)]
     stream.source = VerboseLines(BIG_LOG_LINES, stream.creation_ms, world.script_params(cluster, node))
-    world.landmarks.update({"scale_cluster": cluster.name, "big_log_node": node.instance_id,
-                            "big_log_group": cluster.log_group, "big_log_stream": stream.name})
+    world.landmarks.update(
+        {
+            "scale_cluster": cluster.name,
+            "big_log_node": node.instance_id,
+            "big_log_group": cluster.log_group,
+            "big_log_stream": stream.name,
+        }
+    )
 
 
 def zoo(world: World, rng: random.Random) -> None:
@@ -107,33 +183,121 @@ def zoo(world: World, rng: random.Random) -> None:
     start = world.start
     build = ClusterBuilder(world, rng)
     ctl = GroupSpec.running("controller-machine", "ml.m5.12xlarge", 1, slurm_node_type="Controller")
-    build.cluster("zoo-creating", "Slurm", "Creating", start - 600, [
-        ctl, GroupSpec("worker-group-1", "ml.g5.8xlarge", (PENDING, PENDING), slurm_node_type="Compute",
-                       partition="dev", status="Creating")])
-    build.cluster("zoo-deleting", "Eks", "Deleting", start - 9 * DAY, [
-        GroupSpec("workers", "ml.g5.8xlarge", (SHUTTING_DOWN, SHUTTING_DOWN), status="Deleting")])
-    failed = build.cluster("zoo-failed", "Slurm", "Failed", start - 2 * DAY, [
-        GroupSpec("controller-machine", "ml.m5.12xlarge", (RUNNING,), slurm_node_type="Controller"),
-        GroupSpec("worker-group-1", "ml.p5.48xlarge", (FAILURE, RUNNING), slurm_node_type="Compute",
-                  partition="p5", status="Failed")], brief_log_naming=True)
-    build.cluster("zoo-inservice", "Slurm", "InService", start - 40 * DAY, [
-        ctl, GroupSpec.running("login-group", "ml.m5.4xlarge", 1, slurm_node_type="Login"),
-        GroupSpec("worker-group-1", "ml.p4d.24xlarge", (RUNNING, FAILURE, NOT_FOUND, RUNNING),
-                  slurm_node_type="Compute", partition="p4d", status="Degraded")])
-    build.cluster("zoo-rollingback", "Eks", "RollingBack", start - 5 * DAY, [
-        GroupSpec("gpu-workers", "ml.g5.12xlarge", (RUNNING, PENDING), status="Updating")])
-    updating = build.cluster("zoo-systemupdating", "Eks", "SystemUpdating", start - 15 * DAY, [
-        GroupSpec("gpu-workers", "ml.g6.8xlarge", (SYSTEM_UPDATING, RUNNING, SYSTEM_UPDATING),
-                  status="SystemUpdating", image_version_status="UpdateAvailable")], continuous=True)
-    build.event(updating, start - 1800, "Software update of instance group gpu-workers started",
-                group=updating.groups["gpu-workers"])
+    build.cluster(
+        "zoo-creating",
+        "Slurm",
+        "Creating",
+        start - 600,
+        [
+            ctl,
+            GroupSpec(
+                "worker-group-1",
+                "ml.g5.8xlarge",
+                (PENDING, PENDING),
+                slurm_node_type="Compute",
+                partition="dev",
+                status="Creating",
+            ),
+        ],
+    )
+    build.cluster(
+        "zoo-deleting",
+        "Eks",
+        "Deleting",
+        start - 9 * DAY,
+        [GroupSpec("workers", "ml.g5.8xlarge", (SHUTTING_DOWN, SHUTTING_DOWN), status="Deleting")],
+    )
+    failed = build.cluster(
+        "zoo-failed",
+        "Slurm",
+        "Failed",
+        start - 2 * DAY,
+        [
+            GroupSpec("controller-machine", "ml.m5.12xlarge", (RUNNING,), slurm_node_type="Controller"),
+            GroupSpec(
+                "worker-group-1",
+                "ml.p5.48xlarge",
+                (FAILURE, RUNNING),
+                slurm_node_type="Compute",
+                partition="p5",
+                status="Failed",
+            ),
+        ],
+        brief_log_naming=True,
+    )
+    build.cluster(
+        "zoo-inservice",
+        "Slurm",
+        "InService",
+        start - 40 * DAY,
+        [
+            ctl,
+            GroupSpec.running("login-group", "ml.m5.4xlarge", 1, slurm_node_type="Login"),
+            GroupSpec(
+                "worker-group-1",
+                "ml.p4d.24xlarge",
+                (RUNNING, FAILURE, NOT_FOUND, RUNNING),
+                slurm_node_type="Compute",
+                partition="p4d",
+                status="Degraded",
+            ),
+        ],
+    )
+    build.cluster(
+        "zoo-rollingback",
+        "Eks",
+        "RollingBack",
+        start - 5 * DAY,
+        [GroupSpec("gpu-workers", "ml.g5.12xlarge", (RUNNING, PENDING), status="Updating")],
+    )
+    updating = build.cluster(
+        "zoo-systemupdating",
+        "Eks",
+        "SystemUpdating",
+        start - 15 * DAY,
+        [
+            GroupSpec(
+                "gpu-workers",
+                "ml.g6.8xlarge",
+                (SYSTEM_UPDATING, RUNNING, SYSTEM_UPDATING),
+                status="SystemUpdating",
+                image_version_status="UpdateAvailable",
+            )
+        ],
+        continuous=True,
+    )
+    build.event(
+        updating,
+        start - 1800,
+        "Software update of instance group gpu-workers started",
+        group=updating.groups["gpu-workers"],
+    )
     slow = next(n for n in updating.nodes.values() if n.status == SYSTEM_UPDATING)
-    build.event(updating, start - 300, f"Software update on instance {slow.instance_id} is taking longer than "
-                                       f"expected", node=slow, level="Warn")
-    build.cluster("zoo-updating", "Slurm", "Updating", start - 20 * DAY, [
-        ctl, GroupSpec("worker-group-1", "ml.trn1.32xlarge", (RUNNING, DEEP_HEALTH_CHECK, PENDING),
-                       slurm_node_type="Compute", partition="trn1", status="Updating",
-                       deep_health_checks=GPU_CHECKS)])
+    build.event(
+        updating,
+        start - 300,
+        f"Software update on instance {slow.instance_id} is taking longer than expected",
+        node=slow,
+        level="Warn",
+    )
+    build.cluster(
+        "zoo-updating",
+        "Slurm",
+        "Updating",
+        start - 20 * DAY,
+        [
+            ctl,
+            GroupSpec(
+                "worker-group-1",
+                "ml.trn1.32xlarge",
+                (RUNNING, DEEP_HEALTH_CHECK, PENDING),
+                slurm_node_type="Compute",
+                partition="trn1",
+                status="Updating",
+                deep_health_checks=GPU_CHECKS,
+            ),
+        ],
+    )
     world.landmarks.update({"brief_naming_cluster": failed.name, "failed_node": failed.failed_instance_id})
 
 

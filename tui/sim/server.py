@@ -26,7 +26,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "hyperpod-sim"
     sys_version = ""
 
-    def do_POST(self) -> None:  # noqa: N802 (the stdlib's naming)
+    def do_POST(self) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -38,24 +38,26 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         self._send(*self.server.simulator.respond(self.headers, body))
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path.rstrip("/") in ("", "/health", "/ping"):
             body = json.dumps({"status": "ok", "scenario": self.server.simulator.scenario}).encode()
             self._send(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
             return
-        self._send(*error_response(SimError("UnknownOperationException", "Use POST with an X-Amz-Target header.",
-                                            404), new_request_id()))
+        self._send(
+            *error_response(
+                SimError("UnknownOperationException", "Use POST with an X-Amz-Target header.", 404), new_request_id()
+            )
+        )
 
     def _send(self, status: int, headers: dict, body: bytes) -> None:
         # One write for status line, headers and body: one TCP segment for a small answer, one syscall.
         self.log_request(status)
         reason = self.responses.get(status, ("",))[0]
-        lines = [f"HTTP/1.1 {status} {reason}", f"Server: {self.version_string()}",
-                 f"Date: {self.date_time_string()}"]
+        lines = [f"HTTP/1.1 {status} {reason}", f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the stdlib's signature)
+    def log_message(self, format: str, *args) -> None:
         if self.server.verbose:
             log.info("%s %s", self.address_string(), format % args)
 

@@ -13,8 +13,15 @@ from tui.sim.inprocess import InProcessHook, event_emitter
 from tui.sim.logs import logs
 from tui.sim.logstore import LogStream
 from tui.sim.model import Cluster, Node
-from tui.sim.protocol import (SERVICE_BY_PREFIX, decode_params, error_response, materialize, new_request_id,
-                              read_target, success_response)
+from tui.sim.protocol import (
+    SERVICE_BY_PREFIX,
+    decode_params,
+    error_response,
+    materialize,
+    new_request_id,
+    read_target,
+    success_response,
+)
 from tui.sim.sagemaker import sagemaker
 from tui.sim.scenarios import SCENARIOS, build_scenario
 from tui.sim.ssm import SsmSession, ssm
@@ -31,8 +38,16 @@ class Simulator:
     `attach(client)` covers one explicitly. `handle()` calls the dispatcher directly, for tests.
     """
 
-    def __init__(self, scenario: str = "demo", clock: SimClock | None = None, seed: int = 7,
-                 region: str = "us-west-2", account_id: str = "123456789012", *, churn: bool = True) -> None:
+    def __init__(
+        self,
+        scenario: str = "demo",
+        clock: SimClock | None = None,
+        seed: int = 7,
+        region: str = "us-west-2",
+        account_id: str = "123456789012",
+        *,
+        churn: bool = True,
+    ) -> None:
         self.scenario = scenario
         self.clock = clock if clock is not None else SimClock()
         self.seed = seed

@@ -56,13 +56,23 @@ def start_session(world: World, params: dict) -> dict:
         raise SimError("TargetNotConnected", f"{target} is not connected.")
     session_id = f"{SESSION_USER}-{world.rng.getrandbits(68) & ((1 << 68) - 1):017x}"
     cell = base64.b64encode(world.rng.getrandbits(256).to_bytes(32, "big")).decode("ascii")
-    world.sessions.append(SsmSession(session_id, target, params.get("DocumentName"), params.get("Parameters") or {},
-                                     params.get("Reason"), world.now))
+    world.sessions.append(
+        SsmSession(
+            session_id,
+            target,
+            params.get("DocumentName"),
+            params.get("Parameters") or {},
+            params.get("Reason"),
+            world.now,
+        )
+    )
     return {
         "SessionId": session_id,
         "TokenValue": ids.session_token(world.rng),
-        "StreamUrl": (f"wss://ssmmessages.{world.region}.amazonaws.com/v1/data-channel/{session_id}"
-                      f"?role=publish_subscribe&cell-number={cell}"),
+        "StreamUrl": (
+            f"wss://ssmmessages.{world.region}.amazonaws.com/v1/data-channel/{session_id}"
+            f"?role=publish_subscribe&cell-number={cell}"
+        ),
     }
 
 

@@ -15,13 +15,13 @@ from botocore.model import ServiceModel
 from tui.sim.errors import SimError, validation_error
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model(service: str) -> ServiceModel:
     # Straight from botocore's data files: a botocore Session would read the user's AWS_PROFILE and config.
     return ServiceModel(create_loader().load_service_model(service, "service-2"), service_name=service)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def input_shape(service: str, operation: str):
     model = service_model(service)
     if operation not in model.operation_names:

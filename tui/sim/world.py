@@ -10,13 +10,25 @@ from __future__ import annotations
 import heapq
 import random
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from tui.sim import ids
 from tui.sim.lifecycle import EKS_SUCCESS, FSX_FAILURE, SLURM_SUCCESS, ScriptedLines
 from tui.sim.logstore import LogStore
-from tui.sim.model import (DEEP_HEALTH_CHECK, FAILURE, PENDING, RUNNING, SHUTTING_DOWN, SYSTEM_UPDATING, Cluster,
-                           ClusterEvent, InstanceGroup, Node, lifecycle_failure_message, node_failure_status_message)
+from tui.sim.model import (
+    DEEP_HEALTH_CHECK,
+    FAILURE,
+    PENDING,
+    RUNNING,
+    SHUTTING_DOWN,
+    SYSTEM_UPDATING,
+    Cluster,
+    ClusterEvent,
+    InstanceGroup,
+    Node,
+    lifecycle_failure_message,
+    node_failure_status_message,
+)
 
 # How long each action takes, in simulated seconds (documented in the package docstring).
 REBOOT_PENDING_AFTER = 2.0
@@ -91,8 +103,15 @@ class World:
         self.logs.ensure_group(cluster.log_group, int(cluster.creation_time * 1000))
         return cluster
 
-    def new_node(self, cluster: Cluster, group: InstanceGroup, launch_time: float, status: str,
-                 rng: random.Random, ip: str | None = None) -> Node:
+    def new_node(
+        self,
+        cluster: Cluster,
+        group: InstanceGroup,
+        launch_time: float,
+        status: str,
+        rng: random.Random,
+        ip: str | None = None,
+    ) -> Node:
         instance_id = ids.instance_id(rng, self.instance_ids)
         if ip is None:
             ip = ids.private_ips(rng, cluster.ip_octet, 1, cluster.ips_taken)[0]
@@ -127,8 +146,9 @@ class World:
             return FSX_FAILURE
         return EKS_SUCCESS if cluster.orchestrator == "Eks" else SLURM_SUCCESS
 
-    def add_lifecycle_log(self, cluster: Cluster, node: Node, start: float, *, failed: bool = False,
-                          pace: float = 1.0) -> float:
+    def add_lifecycle_log(
+        self, cluster: Cluster, node: Node, start: float, *, failed: bool = False, pace: float = 1.0
+    ) -> float:
         """The node's lifecycle-script run, written from `start` at `pace`, in the stream the cluster's naming uses.
 
         Returns when the run's last line is written.
@@ -146,16 +166,31 @@ class World:
             cluster.failure_message = lifecycle_failure_message(node.instance_id, cluster.log_group, stream)
             cluster.failed_instance_id = node.instance_id
 
-    def add_event(self, cluster: Cluster, at: float, description: str, *, level: str = "Info",
-                  node: Node | None = None, group: InstanceGroup | None = None) -> None:
+    def add_event(
+        self,
+        cluster: Cluster,
+        at: float,
+        description: str,
+        *,
+        level: str = "Info",
+        node: Node | None = None,
+        group: InstanceGroup | None = None,
+    ) -> None:
         if not cluster.continuous:
             return
         if node is not None:
             resource, group = "Instance", node.group
         else:
             resource = "InstanceGroup" if group is not None else "Cluster"
-        event = ClusterEvent(ids.event_id(self.rng), at, resource, description, level,
-                             group.name if group else None, node.instance_id if node else None)
+        event = ClusterEvent(
+            ids.event_id(self.rng),
+            at,
+            resource,
+            description,
+            level,
+            group.name if group else None,
+            node.instance_id if node else None,
+        )
         events = cluster.events
         if events and events[-1].key > event.key:
             events.append(event)
@@ -165,8 +200,9 @@ class World:
 
     # -- provisioning -----------------------------------------------------------------------------------------
 
-    def provision(self, cluster: Cluster, node: Node, script_start: float, running_at: float,
-                  failed: bool = False) -> None:
+    def provision(
+        self, cluster: Cluster, node: Node, script_start: float, running_at: float, failed: bool = False
+    ) -> None:
         """Node is Pending now; its lifecycle log is written from `script_start`; it is Running at `running_at`."""
         seq = node.begin("provision")
         node.set_status(PENDING)
@@ -174,8 +210,12 @@ class World:
         pace = max(0.05, (running_at - script_start - 1.0) / (written_ms / 1000.0))
         self.add_lifecycle_log(cluster, node, script_start, failed=failed, pace=pace)
         iid = node.instance_id
-        self.schedule(script_start, lambda at: self.add_event(
-            cluster, at, f"Instance lifecycle script execution for EC2InstanceId {iid} has Started", node=node))
+        self.schedule(
+            script_start,
+            lambda at: self.add_event(
+                cluster, at, f"Instance lifecycle script execution for EC2InstanceId {iid} has Started", node=node
+            ),
+        )
 
         def finish(at: float) -> None:
             if node.operation_seq != seq or cluster.nodes.get(iid) is not node:
@@ -183,12 +223,18 @@ class World:
             node.begin(None)
             if failed:
                 self.mark_failed(cluster, node)
-                self.add_event(cluster, at, f"Instance lifecycle script execution for EC2InstanceId {iid} has Failed",
-                               level="Error", node=node)
+                self.add_event(
+                    cluster,
+                    at,
+                    f"Instance lifecycle script execution for EC2InstanceId {iid} has Failed",
+                    level="Error",
+                    node=node,
+                )
             else:
                 node.set_status(RUNNING)
-                self.add_event(cluster, at, f"Instance lifecycle script execution for EC2InstanceId {iid} has "
-                                            f"Succeeded", node=node)
+                self.add_event(
+                    cluster, at, f"Instance lifecycle script execution for EC2InstanceId {iid} has Succeeded", node=node
+                )
                 self.add_event(cluster, at, f"Instance {iid} is now Running", node=node)
             self._settle_cluster(cluster, at)
 
@@ -232,8 +278,9 @@ class World:
             # Slurm keeps the replaced node's hostname (HYPERPOD-FACTS §6); EKS nodes get a new address.
             keep_ip = node.ip if cluster.orchestrator == "Slurm" else None
             fresh = self.new_node(cluster, node.group, when, PENDING, self.rng, ip=keep_ip)
-            self.add_event(cluster, when, f"Instance {fresh.instance_id} launched to replace {node.instance_id}",
-                           node=fresh)
+            self.add_event(
+                cluster, when, f"Instance {fresh.instance_id} launched to replace {node.instance_id}", node=fresh
+            )
             self.provision(cluster, fresh, when + REPLACEMENT_SCRIPT_DELAY, when + REPLACEMENT_RUNNING_AFTER)
             self.landmarks.setdefault("replacements", {})[node.instance_id] = fresh.instance_id
 
@@ -285,9 +332,14 @@ class World:
             return
 
         def churn(at: float) -> None:
-            candidates = [(cluster, node) for cluster in clusters for node in cluster.nodes.values()
-                          if node.status == RUNNING and node.operation is None
-                          and node.group.slurm_node_type not in ("Controller", "Login")]
+            candidates = [
+                (cluster, node)
+                for cluster in clusters
+                for node in cluster.nodes.values()
+                if node.status == RUNNING
+                and node.operation is None
+                and node.group.slurm_node_type not in ("Controller", "Login")
+            ]
             if candidates:
                 cluster, node = candidates[self.rng.randrange(len(candidates))]
                 status = DEEP_HEALTH_CHECK if self.rng.random() < 0.5 else SYSTEM_UPDATING

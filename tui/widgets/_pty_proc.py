@@ -74,6 +74,6 @@ async def hang_up(process: asyncio.subprocess.Process, groups: set[int | None], 
     signal_groups(groups, SIGHUP)
     try:
         await asyncio.wait_for(process.wait(), grace)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         signal_groups(groups, SIGKILL)
         await process.wait()

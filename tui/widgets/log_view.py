@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from datetime import timezone, tzinfo
+from datetime import UTC, tzinfo
 from functools import partial
 
 from textual import on, work
@@ -45,9 +45,16 @@ class LogView(ScrollView, can_focus=True):
     Saved = Saved
 
     COMPONENT_CLASSES = {
-        "log-view--header", "log-view--timestamp", "log-view--pointer", "log-view--indicator",
-        "log-view--marker-start", "log-view--marker-progress", "log-view--marker-success",
-        "log-view--marker-failure", "log-view--marker-warning", "log-view--search-match",
+        "log-view--header",
+        "log-view--timestamp",
+        "log-view--pointer",
+        "log-view--indicator",
+        "log-view--marker-start",
+        "log-view--marker-progress",
+        "log-view--marker-success",
+        "log-view--marker-failure",
+        "log-view--marker-warning",
+        "log-view--search-match",
     }
     DEFAULT_CSS = """
     LogView {
@@ -95,10 +102,10 @@ class LogView(ScrollView, can_focus=True):
         follow: bool = False,
         wrap: bool = False,
         timestamps: bool = True,
-        tz: tzinfo | None = timezone.utc,
+        tz: tzinfo | None = UTC,
         save_path: str = "~/hyperpod-lifecycle.log",
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's own name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)

@@ -52,7 +52,9 @@ class _Screen(pyte.Screen):
     which keeps the lines that scroll off its top (the scrollback; pyte's own HistoryScreen wraps every
     attribute access in Python and pages by half screens)."""
 
-    def __init__(self, columns: int, lines: int, reply: Callable[[bytes], None], history: int = SCROLLBACK_LINES) -> None:
+    def __init__(
+        self, columns: int, lines: int, reply: Callable[[bytes], None], history: int = SCROLLBACK_LINES
+    ) -> None:
         super().__init__(columns, lines)
         self._reply = reply
         self.history: deque[Any] = deque(maxlen=history)
@@ -142,7 +144,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         title: str | None = None,
         report_output: bool = False,
         name: str | None = None,
-        id: str | None = None,  # noqa: A002 - Textual's name
+        id: str | None = None,
         classes: str | None = None,
     ) -> None:
         """`env` replaces os.environ for the child (TERM is always set to xterm-256color); None means os.environ."""
@@ -214,7 +216,9 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
     def shown_lines(self) -> list[str]:
         """What the pane shows now: the live screen, or the scrollback when scrolled back."""
         screen = self._screen
-        return ["".join(line[x].data for x in range(screen.columns)) for line in map(self._view_line, range(screen.lines))]
+        return [
+            "".join(line[x].data for x in range(screen.columns)) for line in map(self._view_line, range(screen.lines))
+        ]
 
     def scroll_history(self, lines: int) -> None:
         """Scroll the view `lines` back (negative) or forward (positive) through the scrollback."""
@@ -228,8 +232,9 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         screen = self._screen
         page = max(1, screen.lines - 1)
         everything = screen.scrolled_off + 1  # more than the scrollback holds: scroll_history stops at its end
-        self.scroll_history({"shift+pageup": -page, "shift+pagedown": page,
-                             "shift+home": -everything, "shift+end": everything}[key])
+        self.scroll_history(
+            {"shift+pageup": -page, "shift+pagedown": page, "shift+home": -everything, "shift+end": everything}[key]
+        )
 
     def _set_view_top(self, top: int | None) -> None:
         if top != self._view_top:
@@ -503,6 +508,6 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             if y == 0:  # where the view is, over the top right corner
                 note = f" scrollback −{self.scrolled_back} of {len(screen.history)} · shift+end: live "
                 keep = max(0, width - len(note))
-                strip = Strip.join([strip.crop(0, keep), Strip([Segment(note[: width], base + Style(reverse=True))])])
+                strip = Strip.join([strip.crop(0, keep), Strip([Segment(note[:width], base + Style(reverse=True))])])
             self._strips[y] = strip
         return strip

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import filterfalse
 from typing import Any, ClassVar
 
@@ -327,7 +327,9 @@ class ResourceTable(ScrollView, can_focus=True):
             self._order = self._sorted  # never changed in place: every re-sort builds a new list
         else:
             self._order = [
-                key for key in self._sorted if (scope is None or scope(rows[key])) and (matcher is None or matcher(rows[key]))
+                key
+                for key in self._sorted
+                if (scope is None or scope(rows[key])) and (matcher is None or matcher(rows[key]))
             ]
         # The line cache is keyed by row and checked against everything a line shows, not its position: rows
         # that merely moved are painted from it.
@@ -577,7 +579,9 @@ class ResourceTable(ScrollView, can_focus=True):
         if self._age_columns:
             now = self.clock()
             values = row.values
-            ages = tuple(format_age(now - values[i]) if isinstance(values[i], float) else None for i in self._age_columns)
+            ages = tuple(
+                format_age(now - values[i]) if isinstance(values[i], float) else None for i in self._age_columns
+            )
         signature = (row, is_cursor, flashing, marked, ages, self.has_focus, width, scroll_x)
         cached = self._line_cache.get(key)
         if cached is not None and cached[0] == signature:
@@ -621,7 +625,9 @@ class ResourceTable(ScrollView, can_focus=True):
                     part = part[: max(0, width - used)]
                     if not part:
                         break
-                    segments.append(Segment(part, styles["dim"] if status is None else styles[f"status-{status_kind(status)}"]))
+                    segments.append(
+                        Segment(part, styles["dim"] if status is None else styles[f"status-{status_kind(status)}"])
+                    )
                     used += len(part)
                     if used < width:
                         segments.append(Segment(" ", plain))

@@ -46,8 +46,9 @@ def terminate_in_background(app: Any, session: SsmSession) -> None:
     if session.closed:
         return
     if app.is_running:
-        app.run_worker(terminate, thread=True, group="ssm-terminate", exit_on_error=False,
-                       description="Terminating an SSM session")
+        app.run_worker(
+            terminate, thread=True, group="ssm-terminate", exit_on_error=False, description="Terminating an SSM session"
+        )
     else:  # quitting: workers no longer start; a non-daemon thread still finishes before the process exits
         threading.Thread(target=session.close, name="ssm-terminate").start()
 
@@ -67,7 +68,7 @@ class ShellSession(Vertical):
     ShellSession > PtyPane { height: 1fr; }
     """
 
-    def __init__(self, shell: NodeShell, *, id: str, close_key: str = "ctrl+w") -> None:  # noqa: A002
+    def __init__(self, shell: NodeShell, *, id: str, close_key: str = "ctrl+w") -> None:
         super().__init__(id=id)
         self.shell = shell
         self.close_key = close_key
@@ -81,8 +82,9 @@ class ShellSession(Vertical):
         yield Static(Text(self.shell.info_line()), classes="shell-info")
         yield Static(Text(self.shell.user_note), classes="shell-info shell-user")
         yield Static(classes="shell-error")
-        yield Static(Text("Starting session… (checking session-manager-plugin, then StartSession)"),
-                     classes="shell-status")
+        yield Static(
+            Text("Starting session… (checking session-manager-plugin, then StartSession)"), classes="shell-status"
+        )
 
     @property
     def pane(self) -> PtyPane | None:
@@ -134,8 +136,9 @@ class ShellSession(Vertical):
             self._report_failure(reason)
         self.exit_code = message.exit_code
         self.state = "ended"
-        self._set_status(f"{exit_summary(message.exit_code, self.failure)} · {self.close_key} closes this tab",
-                         ended=True)
+        self._set_status(
+            f"{exit_summary(message.exit_code, self.failure)} · {self.close_key} closes this tab", ended=True
+        )
         self._terminate()
         self._changed()
 
@@ -164,8 +167,11 @@ class ShellSession(Vertical):
     def _report_failure(self, reason: str) -> None:
         self.failure = reason
         self._show_error("Cannot perform start session:", reason)
-        self.app.notify(markup_safe(f"Shell on {self.shell.instance_id}: cannot perform start session: {reason}"),
-                        severity="error", timeout=12)
+        self.app.notify(
+            markup_safe(f"Shell on {self.shell.instance_id}: cannot perform start session: {reason}"),
+            severity="error",
+            timeout=12,
+        )
         self._changed()
 
     def _terminate(self) -> None:
@@ -219,8 +225,14 @@ class ShellTabs(Vertical):
     class Emptied(Message):
         """The last tab was closed."""
 
-    def __init__(self, *, hint: str = "", close_key: str = "ctrl+w", id: str | None = None,  # noqa: A002
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        hint: str = "",
+        close_key: str = "ctrl+w",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.hint = hint
         self.close_key = close_key

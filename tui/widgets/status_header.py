@@ -30,7 +30,7 @@ class StatusHeader(Widget):
     stale_reason: reactive[str] = reactive("")
     busy: reactive[bool] = reactive(False)
 
-    def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
         self.clock = clock
 
