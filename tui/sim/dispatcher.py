@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ class OperationTable:
 
 
 class Registry:
-    def __init__(self, tables: list[OperationTable] = ()) -> None:
+    def __init__(self, tables: Iterable[OperationTable] = ()) -> None:
         self._handlers: dict[tuple[str, str], Handler] = {}
         for table in tables:
             for operation, handler in table.handlers.items():

@@ -48,7 +48,7 @@ _HOST_FOURTH = range(4, 254)
 
 def private_ips(rng: random.Random, second_octet: int, count: int, taken: set[str]) -> list[str]:
     """`count` new distinct addresses in 10.<second_octet>.0.0/16 (added to `taken`), avoiding reserved hosts."""
-    ips = []
+    ips: list[str] = []
     while len(ips) < count:
         ip = (
             f"10.{second_octet}.{_HOST_THIRD[rng.randrange(len(_HOST_THIRD))]}"

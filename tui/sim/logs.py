@@ -143,7 +143,7 @@ def describe_log_streams(world: World, params: dict) -> dict:
         chosen = entries[:limit]
         more = len(entries) > limit
         streams = [(s, v) for _, s, v in chosen]
-        last_key = chosen[-1][0] if chosen else None
+        last_key: tuple | None = chosen[-1][0] if chosen else None
     else:
         names = group.stream_names
         lo = bisect_left(names, prefix) if prefix else 0
@@ -176,7 +176,7 @@ def _events_page(view: StreamView, start: int, stop: int, limit: int, backward: 
     budget = MAX_RESPONSE_BYTES
     message_at, timestamp_at = view.message, view.timestamp_ms
     positions = range(stop - 1, start - 1, -1) if backward else range(start, stop)
-    events = []
+    events: list[dict] = []
     for i in positions:
         if len(events) == limit:
             break
@@ -285,7 +285,8 @@ def filter_log_events(world: World, params: dict) -> dict:
             heap.append((view.timestamp_ms(i), stream.name, i, view))
     heapq.heapify(heap)
     limit, budget, scanned = params.get("limit", EVENTS_LIMIT), MAX_RESPONSE_BYTES, 0
-    events, last_key = [], None
+    events: list[dict] = []
+    last_key = None
     while heap and len(events) < limit and scanned < FILTER_SCAN_BUDGET:
         ts, name, i, view = heap[0]
         if end_ms is not None and ts > end_ms:

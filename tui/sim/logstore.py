@@ -52,12 +52,16 @@ class StreamView:
 
     def timestamp_ms(self, index: int) -> int:
         if index < self._visible:
+            assert self._source is not None  # _visible > 0 only with a source
             return self._source.timestamp_ms(index)
+        assert self._appended is not None  # indexes past the visible lines exist only when lines were appended
         return self._appended.timestamp_ms(index - self._visible)
 
     def message(self, index: int) -> str:
         if index < self._visible:
+            assert self._source is not None
             return self._source.message(index)
+        assert self._appended is not None
         return self._appended.message(index - self._visible)
 
     def ingestion_ms(self, index: int) -> int:

@@ -84,7 +84,7 @@ class InstanceGroup:
         if self.deep_health_checks:
             out["OnStartDeepHealthChecks"] = list(self.deep_health_checks)
         if orchestrator == "Slurm" and self.slurm_node_type:
-            slurm = {"NodeType": self.slurm_node_type}
+            slurm: dict[str, object] = {"NodeType": self.slurm_node_type}
             if self.partition:
                 slurm["PartitionNames"] = [self.partition]
             out["SlurmConfig"] = slurm
@@ -190,7 +190,9 @@ class Node:
         return self._summary_json
 
     def health_labels(self) -> dict[str, str]:
-        health = _HEALTH_BY_OPERATION.get(self.operation) or _HEALTH_BY_STATUS.get(self.status, "Unschedulable")
+        health = (_HEALTH_BY_OPERATION.get(self.operation) if self.operation else None) or _HEALTH_BY_STATUS.get(
+            self.status, "Unschedulable"
+        )
         labels = {
             "sagemaker.amazonaws.com/node-health-status": health,
             "sagemaker.amazonaws.com/instance-group-name": self.group.name,
@@ -285,6 +287,7 @@ class Cluster:
         """(keys, nodes) in ascending order for CREATION_TIME or NAME; rebuilt only when nodes come or go."""
         cached = self._order.get(sort_by)
         if cached is None:
+            pairs: list[tuple[tuple[str | float, str], Node]]
             if sort_by == "NAME":
                 pairs = sorted(((n.group.name, n.instance_id), n) for n in self.nodes.values())
             else:

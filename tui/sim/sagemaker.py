@@ -46,6 +46,7 @@ def list_clusters(world: World, params: dict) -> dict:
     descending = params.get("SortOrder") == "Descending"
     contains = (params.get("NameContains") or "").lower()
     after, before = _time_window(params, "CreationTimeAfter", "CreationTimeBefore")
+    pairs: list[tuple[tuple[str | float, ...], Cluster]]
     if sort_by == "NAME":
         pairs = sorted(((c.name,), c) for c in world.clusters.values())
     else:
@@ -107,6 +108,7 @@ def list_cluster_nodes(world: World, params: dict) -> dict:
         descending=params.get("SortOrder") == "Descending",
         accept=accept,
     )
+    summaries: list[dict] | JsonFragments
     if params.get("IncludeNodeLogicalIds"):
         summaries = [n.summary(include_logical_id=True) for n in found]
     else:

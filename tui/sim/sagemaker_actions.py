@@ -57,7 +57,7 @@ def _refusal(world: World, cluster: Cluster, node_ref: str, node: Node | None, c
         )
     if node.busy:
         return codes.in_use, (
-            f"Node {node_ref} is already {_IN_FLIGHT[node.operation]}. Wait for that operation "
+            f"Node {node_ref} is already {_IN_FLIGHT.get(node.operation or '', 'busy')}. Wait for that operation "
             f"to finish before retrying."
         )
     if node.status not in codes.allowed:

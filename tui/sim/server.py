@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 
 from tui.sim.errors import SimError
 from tui.sim.protocol import error_response, new_request_id
@@ -26,6 +27,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "hyperpod-sim"
     sys_version = ""
 
+    @property
+    def sim_server(self) -> SimServer:
+        return cast("SimServer", self.server)
+
     def do_POST(self) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -36,11 +41,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
-        self._send(*self.server.simulator.respond(self.headers, body))
+        self._send(*self.sim_server.simulator.respond(self.headers, body))
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") in ("", "/health", "/ping"):
-            body = json.dumps({"status": "ok", "scenario": self.server.simulator.scenario}).encode()
+            body = json.dumps({"status": "ok", "scenario": self.sim_server.simulator.scenario}).encode()
             self._send(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
             return
         self._send(
@@ -58,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def log_message(self, format: str, *args) -> None:
-        if self.server.verbose:
+        if self.sim_server.verbose:
             log.info("%s %s", self.address_string(), format % args)
 
 
@@ -79,4 +84,5 @@ class SimServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"http://{self.server_address[0]}:{self.port}"
+        host = self.server_address[0]
+        return f"http://{host if isinstance(host, str) else host.decode()}:{self.port}"

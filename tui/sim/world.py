@@ -11,6 +11,7 @@ import heapq
 import random
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from tui.sim import ids
 from tui.sim.lifecycle import EKS_SUCCESS, FSX_FAILURE, SLURM_SUCCESS, ScriptedLines
@@ -29,6 +30,9 @@ from tui.sim.model import (
     lifecycle_failure_message,
     node_failure_status_message,
 )
+
+if TYPE_CHECKING:
+    from tui.sim.faults import Faults
 
 # How long each action takes, in simulated seconds (documented in the package docstring).
 REBOOT_PENDING_AFTER = 2.0
@@ -59,7 +63,7 @@ class World:
         self.instance_ids: set[str] = set()
         self.landmarks: dict[str, object] = {}
         self.sessions: list = []
-        self.faults = None  # the simulator's Faults, for per-node failures in Batch* calls
+        self.faults: Faults | None = None  # the simulator's Faults, for per-node failures in Batch* calls
         self.churn_enabled = True
         self._timeline: list[tuple[float, int, Step]] = []
         self._seq = 0
@@ -282,7 +286,8 @@ class World:
                 cluster, when, f"Instance {fresh.instance_id} launched to replace {node.instance_id}", node=fresh
             )
             self.provision(cluster, fresh, when + REPLACEMENT_SCRIPT_DELAY, when + REPLACEMENT_RUNNING_AFTER)
-            self.landmarks.setdefault("replacements", {})[node.instance_id] = fresh.instance_id
+            replacements = cast("dict[str, str]", self.landmarks.setdefault("replacements", {}))
+            replacements[node.instance_id] = fresh.instance_id
 
         self.schedule(at + TERMINATED_AFTER, launch)
 
