@@ -50,11 +50,19 @@ def test_same_seed_and_actions_give_identical_replacements():
         ]
         sm.batch_replace_cluster_nodes(ClusterName="genai-eks-prod", NodeIds=victims)
         sim.clock.advance(70)
-        return all_nodes(sm, "genai-eks-prod"), [
-            e["EventId"] for e in sm.list_cluster_events(ClusterName="genai-eks-prod", MaxResults=100)["Events"]
-        ]
+        listing = all_nodes(sm, "genai-eks-prod")
+        events = [e["EventId"] for e in sm.list_cluster_events(ClusterName="genai-eks-prod", MaxResults=100)["Events"]]
+        return victims, listing, events
 
-    assert replaced(5) == replaced(5)
+    victims, listing, events = replaced(5)
+    # The replacement happened: the victims are gone from the listing and as many new instances took their places.
+    listed = {node["InstanceId"] for node in listing}
+    assert len(victims) == 3
+    assert listed.isdisjoint(victims)
+    before = {n for n in Simulator("demo", clock=SimClock.frozen(at=T0), seed=5).cluster("genai-eks-prod").nodes}
+    assert len(listed - before) == len(victims)
+    # …and it is deterministic: the same seed and actions give the same instances and events.
+    assert (victims, listing, events) == replaced(5)
 
 
 def test_demo_has_the_promised_clusters(demo):
