@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
 
 from tests.harness import make_app, settle
 
@@ -19,7 +18,6 @@ STATE_HOME = Path("/tmp/hyperpod-tui-snapshots/state")
 
 @pytest.fixture(autouse=True)
 def _fixed_state_home(monkeypatch):
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=False)
     monkeypatch.setenv("XDG_STATE_HOME", str(STATE_HOME))
     yield
     shutil.rmtree(STATE_HOME, ignore_errors=True)

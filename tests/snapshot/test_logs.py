@@ -6,7 +6,6 @@ Look at a changed SVG as a picture before accepting it (`rsvg-convert` to PNG).
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
 
 from tests.harness import make_app, settle
 from tui.screens.logs import LogScreen
@@ -16,7 +15,6 @@ SIZE = (130, 42)
 
 @pytest.fixture(autouse=True)
 def _still(monkeypatch):
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=False)
     monkeypatch.setattr(LogScreen, "follow_interval", 3600.0)
 
 

@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-from textual.widgets import Input
-
 from tests.app.shell_support import STILL, fake_plugin, on_node, shell_text, wait_until
 from tests.harness import make_app, settle
 
 SIZE = (130, 42)
-
-
-@pytest.fixture(autouse=True)
-def _no_cursor_blink(monkeypatch):
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=False)
 
 
 class TestShell:

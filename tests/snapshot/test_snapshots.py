@@ -6,16 +6,10 @@ Look at a changed SVG as a picture before accepting it (`make snapshots`, then `
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
 
 from tests.harness import make_app, settle
 
 SIZE = (130, 42)
-
-
-@pytest.fixture(autouse=True)
-def _no_cursor_blink(monkeypatch):
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None, raising=False)
 
 
 async def _settled(pilot) -> None:
