@@ -1,7 +1,7 @@
 """Batch reboot / replace / delete of cluster nodes: the frozen plan, the API rules, the calls and their outcomes.
 
 A plan is built when the key is pressed (the nodes as they were at that moment) and never changes: the modal
-shows it, the worker executes it. Rules enforced here, before any call (HYPERPOD-FACTS §4):
+shows it, the worker executes it. Rules enforced here, before any call (docs/aws-facts.md, Node actions):
 - reboot/replace take at most 25 NodeIds per call (botocore does not check the maximum, AWS rejects 26), so a
   plan is split into chunks of 25, sent at most MAX_CONCURRENT_CALLS at a time;
 - AWS cannot replace or delete Slurm controller nodes: a plan containing one is refused as a whole;

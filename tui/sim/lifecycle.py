@@ -2,7 +2,7 @@
 
 Lines are never stored: a stream holds a recipe (a shared template, a start time, a pace and a few names)
 and formats line i only when asked, so 10,000 nodes, or one stream of 200,000 lines, cost almost nothing
-until someone reads them. Templates carry both marker families of HYPERPOD-FACTS §8.
+until someone reads them. Templates carry both marker families (docs/aws-facts.md, Lifecycle markers).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ SYSTEM_UPDATING = "SystemUpdating"
 DEEP_HEALTH_CHECK = "DeepHealthCheckInProgress"
 NOT_FOUND = "NotFound"
 
-# What a node's `sagemaker.amazonaws.com/node-health-status` label says (HYPERPOD-FACTS §6).
+# What a node's `sagemaker.amazonaws.com/node-health-status` label says (docs/aws-facts.md, Node health).
 _HEALTH_BY_STATUS = {
     RUNNING: "Schedulable",
     FAILURE: "UnschedulablePendingReplacement",

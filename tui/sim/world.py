@@ -279,7 +279,7 @@ class World:
         def launch(when: float) -> None:
             if node.operation_seq != seq:
                 return
-            # Slurm keeps the replaced node's hostname (HYPERPOD-FACTS §6); EKS nodes get a new address.
+            # Slurm keeps the replaced node's hostname (docs/aws-facts.md, Node health); EKS nodes get a new address.
             keep_ip = node.ip if cluster.orchestrator == "Slurm" else None
             fresh = self.new_node(cluster, node.group, when, PENDING, self.rng, ip=keep_ip)
             self.add_event(
