@@ -148,7 +148,7 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
 
 
 def render_sections(sections: Sequence[Section], status_style: Callable[[str], Style]) -> Group:
-    parts = []
+    parts: list[Text | Table] = []
     for heading, fields in sections:
         parts.append(Text(heading, style="bold underline"))
         grid = Table.grid(padding=(0, 2))
