@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from tui.core.log_document import EventLike, LogDocument, next_after, previous_before, write_lines
@@ -331,7 +332,8 @@ class LogView(ScrollView, can_focus=True):
         if self._prompt is not None and self._prompt.is_mounted:
             self._prompt.focus()
             return self._prompt
-        if self.parent is None:
+        parent = self.parent
+        if not isinstance(parent, Widget):
             return None
         if purpose == "search":
             self._search_origin = self._anchor(forward=True)
@@ -339,7 +341,7 @@ class LogView(ScrollView, can_focus=True):
         else:
             prompt = LogPrompt(self, "save", self.save_path, "save to: path")
         self._prompt = prompt
-        self.parent.mount(prompt, after=self)
+        parent.mount(prompt, after=self)
         prompt.focus()
         return prompt
 
