@@ -46,8 +46,8 @@ class LogApp(App[None]):
 def big_log(url: str) -> list[Any]:
     """The 200,000-line lifecycle log of scale-10k's oldest worker-group-00 node, through the app's core."""
     from tui.core.aws import HyperPodApi
+    from tui.core.log_locator import LogLocator
     from tui.core.log_stream import fetch_log
-    from tui.core.logs import LogLocator
 
     api = HyperPodApi.connect(region="us-west-2", endpoint_url=url)
     try:

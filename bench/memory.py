@@ -1,7 +1,7 @@
 """Target 5: resident memory of the real app with scale-10k loaded, and (`--soak`) its growth over 10 minutes.
 
 `hyperpod-tui --cluster scale-10k --refresh 2` runs in a real pty against the served simulator. Once the first
-frame with node rows is on the terminal (tui/frame_probe.py), the app keeps refreshing every 2 s; VmHWM (the
+frame with node rows is on the terminal (tui/benchmark_probe.py), the app keeps refreshing every 2 s; VmHWM (the
 peak resident set, /proc) is read after five more refreshes. The soak runs on for 10 minutes, sampling VmRSS
 every 10 s, and compares the median of the last minute with the median of the minute after warm-up.
 """

@@ -125,7 +125,7 @@ class PtyProcess:
 
 
 def wait_for_probe(path: Path, event: str, *, process: subprocess.Popen | None = None, timeout: float = 60.0) -> dict:
-    """The first JSON line of `path` (written by tui/frame_probe.py) whose event is `event`."""
+    """The first JSON line of `path` (written by tui/benchmark_probe.py) whose event is `event`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists():

@@ -3,7 +3,7 @@
 1. `hyperpod-tui nodes scale-10k --json` against `aws sagemaker list-cluster-nodes --cluster-name scale-10k`
    (every page), wall time from spawn to exit, output to /dev/null.
 4. `hyperpod-tui --endpoint-url …` in a real pty, from spawn to the first frame that contains the clusters
-   (reported by tui/frame_probe.py), against `aws sagemaker list-clusters` from spawn to exit.
+   (reported by tui/benchmark_probe.py), against `aws sagemaker list-clusters` from spawn to exit.
 """
 
 from __future__ import annotations

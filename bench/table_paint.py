@@ -139,7 +139,9 @@ async def _ours(rows: list[TableRow], seed: int) -> tuple[float, float, list[flo
         table.focus()
         await pilot.pause()
         watch = FrameWatch(app)
-        first_key = min(rows, key=lambda row: table._key_function(row)).key  # what will be shown first  # type: ignore[misc]
+        order = table.model.key_function
+        assert order is not None  # the table is sorted (by status)
+        first_key = min(rows, key=order).key  # what will be shown first
         with Frozen():
             wall, cpu = await measure(watch, lambda: table.set_rows(rows), lambda text: first_key in text)
         refreshes = []

@@ -15,7 +15,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from tui import frame_probe
+from tui import benchmark_probe
 from tui.config import DEFAULT_THEME, Settings, aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
@@ -197,7 +197,7 @@ class HyperPodApp(App[None]):
         if self.settings.markers:
             _ = self.marker_matcher  # compiled now, so a bad rule is reported at startup
         self.push_screen(MainScreen())
-        frame_probe.install(self)  # benchmarks only: off unless HYPERPOD_TUI_FRAME_PROBE is set
+        benchmark_probe.install(self)  # benchmarks only: off unless HYPERPOD_TUI_FRAME_PROBE is set
 
     def _apply_keymap(self) -> None:
         keymap = dict(self.settings.keymap)

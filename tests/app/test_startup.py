@@ -7,9 +7,9 @@ import json
 import pytest
 
 from tests.harness import make_app, settle, sim_client
+from tui.benchmark_probe import FrameProbe, install
 from tui.cli import EarlyApi
 from tui.core.models import ClusterSummary
-from tui.frame_probe import FrameProbe
 from tui.screens.main import MainScreen
 
 
@@ -110,3 +110,17 @@ def test_the_frame_probe_reports_the_first_frame_with_a_row_and_exits(tmp_path):
     events = [json.loads(line) for line in probe_file.read_text().splitlines()]
     assert [e["event"] for e in events] == ["clusters", "nodes"] and events[0]["rows"] == 7
     assert exits == [1] and len(written) == 2  # the frame still went to the terminal
+
+
+def test_the_frame_probe_is_installed_only_when_the_environment_names_a_file(tmp_path, monkeypatch):
+    def fake_app():
+        driver = type("Driver", (), {"write": lambda _self, data: None})()
+        return type("App", (), {"_driver": driver})()
+
+    monkeypatch.delenv("HYPERPOD_TUI_FRAME_PROBE", raising=False)
+    app = fake_app()
+    install(app)
+    assert not isinstance(getattr(app._driver.write, "__self__", None), FrameProbe)
+    monkeypatch.setenv("HYPERPOD_TUI_FRAME_PROBE", str(tmp_path / "probe.jsonl"))
+    install(app)
+    assert isinstance(app._driver.write.__self__, FrameProbe)

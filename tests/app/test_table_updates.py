@@ -42,11 +42,12 @@ def row(key: str, rng: random.Random) -> TableRow:
 
 def expected(table: ResourceTable) -> list[str]:
     if table.sort_column is None:
-        keys = list(table._rows)
+        keys = list(table.model.rows)
         return keys[::-1] if table.sort_reverse else keys
     index = [c.key for c in table.columns].index(table.sort_column.key)
     return [
-        r.key for r in sorted(table._rows.values(), key=sort_key(table.sort_column, index), reverse=table.sort_reverse)
+        r.key
+        for r in sorted(table.model.rows.values(), key=sort_key(table.sort_column, index), reverse=table.sort_reverse)
     ]
 
 
@@ -62,7 +63,7 @@ async def test_updates_keep_the_order_and_the_cursor_on_its_row():
             table.move_cursor_to(table.visible_keys[37])
             cursor = table.cursor_key
             for step in range(12):
-                keys = list(table._rows)
+                keys = list(table.model.rows)
                 changed = [row(key, rng) for key in rng.sample(keys, 15)]
                 added = [row(f"new-{step}-{n}", rng) for n in range(rng.randrange(3))]
                 removed = [key for key in rng.sample(keys, rng.randrange(3)) if key != cursor]
@@ -70,7 +71,7 @@ async def test_updates_keep_the_order_and_the_cursor_on_its_row():
                 if step == 6:
                     table.action_sort_reverse()
                 assert list(table.visible_keys) == expected(table), (sort, step)
-                assert table.cursor_key == cursor and table.visible_keys[table._cursor] == cursor
+                assert table.cursor_key == cursor and table.visible_keys[table.model.cursor] == cursor
                 await pilot.pause()
             lines = [table.render_line(y).text for y in range(1, 10)]
             top = int(table.scroll_y)

@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
 from tests.logs.conftest import put_lines
-from tui.core.logs import (
+from tui.core.log_stream import (
     LogAccessDeniedError,
     LogConnectionError,
     LogFollower,

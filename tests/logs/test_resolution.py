@@ -6,14 +6,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.logs.conftest import now_ms, put_lines, set_creation_time
-from tui.core.logs import (
+from tui.core.log_locator import (
     HEALTH_REASONS,
     LIKELY_REASONS,
-    LogAccessDeniedError,
     LogLocation,
     LogLocator,
     parse_failure_message,
 )
+from tui.core.log_stream import LogAccessDeniedError
 from tui.core.models import arn_last_segment
 
 NAME = "ml-cluster"

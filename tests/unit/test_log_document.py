@@ -117,7 +117,7 @@ def test_core_log_modules_do_not_import_textual():
     import sys
 
     code = (
-        "import sys, tui.core.markers, tui.core.timeline, tui.core.logs, tui.core.log_stream, tui.core.log_document;"
+        "import sys, tui.core.markers, tui.core.timeline, tui.core.log_locator, tui.core.log_stream, tui.core.log_document;"
         "print('textual' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()

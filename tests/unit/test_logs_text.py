@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from tui.core.log_locator import LIKELY_REASONS, LogResolution
 from tui.core.log_target import LogTarget
-from tui.core.logs import LIKELY_REASONS, LogResolution
 from tui.core.timeline import build_timeline
-from tui.screens.logs_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.screens._log_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
 
 EVIL = "evil\x1b]52;c;cHduZWQ=\x07[bold red]x[/]\x00"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
+from typing import Protocol, cast
 
 from rich.cells import cell_len
 
@@ -20,7 +21,18 @@ from tui.core.markers import MarkerHit, MarkerMatcher, default_matcher
 from tui.core.sanitize import clean_log_lines, to_text
 from tui.core.timeline import Timeline, build_timeline
 
-EventLike = tuple[int | None, object]
+
+class TimedMessage(Protocol):
+    """An event with a timestamp (epoch ms, or None) and a message (`log_stream.LogEvent` is one)."""
+
+    @property
+    def timestamp(self) -> int | None: ...
+
+    @property
+    def message(self) -> object: ...
+
+
+EventLike = tuple[int | None, object] | TimedMessage
 
 
 class LogDocument:
@@ -133,11 +145,12 @@ def _split_events(events: Iterable[EventLike]) -> tuple[list[object], list[int |
     if not pairs:
         return [], [], bytearray()
     if isinstance(pairs[0], tuple):  # (timestamp, message) pairs and LogEvent named tuples
-        columns = list(zip(*pairs, strict=False))
+        columns = list(zip(*cast("list[tuple[int | None, object]]", pairs), strict=False))
         stamps, messages = list(columns[0]), list(columns[1])
     else:
-        stamps = [event.timestamp for event in pairs]  # type: ignore[attr-defined]
-        messages = [event.message for event in pairs]  # type: ignore[attr-defined]
+        timed = cast("list[TimedMessage]", pairs)
+        stamps = [event.timestamp for event in timed]
+        messages = [event.message for event in timed]
     try:
         joined = "".join(messages)
     except TypeError:  # bytes or other values among the messages

@@ -1,7 +1,7 @@
 """Reading CloudWatch Logs streams: typed errors, paging from the head, and follow mode.
 
-The boto3 `logs` client is injected. Every AWS failure becomes a `LogsError` whose message is one line;
-`tui.core.logs` re-exports everything here.
+The boto3 `logs` client is injected. Every AWS failure becomes a `LogsError` whose message is one line.
+Where a node's log is, is `tui.core.log_locator`'s job.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Whose log to open: a node of a cluster, or whatever a cluster's FailureMessage names.
 
-Pure data for the log screen; resolving it to a log group and stream is `core.logs.LogLocator`'s job.
+Pure data for the log screen; resolving it to a log group and stream is `core.log_locator.LogLocator`'s job.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tui.core.logs import parse_failure_message
+from tui.core.log_locator import parse_failure_message
 from tui.core.models import ClusterDetail, Node
 
 _INSTANCE = re.compile(r"\bi-[0-9a-f]{8,17}\b")

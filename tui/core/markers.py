@@ -102,7 +102,7 @@ def exit_code_in(line: str) -> int | None:
 class MarkerHit(NamedTuple):
     """A classified line: its index, the rule that matched, the match span, and the `script` group if any."""
 
-    index: int
+    index: int  # type: ignore[assignment]  # the line number: a field named like tuple.index, which it shadows
     rule: MarkerRule
     start: int
     end: int

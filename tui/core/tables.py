@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tui.core.models import (
     ClusterDetail,
@@ -26,15 +26,22 @@ from tui.core.sanitize import clean
 MESSAGE_LIMIT = 500
 
 
+# What a column holds, which decides how it is measured, painted, filtered and sorted. A Literal rather than an
+# enum: the painter compares kinds per cell, and a plain string costs nothing there while mypy still rejects a
+# kind that does not exist.
+ColumnKind = Literal["text", "status", "age", "count", "segments"]
+Align = Literal["left", "right"]
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | status | age | count | segments
+    kind: ColumnKind = "text"
     min_width: int = 3
     max_width: int = 40
     flex: bool = False  # takes the width left over
-    align: str = "left"
+    align: Align = "left"
     live: bool = False  # changes on its own (age): never a reason to flash a row
 
 

@@ -23,10 +23,11 @@ from textual.worker import Worker, get_current_worker
 
 from tui.core.errors import classify
 from tui.core.log_document import LogDocument
+from tui.core.log_locator import LogLocator, LogResolution
+from tui.core.log_stream import FollowResult, LogEvent, LogFollower, LogsError, iter_log_pages
 from tui.core.log_target import LogTarget
-from tui.core.logs import FollowResult, LogEvent, LogFollower, LogLocator, LogResolution, LogsError, iter_log_pages
 from tui.core.sanitize import clean
-from tui.screens.logs_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.screens._log_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
 from tui.widgets.log_view import LogView, default_save_path
 
 FOLLOW_INTERVAL = 2.5  # seconds between follow polls (CloudWatch allows 10 GetLogEvents a second per account)

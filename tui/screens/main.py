@@ -507,7 +507,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     def _on_group_selected(self, message: ResourceTable.Selected) -> None:
         self._group_scope = message.key
         group = message.key
-        self.nodes_table.set_scope(lambda row: row.values[1] == group)
+        self.nodes_table.set_scope(self.nodes_table.model.where("group", group))
         self.nodes_table.focus()
         self._update_titles()
 

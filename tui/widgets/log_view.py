@@ -17,16 +17,19 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from tui.core.log_document import EventLike, LogDocument, next_after, previous_before, write_lines
 from tui.core.markers import MarkerMatcher
-from tui.widgets.log_messages import FollowChanged, Loaded, PendingChanged, Saved, SearchChanged, TimelineChanged
+from tui.core.timeline import Timeline
 from tui.widgets.log_prompt import LogPrompt, default_save_path
 from tui.widgets.log_render import LogRenderer
+from tui.widgets.widget_message import WidgetMessage
 
 __all__ = ["LogView", "default_save_path"]
 
@@ -37,12 +40,55 @@ HEAD_EVENTS = 2_000
 class LogView(ScrollView, can_focus=True):
     """A lazily rendered lifecycle log."""
 
-    FollowChanged = FollowChanged
-    PendingChanged = PendingChanged
-    SearchChanged = SearchChanged
-    TimelineChanged = TimelineChanged
-    Loaded = Loaded
-    Saved = Saved
+    # --- messages about the state a screen may show (follow, unseen lines, search, timeline) ---
+
+    class FollowChanged(WidgetMessage):
+        """Follow mode went on or off (off by itself when the user scrolls up)."""
+
+        def __init__(self, log_view: LogView, follow: bool) -> None:
+            super().__init__(log_view)
+            self.follow = follow
+
+    class PendingChanged(WidgetMessage):
+        """Lines appended while not following ("N new lines"); 0 when they have been caught up with."""
+
+        def __init__(self, log_view: LogView, count: int) -> None:
+            super().__init__(log_view)
+            self.count = count
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LogView.PendingChanged) and message.widget is self.widget
+
+    class SearchChanged(WidgetMessage):
+        """The search term, how many lines match, and which match (1-based) the pointer is on, if any."""
+
+        def __init__(self, log_view: LogView, term: str, matches: int, current: int | None) -> None:
+            super().__init__(log_view)
+            self.term = term
+            self.matches = matches
+            self.current = current
+
+    class TimelineChanged(WidgetMessage):
+        def __init__(self, log_view: LogView, timeline: Timeline, summary: str) -> None:
+            super().__init__(log_view)
+            self.timeline = timeline
+            self.summary = summary
+
+    class Loaded(WidgetMessage):
+        """The whole log is in the view (after a background build, for a big one)."""
+
+        def __init__(self, log_view: LogView, lines: int) -> None:
+            super().__init__(log_view)
+            self.lines = lines
+
+    class Saved(WidgetMessage):
+        """A save finished: `lines` written to `path`, or `error` (one line)."""
+
+        def __init__(self, log_view: LogView, path: str, lines: int, error: str | None) -> None:
+            super().__init__(log_view)
+            self.path = path
+            self.lines = lines
+            self.error = error
 
     COMPONENT_CLASSES = {
         "log-view--header",
@@ -177,9 +223,9 @@ class LogView(ScrollView, can_focus=True):
             self._scroll_to_end()
         elif not keep_position:
             self.scroll_to(y=0, animate=False)
-        self.post_message(TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
+        self.post_message(self.TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
         if complete:
-            self.post_message(Loaded(self, len(document)))
+            self.post_message(self.Loaded(self, len(document)))
 
     def append_events(self, events: Iterable[EventLike], *, new: bool = True) -> int:
         """Add events at the end (follow polls, later pages). `new=False`: don't count them as unseen."""
@@ -197,12 +243,12 @@ class LogView(ScrollView, can_focus=True):
             self._post_search()
         self._invalidate(layout=True, strips=False)
         if document.timeline != before:
-            self.post_message(TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
+            self.post_message(self.TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
         if self.follow:
             self._scroll_to_end()
         elif new:
             self.pending += added
-            self.post_message(PendingChanged(self, self.pending))
+            self.post_message(self.PendingChanged(self, self.pending))
         return added
 
     # -- navigation -------------------------------------------------------------------------------------------
@@ -277,7 +323,7 @@ class LogView(ScrollView, can_focus=True):
         self.search_current = position + 1 if found else None
         self.refresh()
         self.refresh_bindings()
-        self.post_message(SearchChanged(self, self.search_term, len(self.search_lines), self.search_current))
+        self.post_message(self.SearchChanged(self, self.search_term, len(self.search_lines), self.search_current))
 
     # -- prompts and saving -----------------------------------------------------------------------------------
 
@@ -286,7 +332,8 @@ class LogView(ScrollView, can_focus=True):
         if self._prompt is not None and self._prompt.is_mounted:
             self._prompt.focus()
             return self._prompt
-        if self.parent is None:
+        parent = self.parent
+        if not isinstance(parent, Widget):
             return None
         if purpose == "search":
             self._search_origin = self._anchor(forward=True)
@@ -294,7 +341,7 @@ class LogView(ScrollView, can_focus=True):
         else:
             prompt = LogPrompt(self, "save", self.save_path, "save to: path")
         self._prompt = prompt
-        self.parent.mount(prompt, after=self)
+        parent.mount(prompt, after=self)
         prompt.focus()
         return prompt
 
@@ -317,12 +364,12 @@ class LogView(ScrollView, can_focus=True):
         try:
             written = write_lines(path, lines, times, heads, self.renderer.stamp)
         except OSError as error:
-            self.post_message(Saved(self, path, 0, f"{type(error).__name__}: {error.strerror or error}"))
+            self.post_message(self.Saved(self, path, 0, f"{type(error).__name__}: {error.strerror or error}"))
         else:
-            self.post_message(Saved(self, path, written, None))
+            self.post_message(self.Saved(self, path, written, None))
 
     @on(Saved)
-    def _report_saved(self, message: Saved) -> None:
+    def _report_saved(self, message: LogView.Saved) -> None:
         if message.error:
             self.notify(f"Could not save {message.path}: {message.error}", severity="error", markup=False)
         else:
@@ -371,10 +418,10 @@ class LogView(ScrollView, can_focus=True):
     def watch_follow(self, follow: bool) -> None:
         if follow:
             self.pending = 0
-            self.post_message(PendingChanged(self, 0))
+            self.post_message(self.PendingChanged(self, 0))
             self._scroll_to_end()
         self.refresh()
-        self.post_message(FollowChanged(self, follow))
+        self.post_message(self.FollowChanged(self, follow))
 
     def watch_wrap(self) -> None:
         self._relayout_keeping_top()

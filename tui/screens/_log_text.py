@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from tui.core.log_locator import LogResolution
 from tui.core.log_target import LogTarget
-from tui.core.logs import LogResolution
 from tui.core.sanitize import clean
 from tui.core.timeline import Timeline
 

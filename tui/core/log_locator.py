@@ -1,11 +1,11 @@
-"""A node's lifecycle-script log in CloudWatch Logs: where it is, and (re-exported) how to read it.
+"""Where a node's lifecycle-script log is in CloudWatch Logs (reading it is `tui.core.log_stream`'s job).
 
-Resolution order (HYPERPOD-FACTS §3, §8), each candidate verified to exist, a 404 moving on:
+Resolution order, each candidate verified to exist, a 404 moving on:
 1. the group and stream named in a failure message (DescribeCluster.FailureMessage, InstanceStatus.Message);
 2. the developer guide's names: `/aws/sagemaker/Clusters/<name>/<id>` and `LifecycleConfig/<group>/<instance>`;
 3. discovery by prefix: DescribeLogGroups under `/aws/sagemaker/Clusters/<name>` and `/aws/sagemaker/hyperpod/<name>`
    (every CreateCluster makes a new group: the one ending in the cluster id first, then the newest), then
-   DescribeLogStreams `LifecycleConfig/<group>/<instance>` and the brief's `<instance>/<script>` (all scripts).
+   DescribeLogStreams `LifecycleConfig/<group>/<instance>` and `<instance>/<script>` (all scripts).
 Not finding anything is a normal answer: a `LogResolution` with the likely reasons, never an exception.
 The boto3 `logs` client is injected; call these from a worker thread.
 """
@@ -17,46 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tui.core.log_stream import (
-    FollowResult,
-    LogAccessDeniedError,
-    LogConnectionError,
-    LogEvent,
-    LogFollower,
-    LogNotFoundError,
-    LogPage,
-    LogsError,
-    LogThrottledError,
-    fetch_log,
-    iter_log_pages,
-    logs_error,
-    stream_exists,
-)
+from tui.core.log_stream import LogAccessDeniedError, LogNotFoundError, LogsError, logs_error, stream_exists
 from tui.core.models import arn_last_segment
-
-__all__ = [
-    "HEALTH_REASONS",
-    "FollowResult",
-    "LogAccessDeniedError",
-    "LogConnectionError",
-    "LogEvent",
-    "LogFollower",
-    "LogLocation",
-    "LogLocator",
-    "LogNotFoundError",
-    "LogPage",
-    "LogResolution",
-    "LogThrottledError",
-    "LogsError",
-    "fetch_log",
-    "guide_log_group",
-    "guide_log_stream",
-    "health_log_stream",
-    "iter_log_pages",
-    "logs_error",
-    "parse_failure_message",
-    "stream_exists",
-]
 
 HEALTH_AGENT = "SagemakerHealthMonitoringAgent"
 GROUP_PREFIXES = ("/aws/sagemaker/Clusters/{name}", "/aws/sagemaker/hyperpod/{name}")

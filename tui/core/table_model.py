@@ -1,0 +1,271 @@
+"""The rows behind a table, without the painting: keyed rows, sort, filter and scope, marks and a cursor by key.
+
+Rows live in a dict keyed by id; `order` is the keys shown, in sort order, through the filter and the scope. A
+refresh changes few rows, so the re-sort takes the changed rows out and appends them: the list is then one long
+sorted run and a short tail, which Timsort merges in about n comparisons. The cursor follows its row by key across
+refreshes, sorts and filters. Column widths come from string lengths (row values are already sanitised).
+
+The painter reads `rows`, `order`, `cursor`, `cursor_key`, `marks` and `widths` as plain attributes (a property
+would be one more Python call per painted line); everything that changes them goes through the methods.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import filterfalse
+from typing import Any
+
+from tui.core.tables import Column, TableRow, row_matcher, sort_key
+
+AGE_WIDTH = 5  # "400d": an age cell is formatted at paint time, so its content cannot size the column
+
+
+@dataclass(frozen=True, slots=True)
+class RowUpdate:
+    """What `TableModel.update_rows` did that the painter must know: the keys it dropped, and whether a column
+    changed width (every line laid out with the old widths is then stale)."""
+
+    removed: list[str]
+    widths_changed: bool
+
+
+class TableModel:
+    def __init__(self, columns: Sequence[Column], *, markable: bool = False, sort: str | None = None) -> None:
+        self.columns = tuple(columns)
+        self.markable = markable
+        self.column_index: dict[str, int] = {column.key: index for index, column in enumerate(self.columns)}
+        self.rows: dict[str, TableRow] = {}
+        self.order: list[str] = []  # the keys shown: `_sorted` through filter and scope
+        self.cursor = 0
+        self.cursor_key: str | None = None
+        self.marks: set[str] = set()
+        self.widths: list[int] = [len(c.label) for c in self.columns]
+        self.query = ""
+        self.sort_index: int | None = self.column_index.get(sort) if sort is not None else None
+        self.sort_reverse = False
+        self._sorted: list[str] = []  # every key, in sort order
+        self._sort_keys: dict[str, Any] = {}
+        self._matcher: Callable[[TableRow], bool] | None = None
+        self._scope: Callable[[TableRow], bool] | None = None
+
+    # --- reading -------------------------------------------------------------------------------------------
+
+    @property
+    def sort_column(self) -> Column | None:
+        return self.columns[self.sort_index] if self.sort_index is not None else None
+
+    @property
+    def key_function(self) -> Callable[[TableRow], Any] | None:
+        """The sort key of a row under the current sort column (None: the rows' own order)."""
+        if self.sort_index is None:
+            return None
+        return sort_key(self.columns[self.sort_index], self.sort_index)
+
+    def row(self, key: str) -> TableRow | None:
+        return self.rows.get(key)
+
+    def value(self, row: TableRow, column_key: str) -> Any:
+        """The cell of `row` under the column named `column_key`."""
+        return row.values[self.column_index[column_key]]
+
+    def where(self, column_key: str, value: object) -> Callable[[TableRow], bool]:
+        """A scope: the rows whose `column_key` cell equals `value` (the column is looked up once, not per row)."""
+        index = self.column_index[column_key]
+        return lambda row: row.values[index] == value
+
+    def index_of(self, key: str) -> int | None:
+        try:
+            return self.order.index(key)
+        except ValueError:
+            return None
+
+    def hidden_marks(self) -> int:
+        """Marked rows that the filter or scope currently hides."""
+        if not self.marks:
+            return 0
+        return len(self.marks - set(self.order)) if self._matcher or self._scope else 0
+
+    # --- rows ----------------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: Iterable[TableRow]) -> None:
+        """Replace every row; the cursor stays on its key when that key is still there."""
+        self.rows = {row.key: row for row in rows}
+        self._sort_keys.clear()
+        self.marks &= self.rows.keys()
+        self._measure(list(self.rows.values()), reset=True)
+        self._resort(full=True)
+
+    def update_rows(self, changed: Iterable[TableRow], removed: Iterable[str] = ()) -> RowUpdate | None:
+        """Apply a keyed diff: add or replace `changed`, drop `removed`. None when that changes nothing."""
+        rows = self.rows
+        changed = [  # a row equal to the one shown changes nothing on screen
+            row for row in changed if (old := rows.get(row.key)) is None or old.values != row.values
+        ]
+        removed = [key for key in removed if key in rows]
+        if not changed and not removed:
+            return None
+        for key in removed:
+            del rows[key]
+            self._sort_keys.pop(key, None)
+        self.marks.difference_update(removed)
+        key_function = self.key_function
+        sort_keys = self._sort_keys
+        moved: list[str] = list(removed)
+        for row in changed:
+            key = row.key
+            rows[key] = row
+            if key_function is None:
+                continue
+            before = sort_keys.get(key)
+            after = sort_keys[key] = key_function(row)
+            if after != before:  # a row whose sort value did not change keeps its place
+                moved.append(key)
+        widths_changed = self._measure(list(rows.values()) if removed else changed, reset=bool(removed))
+        self._resort(full=False, moved=moved if key_function is not None else [*moved, *(r.key for r in changed)])
+        return RowUpdate(removed, widths_changed)
+
+    # --- filter, scope and sort ----------------------------------------------------------------------------
+
+    def set_filter(self, query: str) -> None:
+        self.query = query
+        self._matcher = row_matcher(query, self.columns)
+        self._refilter()
+
+    def set_scope(self, predicate: Callable[[TableRow], bool] | None) -> None:
+        """A second, programmatic filter (e.g. the instance group chosen in the groups pane)."""
+        self._scope = predicate
+        self._refilter()
+
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
+        self.sort_index = self.column_index.get(column_key) if column_key is not None else None
+        self.sort_reverse = reverse
+        self._sort_keys.clear()
+        self._resort(full=True)
+
+    def reverse_sort(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self._resort(full=True)
+
+    def next_sort_key(self) -> str:
+        """The column after the sort column (the first when the rows are unsorted)."""
+        current = -1 if self.sort_index is None else self.sort_index
+        return self.columns[(current + 1) % len(self.columns)].key
+
+    # --- marks ---------------------------------------------------------------------------------------------
+
+    def toggle_mark(self, key: str | None = None) -> bool:
+        """Mark or unmark `key` (default: the cursor's row); False when nothing changed."""
+        key = key if key is not None else self.cursor_key
+        if not self.markable or key is None or key not in self.rows:
+            return False
+        self.marks.symmetric_difference_update({key})
+        return True
+
+    def mark_keys(self, keys: Iterable[str]) -> bool:
+        if not self.markable:
+            return False
+        self.marks.update(key for key in keys if key in self.rows)
+        return True
+
+    def clear_marks(self) -> None:
+        self.marks.clear()
+
+    # --- cursor --------------------------------------------------------------------------------------------
+
+    def move_cursor(self, index: int) -> None:
+        """Put the cursor on the row shown at `index`, clamped to the rows shown."""
+        if not self.order:
+            self.cursor, self.cursor_key = 0, None
+        else:
+            self.cursor = max(0, min(index, len(self.order) - 1))
+            self.cursor_key = self.order[self.cursor]
+
+    def _restore_cursor(self) -> None:
+        """After a re-order: the cursor's row where it is now, or (gone or hidden) the row at its old place."""
+        key = self.cursor_key
+        order = self.order
+        if key is not None and key in self.rows:
+            index = -1
+            if order is self._sorted and not self.sort_reverse and key in self._sort_keys:  # all shown, ascending
+                sort_keys = self._sort_keys
+                index = bisect_left(order, sort_keys[key], key=sort_keys.__getitem__, lo=0, hi=len(order))
+                index = index if index < len(order) and order[index] == key else -1
+            if index < 0:
+                try:
+                    index = order.index(key)
+                except ValueError:
+                    index = min(self.cursor, len(order) - 1)
+        else:
+            index = min(self.cursor, len(order) - 1)
+        self.move_cursor(max(index, 0))
+
+    # --- ordering ------------------------------------------------------------------------------------------
+
+    def _resort(self, *, full: bool, moved: Sequence[str] = ()) -> None:
+        """Order the keys: all of them anew (`full`), or after a refresh that changed, added or removed `moved`."""
+        rows = self.rows
+        key_function = self.key_function
+        if key_function is None:  # the rows' own (insertion) order
+            self._sorted = list(reversed(rows)) if self.sort_reverse else list(rows)
+            self._refilter()
+            return
+        sort_keys = self._sort_keys
+        if full or len(moved) > len(rows) // 4 or len(self._sorted) + len(moved) < len(rows):
+            self._sorted = list(rows)
+            for key in self._sorted:
+                if key not in sort_keys:
+                    sort_keys[key] = key_function(rows[key])
+            self._sorted.sort(key=sort_keys.__getitem__, reverse=self.sort_reverse)
+        elif moved:
+            # Left in their old places, 500 changed rows would split the list into a thousand runs (~30 ms for
+            # 10,000 rows); taken out and appended, they leave one long run and a short tail: ~linear.
+            moving = set(moved)
+            kept = list(filterfalse(moving.__contains__, self._sorted))
+            tail = [key for key in moving if key in rows]
+            for key in tail:
+                if key not in sort_keys:
+                    sort_keys[key] = key_function(rows[key])
+            kept += tail
+            kept.sort(key=sort_keys.__getitem__, reverse=self.sort_reverse)
+            self._sorted = kept
+        self._refilter()
+
+    def _refilter(self) -> None:
+        rows = self.rows
+        matcher, scope = self._matcher, self._scope
+        if matcher is None and scope is None:
+            self.order = self._sorted  # never changed in place: every re-sort builds a new list
+        else:
+            self.order = [
+                key
+                for key in self._sorted
+                if (scope is None or scope(rows[key])) and (matcher is None or matcher(rows[key]))
+            ]
+        self._restore_cursor()
+
+    # --- widths --------------------------------------------------------------------------------------------
+
+    def _measure(self, rows: list[TableRow], *, reset: bool) -> bool:
+        """Widen the columns for `rows` (or measure every column anew); True when a width changed."""
+        widths = [len(c.label) for c in self.columns] if reset else list(self.widths)
+        for index, column in enumerate(self.columns):
+            if column.kind == "age":
+                widths[index] = max(widths[index], AGE_WIDTH)
+                continue
+            if column.flex or not rows or (not reset and widths[index] >= column.max_width):
+                continue  # the flex column takes what is left (its content never sizes it); a full column can't grow
+            best = 0
+            if column.kind in ("text", "status"):  # plain strings: their lengths, without a call per row
+                try:
+                    best = max(map(len, [row.values[index] for row in rows]))
+                except TypeError:  # a value that is not text after all
+                    best = -1
+            if column.kind not in ("text", "status") or best < 0:
+                best = max(len(row.text(index)) for row in rows)
+            widths[index] = min(max(best, widths[index], column.min_width), column.max_width)
+        if widths == self.widths:
+            return False
+        self.widths = widths
+        return True
