@@ -14,9 +14,9 @@ import stat
 import pytest
 
 from tests.harness import make_app, settle, sim_client
+from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.screens.main import MainScreen
-from tui.screens.results import BatchResultsScreen
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.widgets.resource_table import ResourceTable
 
@@ -66,7 +66,7 @@ async def open_nodes(pilot, cluster: str, query: str = "") -> MainScreen:
 
 def result_rows(app) -> dict[str, tuple]:
     screen = app.screen
-    assert isinstance(screen, BatchResultsScreen), screen
+    assert isinstance(screen, ActionResultsScreen), screen
     table = screen.query_one("#results-nodes", ResourceTable)
     return {key: table.row(key).values for key in table.visible_keys}
 
@@ -404,12 +404,12 @@ async def test_a_rebound_action_key_is_explained_in_read_only_mode(state_home):
 
 
 async def test_a_batch_that_breaks_says_so(state_home, monkeypatch):
-    import tui.screens.batch as batch
+    import tui.controllers.actions as actions
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(batch, "run_plan", broken)
+    monkeypatch.setattr(actions, "run_plan", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         main = await open_nodes(pilot, SLURM, "status:running group:worker")
