@@ -60,11 +60,11 @@ LOGS_BINDING = Binding(
     id="logs",
     tooltip="Lifecycle-script log of the node; on a cluster, the log its failure message names",
 )
-# The screen's "to the shell pane" key, listed here only so that the footer shows it between the shell keys and
-# the others; the screen decides whether it applies (a shell tab exists) and runs it.
+# The screen's "to the shell pane" key, listed here too so that the footer shows it next to the shell keys; the
+# table's own screen decides whether it applies (a shell tab exists) and runs it.
 SHELL_FOCUS_HERE = Binding(
     "ctrl+t",
-    "screen.shell_focus",
+    "shell_focus",
     "To shell",
     tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
     id="shell-focus",
@@ -130,6 +130,8 @@ class NodeTable(ResourceTable):
         # Read-only mode guards the control plane (the screen explains the key instead).
         if action in CHANGING_ACTIONS and self.read_only:
             return False
+        if action == SHELL_FOCUS_HERE.action:
+            return self.screen.check_action(action, parameters)
         return super().check_action(action, parameters)
 
     # --- which cluster's rows ------------------------------------------------------------------------------
@@ -227,6 +229,9 @@ class NodeTable(ResourceTable):
 
     def action_copy_ssm_command(self) -> None:
         self.post_message(self.CopyCommandRequested(self, self.cursor_key))
+
+    async def action_shell_focus(self) -> None:
+        await self.screen.run_action(SHELL_FOCUS_HERE.action)
 
     def action_logs(self) -> None:
         if self.cursor_key is not None:
