@@ -12,13 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.message import Message
 from textual.screen import ModalScreen
 
 from tui.core.actions import ACTIONS, ActionPlan, ActionResult, CallContext, CallResult, plan_action, run_plan
 from tui.core.journal import Journal, default_journal_path
 from tui.core.sanitize import markup_safe
-from tui.typed_app import hyperpod_app
+from tui.typed_app import hyperpod_app, keys_for
+from tui.widgets.node_table import ACTION_BINDINGS
 
 if TYPE_CHECKING:
     from tui.screens.action_results import ActionResultsScreen
@@ -60,6 +62,23 @@ class ActionsController:
         self._results_for = results
         self.running: ActionPlan | None = None
         self.results: ActionResultsScreen | None = None
+
+    def explain_key(self, event: events.Key) -> None:
+        """R / P / D where they do nothing (outside the nodes pane, or in read-only mode): say why. A key reaches
+        the screen before the app runs the bindings, so stopping it there means no binding runs."""
+        screen = self.screen
+        binding = next((binding for binding in ACTION_BINDINGS if event.key in keys_for(screen, binding)), None)
+        if binding is None:
+            return
+        if hyperpod_app(screen).settings.read_only:
+            message = f"Read-only mode (--read-only): {binding.description.lower()} is disabled. Nothing was sent."
+        elif screen.focused is not screen.nodes_table:
+            message = f"{binding.description} acts on nodes: go to the nodes pane (tab), mark nodes with space, then press {event.key}."
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        screen.notify(message, severity="warning", timeout=6)
 
     def request(self, action: str, node_ids: Sequence[str], hidden: int) -> None:
         """Plan `action` on `node_ids` of the open cluster and ask for confirmation."""

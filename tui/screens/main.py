@@ -33,9 +33,9 @@ from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluste
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
-from tui.typed_app import hyperpod_app, keys_for
+from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
-from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, NodeTable
+from tui.widgets.node_table import LOGS_BINDING, NodeTable
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import ShellTabs
@@ -623,20 +623,7 @@ class MainScreen(Screen[None]):
 
     @on(events.Key)
     def _explain_node_key(self, event: events.Key) -> None:
-        """R / P / D where they do nothing (outside the nodes pane, or in read-only mode): say why. A key reaches
-        the screen before the app runs the bindings, so stopping it here means no binding runs."""
-        binding = next((binding for binding in ACTION_BINDINGS if event.key in keys_for(self, binding)), None)
-        if binding is None:
-            return
-        if hyperpod_app(self).settings.read_only:
-            message = f"Read-only mode (--read-only): {binding.description.lower()} is disabled. Nothing was sent."
-        elif self.focused is not self.nodes_table:
-            message = f"{binding.description} acts on nodes: go to the nodes pane (tab), mark nodes with space, then press {event.key}."
-        else:
-            return
-        event.stop()
-        event.prevent_default()
-        self.notify(message, severity="warning", timeout=6)
+        self.actions.explain_key(event)
 
     @on(NodeTable.ActionRequested)
     def _on_action_requested(self, message: NodeTable.ActionRequested) -> None:
