@@ -220,18 +220,18 @@ class HyperPodApp(App[None]):
         return list(found.values())
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
-        from tui.controllers.shells import PANE_BINDINGS
         from tui.screens.logs import LogScreen
-        from tui.screens.main import PANE_KEYS
+        from tui.screens.main import NAVIGATION_BINDINGS
         from tui.widgets.log_view import LogView
         from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, SHELL_BINDINGS
         from tui.widgets.resource_table import ResourceTable
+        from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
         return [
             ("Everywhere", bindings_of(type(self))),
-            ("Panes", [LOGS_BINDING, *PANE_KEYS]),
+            ("Panes", [LOGS_BINDING, *NAVIGATION_BINDINGS]),
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
-            ("Shells on nodes", [*SHELL_BINDINGS, *PANE_BINDINGS]),
+            ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
         ]

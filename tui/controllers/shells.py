@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.app import App, SuspendNotSupported
-from textual.binding import Binding
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
@@ -40,7 +39,7 @@ from tui.core.ssm import PLUGIN_NAME, PluginMissing, SessionLauncher, SsmError, 
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
-from tui.widgets.shell_tabs import ShellSession, ShellTabs
+from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellSession, ShellTabs
 
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
@@ -51,57 +50,7 @@ TERMINAL_ACTIONS = frozenset({"shell_leave", "shell_zoom"})  # the priority keys
 ZOOMED = "-shell-zoomed"
 CLEAR_SCREEN = "\x1b[H\x1b[2J"
 
-PANE_BINDINGS: list[Binding] = [
-    Binding(
-        "ctrl+right_square_bracket",
-        "shell_leave",
-        "Leave shell",
-        priority=True,
-        tooltip="Leave the terminal for the tables (the key never reaches the shell)",
-        id="shell-leave",
-    ),
-    Binding(
-        "ctrl+t",
-        "shell_focus",
-        "To shell",
-        tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
-        id="shell-focus",
-    ),
-    Binding(
-        "right_square_bracket",
-        "shell_tab(1)",
-        "Next shell",
-        show=False,
-        tooltip="Show the next shell tab (from the tables)",
-        id="shell-next-tab",
-    ),
-    Binding(
-        "left_square_bracket",
-        "shell_tab(-1)",
-        "Previous shell",
-        show=False,
-        tooltip="Show the previous shell tab (from the tables)",
-        id="shell-previous-tab",
-    ),
-    Binding(
-        "f11",
-        "shell_zoom",
-        "Zoom shell",
-        priority=True,
-        show=False,
-        tooltip="Shell pane: (almost) full screen, or back under the tables",
-        id="shell-zoom",
-    ),
-    Binding(
-        "ctrl+w",
-        "shell_close",
-        "Close shell",
-        show=False,
-        tooltip="Close the active shell tab: ends the plugin and terminates the session",
-        id="shell-close",
-    ),
-]
-_PANE_BINDING = {binding.id: binding for binding in PANE_BINDINGS}
+_PANE_BINDING = {binding.id: binding for binding in SHELL_PANE_BINDINGS}
 
 
 def plugin_for(settings: Settings) -> str | list[str]:

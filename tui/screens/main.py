@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.logs import LogsController
-from tui.controllers.shells import PANE_BINDINGS, ShellController
+from tui.controllers.shells import ShellController
 from tui.core.errors import Problem, classify
 from tui.core.log_target import LogTarget
 from tui.core.models import ClusterDetail, ClusterSummary
@@ -38,14 +38,14 @@ from tui.widgets.banner import Banner
 from tui.widgets.node_table import LOGS_BINDING, NodeTable
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
-from tui.widgets.shell_tabs import ShellTabs
+from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
 
 FOCUS_FETCH_DELAY = 0.15
 FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
 MAX_FAILURE_NOTICES = 3
 
-PANE_KEYS: list[Binding] = [
+NAVIGATION_BINDINGS: list[Binding] = [
     Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
     Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
     Binding("escape", "back", "Back", id="back"),
@@ -58,9 +58,9 @@ PANE_KEYS: list[Binding] = [
 class MainScreen(Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        *PANE_BINDINGS,  # the shell pane's keys
+        *SHELL_PANE_BINDINGS,  # the shell pane's keys
         LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
-        *PANE_KEYS,
+        *NAVIGATION_BINDINGS,
     ]
 
     def __init__(self) -> None:
