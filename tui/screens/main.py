@@ -4,6 +4,9 @@ Data flows one way: a worker fetches (core.aws) and snapshots (core.poller) → 
 and applies only the change to a table. Refreshes never overlap: the next is scheduled when the last one finishes.
 While another screen (a modal, the help) is on top, handlers store data but paint nothing; the screen repaints
 from the stored state when it is shown again.
+
+The nodes pane (NodeTable) owns the marks and the node keys and posts requests; the screen hands each to the
+feature's controller (tui/controllers: actions, shells, logs), which does the work.
 """
 
 from __future__ import annotations
@@ -140,11 +143,11 @@ class MainScreen(Screen[None]):
         return self._snapshots.get(cluster)
 
     def on_mount(self) -> None:
-        app = self.app
-        settings = app.settings  # type: ignore[attr-defined]
+        app = hyperpod_app(self)
+        settings = app.settings
         header = self.header
-        header.target = app.target_description  # type: ignore[attr-defined]
-        header.badges = tuple(app.mode_badges)  # type: ignore[attr-defined]
+        header.target = app.target_description
+        header.badges = tuple(app.mode_badges)
         header.interval = settings.refresh
         self.clusters_table.placeholder = "Loading clusters…"
         self.groups_table.placeholder = "Select a cluster"
@@ -332,7 +335,7 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self._clusters_painted.set)
 
     def _open_requested_cluster(self) -> None:
-        wanted = self.app.settings.cluster  # type: ignore[attr-defined]
+        wanted = hyperpod_app(self).settings.cluster
         if not wanted or self._opened_cluster_flag or not self._clusters:
             return
         self._opened_cluster_flag = True
