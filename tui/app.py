@@ -19,11 +19,9 @@ from tui import benchmark_probe
 from tui.config import DEFAULT_THEME, Settings, aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
-from tui.screens.help import HelpScreen, bindings_of
+from tui.screens.help import HelpScreen, bindings_of, interface_classes
 from tui.screens.main import MainScreen
-from tui.screens.shell import ShellMixin
 from tui.themes import default_variables, load_all_themes
-from tui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
     from tui.core.aws import HyperPodApi  # botocore loads in the worker that first needs it, not before the UI
@@ -214,38 +212,26 @@ class HyperPodApp(App[None]):
         self.set_keymap({key: value for key, value in keymap.items() if key in known})
 
     def all_bindings(self) -> list[Binding]:
-        from tui.screens.confirm import ConfirmActionScreen
-        from tui.screens.detail import DetailScreen
-        from tui.screens.logs import LogScreen
-        from tui.screens.results import BatchResultsScreen
-        from tui.widgets.log_prompt import LogPrompt
-        from tui.widgets.log_view import LogView
-
-        return [
-            *bindings_of(type(self)),
-            *bindings_of(MainScreen),
-            *bindings_of(ResourceTable),
-            *bindings_of(DetailScreen),
-            *bindings_of(HelpScreen),
-            *bindings_of(LogScreen),
-            *bindings_of(LogView),
-            *bindings_of(LogPrompt),
-            *bindings_of(ConfirmActionScreen),
-            *bindings_of(BatchResultsScreen),
-        ]
+        """Every binding this app's own classes declare (the app, its screens and widgets), one per id."""
+        found: dict[str, Binding] = {}
+        for cls in (type(self), *interface_classes()):
+            for binding in bindings_of(cls):
+                found.setdefault(binding.id or f"{binding.key}:{binding.action}", binding)
+        return list(found.values())
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
-        from tui.screens.batch import BatchActionsMixin
         from tui.screens.logs import LogScreen
+        from tui.screens.main import NAVIGATION_BINDINGS
         from tui.widgets.log_view import LogView
+        from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, SHELL_BINDINGS
+        from tui.widgets.resource_table import ResourceTable
+        from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
-        node_actions = list(BatchActionsMixin.BINDINGS)
-        shells = bindings_of(ShellMixin)
         return [
             ("Everywhere", bindings_of(type(self))),
-            ("Panes", [binding for binding in bindings_of(MainScreen) if binding not in node_actions + shells]),
-            ("Nodes pane: marks and actions", node_actions),
-            ("Shells on nodes", shells),
+            ("Panes", [LOGS_BINDING, *NAVIGATION_BINDINGS]),
+            ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
+            ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
         ]

@@ -7,26 +7,40 @@ included).
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.core.sanitize import clean
 
 if TYPE_CHECKING:
-    from tui.screens.main import MainScreen
+    from tui.core.poller import NodeSnapshot
 
 MAX_NODE_HITS = 40
+
+
+@runtime_checkable
+class JumpTarget(Protocol):
+    """What the providers need of the screen the palette was opened on (the main screen); other screens get no
+    hits. A Protocol, so that this module and the screen that lists these providers do not import each other."""
+
+    @property
+    def cluster_names(self) -> list[str]: ...
+
+    @property
+    def focus_snapshot(self) -> NodeSnapshot | None: ...
+
+    def jump_to_cluster(self, name: str) -> None: ...
+
+    def jump_to_node(self, instance_id: str) -> None: ...
 
 
 class ClusterCommands(Provider):
     """`cluster <name>`: move the clusters pane to that cluster."""
 
     @property
-    def _main(self) -> MainScreen | None:
-        from tui.screens.main import MainScreen
-
-        return self.screen if isinstance(self.screen, MainScreen) else None
+    def _main(self) -> JumpTarget | None:
+        return self.screen if isinstance(self.screen, JumpTarget) else None
 
     async def discover(self) -> Hits:
         main = self._main
@@ -51,10 +65,8 @@ class NodeCommands(Provider):
     """A node of the open cluster by instance id, hostname or IP (substring match, then fuzzy-scored)."""
 
     async def search(self, query: str) -> Hits:
-        from tui.screens.main import MainScreen
-
         main = self.screen
-        if not isinstance(main, MainScreen) or len(query.strip()) < 2:
+        if not isinstance(main, JumpTarget) or len(query.strip()) < 2:
             return
         snapshot = main.focus_snapshot
         if snapshot is None:

@@ -14,10 +14,11 @@ import stat
 import pytest
 
 from tests.harness import make_app, settle, sim_client
+from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.screens.main import MainScreen
-from tui.screens.results import BatchResultsScreen
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
+from tui.widgets.node_table import NodeTable
 from tui.widgets.resource_table import ResourceTable
 
 SIZE = (140, 45)
@@ -66,7 +67,7 @@ async def open_nodes(pilot, cluster: str, query: str = "") -> MainScreen:
 
 def result_rows(app) -> dict[str, tuple]:
     screen = app.screen
-    assert isinstance(screen, BatchResultsScreen), screen
+    assert isinstance(screen, ActionResultsScreen), screen
     table = screen.query_one("#results-nodes", ResourceTable)
     return {key: table.row(key).values for key in table.visible_keys}
 
@@ -221,6 +222,45 @@ async def test_actions_live_only_in_the_nodes_pane(state_home):
         await pilot.pause()
         active = {binding.binding.id for binding in main.active_bindings.values()}
         assert {"mark", "mark-all", "unmark-all", "reboot", "replace", "delete"} <= active
+
+
+def posted_of(posted: list, kinds) -> list:
+    """The messages of `kinds` in a message_hook's list, once each (the hook sees a message at every hop)."""
+    return list({id(message): message for message in posted if isinstance(message, kinds)}.values())
+
+
+async def test_a_node_key_in_the_clusters_pane_sends_nothing_and_says_why(state_home):
+    posted: list = []
+    app = make_app()
+    sim = app.simulator
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        assert app.focused is main.clusters_table
+        await pilot.press("R", "space", "s", "y")
+        await settle(pilot)
+        requests = (NodeTable.ActionRequested, NodeTable.ShellRequested, NodeTable.CopyCommandRequested)
+        assert posted_of(posted, requests) == []
+        assert isinstance(app.screen, MainScreen) and main.nodes_table.marks == set()
+        assert batch_calls(sim) == [] and journal_lines(state_home) == []
+        assert any("Reboot acts on nodes: go to the nodes pane (tab)" in text for text in notices(app))
+
+
+async def test_a_node_action_rebound_by_id_runs_from_the_nodes_pane(state_home):
+    posted: list = []
+    app = make_app(keymap={"reboot": "ctrl+r", "mark": "m"})
+    async with app.run_test(size=SIZE, message_hook=posted.append) as pilot:
+        main = await open_nodes(pilot, SLURM, "status:running group:worker")
+        await pilot.press("space", "R")  # the old keys: neither marks nor reboots
+        await settle(pilot)
+        assert main.nodes_table.marks == set() and isinstance(app.screen, MainScreen)
+        assert posted_of(posted, NodeTable.ActionRequested) == []
+        await pilot.press("m", "ctrl+r")
+        await settle(pilot)
+        [request] = posted_of(posted, NodeTable.ActionRequested)
+        assert request.action == "reboot" and request.node_ids == tuple(main.nodes_table.marks)
+        assert len(request.node_ids) == 1
+        assert isinstance(app.screen, ConfirmActionScreen) and app.screen.plan.node_ids == request.node_ids
 
 
 async def test_partial_failure_shows_each_nodes_error_and_keeps_it_marked(state_home):
@@ -404,12 +444,12 @@ async def test_a_rebound_action_key_is_explained_in_read_only_mode(state_home):
 
 
 async def test_a_batch_that_breaks_says_so(state_home, monkeypatch):
-    import tui.screens.batch as batch
+    import tui.controllers.actions as actions
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(batch, "run_plan", broken)
+    monkeypatch.setattr(actions, "run_plan", broken)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         main = await open_nodes(pilot, SLURM, "status:running group:worker")

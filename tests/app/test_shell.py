@@ -26,9 +26,10 @@ from tests.app.shell_support import (
     wait_until,
 )
 from tests.harness import make_app, settle
+from tui.controllers import shells as shell_module
 from tui.core import clipboard, ssm
-from tui.screens import shell as shell_module
-from tui.screens.shell import ShellMixin
+from tui.widgets.node_table import SHELL_BINDINGS
+from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
 SIZE = (120, 40)
 SLURM = "llm-pretrain-slurm"
@@ -414,7 +415,7 @@ def test_help_has_a_shell_section_with_every_shell_binding():
     }
     assert not ids & {binding.id for binding in sections["Panes"]}
     assert ids <= {binding.id for binding in app.all_bindings()}
-    assert {binding.id for binding in ShellMixin.BINDINGS} == ids
+    assert {binding.id for binding in [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]} == ids
     everything = [binding for _, bindings in sections.items() for binding in bindings]
     assert not any(binding.action in ("app.focus_next", "screen.copy_text") for binding in everything)  # Textual's
 

@@ -217,11 +217,16 @@ async def test_cursor_drawn_only_when_focused():
         )
 
 
-def test_signalling_never_reaches_our_own_process_group():
-    from tui.widgets._pty_proc import signal_groups
+def test_signalling_never_reaches_our_own_process_group(monkeypatch):
+    from tui.widgets import _pty_proc
 
-    # tcgetpgrp() on a pty nobody controls can answer 0; killpg(0, …) would hit the app itself.
-    signal_groups({None, 0, 1, os.getpgrp()}, signal.SIGTERM)  # we survive, or this test run dies loudly
+    sent: list[tuple[str, int, int]] = []
+    monkeypatch.setattr(_pty_proc.os, "killpg", lambda group, signum: sent.append(("killpg", group, signum)))
+    monkeypatch.setattr(_pty_proc.os, "kill", lambda pid, signum: sent.append(("kill", pid, signum)))
+    child_group = os.getpgrp() + 1_000_000  # no real group: nothing is signalled even if the patch failed
+    # tcgetpgrp() on a pty nobody controls can answer 0; killpg(0, …) would hit the app itself, 1 every process.
+    _pty_proc.signal_groups([None, 0, 1, os.getpgrp(), child_group], signal.SIGTERM)
+    assert sent == [("killpg", child_group, signal.SIGTERM)]
 
 
 async def test_keys_reach_the_app_once_the_child_has_ended():

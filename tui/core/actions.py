@@ -255,7 +255,7 @@ class CallResult:
 
 
 @dataclass(frozen=True, slots=True)
-class BatchResult:
+class ActionResult:
     plan: ActionPlan
     calls: tuple[CallResult, ...]
     journal_path: str = ""
@@ -418,7 +418,7 @@ def run_plan(
     on_call: Callable[[CallResult], None] | None = None,
     max_concurrent: int = MAX_CONCURRENT_CALLS,
     **chunk_options: Any,
-) -> BatchResult:
+) -> ActionResult:
     """Run every chunk (at most `max_concurrent` at once); `on_call` hears each as it is journalled."""
     if plan.refused:
         raise ValueError(f"refused plan cannot run: {'; '.join(plan.refusals)}")
@@ -437,4 +437,4 @@ def run_plan(
             max_workers=max(1, min(max_concurrent, count)), thread_name_prefix="hyperpod-batch"
         ) as pool:
             calls = list(pool.map(one, range(count)))
-    return BatchResult(plan, tuple(calls), str(journal.path) if journal is not None else "")
+    return ActionResult(plan, tuple(calls), str(journal.path) if journal is not None else "")

@@ -439,7 +439,7 @@ class SessionLauncher:
 
     @property
     def region(self) -> str:
-        return self.client.meta.region_name
+        return str(self.client.meta.region_name)
 
     def command_for(self, target: str, document: str | None = None) -> str:
         """The copyable `aws ssm start-session …` line for this launcher's region and profile."""

@@ -1,6 +1,6 @@
-"""The confirmation of a batch action: exactly what will happen, to which nodes, through which API, before it does.
+"""The confirmation of a node action: exactly what will happen, to which nodes, through which API, before it does.
 
-k9s's lesson (PEERS §1): focus starts on Cancel, so a stray Enter does nothing. Reboot is confirmed with the
+Focus starts on Cancel, so a stray Enter does nothing. Reboot is confirmed with the
 button (or `y`); replace and delete destroy volumes and capacity, so Confirm stays disabled until the cluster's
 name is typed exactly. A refused plan (a Slurm controller, too many nodes for one delete) shows why and offers
 only Close. Everything from AWS is sanitised and shown as plain Text, never parsed as markup.
@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from tui.core.actions import ActionPlan, call_summary, consequences
 from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow, short_hostname
+from tui.screens._dialog import fit_table, plan_title
+from tui.typed_app import hyperpod_app
 from tui.widgets.resource_table import ResourceTable
 
 TARGET_ROWS = 14  # the target list's height at most (header and border included); it scrolls beyond
@@ -43,30 +44,6 @@ def target_rows(plan: ActionPlan) -> list[TableRow]:
         )
         for node in plan.nodes
     ]
-
-
-def plan_title(plan: ActionPlan) -> str:
-    count = len(plan.nodes)
-    title = f"{plan.kind.verb} {count} node{'s' if count != 1 else ''} · {plan.kind.operation}"
-    if plan.refused:
-        return f"REFUSED · {title}"
-    return f"DRY RUN · {title}" if plan.dry_run else title
-
-
-def fit_table(screen: ModalScreen, dialog: Widget, table: Widget, limit: int, share: float = 0.94) -> None:
-    """Give `table` the rows the screen has left after everything else in `dialog`, at most `limit` and at
-    least 4, so the buttons stay on screen in a small terminal (CSS alone cannot shrink just the table)."""
-    available = int(screen.size.height * share)
-    chrome = dialog.outer_size.height - dialog.size.height
-    others = sum(
-        child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
-        for child in dialog.children
-        if child is not table and child.display
-    )
-    margins = table.styles.margin.top + table.styles.margin.bottom
-    rows = max(4, min(limit, available - chrome - others - margins))
-    if table.styles.max_height is None or table.styles.max_height.value != rows:
-        table.styles.max_height = rows
 
 
 class ConfirmActionScreen(ModalScreen[bool]):
@@ -132,7 +109,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
                 yield Static(Text(f"✖ Refused before any call: {clean(refusal, max_len=2_000)}"), classes="refusal")
             for caution in plan.cautions:
                 yield Static(Text(f"⚠ {clean(caution)}"), classes="caution")
-            yield ResourceTable(TARGET_COLUMNS, clock=self.app.clock, id="confirm-targets")  # type: ignore[attr-defined]
+            yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="confirm-targets")
             if self.needs_typed_name:
                 prompt = Text("Type the cluster name ")
                 prompt.append(clean(plan.cluster), style="bold")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import pkgutil
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
@@ -12,8 +14,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from tui.typed_app import keys_for
 
 HelpSection = tuple[str, Sequence[Binding]]
 
@@ -29,6 +34,24 @@ def bindings_of(cls: type) -> list[Binding]:
             if isinstance(binding, Binding):
                 seen[binding.id or f"{binding.key}:{binding.action}"] = binding
     return list(seen.values())
+
+
+def interface_classes() -> list[type[DOMNode]]:
+    """Every screen and widget class defined in a module of `tui.screens` or `tui.widgets` (imported here), so
+    that a list of every binding is derived rather than kept by hand."""
+    import tui.screens
+    import tui.widgets
+
+    found: list[type[DOMNode]] = []
+    for package in (tui.screens, tui.widgets):
+        for module_info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            module = importlib.import_module(module_info.name)
+            found += [
+                value
+                for value in vars(module).values()
+                if isinstance(value, type) and issubclass(value, DOMNode) and value.__module__ == module.__name__
+            ]
+    return found
 
 
 class HelpScreen(ModalScreen[None]):
@@ -55,7 +78,6 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._render_help())
 
     def _render_help(self) -> Group:
-        keymap = getattr(self.app, "_keymap", {})
         parts: list = []
         for title, bindings in self._sections:
             table = Table.grid(padding=(0, 2))
@@ -63,10 +85,8 @@ class HelpScreen(ModalScreen[None]):
             table.add_column(min_width=34)
             table.add_column(style="dim")
             for binding in bindings:
-                keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
-                shown = dataclasses.replace(binding, key=keys)
                 display = ", ".join(
-                    self.app.get_key_display(dataclasses.replace(shown, key=key)) for key in keys.split(",")
+                    self.app.get_key_display(dataclasses.replace(binding, key=key)) for key in keys_for(self, binding)
                 )
                 description = binding.tooltip or binding.description or binding.action
                 table.add_row(Text(display), Text(description), Text(binding.id or ""))

@@ -4,6 +4,9 @@ Data flows one way: a worker fetches (core.aws) and snapshots (core.poller) → 
 and applies only the change to a table. Refreshes never overlap: the next is scheduled when the last one finishes.
 While another screen (a modal, the help) is on top, handlers store data but paint nothing; the screen repaints
 from the stored state when it is shown again.
+
+The nodes pane (NodeTable) owns the marks and the node keys and posts requests; the screen hands each to the
+feature's controller (tui/controllers: actions, shells, logs), which does the work.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,33 +24,46 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.commands import ClusterCommands, NodeCommands
+from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
+from tui.controllers.logs import LogsController
+from tui.controllers.shells import ShellController
 from tui.core.errors import Problem, classify
+from tui.core.log_target import LogTarget
 from tui.core.models import ClusterDetail, ClusterSummary
 from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_refresh
 from tui.core.sanitize import clean, markup_safe
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
-from tui.screens.batch import BatchActionsMixin
-from tui.screens.logs_entry import LogsMixin
-from tui.screens.shell import ShellMixin
+from tui.screens.action_results import ActionResultsScreen
+from tui.screens.confirm import ConfirmActionScreen
+from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
+from tui.widgets.node_table import LOGS_BINDING, NodeTable
+from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
+from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
 
 FOCUS_FETCH_DELAY = 0.15
 FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
 MAX_FAILURE_NOTICES = 3
 
+NAVIGATION_BINDINGS: list[Binding] = [
+    Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
+    Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
+    Binding("escape", "back", "Back", id="back"),
+    Binding("slash", "filter", "Filter", id="filter"),
+    Binding("r", "refresh", "Refresh", id="refresh"),
+    Binding("d", "details", "Details", id="details"),
+]
 
-class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
+
+class MainScreen(Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
-        Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
-        Binding("escape", "back", "Back", id="back"),
-        Binding("slash", "filter", "Filter", id="filter"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("d", "details", "Details", id="details"),
+        *SHELL_PANE_BINDINGS,  # the shell pane's keys
+        LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
+        *NAVIGATION_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -58,7 +74,6 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         self._focus: str | None = None
         self._group_scope: str | None = None
         self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
-        self._shown_nodes_cluster: str | None = None
         self._shown_groups_cluster: str | None = None
         self._first_refresh = True
         self._clusters_painted = threading.Event()  # set once the first clusters are on screen
@@ -70,11 +85,15 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         self._dirty = False
         self._opened_cluster_flag = False
         self._filter_target: ResourceTable | None = None
+        self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
+        self.shells = ShellController(self)
+        self.logs = LogsController(self, open_log=self._open_log)
 
     # --- composition ---------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        clock = self.app.clock  # type: ignore[attr-defined]
+        app = hyperpod_app(self)
+        clock = app.clock
         yield StatusHeader(clock=clock, id="status-header")
         yield Banner(id="problem-banner")
         with Vertical(id="clusters-pane", classes="pane"):
@@ -83,7 +102,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         with Vertical(id="groups-pane", classes="pane"):
             yield ResourceTable(GROUP_COLUMNS, clock=clock, id="groups")
         with Vertical(id="nodes-pane", classes="pane"):
-            yield ResourceTable(NODE_COLUMNS, markable=True, sort="status", clock=clock, id="nodes")
+            yield NodeTable(NODE_COLUMNS, read_only=app.settings.read_only, sort="status", clock=clock, id="nodes")
         yield Input(
             placeholder="filter: words · column:value (status:fail, group:worker) · !word excludes", id="filter"
         )
@@ -98,8 +117,8 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
         return self.query_one("#groups", ResourceTable)
 
     @property
-    def nodes_table(self) -> ResourceTable:
-        return self.query_one("#nodes", ResourceTable)
+    def nodes_table(self) -> NodeTable:
+        return self.query_one("#nodes", NodeTable)
 
     @property
     def header(self) -> StatusHeader:
@@ -117,12 +136,18 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     def focus_snapshot(self) -> NodeSnapshot | None:
         return self._snapshots.get(self._focus) if self._focus else None
 
+    def detail_of(self, cluster: str) -> ClusterDetail | None:
+        return self._details.get(cluster)
+
+    def snapshot_of(self, cluster: str) -> NodeSnapshot | None:
+        return self._snapshots.get(cluster)
+
     def on_mount(self) -> None:
-        app = self.app
-        settings = app.settings  # type: ignore[attr-defined]
+        app = hyperpod_app(self)
+        settings = app.settings
         header = self.header
-        header.target = app.target_description  # type: ignore[attr-defined]
-        header.badges = tuple(app.mode_badges)  # type: ignore[attr-defined]
+        header.target = app.target_description
+        header.badges = tuple(app.mode_badges)
         header.interval = settings.refresh
         self.clusters_table.placeholder = "Loading clusters…"
         self.groups_table.placeholder = "Select a cluster"
@@ -310,7 +335,7 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             self.call_after_refresh(self._clusters_painted.set)
 
     def _open_requested_cluster(self) -> None:
-        wanted = self.app.settings.cluster  # type: ignore[attr-defined]
+        wanted = hyperpod_app(self).settings.cluster
         if not wanted or self._opened_cluster_flag or not self._clusters:
             return
         self._opened_cluster_flag = True
@@ -385,27 +410,20 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
     def _show_nodes(self, snapshot: NodeSnapshot | None) -> None:
         table = self.nodes_table
         if snapshot is None:
-            self._park_marks()
-            table.set_rows(())
+            table.show_cluster(self._focus, None)
             self._shown_nodes_at = None
-            self._shown_nodes_cluster = self._focus
             return
-        same_cluster = self._shown_nodes_cluster == snapshot.cluster
+        same_cluster = table.shown_cluster == snapshot.cluster
         if same_cluster and snapshot.base_fetched_at is not None and snapshot.base_fetched_at == self._shown_nodes_at:
             diff = snapshot.diff
             keys = diff.added + diff.changed
-            gone = [key for key in diff.removed if key in table.marks]
-            table.update_rows((snapshot.rows[key] for key in keys), diff.removed, flash=keys)
-            self._notify_unmarked(gone)
+            table.apply_changes([snapshot.rows[key] for key in keys], diff.removed, flash=keys)
         elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
             return
         else:
-            self._park_marks()  # marks are kept per cluster (BatchActionsMixin)
-            table.set_rows(snapshot.rows.values())
-            self._unpark_marks(snapshot.cluster)
+            table.show_cluster(snapshot.cluster, snapshot.rows.values())
         table.placeholder = "No nodes (yet)" if not snapshot.nodes else ""
         self._shown_nodes_at = snapshot.fetched_at
-        self._shown_nodes_cluster = snapshot.cluster
 
     def _show_groups(self) -> None:
         detail = self.focus_detail
@@ -582,8 +600,9 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
 
         table = self._focused_table()
         detail = self.focus_detail
-        if table is self.clusters_table and table.cursor_key in self._clusters:
-            summary = self._clusters[table.cursor_key]  # type: ignore[index]
+        key = table.cursor_key if table is not None else None
+        if table is self.clusters_table and key is not None and key in self._clusters:
+            summary = self._clusters[key]
             self.app.push_screen(cluster_detail_screen(summary, self._details.get(summary.name)))
         elif table is self.groups_table and detail is not None and table.cursor_key:
             group = detail.group(table.cursor_key)
@@ -593,7 +612,90 @@ class MainScreen(BatchActionsMixin, LogsMixin, ShellMixin, Screen[None]):
             snapshot = self.focus_snapshot
             node = snapshot.nodes.get(table.cursor_key) if snapshot else None
             if node is not None:
-                self.app.push_screen(node_detail_screen(detail, node, self.app.ensure_api))  # type: ignore[attr-defined]
+                self.app.push_screen(node_detail_screen(detail, node, hyperpod_app(self).ensure_api))
+
+    # --- requests from the nodes pane, and the keys behind them --------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        allowed = self.shells.allows(action)
+        if allowed is not None:
+            return allowed
+        if action == "logs":  # the nodes pane's own `l` is the nodes'
+            return self._focused_table() is self.clusters_table
+        return super().check_action(action, parameters)
+
+    @on(events.Key)
+    def _explain_node_key(self, event: events.Key) -> None:
+        self.actions.explain_key(event)
+
+    @on(NodeTable.ActionRequested)
+    def _on_action_requested(self, message: NodeTable.ActionRequested) -> None:
+        self.actions.request(message.action, message.node_ids, message.hidden)
+
+    @on(ActionCallDone)
+    def _on_action_call_done(self, message: ActionCallDone) -> None:
+        self.actions.call_done(message.call)
+
+    @on(ActionsFinished)
+    def _on_actions_finished(self, message: ActionsFinished) -> None:
+        self.actions.finished(message.result, message.error)
+
+    def _open_log(self, target: LogTarget) -> None:
+        from tui.screens.logs import LogScreen  # loaded when first opened: it is a large module
+
+        self.app.push_screen(LogScreen(target))
+
+    @on(NodeTable.LogsRequested)
+    def _on_logs_requested(self, message: NodeTable.LogsRequested) -> None:
+        self.logs.open_for_node(message.node_id)
+
+    def action_logs(self) -> None:
+        key = self.clusters_table.cursor_key
+        if key is not None:
+            self.logs.open_for_cluster(key)
+
+    @on(NodeTable.ShellRequested)
+    async def _on_shell_requested(self, message: NodeTable.ShellRequested) -> None:
+        if message.fullscreen:
+            self.shells.open_fullscreen(message.node_id)
+        else:
+            await self.shells.open_embedded(message.node_id)
+
+    @on(NodeTable.CopyCommandRequested)
+    def _on_copy_command_requested(self, message: NodeTable.CopyCommandRequested) -> None:
+        self.shells.copy_command(message.node_id)
+
+    @property
+    def shell_tabs(self) -> ShellTabs | None:
+        return self.shells.tabs
+
+    def action_shell_leave(self) -> None:
+        self.shells.return_to_tables()
+
+    def action_shell_focus(self) -> None:
+        self.shells.focus_terminal()
+
+    def action_shell_zoom(self) -> None:
+        self.shells.toggle_zoom()
+
+    def action_shell_tab(self, direction: int) -> None:
+        self.shells.switch_tab(direction)
+
+    async def action_shell_close(self) -> None:
+        await self.shells.close_tab()
+
+    @on(PtyPane.EscapeRequested)
+    def _on_terminal_left(self, message: PtyPane.EscapeRequested) -> None:
+        self.shells.return_to_tables()  # ctrl+] when the shell-leave binding was rebound to another key
+
+    @on(ShellTabs.Emptied)
+    def _on_shells_emptied(self, message: ShellTabs.Emptied) -> None:
+        self.shells.return_to_tables()
+        self.refresh_bindings()
+
+    @on(ShellTabs.SessionChanged)
+    def _on_shell_changed(self, message: ShellTabs.SessionChanged) -> None:
+        self.refresh_bindings()
 
     # --- jumps (command palette) ---------------------------------------------------------------------------
 

@@ -76,7 +76,7 @@ def render_row(
 
     def flush() -> None:
         if run:
-            segments.append(Segment("".join(run), _style(*run_key)))  # type: ignore[arg-type]
+            segments.append(Segment("".join(run), _style(*run_key)))
             run.clear()
 
     for x in range(columns):

@@ -18,6 +18,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, Static, Tab, Tabs
@@ -26,6 +27,58 @@ from tui.core.node_shell import NodeShell, exit_summary
 from tui.core.sanitize import clean, markup_safe
 from tui.core.ssm import SsmSession, StartFailureScanner
 from tui.widgets.pty_pane import PtyPane
+
+# The shell pane's keys. The screen binds them, so that they also work from the tables (ctrl+t, [ and ], ctrl+w).
+SHELL_PANE_BINDINGS: list[Binding] = [
+    Binding(
+        "ctrl+right_square_bracket",
+        "shell_leave",
+        "Leave shell",
+        priority=True,
+        tooltip="Leave the terminal for the tables (the key never reaches the shell)",
+        id="shell-leave",
+    ),
+    Binding(
+        "ctrl+t",
+        "shell_focus",
+        "To shell",
+        tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
+        id="shell-focus",
+    ),
+    Binding(
+        "right_square_bracket",
+        "shell_tab(1)",
+        "Next shell",
+        show=False,
+        tooltip="Show the next shell tab (from the tables)",
+        id="shell-next-tab",
+    ),
+    Binding(
+        "left_square_bracket",
+        "shell_tab(-1)",
+        "Previous shell",
+        show=False,
+        tooltip="Show the previous shell tab (from the tables)",
+        id="shell-previous-tab",
+    ),
+    Binding(
+        "f11",
+        "shell_zoom",
+        "Zoom shell",
+        priority=True,
+        show=False,
+        tooltip="Shell pane: (almost) full screen, or back under the tables",
+        id="shell-zoom",
+    ),
+    Binding(
+        "ctrl+w",
+        "shell_close",
+        "Close shell",
+        show=False,
+        tooltip="Close the active shell tab: ends the plugin and terminates the session",
+        id="shell-close",
+    ),
+]
 
 
 def terminate_in_background(app: Any, session: SsmSession) -> None:

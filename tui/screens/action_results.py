@@ -1,7 +1,7 @@
-"""What a batch action did, node by node: Successful, or Failed with AWS's code and message.
+"""What a node action did, node by node: Successful, or Failed with AWS's code and message.
 
-The screen opens as soon as the batch starts and fills in as each call is journalled, so a 40-call replace shows
-progress rather than a frozen modal. Closing it early does not stop the batch: the main screen still hears the
+The screen opens as soon as the action starts and fills in as each call is journalled, so a 40-call replace shows
+progress rather than a frozen modal. Closing it early does not stop the action: the main screen still hears the
 end (marks, refresh, a notification). A journal write that failed is shown here in the error colour as well as
 in a notification.
 """
@@ -19,10 +19,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.core.actions import DRY_RUN, FAILED, SUCCESSFUL, UNREPORTED, ActionPlan, BatchResult, CallResult
+from tui.core.actions import DRY_RUN, FAILED, SUCCESSFUL, UNREPORTED, ActionPlan, ActionResult, CallResult
 from tui.core.sanitize import clean
 from tui.core.tables import MESSAGE_LIMIT, Column, TableRow
-from tui.screens.confirm import fit_table, plan_title
+from tui.screens._dialog import fit_table, plan_title
+from tui.typed_app import hyperpod_app, key_for
+from tui.widgets.node_table import ACTION_BINDINGS
 from tui.widgets.resource_table import ResourceTable
 
 RESULT_ROWS = 20
@@ -40,7 +42,7 @@ _OUTCOME_COLOUR = {SUCCESSFUL: "Running", FAILED: "Failure", DRY_RUN: "Pending",
 WAITING = "Waiting"
 
 
-class BatchResultsScreen(ModalScreen[None]):
+class ActionResultsScreen(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "escape,enter",
@@ -52,8 +54,8 @@ class BatchResultsScreen(ModalScreen[None]):
     ]
 
     DEFAULT_CSS = """
-    BatchResultsScreen { align: center middle; }
-    BatchResultsScreen > #results-dialog {
+    ActionResultsScreen { align: center middle; }
+    ActionResultsScreen > #results-dialog {
         width: 96%; height: auto; max-height: 94%;
         border: thick $primary; background: $surface; padding: 0 1;
     }
@@ -70,7 +72,7 @@ class BatchResultsScreen(ModalScreen[None]):
         super().__init__()
         self.plan = plan
         self.calls: dict[int, CallResult] = {}
-        self.result: BatchResult | None = None
+        self.result: ActionResult | None = None
         self.stopped_by = ""
         self._plan_nodes = {node.instance_id: node for node in plan.nodes}
         self._outcome_of: dict = {}
@@ -83,7 +85,7 @@ class BatchResultsScreen(ModalScreen[None]):
             yield Static(id="results-summary")
             yield Static(id="results-calls")
             yield Static(id="results-journal")
-            yield ResourceTable(RESULT_COLUMNS, sort="result", clock=self.app.clock, id="results-nodes")  # type: ignore[attr-defined]
+            yield ResourceTable(RESULT_COLUMNS, sort="result", clock=hyperpod_app(self).clock, id="results-nodes")
             yield Static(id="results-detail")
             yield Static(id="results-hint")
             with Horizontal(id="results-buttons"):
@@ -111,7 +113,7 @@ class BatchResultsScreen(ModalScreen[None]):
             self.query_one("#results-nodes", ResourceTable).update_rows(self._row(o.instance_id) for o in call.outcomes)
             self._repaint()
 
-    def finish(self, result: BatchResult) -> None:
+    def finish(self, result: ActionResult) -> None:
         self.result = result
         for call in result.calls:
             self.calls[call.index] = call
@@ -123,7 +125,7 @@ class BatchResultsScreen(ModalScreen[None]):
             self._repaint()
 
     def stopped(self, error: str) -> None:
-        """The batch ended with an unexpected error: say so instead of "Working…" forever."""
+        """The action ended with an unexpected error: say so instead of "Working…" forever."""
         self.stopped_by = error
         if self.is_mounted:
             self._repaint()
@@ -232,7 +234,8 @@ class BatchResultsScreen(ModalScreen[None]):
         if self.plan.dry_run:
             return Text("Nothing changed; the marks are kept. Run without --dry-run to do it.")
         if counts[FAILED] or counts[UNREPORTED]:
-            key = self.app.get_key_display(self._binding()) if self._binding() else self.plan.kind.name
+            binding = self._binding()
+            key = self.app.get_key_display(binding) if binding is not None else self.plan.kind.name
             return Text(
                 f"Failed nodes (listed first) stay marked: press {key} again to retry them, after waiting "
                 f"if AWS says so. Successful ones were unmarked."
@@ -241,15 +244,8 @@ class BatchResultsScreen(ModalScreen[None]):
 
     def _binding(self) -> Binding | None:
         """The key that runs this action now (a [keymap] may have moved it)."""
-        from tui.screens.batch import BatchActionsMixin
-
-        binding = next(
-            (b for b in BatchActionsMixin.BINDINGS if isinstance(b, Binding) and b.id == self.plan.kind.name), None
-        )
-        keymap = getattr(self.app, "_keymap", {})
-        if binding is not None and binding.id in keymap:
-            binding = dataclasses.replace(binding, key=keymap[binding.id].split(",")[0])
-        return binding
+        binding = next((b for b in ACTION_BINDINGS if b.id == self.plan.kind.name), None)
+        return dataclasses.replace(binding, key=key_for(self, binding)) if binding is not None else None
 
     # --- closing -------------------------------------------------------------------------------------------
 

@@ -1,0 +1,238 @@
+"""The nodes pane: a ResourceTable that owns the marks and the node keys, and asks its screen for the rest.
+
+Its keys are its own bindings, so they exist only while it has focus. It does no AWS work and opens no screen:
+each key that needs one posts a request (nested here) that the screen hands to the feature's controller.
+
+Marks are kept per cluster: the table holds the marks of the cluster it shows; the others are parked here until
+their cluster is shown again. A marked node that disappears is unmarked, and the user is told.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from tui.core.sanitize import markup_safe
+from tui.core.tables import Column, TableRow
+from tui.widgets.resource_table import ResourceTable
+from tui.widgets.widget_message import WidgetMessage
+
+MAX_LISTED_IDS = 5
+CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete"})  # also their binding ids and core.actions' names
+
+MARK_BINDINGS: list[Binding] = [
+    Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
+    Binding("ctrl+a", "mark_all", "Mark all", show=False, tooltip="Mark every node the filter shows", id="mark-all"),
+    Binding("ctrl+u", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node", id="unmark-all"),
+]
+ACTION_BINDINGS: list[Binding] = [
+    Binding("R", "reboot", "Reboot", tooltip="Reboot the marked nodes (or the highlighted one)", id="reboot"),
+    Binding("P", "replace", "Replace", tooltip="Replace the marked nodes (or the highlighted one)", id="replace"),
+    Binding("D", "delete", "Delete", tooltip="Delete the marked nodes (or the highlighted one)", id="delete"),
+]
+SHELL_BINDINGS: list[Binding] = [
+    Binding(
+        "s", "shell", "Shell", tooltip="Open a shell on the highlighted node, in a pane under the tables", id="shell"
+    ),
+    Binding(
+        "S",
+        "shell_fullscreen",
+        "Full-screen shell",
+        show=False,
+        tooltip="Shell on the highlighted node with the whole terminal (the app is suspended until it ends)",
+        id="shell-fullscreen",
+    ),
+    Binding(
+        "y",
+        "copy_ssm_command",
+        "Copy SSM",
+        tooltip="Copy the `aws ssm start-session` command for the highlighted node",
+        id="copy-ssm-command",
+    ),
+]
+LOGS_BINDING = Binding(
+    "l",
+    "logs",
+    "Logs",
+    id="logs",
+    tooltip="Lifecycle-script log of the node; on a cluster, the log its failure message names",
+)
+# The screen's "to the shell pane" key, listed here too so that the footer shows it next to the shell keys; the
+# table's own screen decides whether it applies (a shell tab exists) and runs it.
+SHELL_FOCUS_HERE = Binding(
+    "ctrl+t",
+    "shell_focus",
+    "To shell",
+    tooltip="Put the keyboard in the shell pane (ctrl+] leaves it)",
+    id="shell-focus",
+)
+
+
+class NodeTable(ResourceTable):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *SHELL_BINDINGS,
+        SHELL_FOCUS_HERE,
+        LOGS_BINDING,
+        *MARK_BINDINGS,
+        *ACTION_BINDINGS,
+    ]
+
+    class ActionRequested(WidgetMessage):
+        """R / P / D: `action` (a core.actions name) on `node_ids` (table order), `hidden` of them hidden by the
+        filter. Nothing is planned yet: the receiver plans, confirms and runs."""
+
+        def __init__(self, table: NodeTable, action: str, node_ids: Sequence[str], hidden: int) -> None:
+            super().__init__(table)
+            self.action = action
+            self.node_ids = tuple(node_ids)
+            self.hidden = hidden
+
+    class ShellRequested(WidgetMessage):
+        """s (in a pane) or S (full screen) on the highlighted node (None: no row is highlighted)."""
+
+        def __init__(self, table: NodeTable, node_id: str | None, *, fullscreen: bool) -> None:
+            super().__init__(table)
+            self.node_id = node_id
+            self.fullscreen = fullscreen
+
+    class CopyCommandRequested(WidgetMessage):
+        """y: the `aws ssm start-session` command of the highlighted node (None: no row is highlighted)."""
+
+        def __init__(self, table: NodeTable, node_id: str | None) -> None:
+            super().__init__(table)
+            self.node_id = node_id
+
+    class LogsRequested(WidgetMessage):
+        """l: the lifecycle log of this node."""
+
+        def __init__(self, table: NodeTable, node_id: str) -> None:
+            super().__init__(table)
+            self.node_id = node_id
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        read_only: bool = False,
+        sort: str | None = None,
+        clock: Callable[[], float] = time.time,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(columns, markable=True, sort=sort, clock=clock, id=id)
+        self.read_only = read_only
+        self._shown_cluster: str | None = None
+        self._parked: dict[str, set[str]] = {}  # cluster → its marks, while another cluster is shown
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Read-only mode guards the control plane (the screen explains the key instead).
+        if action in CHANGING_ACTIONS and self.read_only:
+            return False
+        if action == SHELL_FOCUS_HERE.action:
+            return self.screen.check_action(action, parameters)
+        return super().check_action(action, parameters)
+
+    # --- which cluster's rows ------------------------------------------------------------------------------
+
+    @property
+    def shown_cluster(self) -> str | None:
+        """The cluster whose nodes the table shows (or is waiting for)."""
+        return self._shown_cluster
+
+    def show_cluster(self, cluster: str | None, rows: Iterable[TableRow] | None) -> None:
+        """Replace every row with `cluster`'s (`rows` None: not listed yet). The shown cluster's marks are
+        parked; `cluster`'s come back once its rows are here."""
+        if self._shown_cluster is not None:
+            self._parked[self._shown_cluster] = set(self.marks)
+        self.set_rows(rows if rows is not None else ())
+        self._shown_cluster = cluster
+        if cluster is not None and rows is not None:
+            self._unpark(cluster)
+
+    def apply_changes(self, changed: Sequence[TableRow], removed: Sequence[str], flash: Iterable[str]) -> None:
+        """A diff of the shown cluster's nodes; marked nodes that are gone are reported."""
+        gone = [key for key in removed if key in self.marks]
+        self.update_rows(changed, removed, flash=flash)
+        self._notify_unmarked(gone)
+
+    def unmark(self, cluster: str, keys: Iterable[str]) -> None:
+        """Unmark `keys` of `cluster`, shown or parked (an action succeeded on them)."""
+        done = set(keys)
+        if not done:
+            return
+        if self._shown_cluster == cluster:
+            remaining = self.marks - done
+            if remaining != self.marks:
+                self.clear_marks()
+                self.mark_keys(remaining)
+        elif cluster in self._parked:
+            self._parked[cluster] -= done
+
+    def targets(self) -> tuple[list[str], int]:
+        """The nodes an action applies to: the marked ones (visible first, in table order), else the
+        highlighted one; and how many of them the filter hides."""
+        marks = self.marks
+        if marks:
+            visible = [key for key in self.visible_keys if key in marks]
+            hidden = sorted(marks - set(visible))
+            return visible + hidden, len(hidden)
+        return ([self.cursor_key] if self.cursor_key else []), 0
+
+    def _unpark(self, cluster: str) -> None:
+        saved = self._parked.pop(cluster, None)
+        if not saved:
+            return
+        present = {key for key in saved if self.row(key) is not None}
+        if present - self.marks:
+            self.mark_keys(present)
+        self._notify_unmarked(sorted(saved - present))
+
+    def _notify_unmarked(self, gone: list[str]) -> None:
+        if gone:
+            listed = ", ".join(gone[:MAX_LISTED_IDS]) + (" …" if len(gone) > MAX_LISTED_IDS else "")
+            self.notify(
+                markup_safe(f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}"), severity="warning"
+            )
+
+    # --- keys ----------------------------------------------------------------------------------------------
+
+    def action_mark(self) -> None:
+        self.toggle_mark()
+        self.action_cursor(1)
+
+    def action_mark_all(self) -> None:
+        self.mark_keys(list(self.visible_keys))
+
+    def action_unmark_all(self) -> None:
+        self.clear_marks()
+
+    def _request_action(self, action: str) -> None:
+        ids, hidden = self.targets()
+        self.post_message(self.ActionRequested(self, action, ids, hidden))
+
+    def action_reboot(self) -> None:
+        self._request_action("reboot")
+
+    def action_replace(self) -> None:
+        self._request_action("replace")
+
+    def action_delete(self) -> None:
+        self._request_action("delete")
+
+    def action_shell(self) -> None:
+        self.post_message(self.ShellRequested(self, self.cursor_key, fullscreen=False))
+
+    def action_shell_fullscreen(self) -> None:
+        self.post_message(self.ShellRequested(self, self.cursor_key, fullscreen=True))
+
+    def action_copy_ssm_command(self) -> None:
+        self.post_message(self.CopyCommandRequested(self, self.cursor_key))
+
+    async def action_shell_focus(self) -> None:
+        await self.screen.run_action(SHELL_FOCUS_HERE.action)
+
+    def action_logs(self) -> None:
+        if self.cursor_key is not None:
+            self.post_message(self.LogsRequested(self, self.cursor_key))
