@@ -11,6 +11,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 import pytest_textual_snapshot as pts
 
 SNAPSHOT_ROOT = Path(__file__).resolve().parent.parent / "snapshots"
@@ -28,3 +29,12 @@ pts.SVGImageExtension = TopLevelSVGExtension
 # Times on screen (header, details) must not depend on the machine's zone.
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def _no_focus_fetch_delay(monkeypatch):
+    # The pause before fetching the cluster under the cursor exists for a human moving through the list;
+    # tests move once and settle, so they fetch at once.
+    from tui.controllers.refresh import RefreshController
+
+    monkeypatch.setattr(RefreshController, "focus_fetch_delay", 0.0)

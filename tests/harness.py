@@ -52,3 +52,8 @@ def rendered_text(renderable, width: int = 140) -> str:
     console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
     console.print(renderable)
     return console.export_text()
+
+
+def notices(app) -> list[tuple[str, str]]:
+    """The toasts shown so far, as (text, severity): the one place tests read Textual's notification list."""
+    return [(str(notice.message), notice.severity) for notice in app._notifications]

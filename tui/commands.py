@@ -14,7 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from tui.core.sanitize import clean
 
 if TYPE_CHECKING:
-    from tui.core.poller import NodeSnapshot
+    from tui.core.snapshot import NodeSnapshot
 
 MAX_NODE_HITS = 40
 

@@ -1,4 +1,5 @@
-"""Messages that carry results from worker threads to the main thread (only handlers touch widgets)."""
+"""Messages that carry a refresh's results from its worker thread to the main screen (only handlers touch
+widgets). Each is the Textual form of one `tui.core.refresh` event; `message_for` makes it."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from tui.core import refresh
 from tui.core.errors import Problem
 from tui.core.models import ClusterDetail, ClusterSummary
-from tui.core.poller import NodeSnapshot
+from tui.core.snapshot import NodeSnapshot
 
 
 @dataclass
@@ -41,3 +43,19 @@ class RefreshFinished(Message):
     problem: Problem | None
     started_at: float
     scheduled: bool  # part of the regular cycle (so the next one must be scheduled)
+
+
+def message_for(event: refresh.RefreshEvent, *, scheduled: bool) -> Message:
+    """The message that carries `event` to the screen."""
+    match event:
+        case refresh.ClustersFound(clusters, fetched_at):
+            return ClustersListed(clusters, fetched_at)
+        case refresh.ClusterFound(detail, fetched_at):
+            return ClusterDescribed(detail, fetched_at)
+        case refresh.ClusterVanished(name, reason):
+            return ClusterGone(name, reason)
+        case refresh.NodesFound(snapshot):
+            return NodesListed(snapshot)
+        case refresh.RefreshDone(problem, started_at):
+            return RefreshFinished(problem, started_at, scheduled)
+    raise TypeError(f"not a refresh event: {event!r}")

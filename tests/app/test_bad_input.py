@@ -53,7 +53,7 @@ async def test_no_credentials(no_aws_config):
         await settle(pilot)
         text = banner_text(app)
         assert "No AWS credentials" in text and "aws sso login" in text and "Retrying every 5s" in text
-        assert app.screen._timer is not None  # still retrying
+        assert app.screen.refreshes.timer is not None  # still retrying
 
 
 async def test_unknown_profile(no_aws_config):

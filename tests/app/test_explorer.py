@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.harness import make_app, rendered_text, settle, sim_client
+from tests.harness import make_app, notices, rendered_text, settle, sim_client
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.banner import Banner
@@ -170,12 +170,27 @@ async def test_throttling_is_retried_and_backs_off():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
+        delays: list[float] = []
+        set_timer = main.set_timer
+
+        def recording_set_timer(delay, callback, *args, **kwargs):
+            delays.append(delay)
+            return set_timer(delay, callback, *args, **kwargs)
+
+        main.set_timer = recording_set_timer  # type: ignore[method-assign]
         sim.faults.throttle(operation="ListClusters", times=50)
+        for _ in range(4):
+            main.action_refresh()
+            await settle(pilot)
+        assert main.header.stale_reason.startswith("ThrottlingException")
+        refresh_delays = [delay for delay in delays if delay >= 5.0]
+        # Each throttled refresh doubles the interval (5 s base), up to the one-minute cap.
+        assert refresh_delays == [10.0, 20.0, 40.0, 60.0]
+        sim.faults.clear()
         main.action_refresh()
         await settle(pilot)
-        assert main.header.stale_reason.startswith("ThrottlingException")
-        assert main._throttled_streak == 1
-        assert main._timer is not None  # the next refresh is scheduled, at twice the interval
+        assert main.header.stale_reason == ""
+        assert [delay for delay in delays if delay >= 5.0][-1] == 5.0  # back to the base interval
 
 
 async def test_opening_a_cluster_by_flag_and_an_unknown_one():
@@ -272,3 +287,24 @@ async def test_a_cluster_that_disappears_leaves_its_panes_cleanly():
         assert main.focus_cluster != name
         assert all(main.nodes_table.row(key).values[1] != "worker-group-2" for key in main.nodes_table.visible_keys)
         assert any(name in str(n.message) and "gone" in str(n.message) for n in app._notifications)
+
+
+async def test_nodes_that_go_to_failure_are_announced_the_fourth_onwards_as_a_count():
+    app = make_app()
+    sim = app.simulator
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        nodes = main.nodes_table
+        running = [key for key in nodes.visible_keys if status_of(nodes, key) == "Running"]
+        assert len(running) >= 5
+        before = len(notices(app))
+        for key in running[:5]:
+            sim.node(main.focus_cluster, key).set_status("Failure", "GPU fell off the bus")
+        sim.clock.advance(5)
+        await pilot.press("r")
+        await settle(pilot)
+        new = notices(app)[before:]
+        named = [text for text, severity in new if "→ Failure" in text and severity == "error"]
+        assert len(named) == 3 and all(any(key in text for key in running[:5]) for text in named)
+        assert ("…and 2 more nodes went to Failure", "error") in new

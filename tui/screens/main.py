@@ -1,7 +1,8 @@
 """The main screen: clusters → instance groups → nodes, live.
 
-Data flows one way: a worker fetches (core.aws) and snapshots (core.poller) → a message → a handler here stores it
-and applies only the change to a table. Refreshes never overlap: the next is scheduled when the last one finishes.
+Data flows one way: a worker runs a refresh (core.refresh: core.aws fetches, core.snapshot snapshots and diffs) →
+a message → a handler here stores it and applies only the change to a table. Refreshes never overlap and back off
+while throttled (core.refresh.RefreshSchedule, driven by controllers/refresh.py).
 While another screen (a modal, the help) is on top, handlers store data but paint nothing; the screen repaints
 from the stored state when it is shown again.
 
@@ -11,27 +12,25 @@ feature's controller (tui/controllers: actions, shells, logs), which does the wo
 
 from __future__ import annotations
 
-import threading
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Input
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.logs import LogsController
+from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
-from tui.core.errors import Problem, classify
 from tui.core.log_target import LogTarget
 from tui.core.models import ClusterDetail, ClusterSummary
-from tui.core.poller import NodeSnapshot, fetch_snapshot, next_interval, plan_refresh
 from tui.core.sanitize import clean, markup_safe
+from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
@@ -44,8 +43,6 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
 
-FOCUS_FETCH_DELAY = 0.15
-FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
 MAX_FAILURE_NOTICES = 3
 
 NAVIGATION_BINDINGS: list[Binding] = [
@@ -75,16 +72,10 @@ class MainScreen(Screen[None]):
         self._group_scope: str | None = None
         self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
         self._shown_groups_cluster: str | None = None
-        self._first_refresh = True
-        self._clusters_painted = threading.Event()  # set once the first clusters are on screen
-        self._refreshing = False
-        self._refresh_again = False
-        self._timer: Timer | None = None
-        self._focus_timer: Timer | None = None
-        self._throttled_streak = 0
         self._dirty = False
         self._opened_cluster_flag = False
         self._filter_target: ResourceTable | None = None
+        self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self)
         self.logs = LogsController(self, open_log=self._open_log)
@@ -155,151 +146,26 @@ class MainScreen(Screen[None]):
         self.query_one("#filter", Input).display = False
         self.clusters_table.focus()
         self._update_titles()
-        self._start_refresh(scheduled=True)
+        self.refreshes.start()
 
-    # --- refreshing ----------------------------------------------------------------------------------------
+    # --- refreshing (the work is in controllers/refresh.py and core/refresh.py) -----------------------------
 
     def action_refresh(self) -> None:
-        if self._refreshing:
-            self._refresh_again = True
-            return
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
-        self._start_refresh(scheduled=True)
+        self.refreshes.request()
 
-    def _start_refresh(self, *, scheduled: bool) -> None:
-        self._refreshing = True
-        self.header.busy = True
-        self._refresh(self._focus, self._first_refresh, dict(self._snapshots), scheduled)
+    def snapshots_copy(self) -> dict[str, NodeSnapshot]:
+        return dict(self._snapshots)
 
-    @work(thread=True, exclusive=True, group="refresh", exit_on_error=False, description="Refreshing clusters")
-    def _refresh(self, focus: str | None, first: bool, snapshots: dict[str, NodeSnapshot], scheduled: bool) -> None:
-        worker = get_current_worker()
-        app = self.app
-        clock = app.clock  # type: ignore[attr-defined]
-        started = clock()
-        problem: Problem | None = None
-        # At start-up a child process may already have listed the clusters (tui/core/prefetch.py): show them
-        # first, and load botocore here only afterwards.
-        prefetched = app.take_prefetched_clusters() if first else None  # type: ignore[attr-defined]
-        try:
-            api = None if prefetched is not None else self._api_for_refresh(first)
-            clusters = prefetched if prefetched is not None else api.list_clusters()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
-            self.post_message(RefreshFinished(self._classify(exc, "ListClusters"), started, scheduled))
-            return
-        if worker.is_cancelled:
-            return
-        self.post_message(ClustersListed(tuple(clusters), started))
-        if first:
-            # Let the UI paint the clusters before this thread describes them and lists thousands of nodes,
-            # which would compete with that first paint for the GIL.
-            self._clusters_painted.wait(FIRST_PAINT_WAIT)
-        if api is None:
-            try:
-                api = self._api_for_refresh(first)
-            except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
-                self.post_message(RefreshFinished(self._classify(exc, "DescribeCluster"), started, scheduled))
-                return
-        names = [cluster.name for cluster in clusters]
-        if first and app.settings.cluster in names:  # type: ignore[attr-defined]
-            focus = app.settings.cluster  # type: ignore[attr-defined]
-        fetched = {name: snapshot.fetched_at for name, snapshot in snapshots.items()}
-        plan = plan_refresh(names, focus, fetched, first=first)
-        details: dict[str, ClusterDetail] = {}
-        for name, result in api.describe_clusters(plan.describe).items():
-            if isinstance(result, ClusterDetail):
-                details[name] = result
-                self.post_message(ClusterDescribed(result, started))
-                continue
-            found = self._classify(result, "DescribeCluster")
-            if found.kind == "not_found":
-                self.post_message(ClusterGone(name, found.message))
-            else:
-                problem = problem or found
-        for name in plan.list_nodes:
-            if worker.is_cancelled:
-                return
-            detail = details.get(name) or self._details.get(name)
-            if detail is None:
-                continue
-            try:
-                snapshot = fetch_snapshot(api, detail, snapshots.get(name), started)
-            except Exception as exc:  # noqa: BLE001 - one cluster's failure does not stop the others
-                found = self._classify(exc, "ListClusterNodes")
-                if found.kind == "not_found":
-                    self.post_message(ClusterGone(name, found.message))
-                else:
-                    problem = problem or found
-                continue
-            self.post_message(NodesListed(snapshot))
-        self.post_message(RefreshFinished(problem, started, scheduled))
+    def details_copy(self) -> dict[str, ClusterDetail]:
+        return dict(self._details)
 
-    def _api_for_refresh(self, first: bool):
-        app = self.app
-        api = app.ensure_api()  # type: ignore[attr-defined]
-        if first and (warning := api.region_warning()):
-            app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
-        return api
-
-    def _classify(self, exc: BaseException, operation: str) -> Problem:
-        app = self.app
-        return classify(
-            exc,
-            operation=operation,
-            profile=app.settings.profile,  # type: ignore[attr-defined]
-            endpoint=app.settings.endpoint_url or "",  # type: ignore[attr-defined]
-        )
-
-    @work(thread=True, exclusive=True, group="focus", exit_on_error=False, description="Loading cluster")
-    def _fetch_focus(self, name: str, previous: NodeSnapshot | None) -> None:
-        app = self.app
-        started = app.clock()  # type: ignore[attr-defined]
-        try:
-            api = app.ensure_api()  # type: ignore[attr-defined]
-            detail = api.describe_cluster(name)
-            self.post_message(ClusterDescribed(detail, started))
-            if get_current_worker().is_cancelled:
-                return
-            self.post_message(NodesListed(fetch_snapshot(api, detail, previous, started)))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
-            found = self._classify(exc, "DescribeCluster")
-            if found.kind == "not_found":
-                self.post_message(ClusterGone(name, found.message))
-            else:
-                self.post_message(RefreshFinished(found, started, False))
+    @property
+    def has_clusters(self) -> bool:
+        return bool(self._clusters)
 
     @on(RefreshFinished)
     def _on_refresh_finished(self, message: RefreshFinished) -> None:
-        settings = self.app.settings  # type: ignore[attr-defined]
-        problem = message.problem
-        header = self.header
-        if message.scheduled:
-            self._refreshing = False
-            self._first_refresh = self._first_refresh and problem is not None and not self._clusters
-            header.busy = False
-        banner = self.query_one("#problem-banner", Banner)
-        if problem is None:
-            header.refreshed_at = message.started_at
-            header.stale_reason = ""
-            self._throttled_streak = 0
-            banner.hide()
-        else:
-            header.stale_reason = f"{problem.code}: {problem.message}"
-            self._throttled_streak = self._throttled_streak + 1 if problem.kind == "throttled" else 0
-            if problem.blocks_everything or not self._clusters:
-                retry = f" Retrying every {settings.refresh:g}s." if settings.refresh else " Press r to retry."
-                banner.show(f"✖ {problem.message}", f"{problem.hint}{retry}".strip())
-        if not message.scheduled:
-            return
-        if self._refresh_again:
-            self._refresh_again = False
-            self._start_refresh(scheduled=True)
-            return
-        interval = next_interval(settings.refresh, self._throttled_streak)
-        if interval:
-            self._timer = self.set_timer(interval, lambda: self._start_refresh(scheduled=True))
+        self.refreshes.finished(message)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers catch what they expect; anything else is a bug, shown rather than swallowed.
@@ -310,8 +176,7 @@ class MainScreen(Screen[None]):
                 timeout=10,
             )
             if event.worker.group == "refresh":
-                self._refreshing = False
-                self.header.busy = False
+                self.refreshes.crashed()
 
     # --- applying data -------------------------------------------------------------------------------------
 
@@ -331,8 +196,8 @@ class MainScreen(Screen[None]):
             self._set_focus(table.cursor_key)
         self._open_requested_cluster()
         self._update_titles()
-        if not self._clusters_painted.is_set():
-            self.call_after_refresh(self._clusters_painted.set)
+        if not self.refreshes.clusters_painted.is_set():
+            self.call_after_refresh(self.refreshes.clusters_painted.set)
 
     def _open_requested_cluster(self) -> None:
         wanted = hyperpod_app(self).settings.cluster
@@ -492,17 +357,7 @@ class MainScreen(Screen[None]):
         self._show_focus_cluster()
         if name is None:
             return
-        snapshot = self._snapshots.get(name)
-        interval = self.app.settings.refresh or 30.0  # type: ignore[attr-defined]
-        fresh = snapshot is not None and self.app.clock() - snapshot.fetched_at < interval  # type: ignore[attr-defined]
-        if not fresh and not (self._refreshing and self._first_refresh):
-            if self._focus_timer is not None:
-                self._focus_timer.stop()
-            self._focus_timer = self.set_timer(FOCUS_FETCH_DELAY, lambda: self._fetch_focus_if_current(name))
-
-    def _fetch_focus_if_current(self, name: str) -> None:
-        if name == self._focus:
-            self._fetch_focus(name, self._snapshots.get(name))
+        self.refreshes.focus_moved(name, self._snapshots.get(name))
 
     def _show_focus_cluster(self, keep_scope: bool = False) -> None:
         self._show_groups()

@@ -1,5 +1,6 @@
 from tui.core.models import Node
-from tui.core.poller import build_snapshot, next_interval, plan_refresh
+from tui.core.refresh import next_interval, plan_refresh
+from tui.core.snapshot import build_snapshot
 
 
 def node(instance_id, status="Running", group="g"):

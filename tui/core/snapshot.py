@@ -1,22 +1,21 @@
-"""Snapshots of a cluster's nodes, built in a worker thread, and the plan of what each refresh fetches.
+"""Snapshots of a cluster's nodes: keyed, diffed against the previous one, built in a worker thread.
 
-A refresh always lists the clusters, then describes and lists the nodes of the cluster the user is looking at
-(the focus) plus the `others_per_tick` clusters whose node counts are stalest, so the clusters pane's counts stay
-current without listing every node of every cluster every few seconds. The first refresh describes every
-cluster (the orchestrator column needs it).
+A snapshot is immutable; the widget that shows it applies only its `diff` (added, changed, removed keys).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from tui.core.diff import KeyedDiff, Transition, diff_keyed, transitions
 from tui.core.models import ClusterDetail, Node
 from tui.core.tables import TableRow, node_row, status_summary
 
-OTHERS_PER_TICK = 2
-MAX_BACKOFF = 60.0
+
+class NodeLister(Protocol):
+    def list_nodes(self, cluster: str, groups: Sequence[str] | None = None) -> list[Node]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,39 +70,9 @@ def build_snapshot(
     )
 
 
-def fetch_snapshot(api, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float) -> NodeSnapshot:
+def fetch_snapshot(
+    api: NodeLister, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float
+) -> NodeSnapshot:
     """List every node of the cluster (per instance group, in parallel) and snapshot them."""
     nodes = api.list_nodes(detail.name, [group.name for group in detail.instance_groups])
     return build_snapshot(detail.name, nodes, previous, fetched_at)
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshPlan:
-    describe: tuple[str, ...]
-    list_nodes: tuple[str, ...]
-
-
-def plan_refresh(
-    names: Sequence[str],
-    focus: str | None,
-    nodes_fetched_at: Mapping[str, float],
-    *,
-    first: bool,
-    others_per_tick: int = OTHERS_PER_TICK,
-) -> RefreshPlan:
-    """Which clusters to describe and whose nodes to list in this refresh (focus first)."""
-    if focus not in names:
-        focus = names[0] if names else None
-    others = sorted(
-        (name for name in names if name != focus), key=lambda name: (nodes_fetched_at.get(name, -1.0), name)
-    )
-    chosen = ([focus] if focus else []) + others[:others_per_tick]
-    describe = tuple(names) if first else tuple(chosen)
-    return RefreshPlan(describe=describe, list_nodes=tuple(chosen))
-
-
-def next_interval(base: float, throttled_streak: int) -> float:
-    """Double the interval for each consecutive throttled refresh, up to a minute."""
-    if base <= 0:
-        return 0.0
-    return min(MAX_BACKOFF, base * (2 ** max(0, throttled_streak)))

@@ -1,0 +1,167 @@
+"""The explorer's refreshes, for the main screen: one worker drives `tui.core.refresh`, the schedule decides
+when the next one runs, and the header and problem banner say how the last one went.
+
+The worker gets a frozen `RefreshInput` (copies of what the screen shows) and posts each event to the screen
+as a message; the screen's handlers apply the data. This object only starts, times and reports refreshes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+from textual.worker import get_current_worker
+
+from tui.core.errors import Problem, classify
+from tui.core.refresh import ExplorerApi, RefreshInput, RefreshSchedule, fetch_cluster, run_refresh
+from tui.core.sanitize import markup_safe
+from tui.messages import RefreshFinished, message_for
+from tui.typed_app import hyperpod_app
+from tui.widgets.banner import Banner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tui.core.refresh import RefreshEvent
+    from tui.core.snapshot import NodeSnapshot
+    from tui.screens.main import MainScreen
+
+FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
+
+
+class RefreshController:
+    # Moving the cursor over clusters fetches the one it rests on after this pause (not each one it passes).
+    # Tests set it to 0.
+    focus_fetch_delay = 0.15
+
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.app = hyperpod_app(screen)
+        self.schedule = RefreshSchedule(self.app.settings.refresh)
+        self.clusters_painted = threading.Event()  # set once the first clusters are on screen
+        self.timer: Timer | None = None
+        self._focus_timer: Timer | None = None
+
+    # --- the regular cycle -------------------------------------------------------------------------------
+
+    def request(self) -> None:
+        """Refresh now (the r key): at once, or once the running refresh ends."""
+        if not self.schedule.request():
+            return
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+        self.start()
+
+    def start(self) -> None:
+        screen = self.screen
+        self.schedule.started()
+        screen.header.busy = True
+        given = RefreshInput(
+            focus=screen.focus_cluster,
+            first=self.schedule.first,
+            started_at=self.app.clock(),
+            snapshots=screen.snapshots_copy(),
+            details=screen.details_copy(),
+            wanted_cluster=self.app.settings.cluster,
+        )
+        screen.run_worker(
+            lambda: self._drive(given),
+            thread=True,
+            exclusive=True,
+            group="refresh",
+            exit_on_error=False,
+            description="Refreshing clusters",
+        )
+
+    def _drive(self, given: RefreshInput) -> None:
+        first = given.first
+        if first:
+            # At start-up a child process may already have listed the clusters (tui/core/prefetch.py): show
+            # them first, and load botocore here only afterwards.
+            prefetched = self.app.take_prefetched_clusters()
+            if prefetched is not None:
+                given = replace(given, prefetched=tuple(prefetched))
+        events = run_refresh(
+            given,
+            lambda: self._api(first),
+            self._classify,
+            after_clusters=(lambda: self.clusters_painted.wait(FIRST_PAINT_WAIT)) if first else (lambda: None),
+        )
+        self._post_all(events, scheduled=True)
+
+    def _post_all(self, events: Iterator[RefreshEvent], *, scheduled: bool) -> None:
+        worker = get_current_worker()
+        for event in events:
+            if worker.is_cancelled:
+                return
+            self.screen.post_message(message_for(event, scheduled=scheduled))
+
+    def _api(self, first: bool) -> ExplorerApi:
+        app = self.app
+        api = app.ensure_api()
+        if first and (warning := api.region_warning()):
+            app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
+        return api
+
+    def _classify(self, exc: BaseException, operation: str) -> Problem:
+        settings = self.app.settings
+        return classify(exc, operation=operation, profile=settings.profile, endpoint=settings.endpoint_url or "")
+
+    def finished(self, message: RefreshFinished) -> None:
+        """A refresh (or a one-off cluster fetch) ended: report it, and schedule the next regular one."""
+        screen = self.screen
+        problem = message.problem
+        header = screen.header
+        delay = self.schedule.finished(problem, have_clusters=screen.has_clusters, scheduled=message.scheduled)
+        if message.scheduled:
+            header.busy = False
+        banner = screen.query_one("#problem-banner", Banner)
+        header.stale_reason = self.schedule.stale_reason
+        if problem is None:
+            header.refreshed_at = message.started_at
+            banner.hide()
+        elif problem.blocks_everything or not screen.has_clusters:
+            interval = self.schedule.interval
+            retry = f" Retrying every {interval:g}s." if interval else " Press r to retry."
+            banner.show(f"✖ {problem.message}", f"{problem.hint}{retry}".strip())
+        if delay == 0.0:
+            self.start()
+        elif delay is not None:
+            self.timer = screen.set_timer(delay, self.start)
+
+    def crashed(self) -> None:
+        """The refresh worker died of a bug (the screen has reported it)."""
+        self.schedule.abandoned()
+        self.screen.header.busy = False
+
+    # --- the focused cluster -----------------------------------------------------------------------------
+
+    def focus_moved(self, name: str, snapshot: NodeSnapshot | None) -> None:
+        """The user moved to cluster `name`: fetch it unless its listing is fresh or the first refresh is at it."""
+        interval = self.app.settings.refresh or 30.0
+        fresh = snapshot is not None and self.app.clock() - snapshot.fetched_at < interval
+        if fresh or (self.schedule.running and self.schedule.first):
+            return
+        if self._focus_timer is not None:
+            self._focus_timer.stop()
+        self._focus_timer = self.screen.set_timer(self.focus_fetch_delay, lambda: self._fetch_if_current(name))
+
+    def _fetch_if_current(self, name: str) -> None:
+        screen = self.screen
+        if name != screen.focus_cluster:
+            return
+        previous = screen.snapshot_of(name)
+        started = self.app.clock()
+        screen.run_worker(
+            lambda: self._post_all(
+                fetch_cluster(name, previous, started, self.app.ensure_api, self._classify), scheduled=False
+            ),
+            thread=True,
+            exclusive=True,
+            group="focus",
+            exit_on_error=False,
+            description="Loading cluster",
+        )
