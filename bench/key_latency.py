@@ -42,7 +42,7 @@ async def _wait_until(condition, timeout: float) -> None:
 
 async def measure_latencies(url: str, seconds: float) -> tuple[list[float], int]:
     from tui.app import HyperPodApp
-    from tui.cli import make_api_factory
+    from tui.backend import make_api_factory
     from tui.config import Settings
 
     settings = Settings(region=REGION, endpoint_url=url, refresh=REFRESH, cluster="scale-10k")

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 
 from tui.app import HyperPodApp
-from tui.cli import demo_api
+from tui.backend import demo_api
 from tui.config import Settings
 from tui.sim import SimClock, Simulator
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import termios
@@ -15,8 +14,9 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from tui import benchmark_probe
-from tui.config import DEFAULT_THEME, Settings, aws_region
+from tui import benchmark_probe, gc_policy
+from tui.config import DEFAULT_THEME, Settings
+from tui.core.environment import aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
@@ -33,21 +33,6 @@ INPUT_PRIORITY_WAIT = 0.05  # seconds a listing thread waits at most for a key p
 # Instance groups listed at once during refreshes. All ten groups of a 10,000-node cluster at once finish a refresh
 # ~20% sooner but triple the worst key-to-frame delays (the UI thread waits for the GIL behind every listing thread).
 LISTING_CONCURRENCY = 3
-
-
-_heap_frozen = False
-
-
-def _freeze_startup_heap() -> None:
-    """Once per process, when the AWS facade exists: everything alive now (Textual, the CSS, botocore's service
-    models: most of the heap) lives as long as the app. Frozen, the cyclic GC stops re-scanning it; otherwise a
-    full collection takes ~100 ms of GIL, a visible stall whenever a 10,000-node refresh triggers one. The CLI
-    turns the GC off while it starts the app (nothing worth collecting is made then); this turns it back on."""
-    global _heap_frozen
-    if not _heap_frozen:
-        _heap_frozen = True
-        gc.freeze()
-    gc.enable()
 
 
 TERMINAL_CHECK_SECONDS = 3.0
@@ -111,7 +96,7 @@ class HyperPodApp(App[None]):
                     self._api.page_gate = self.wait_for_input_handled
                     self._api.listing_concurrency = LISTING_CONCURRENCY
                 finally:
-                    _freeze_startup_heap()
+                    gc_policy.resume_after_startup()
             return self._api
 
     def take_prefetched_clusters(self) -> list[ClusterSummary] | None:
@@ -250,7 +235,8 @@ class HyperPodApp(App[None]):
     def _exit_if_terminal_is_gone(self) -> None:
         # Textual's input thread spins on a terminal that returns EOF instead of exiting, and an app whose
         # terminal vanished without a SIGHUP reaching it would burn a core forever. Leave instead.
-        if not terminal_alive(sys.__stdin__.fileno()):
+        stdin = sys.__stdin__
+        if stdin is None or not terminal_alive(stdin.fileno()):
             self.exit(return_code=129)
 
     def on_unmount(self) -> None:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from tui import __version__
 from tui.config import ConfigError, Settings, check_refresh, load_settings
-
-DEMO_REGION = "us-west-2"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,78 +178,8 @@ def _builtin_theme_names() -> set[str]:
     return set(BUILTIN_THEMES)
 
 
-def make_api_factory(settings: Settings):
-    """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
-    if not settings.demo:
-
-        def connect():
-            from tui.core.aws import HyperPodApi  # botocore loads here, in the thread that needs it
-
-            return HyperPodApi.connect(
-                profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url
-            )
-
-        return connect, None
-    from tui.sim import SimClock, Simulator
-
-    simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock())
-    return (lambda: demo_api(simulator)), simulator
-
-
-class EarlyApi:
-    """An API factory whose first result is made in a thread started at once, so that importing botocore and
-    creating the SageMaker client (~0.4 s) overlap the UI's own start-up instead of following it. The first call
-    waits for that thread and returns its facade (or raises what it raised); later calls build a fresh one."""
-
-    def __init__(self, factory: Callable[[], Any]) -> None:
-        self._factory = factory
-        self._outcome: tuple[Any, BaseException | None] = (None, None)
-        self._thread: threading.Thread | None = threading.Thread(
-            target=self._build, name="hyperpod-early-api", daemon=True
-        )
-        self._thread.start()
-
-    def _build(self) -> None:
-        try:
-            api = self._factory()
-            api.client("sagemaker")
-            self._outcome = (api, None)
-        except Exception as exc:  # noqa: BLE001 - handed to the first caller, who reports it like any other failure
-            self._outcome = (None, exc)
-
-    def __call__(self) -> Any:
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return self._factory()
-        thread.join()
-        (api, error), self._outcome = self._outcome, (None, None)
-        if error is not None:
-            raise error
-        return api
-
-
-def demo_api(simulator: Any, region: str = DEMO_REGION):
-    """A real boto3 session, answered in-process by the simulator; the user's AWS config cannot leak in."""
-    import os
-
-    import boto3
-    import botocore.session
-
-    from tui.core.aws import HyperPodApi
-
-    # No profile from AWS_PROFILE, no ~/.aws files: a broken or absent AWS setup must not break the demo.
-    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-    core.set_config_variable("config_file", os.devnull)
-    core.set_config_variable("credentials_file", os.devnull)
-    session = boto3.Session(
-        botocore_session=core, aws_access_key_id="DEMO", aws_secret_access_key="DEMO", region_name=region
-    )
-    simulator.install(session)
-    return HyperPodApi(session)
-
-
 def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: bool) -> int:
-    """A headless command. It is short-lived, so the cyclic GC stays off (`main` turned it off; it would walk the
+    """A headless command. It is short-lived, so the cyclic GC stays off (`main` paused it; it would walk the
     ~100,000 young objects of a 10,000-node listing again and again and free nothing), and a process of its own
     skips the interpreter's teardown (~0.15 s spent freeing what the OS frees at once) once the output is flushed."""
     from tui.headless import run
@@ -268,17 +195,14 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import gc
+    from tui import gc_policy
 
-    # Start-up allocates ~1M objects (Textual, botocore's models) that all live on; collecting while they are
-    # made costs ~0.1–0.2 s and frees nothing. The app turns the GC back on (HyperPodApp.ensure_api) and the
-    # headless commands never need it; any early return turns it back on.
-    gc.disable()
+    gc_policy.pause_for_startup()
     try:
         return _main(argv)
     finally:
         if argv is not None:  # called in-process (tests): leave the GC as it was
-            gc.enable()
+            gc_policy.restore()
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -289,23 +213,11 @@ def _main(argv: Sequence[str] | None) -> int:
         _check_choices(settings, theme=False)
         if args.command:
             return _run_headless(args, settings, own_process=argv is None)
-        factory, simulator = make_api_factory(settings)
-        prefetch = None
-        if simulator is None:  # before Textual loads: see tui/core/prefetch.py (and EarlyApi when it cannot start)
-            from tui.core.prefetch import ClusterPrefetch
+        from tui.startup import prepare
 
-            prefetch = ClusterPrefetch.start(
-                profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url
-            )
-            if prefetch is None:
-                factory = EarlyApi(factory)
+        launch = prepare(settings)  # before Textual loads: the prefetch child or the early API thread start now
         _check_choices(settings)
     except ConfigError as exc:
         print(f"hyperpod-tui: error: {exc}", file=sys.stderr)
         return 2
-    from tui.app import HyperPodApp
-
-    clock = simulator.clock.now if simulator is not None else None
-    app = HyperPodApp(settings, factory, simulator=simulator, prefetch=prefetch, **({"clock": clock} if clock else {}))
-    app.run()
-    return app.return_code or 0
+    return launch.run()

@@ -69,17 +69,6 @@ def config_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(base) / "hyperpod-tui"
 
 
-def state_dir(env: Mapping[str, str] = os.environ) -> Path:
-    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "hyperpod-tui"
-
-
-def aws_region(flag: str | None, env: Mapping[str, str] = os.environ) -> str | None:
-    """The region as the AWS CLI v2 picks it before the profile: --region, AWS_REGION, AWS_DEFAULT_REGION
-    (botocore alone ignores AWS_REGION); None leaves it to the profile."""
-    return flag or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None
-
-
 def default_config_path(env: Mapping[str, str] = os.environ) -> Path:
     explicit = env.get(ENV_PREFIX + "CONFIG")
     return Path(explicit).expanduser() if explicit else config_dir(env) / "config.toml"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from operator import attrgetter, itemgetter
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from tui.core.models import NODE_STATUSES
 from tui.core.sanitize import clean
@@ -275,7 +275,17 @@ class TableFormat:
         return "\n".join([line([field.label for field in fields]), *(line(row) for row in rows)]) + "\n"
 
 
-FORMATTERS = {"table": TableFormat, "csv": CsvFormat, "json": JsonFormat}
+class Formatter(Protocol):
+    """Encodes a chunk of items (possibly in a forked child) and joins the chunks into the output."""
+
+    @staticmethod
+    def encode(fields: Sequence[Field], items: Sequence[Any]) -> Any: ...
+
+    @staticmethod
+    def finish(fields: Sequence[Field], chunks: Sequence[Any]) -> str: ...
+
+
+FORMATTERS: dict[str, type[Formatter]] = {"table": TableFormat, "csv": CsvFormat, "json": JsonFormat}
 
 
 def render(
@@ -304,7 +314,7 @@ def run(
     api = None
     try:
         if api_factory is None:
-            from tui.cli import make_api_factory  # botocore (and the simulator under --demo) load only now
+            from tui.backend import make_api_factory  # botocore (and the simulator under --demo) load only now
 
             api_factory, _simulator = make_api_factory(settings)
         api = api_factory()

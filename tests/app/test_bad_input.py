@@ -8,7 +8,7 @@ import pytest
 
 from tests.harness import make_app, settle
 from tui.app import HyperPodApp
-from tui.cli import make_api_factory
+from tui.backend import make_api_factory
 from tui.config import Settings
 from tui.widgets.banner import Banner
 

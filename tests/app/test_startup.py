@@ -7,8 +7,8 @@ import json
 import pytest
 
 from tests.harness import make_app, settle, sim_client
+from tui.backend import EarlyApi
 from tui.benchmark_probe import FrameProbe, install
-from tui.cli import EarlyApi
 from tui.core.models import ClusterSummary
 from tui.screens.main import MainScreen
 

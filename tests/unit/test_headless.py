@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.harness import FROZEN_AT
-from tui.cli import build_parser, demo_api, main, settings_from_args
+from tui.backend import demo_api
+from tui.cli import build_parser, main, settings_from_args
 from tui.headless import run
 from tui.sim import SimClock, Simulator
 
@@ -197,7 +198,8 @@ def test_a_split_listing_prints_exactly_what_one_process_prints():
 import io, json, sys
 import tui.headless as h
 from tests.harness import FROZEN_AT
-from tui.cli import build_parser, demo_api, settings_from_args
+from tui.backend import demo_api
+from tui.cli import build_parser, settings_from_args
 from tui.sim import SimClock, Simulator
 sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
 forks = []

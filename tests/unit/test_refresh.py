@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.harness import FROZEN_AT
-from tui.cli import demo_api
+from tui.backend import demo_api
 from tui.core.errors import Problem, classify
 from tui.core.refresh import (
     MAX_BACKOFF,

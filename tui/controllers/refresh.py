@@ -147,6 +147,10 @@ class RefreshController:
             return
         if self._focus_timer is not None:
             self._focus_timer.stop()
+            self._focus_timer = None
+        if self.focus_fetch_delay <= 0:  # Textual's timers cannot be zero
+            self.screen.call_later(self._fetch_if_current, name)
+            return
         self._focus_timer = self.screen.set_timer(self.focus_fetch_delay, lambda: self._fetch_if_current(name))
 
     def _fetch_if_current(self, name: str) -> None:

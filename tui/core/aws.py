@@ -22,7 +22,7 @@ from botocore.parsers import JSONParser, ResponseParserFactory
 from botocore.utils import parse_timestamp
 
 from tui import __version__
-from tui.config import aws_region
+from tui.core.environment import aws_region
 from tui.core.model_cache import use_model_cache
 from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
 
@@ -57,7 +57,8 @@ def fast_timestamp(value: Any) -> datetime:
             return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
             pass
-    return parse_timestamp(value)
+    parsed: datetime = parse_timestamp(value)
+    return parsed
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,7 @@ class HyperPodApi:
     ) -> HyperPodApi:
         """Raises botocore's ProfileNotFound for an unknown profile; everything else surfaces on the first call.
 
-        The region: `config.aws_region` (the flag, AWS_REGION, AWS_DEFAULT_REGION), else the profile's."""
+        The region: `core.environment.aws_region` (the flag, AWS_REGION, AWS_DEFAULT_REGION), else the profile's."""
         core = botocore.session.Session(profile=profile)
         use_model_cache(core)
         region = aws_region(region)
@@ -228,7 +229,8 @@ class HyperPodApi:
 
     @property
     def region_name(self) -> str | None:
-        return self._core.get_config_variable("region")
+        region = self._core.get_config_variable("region")
+        return None if region is None else str(region)
 
     @property
     def target(self) -> Target:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tui.config import state_dir
+from tui.core.environment import state_dir
 
 JOURNAL_NAME = "actions.jsonl"
 FILE_MODE = 0o600

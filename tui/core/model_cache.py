@@ -99,7 +99,7 @@ class CachedLoader(Loader):
         if not isinstance(services, list):
             services = super().list_available_services(type_name)
             self._marshal_cache.put(key, list(services))
-        return services
+        return list(services)
 
 
 def use_model_cache(session: Any, directory: Path | None = None) -> None:

@@ -1,0 +1,84 @@
+"""The AWS facade's factories: the real one (botocore loads in the thread that first calls it), the demo one
+(a real boto3 session answered in-process by the simulator), and `EarlyApi`, which builds the first facade in a
+thread of its own while the UI starts. No Textual here: the headless commands use these too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from tui.config import Settings
+
+DEMO_REGION = "us-west-2"
+
+
+def make_api_factory(settings: Settings):
+    """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
+    if not settings.demo:
+
+        def connect():
+            from tui.core.aws import HyperPodApi  # botocore loads here, in the thread that needs it
+
+            return HyperPodApi.connect(
+                profile=settings.profile, region=settings.region, endpoint_url=settings.endpoint_url
+            )
+
+        return connect, None
+    from tui.sim import SimClock, Simulator
+
+    simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock())
+    return (lambda: demo_api(simulator)), simulator
+
+
+class EarlyApi:
+    """An API factory whose first result is made in a thread started at once, so that importing botocore and
+    creating the SageMaker client (~0.4 s) overlap the UI's own start-up instead of following it. The first call
+    waits for that thread and returns its facade (or raises what it raised); later calls build a fresh one."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self._factory = factory
+        self._outcome: tuple[Any, BaseException | None] = (None, None)
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._build, name="hyperpod-early-api", daemon=True
+        )
+        self._thread.start()
+
+    def _build(self) -> None:
+        try:
+            api = self._factory()
+            api.client("sagemaker")
+            self._outcome = (api, None)
+        except Exception as exc:  # noqa: BLE001 - handed to the first caller, who reports it like any other failure
+            self._outcome = (None, exc)
+
+    def __call__(self) -> Any:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return self._factory()
+        thread.join()
+        (api, error), self._outcome = self._outcome, (None, None)
+        if error is not None:
+            raise error
+        return api
+
+
+def demo_api(simulator: Any, region: str = DEMO_REGION):
+    """A real boto3 session, answered in-process by the simulator; the user's AWS config cannot leak in."""
+    import os
+
+    import boto3
+    import botocore.session
+
+    from tui.core.aws import HyperPodApi
+
+    # No profile from AWS_PROFILE, no ~/.aws files: a broken or absent AWS setup must not break the demo.
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    session = boto3.Session(
+        botocore_session=core, aws_access_key_id="DEMO", aws_secret_access_key="DEMO", region_name=region
+    )
+    simulator.install(session)
+    return HyperPodApi(session)
