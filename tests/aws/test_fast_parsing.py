@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import boto3
+import botocore.session
 import pytest
 from botocore.utils import parse_timestamp
 
 from tests.harness import FROZEN_AT
-from tui.core.aws import FastJSONParser, HyperPodApi, fast_timestamp
+from tui.core import botocore_speedups
+from tui.core.aws import HyperPodApi
+from tui.core.botocore_speedups import FastJSONParser, fast_timestamp
 from tui.sim import SimClock, Simulator
 
 
@@ -111,3 +114,68 @@ def test_logs_and_ssm_answers_are_the_same_as_botocores(other_services):
     fast_ssm, stock_ssm = api.client("ssm"), stock_session.client("ssm")
     ours, theirs = (without_metadata(c.start_session(Target=target)) for c in (fast_ssm, stock_ssm))
     assert set(ours) == set(theirs) == {"SessionId", "TokenValue", "StreamUrl"}
+
+
+@pytest.fixture(scope="module")
+def demo_clients():
+    sim, api, stock_session = simulated_pair("demo")
+    return sim, {name: (api.client(name), stock_session.client(name)) for name in ("logs", "ssm")}
+
+
+def test_every_logs_operation_the_app_calls_parses_as_botocore_does(demo_clients):
+    sim, pair = demo_clients
+    fast, stock = pair["logs"]
+    cluster = sim.cluster("llm-pretrain-slurm")
+    group = cluster.log_group
+    stream = next(s["logStreamName"] for s in stock.describe_log_streams(logGroupName=group)["logStreams"])
+    calls = [
+        ("describe_log_groups", {"logGroupNamePrefix": "/aws/sagemaker/"}),
+        ("describe_log_streams", {"logGroupName": group}),
+        ("get_log_events", {"logGroupName": group, "logStreamName": stream, "startFromHead": True, "limit": 50}),
+        ("filter_log_events", {"logGroupName": group, "limit": 50}),
+    ]
+    for operation, params in calls:
+        ours = without_metadata(getattr(fast, operation)(**params))
+        theirs = without_metadata(getattr(stock, operation)(**params))
+        assert ours == theirs, operation
+        assert any(ours.values()), operation  # not two empty answers
+
+
+def test_the_ssm_operations_parse_as_botocore_does(demo_clients):
+    sim, pair = demo_clients
+    fast, stock = pair["ssm"]
+    cluster = sim.cluster("llm-pretrain-slurm")
+    node = next(n for n in cluster.nodes.values() if n.status == "Running")
+    target = f"sagemaker-cluster:{cluster.cluster_id}_{node.group.name}-{node.instance_id}"
+    started = [without_metadata(client.start_session(Target=target)) for client in (fast, stock)]
+    assert started[0].keys() == started[1].keys() == {"SessionId", "TokenValue", "StreamUrl"}
+    ended = [
+        without_metadata(c.terminate_session(SessionId=s["SessionId"]))
+        for c, s in zip((fast, stock), started, strict=True)
+    ]
+    assert ended[0].keys() == ended[1].keys() == {"SessionId"}
+
+
+@pytest.mark.parametrize(
+    ("env", "version", "enabled"),
+    [
+        ({}, "1.44.5", True),
+        ({"HYPERPOD_TUI_STOCK_BOTOCORE": "1"}, "1.44.5", False),
+        ({"HYPERPOD_TUI_STOCK_BOTOCORE": "0"}, "1.44.5", True),
+        ({}, "1.45.0", False),
+        ({}, "1.43.9", False),
+        ({}, "2.0.0", False),
+    ],
+)
+def test_the_speedups_apply_only_to_tested_botocore_and_can_be_switched_off(env, version, enabled):
+    assert botocore_speedups.speedups_enabled(env, version) is enabled
+
+
+def test_switched_off_the_facade_uses_stock_botocore(monkeypatch):
+    monkeypatch.setenv("HYPERPOD_TUI_STOCK_BOTOCORE", "1")
+    api = HyperPodApi(boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2"))
+    factory = api._core.get_component("response_parser_factory")
+    assert not isinstance(factory.create_parser("json"), FastJSONParser)
+    core = botocore.session.Session()
+    botocore_speedups.use_model_cache(core)
+    assert not isinstance(core.get_component("data_loader"), botocore_speedups.CachedLoader)

@@ -10,8 +10,8 @@ import os
 import botocore.session
 import pytest
 
-from tui.core import model_cache
-from tui.core.model_cache import CachedFileLoader, MarshalCache, use_model_cache
+from tui.core import botocore_speedups as model_cache
+from tui.core.botocore_speedups import CachedFileLoader, MarshalCache, use_model_cache
 
 
 @pytest.fixture

@@ -12,18 +12,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import botocore
 import botocore.session
 from botocore.config import Config
-from botocore.parsers import JSONParser, ResponseParserFactory
-from botocore.utils import parse_timestamp
 
 from tui import __version__
+from tui.core.botocore_speedups import core_session, use_fast_parsing, use_model_cache
 from tui.core.environment import aws_region
-from tui.core.model_cache import use_model_cache
 from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
 
 if TYPE_CHECKING:
@@ -46,112 +43,6 @@ RETRY_CONFIG = Config(
         f"Python/{platform.python_version()} {platform.system()}/{platform.release()}"
     ),
 )
-
-
-def fast_timestamp(value: Any) -> datetime:
-    """botocore's timestamp parser without its cost: the JSON protocol sends epoch numbers, which botocore turns
-    into datetimes in dateutil's `tzlocal()` at ~25 µs each (40% of the CPU time of listing 10,000 nodes). The same
-    instant as an aware UTC datetime costs well under a microsecond; anything else goes to botocore's parser."""
-    if value.__class__ is float or value.__class__ is int:
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    parsed: datetime = parse_timestamp(value)
-    return parsed
-
-
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """How FastJSONParser parses one structure shape."""
-
-    members: dict[str, tuple[str, Any, Any]]  # wire name → (member name, handler or None: taken as is, shape)
-    wire_names: frozenset[str]
-    converted: tuple[tuple[str, Any, Any], ...]  # (wire name, handler, shape) of the members that need one
-    same_names: bool  # every member is sent under its own name
-
-
-class FastJSONParser(JSONParser):
-    """botocore's JSON response parser, made cheap for structures. The output is identical (tests compare the two).
-
-    botocore's `_handle_structure` looks up every member's shape, wire name and handler (building the string
-    `_handle_<type>`) for every member of every value, into a new dict. Here each shape gets a plan once, and a
-    value whose keys are all members sent under their own names, none of them null (every ListClusterNodes item),
-    is the decoded JSON object itself with only its timestamps and nested structures converted in place: it was
-    made for this response alone. Parsing was half the CPU of listing 10,000 nodes. Tagged unions and document
-    types keep botocore's own code. botocore makes a parser per response, so plans are shared by the class (they
-    hold plain functions, not bound methods: no reference cycles for the GC to find).
-    """
-
-    _plans: ClassVar[dict[int, tuple[Any, _Plan | None]]] = {}
-
-    def _plan(self, shape: Any) -> _Plan | None:
-        cached = self._plans.get(id(shape))
-        if cached is not None and cached[0] is shape:
-            return cached[1]
-        plan = None
-        if not (shape.is_document_type or shape.is_tagged_union):
-            kind = type(self)
-            members = {
-                member.serialization.get("name", name): (
-                    name,
-                    getattr(kind, f"_handle_{member.type_name}", None),
-                    member,
-                )
-                for name, member in shape.members.items()
-            }
-            plan = _Plan(
-                members,
-                frozenset(members),
-                tuple((wire, handler, member) for wire, (_, handler, member) in members.items() if handler is not None),
-                all(wire == name for wire, (name, _, _) in members.items()),
-            )
-        self._plans[id(shape)] = (shape, plan)  # holding the shape keeps its id from being reused
-        return plan
-
-    def _handle_structure(self, shape: Any, value: Any) -> Any:
-        plan = self._plan(shape) if value is not None else None
-        if plan is None:
-            return super()._handle_structure(shape, value)
-        if plan.same_names and value.keys() <= plan.wire_names and None not in value.values():
-            for wire_name, handler, member in plan.converted:
-                raw = value.get(wire_name)
-                if raw is not None:
-                    value[wire_name] = handler(self, member, raw)
-            return value
-        parsed = {}
-        for wire_name, raw in value.items():  # only what was sent; members not in the shape are dropped
-            entry = plan.members.get(wire_name)
-            if entry is not None and raw is not None:
-                name, handler, member = entry
-                parsed[name] = raw if handler is None else handler(self, member, raw)
-        return parsed
-
-    def _handle_list(self, shape: Any, node: Any) -> Any:
-        member = shape.member
-        if member.type_name != "structure":
-            return super()._handle_list(shape, node)
-        handle = self._handle_structure
-        return [None if item is None else handle(member, item) for item in node]
-
-
-class FastParserFactory(ResponseParserFactory):
-    def create_parser(self, protocol_name: str) -> Any:
-        if protocol_name == "json":
-            return FastJSONParser(**self._defaults)
-        return super().create_parser(protocol_name)
-
-
-def core_session(session: boto3.Session | botocore.session.Session) -> botocore.session.Session:
-    """The botocore Session itself, or the one under a boto3 Session."""
-    return getattr(session, "_session", session)
-
-
-def use_fast_parsing(session: boto3.Session | botocore.session.Session) -> None:
-    """Clients created from `session` from now on parse JSON responses and timestamps with the fast versions."""
-    factory = FastParserFactory()
-    factory.set_parser_defaults(timestamp_parser=fast_timestamp)
-    core_session(session).register_component("response_parser_factory", factory)
 
 
 @dataclass(frozen=True, slots=True)
