@@ -22,7 +22,7 @@ def rule_of(line: str) -> str | None:
 @pytest.mark.parametrize(
     ("line", "rule", "kind"),
     [
-        # the brief's service-style markers (seed 002)
+        # the service-style markers of the January 2026 announcement
         ("[LIFECYCLE_SCRIPT_START] Starting lifecycle script execution", "lifecycle-start", "start"),
         ("[SCRIPT_DOWNLOAD_START] Downloading script from s3://bucket/path/script.sh", "download-start", "progress"),
         ("[SCRIPT_DOWNLOAD_COMPLETE] Script download completed", "download-complete", "success"),

@@ -59,7 +59,7 @@ def parse_failure_message(text: str | None) -> list[LogLocation]:
     """Log locations named in a DescribeCluster FailureMessage or a node's InstanceStatus.Message.
 
     Accepts the developer guide's sentence ("visit log group ‘…' and log stream ‘…’", any mix of quotes) and the
-    brief's JSON-ish form (`"LogGroup": "…", "LogStream": "…"`). The older 2024 message names no location:
+    announcement's JSON-ish form (`"LogGroup": "…", "LogStream": "…"`). The older 2024 message names no location:
     an empty list.
     """
     if not text:

@@ -1,7 +1,7 @@
 """Lifecycle-log markers: the rule table (data), its compiled matcher, and user-rule merging.
 
-Two marker families occur in real lifecycle logs (HYPERPOD-FACTS §8): the service-style progress markers
-named by the January 2026 brief (`[LIFECYCLE_SCRIPT_START]`, `[SCRIPT_DOWNLOAD_*]`, `[SCRIPT_EXECUTION_*]`)
+Two marker families occur in real lifecycle logs (docs/aws-facts.md, Lifecycle markers): the service-style progress markers
+of AWS's January 2026 HyperPod announcement (`[LIFECYCLE_SCRIPT_START]`, `[SCRIPT_DOWNLOAD_*]`, `[SCRIPT_EXECUTION_*]`)
 and the ones AWS's sample scripts write (`[start] x.sh`, `[stop] x.sh with error`, `[error] …`). Generic
 failure evidence (a non-zero exit code, a Python traceback, ERROR/FAILED words) is matched too.
 
@@ -50,7 +50,7 @@ _B = ("[LIFECYCLE_SCRIPT_", "[SCRIPT_DOWNLOAD_", "[SCRIPT_EXECUTION_", "[start] 
 
 # Order is priority: the first rule that matches a line classifies it.
 DEFAULT_RULES: tuple[MarkerRule, ...] = (
-    # The service-style markers of the January 2026 brief (seed 002); any [SCRIPT_EXECUTION_<WORD>] is known.
+    # The service-style markers of AWS's January 2026 HyperPod announcement; any [SCRIPT_EXECUTION_<WORD>] is known.
     MarkerRule("lifecycle-start", rf"\[LIFECYCLE_SCRIPT_(?:{_GO})\]", "start", "lifecycle", _B),
     MarkerRule("lifecycle-success", rf"\[LIFECYCLE_SCRIPT_(?:{_OK})\]", "success", "lifecycle", _B),
     MarkerRule("lifecycle-failure", rf"\[LIFECYCLE_SCRIPT_(?:{_BAD})\]", "failure", "lifecycle", _B),

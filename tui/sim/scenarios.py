@@ -179,7 +179,7 @@ def scale_10k(world: World, rng: random.Random) -> None:
 
 def zoo(world: World, rng: random.Random) -> None:
     """Every enum value somewhere: one cluster per ClusterStatus, groups in every InstanceGroupStatus, nodes in
-    every ClusterInstanceStatus, and a failed cluster whose logs use the product brief's naming."""
+    every ClusterInstanceStatus, and a failed cluster whose logs use the `/aws/sagemaker/hyperpod/<name>` naming."""
     start = world.start
     build = ClusterBuilder(world, rng)
     ctl = GroupSpec.running("controller-machine", "ml.m5.12xlarge", 1, slurm_node_type="Controller")
