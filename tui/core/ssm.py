@@ -1,8 +1,8 @@
 """A shell on a HyperPod node: the SSM target, and a session started the way `aws ssm start-session` starts one.
 
-The AWS CLI's `StartSessionCaller` (awscli/customizations/sessionmanager.py) is the reference (its
-contract in our words: docs/aws-facts.md, SSM plugin launch). We reproduce its plugin argv and environment byte for byte (a test compares them with what the
-CLI itself produces), with one deliberate difference in ordering:
+The AWS CLI's `StartSessionCaller` (awscli/customizations/sessionmanager.py) is the reference (its contract in
+our words: docs/aws-facts.md, SSM plugin launch). We reproduce its plugin argv and environment byte for byte (a
+test compares them with what the CLI itself produces), with one deliberate difference in ordering:
 
     The AWS CLI calls StartSession first and only then looks for `session-manager-plugin`; when the plugin is
     missing it calls TerminateSession afterwards. We run the plugin preflight (`<plugin> --version`) *before*
