@@ -21,6 +21,7 @@ from tui.core.journal import Journal, default_journal_path
 from tui.core.sanitize import markup_safe
 from tui.typed_app import hyperpod_app, keys_for
 from tui.widgets.node_table import ACTION_BINDINGS
+from tui.workers import run_in_thread
 
 if TYPE_CHECKING:
     from tui.screens.action_results import ActionResultsScreen
@@ -106,9 +107,7 @@ class ActionsController:
         results = self._results_for(plan)
         self.running, self.results = plan, results
         self.screen.app.push_screen(results)
-        self.screen.run_worker(
-            lambda: self._run(plan), thread=True, group="actions", exit_on_error=False, description="Batch action"
-        )
+        run_in_thread(self.screen, lambda: self._run(plan), group="actions", description="Batch action")
 
     def _run(self, plan: ActionPlan) -> None:
         """Worker thread: the calls, journalled; results go back as messages."""

@@ -20,6 +20,7 @@ from tui.core.sanitize import markup_safe
 from tui.messages import RefreshFinished, message_for
 from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
+from tui.workers import run_in_thread
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -67,13 +68,8 @@ class RefreshController:
             details=screen.details_copy(),
             wanted_cluster=self.app.settings.cluster,
         )
-        screen.run_worker(
-            lambda: self._drive(given),
-            thread=True,
-            exclusive=True,
-            group="refresh",
-            exit_on_error=False,
-            description="Refreshing clusters",
+        run_in_thread(
+            screen, lambda: self._drive(given), group="refresh", description="Refreshing clusters", exclusive=True
         )
 
     def _drive(self, given: RefreshInput) -> None:
@@ -159,13 +155,11 @@ class RefreshController:
             return
         previous = screen.snapshot_of(name)
         started = self.app.clock()
-        screen.run_worker(
-            lambda: self._post_all(
-                fetch_cluster(name, previous, started, self.app.ensure_api, self._classify), scheduled=False
-            ),
-            thread=True,
-            exclusive=True,
+        events = fetch_cluster(name, previous, started, self.app.ensure_api, self._classify)
+        run_in_thread(
+            screen,
+            lambda: self._post_all(events, scheduled=False),
             group="focus",
-            exit_on_error=False,
             description="Loading cluster",
+            exclusive=True,
         )

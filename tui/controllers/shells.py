@@ -40,6 +40,7 @@ from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellSession, ShellTabs
+from tui.workers import run_in_thread
 
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
@@ -172,12 +173,8 @@ class ShellController:
         self.remember_return_focus()
         tab = await tabs.open(shell)
         screen.refresh_bindings()
-        screen.run_worker(
-            lambda: self._open_embedded(tab, shell),
-            thread=True,
-            group="shell-open",
-            exit_on_error=False,
-            description="Opening an SSM session",
+        run_in_thread(
+            screen, lambda: self._open_embedded(tab, shell), group="shell-open", description="Opening an SSM session"
         )
 
     def _open_embedded(self, tab: ShellSession, shell: NodeShell) -> None:
@@ -217,13 +214,12 @@ class ShellController:
         shell = self._node_shell(node_id)
         if shell is not None:
             self.screen.notify(markup_safe(f"Opening a full-screen shell on {shell.place}…"), timeout=4)
-            self.screen.run_worker(
+            run_in_thread(
+                self.screen,
                 lambda: self._open_fullscreen(shell),
-                thread=True,
-                exclusive=True,
                 group="shell-fullscreen",
-                exit_on_error=False,
                 description="Full-screen shell",
+                exclusive=True,
             )
 
     def _open_fullscreen(self, shell: NodeShell) -> None:
@@ -271,13 +267,12 @@ class ShellController:
     def copy_command(self, node_id: str | None) -> None:
         shell = self._node_shell(node_id)
         if shell is not None:
-            self.screen.run_worker(
+            run_in_thread(
+                self.screen,
                 lambda: self._copy_command(shell),
-                thread=True,
-                exclusive=True,
                 group="shell-copy",
-                exit_on_error=False,
                 description="Copying the SSM command",
+                exclusive=True,
             )
 
     def _copy_command(self, shell: NodeShell) -> None:
