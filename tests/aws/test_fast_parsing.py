@@ -116,44 +116,87 @@ def test_logs_and_ssm_answers_are_the_same_as_botocores(other_services):
     assert set(ours) == set(theirs) == {"SessionId", "TokenValue", "StreamUrl"}
 
 
-@pytest.fixture(scope="module")
-def demo_clients():
-    sim, api, stock_session = simulated_pair("demo")
-    return sim, {name: (api.client(name), stock_session.client(name)) for name in ("logs", "ssm")}
+# --- every operation the app calls: the fast parser and botocore's own on the very same simulator answer ----------
 
 
-def test_every_logs_operation_the_app_calls_parses_as_botocore_does(demo_clients):
-    sim, pair = demo_clients
-    fast, stock = pair["logs"]
+def _cluster_and_nodes(sim: Simulator) -> tuple[str, list[str]]:
     cluster = sim.cluster("llm-pretrain-slurm")
-    group = cluster.log_group
-    stream = next(s["logStreamName"] for s in stock.describe_log_streams(logGroupName=group)["logStreams"])
-    calls = [
-        ("describe_log_groups", {"logGroupNamePrefix": "/aws/sagemaker/"}),
-        ("describe_log_streams", {"logGroupName": group}),
-        ("get_log_events", {"logGroupName": group, "logStreamName": stream, "startFromHead": True, "limit": 50}),
-        ("filter_log_events", {"logGroupName": group, "limit": 50}),
-    ]
-    for operation, params in calls:
-        ours = without_metadata(getattr(fast, operation)(**params))
-        theirs = without_metadata(getattr(stock, operation)(**params))
-        assert ours == theirs, operation
-        assert any(ours.values()), operation  # not two empty answers
+    running = [node.instance_id for node in cluster.nodes.values() if node.status == "Running"]
+    return cluster.name, running
 
 
-def test_the_ssm_operations_parse_as_botocore_does(demo_clients):
-    sim, pair = demo_clients
-    fast, stock = pair["ssm"]
+def _ssm_target(sim: Simulator) -> str:
     cluster = sim.cluster("llm-pretrain-slurm")
     node = next(n for n in cluster.nodes.values() if n.status == "Running")
-    target = f"sagemaker-cluster:{cluster.cluster_id}_{node.group.name}-{node.instance_id}"
-    started = [without_metadata(client.start_session(Target=target)) for client in (fast, stock)]
-    assert started[0].keys() == started[1].keys() == {"SessionId", "TokenValue", "StreamUrl"}
-    ended = [
-        without_metadata(c.terminate_session(SessionId=s["SessionId"]))
-        for c, s in zip((fast, stock), started, strict=True)
-    ]
-    assert ended[0].keys() == ended[1].keys() == {"SessionId"}
+    return f"sagemaker-cluster:{cluster.cluster_id}_{node.group.name}-{node.instance_id}"
+
+
+def _log_stream(stock) -> dict:
+    group = stock("logs").describe_log_groups()["logGroups"][0]["logGroupName"]
+    stream = stock("logs").describe_log_streams(logGroupName=group)["logStreams"][0]["logStreamName"]
+    return {"logGroupName": group, "logStreamName": stream}
+
+
+def _nodes_params(sim: Simulator, _stock) -> dict:
+    name, running = _cluster_and_nodes(sim)
+    return {"ClusterName": name, "NodeIds": [running[0], "i-0123456789abcdef0"]}  # one done, one failed
+
+
+# (service, operation) → the request's parameters, from the simulator and a stock client factory.
+APP_OPERATIONS = {
+    ("sagemaker", "ListClusters"): lambda sim, stock: {},
+    ("sagemaker", "DescribeCluster"): lambda sim, stock: {"ClusterName": "llm-pretrain-slurm"},
+    ("sagemaker", "ListClusterNodes"): lambda sim, stock: {"ClusterName": "llm-pretrain-slurm"},
+    ("sagemaker", "DescribeClusterNode"): lambda sim, stock: {
+        "ClusterName": "llm-pretrain-slurm",
+        "NodeId": _cluster_and_nodes(sim)[1][0],
+    },
+    ("sagemaker", "ListClusterEvents"): lambda sim, stock: {"ClusterName": "llm-pretrain-slurm"},
+    ("sagemaker", "BatchRebootClusterNodes"): _nodes_params,
+    ("sagemaker", "BatchReplaceClusterNodes"): _nodes_params,
+    ("sagemaker", "BatchDeleteClusterNodes"): _nodes_params,
+    ("logs", "DescribeLogGroups"): lambda sim, stock: {},
+    ("logs", "DescribeLogStreams"): lambda sim, stock: {"logGroupName": _log_stream(stock)["logGroupName"]},
+    ("logs", "GetLogEvents"): lambda sim, stock: {**_log_stream(stock), "startFromHead": True, "limit": 50},
+    ("logs", "FilterLogEvents"): lambda sim, stock: {"logGroupName": _log_stream(stock)["logGroupName"], "limit": 50},
+    ("ssm", "StartSession"): lambda sim, stock: {"Target": _ssm_target(sim)},
+    ("ssm", "TerminateSession"): lambda sim, stock: {
+        "SessionId": stock("ssm").start_session(Target=_ssm_target(sim))["SessionId"]
+    },
+}
+
+
+def test_the_equivalence_list_covers_every_operation_the_simulator_answers():
+    """The simulator answers what the app calls; an operation added to both must be added here too."""
+    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    assert set(sim.registry.operations()) <= set(APP_OPERATIONS)
+
+
+@pytest.mark.parametrize(("service", "operation"), sorted(APP_OPERATIONS))
+def test_every_app_operation_parses_as_botocore_parses_it(service, operation):
+    import botocore
+    from botocore.exceptions import ClientError
+    from botocore.parsers import create_parser
+
+    sim, api, stock_session = simulated_pair("demo")
+    clients: dict = {}
+
+    def stock(name: str):
+        return clients.setdefault(name, stock_session.client(name))
+
+    params = APP_OPERATIONS[(service, operation)](sim, stock)
+    fast = api.client(service)
+    answers: list[dict] = []
+    fast.meta.events.register("before-parse", lambda response_dict, **_: answers.append(dict(response_dict)))
+    try:
+        ours = getattr(fast, botocore.xform_name(operation))(**params)
+    except ClientError as error:
+        ours = error.response
+    (answer,) = answers
+    output_shape = fast.meta.service_model.operation_model(operation).output_shape
+    theirs = create_parser("json").parse(answer, output_shape)  # botocore's own parser, the same bytes
+    assert without_metadata(ours) == without_metadata(theirs)
+    assert without_metadata(ours)  # not two empty answers
 
 
 @pytest.mark.parametrize(

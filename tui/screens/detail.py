@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.console import Group
 from rich.style import Style
@@ -26,6 +26,10 @@ from tui.core.errors import classify
 from tui.core.models import STATUS_KINDS, ClusterDetail, ClusterSummary, InstanceGroup, Node, NodeDetail, status_kind
 from tui.core.sanitize import clean
 from tui.core.tables import format_age
+from tui.typed_app import hyperpod_app
+
+if TYPE_CHECKING:
+    from tui.core.aws import HyperPodApi  # botocore: not imported with the screens
 
 Field = tuple[str, str]
 Section = tuple[str, Sequence[Field]]
@@ -213,8 +217,11 @@ class DetailScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, description="Loading details")
     def _load(self) -> None:
+        loader = self._loader
+        if loader is None:
+            return
         try:
-            result = self._loader()  # type: ignore[misc]
+            result = loader()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem shown in the view
             problem = classify(exc, operation="DescribeClusterNode")
             if not get_current_worker().is_cancelled:
@@ -232,7 +239,7 @@ class DetailScreen(Screen[None]):
         self._paint()
 
     def _paint(self) -> None:
-        sections = list(self._sections(self._loaded, self.app.clock()))  # type: ignore[attr-defined]
+        sections = list(self._sections(self._loaded, hyperpod_app(self).clock()))
         if self._problem:
             sections.insert(0, ("Could not load details", [("", self._problem)]))
         body = render_sections(sections, lambda kind: self.get_component_rich_style(f"detail--status-{kind}"))
@@ -249,9 +256,9 @@ def group_detail_screen(detail: ClusterDetail, group: InstanceGroup) -> DetailSc
     )
 
 
-def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], object]) -> DetailScreen:
+def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], HyperPodApi]) -> DetailScreen:
     def load() -> NodeDetail:
-        return api_getter().describe_node(cluster.name, node.instance_id)  # type: ignore[attr-defined]
+        return api_getter().describe_node(cluster.name, node.instance_id)
 
     return DetailScreen(
         f"Node {clean(node.instance_id)} · {clean(node.group)} · {clean(cluster.name)}",

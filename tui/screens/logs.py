@@ -28,6 +28,7 @@ from tui.core.log_stream import FollowResult, LogEvent, LogFollower, LogsError, 
 from tui.core.log_target import LogTarget
 from tui.core.sanitize import clean
 from tui.screens._log_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.typed_app import hyperpod_app
 from tui.widgets.log_view import LogView, default_save_path
 
 FOLLOW_INTERVAL = 2.5  # seconds between follow polls (CloudWatch allows 10 GetLogEvents a second per account)
@@ -199,7 +200,7 @@ class LogScreen(Screen[None]):
         worker = get_current_worker()
         target = self.target
         try:
-            client = self.app.ensure_api().client("logs")  # type: ignore[attr-defined]
+            client = hyperpod_app(self).ensure_api().client("logs")
             resolution = known
             if resolution is None:
                 locator = LogLocator(client, target.cluster_name, target.cluster_arn)
