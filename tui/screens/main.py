@@ -25,13 +25,14 @@ from textual.worker import Worker, WorkerState
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.logs import LogsController
+from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
 from tui.core.log_target import LogTarget
 from tui.core.models import ClusterDetail, ClusterSummary
-from tui.core.sanitize import clean, markup_safe
+from tui.core.sanitize import markup_safe
 from tui.core.snapshot import NodeSnapshot
-from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, cluster_row, group_row
+from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
@@ -42,8 +43,6 @@ from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
-
-MAX_FAILURE_NOTICES = 3
 
 NAVIGATION_BINDINGS: list[Binding] = [
     Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
@@ -70,11 +69,10 @@ class MainScreen(Screen[None]):
         self._snapshots: dict[str, NodeSnapshot] = {}
         self._focus: str | None = None
         self._group_scope: str | None = None
-        self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
-        self._shown_groups_cluster: str | None = None
         self._dirty = False
         self._opened_cluster_flag = False
         self._filter_target: ResourceTable | None = None
+        self.panes = PanePainter(self)
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self)
@@ -127,6 +125,14 @@ class MainScreen(Screen[None]):
     def focus_snapshot(self) -> NodeSnapshot | None:
         return self._snapshots.get(self._focus) if self._focus else None
 
+    @property
+    def group_scope(self) -> str | None:
+        """The instance group the nodes pane is scoped to (None: all groups)."""
+        return self._group_scope
+
+    def cluster_summary(self, cluster: str) -> ClusterSummary:
+        return self._clusters[cluster]
+
     def detail_of(self, cluster: str) -> ClusterDetail | None:
         return self._details.get(cluster)
 
@@ -145,7 +151,7 @@ class MainScreen(Screen[None]):
         self.nodes_table.placeholder = "Select a cluster"
         self.query_one("#filter", Input).display = False
         self.clusters_table.focus()
-        self._update_titles()
+        self.panes.update_titles()
         self.refreshes.start()
 
     # --- refreshing (the work is in controllers/refresh.py and core/refresh.py) -----------------------------
@@ -191,11 +197,11 @@ class MainScreen(Screen[None]):
             return
         table = self.clusters_table
         table.placeholder = "No HyperPod clusters in this account and region" if not listed else ""
-        table.update_rows([self._cluster_row(name) for name in listed], ())
+        table.update_rows([self.panes.cluster_row(name) for name in listed], ())
         if self._focus is None and table.cursor_key is not None:
             self._set_focus(table.cursor_key)
         self._open_requested_cluster()
-        self._update_titles()
+        self.panes.update_titles()
         if not self.refreshes.clusters_painted.is_set():
             self.call_after_refresh(self.refreshes.clusters_painted.set)
 
@@ -223,11 +229,11 @@ class MainScreen(Screen[None]):
         if not self.is_active:
             self._dirty = True
             return
-        self.clusters_table.update_rows([self._cluster_row(detail.name)])
+        self.clusters_table.update_rows([self.panes.cluster_row(detail.name)])
         if detail.name == self._focus:
-            self._show_groups()
-            self._show_failure_banner()
-            self._update_titles()
+            self.panes.show_groups()
+            self.panes.show_failure_banner()
+            self.panes.update_titles()
 
     @on(ClusterGone)
     def _on_cluster_gone(self, message: ClusterGone) -> None:
@@ -256,77 +262,12 @@ class MainScreen(Screen[None]):
         if not self.is_active:
             self._dirty = True
             return
-        self.clusters_table.update_rows([self._cluster_row(snapshot.cluster)])
+        self.clusters_table.update_rows([self.panes.cluster_row(snapshot.cluster)])
         if snapshot.cluster == self._focus:
-            self._show_nodes(snapshot)
-            self._show_groups()
-            self._notify_failures(snapshot)
-            self._update_titles()
-
-    def _cluster_row(self, name: str):
-        snapshot = self._snapshots.get(name)
-        return cluster_row(
-            self._clusters[name],
-            self._details.get(name),
-            snapshot.health if snapshot else None,
-            len(snapshot.nodes) if snapshot else None,
-        )
-
-    def _show_nodes(self, snapshot: NodeSnapshot | None) -> None:
-        table = self.nodes_table
-        if snapshot is None:
-            table.show_cluster(self._focus, None)
-            self._shown_nodes_at = None
-            return
-        same_cluster = table.shown_cluster == snapshot.cluster
-        if same_cluster and snapshot.base_fetched_at is not None and snapshot.base_fetched_at == self._shown_nodes_at:
-            diff = snapshot.diff
-            keys = diff.added + diff.changed
-            table.apply_changes([snapshot.rows[key] for key in keys], diff.removed, flash=keys)
-        elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
-            return
-        else:
-            table.show_cluster(snapshot.cluster, snapshot.rows.values())
-        table.placeholder = "No nodes (yet)" if not snapshot.nodes else ""
-        self._shown_nodes_at = snapshot.fetched_at
-
-    def _show_groups(self) -> None:
-        detail = self.focus_detail
-        table = self.groups_table
-        if detail is None:
-            table.set_rows(())
-            table.placeholder = "Loading…" if self._focus else "Select a cluster"
-            self._shown_groups_cluster = None
-            return
-        snapshot = self.focus_snapshot
-        health = snapshot.group_health if snapshot else {}
-        rows = [group_row(group, health.get(group.name), slurm=detail.is_slurm) for group in detail.instance_groups]
-        table.placeholder = "No instance groups" if not rows else ""
-        if self._shown_groups_cluster == detail.name:
-            keys = {row.key for row in rows}
-            table.update_rows(rows, [key for key in list(table.visible_keys) if key not in keys])
-        else:
-            table.set_rows(rows)
-            self._shown_groups_cluster = detail.name
-
-    def _show_failure_banner(self) -> None:
-        banner = self.query_one("#failure-banner", Banner)
-        detail = self.focus_detail
-        if detail is not None and detail.failure_message:
-            banner.show(f"⚠ {clean(detail.name)} ({clean(detail.status)}):", detail.failure_message, severity="warning")
-        else:
-            banner.hide()
-
-    def _notify_failures(self, snapshot: NodeSnapshot) -> None:
-        failed = [t for t in snapshot.transitions if t.after == "Failure"]
-        for transition in failed[:MAX_FAILURE_NOTICES]:
-            node = snapshot.nodes.get(transition.key)
-            group = f" ({clean(node.group)})" if node else ""
-            self.notify(
-                markup_safe(f"{transition.key}{group}: {transition.before} → Failure"), severity="error", timeout=8
-            )
-        if len(failed) > MAX_FAILURE_NOTICES:
-            self.notify(f"…and {len(failed) - MAX_FAILURE_NOTICES} more nodes went to Failure", severity="error")
+            self.panes.show_nodes(snapshot)
+            self.panes.show_groups()
+            self.panes.notify_failures(snapshot)
+            self.panes.update_titles()
 
     def on_screen_resume(self) -> None:
         if self._dirty:
@@ -336,7 +277,7 @@ class MainScreen(Screen[None]):
     def _repaint_all(self) -> None:
         table = self.clusters_table
         table.update_rows(
-            [self._cluster_row(name) for name in self._clusters],
+            [self.panes.cluster_row(name) for name in self._clusters],
             [k for k in list(table.visible_keys) if k not in self._clusters],
         )
         if self._focus not in self._clusters:
@@ -360,8 +301,8 @@ class MainScreen(Screen[None]):
         self.refreshes.focus_moved(name, self._snapshots.get(name))
 
     def _show_focus_cluster(self, keep_scope: bool = False) -> None:
-        self._show_groups()
-        self._show_nodes(self.focus_snapshot)
+        self.panes.show_groups()
+        self.panes.show_nodes(self.focus_snapshot)
         self.nodes_table.placeholder = (
             "Select a cluster"
             if self._focus is None
@@ -369,8 +310,8 @@ class MainScreen(Screen[None]):
         )
         if not keep_scope:
             self.nodes_table.set_scope(None)
-        self._show_failure_banner()
-        self._update_titles()
+        self.panes.show_failure_banner()
+        self.panes.update_titles()
 
     @on(ResourceTable.Selected, "#clusters")
     def _on_cluster_selected(self, message: ResourceTable.Selected) -> None:
@@ -382,7 +323,7 @@ class MainScreen(Screen[None]):
         group = message.key
         self.nodes_table.set_scope(self.nodes_table.model.where("group", group))
         self.nodes_table.focus()
-        self._update_titles()
+        self.panes.update_titles()
 
     @on(ResourceTable.Selected, "#nodes")
     def _on_node_selected(self, message: ResourceTable.Selected) -> None:
@@ -390,7 +331,7 @@ class MainScreen(Screen[None]):
 
     @on(ResourceTable.ViewChanged)
     def _on_view_changed(self, message: ResourceTable.ViewChanged) -> None:
-        self._update_titles()
+        self.panes.update_titles()
 
     def _focused_table(self) -> ResourceTable | None:
         focused = self.focused
@@ -416,7 +357,7 @@ class MainScreen(Screen[None]):
             if self._group_scope is not None:
                 self._group_scope = None
                 table.set_scope(None)
-                self._update_titles()
+                self.panes.update_titles()
             self.groups_table.focus()
         elif table is self.groups_table:
             self.clusters_table.focus()
@@ -585,44 +526,4 @@ class MainScreen(Screen[None]):
             table.set_scope(None)
             table.move_cursor_to(instance_id)
         table.focus()
-        self._update_titles()
-
-    # --- titles --------------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _set_border(pane, title: str | None = None, subtitle: str | None = None) -> None:
-        # Setting a border title always parses it and repaints the pane, even when it is unchanged; titles are
-        # updated at every refresh and table change, so only what changed is set.
-        if title is not None and pane.border_title != title:
-            pane.border_title = title
-        if subtitle is not None and pane.border_subtitle != subtitle:
-            pane.border_subtitle = subtitle
-
-    def _update_titles(self) -> None:
-        clusters, groups, nodes = self.clusters_table, self.groups_table, self.nodes_table
-        self._set_border(self.query_one("#clusters-pane"), f"Clusters · {self._count(clusters)}")
-        detail = self.focus_detail
-        focus = clean(self._focus) if self._focus else "—"
-        extra = f" · {detail.orchestrator}" if detail else ""
-        self._set_border(self.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {self._count(groups)}")
-        scope = clean(self._group_scope) if self._group_scope else "all groups"
-        title = f"Nodes · {focus} › {scope} · {self._count(nodes)}"
-        if nodes.marks:
-            title += f" · {len(nodes.marks)} marked"
-            hidden = nodes.hidden_marks()
-            if hidden:
-                title += f" ({hidden} hidden by filter)"
-        self._set_border(self.query_one("#nodes-pane"), title)
-        for table, pane in ((clusters, "#clusters-pane"), (groups, "#groups-pane"), (nodes, "#nodes-pane")):
-            parts = []
-            if table.query:
-                parts.append(f"filter: {clean(table.query, max_len=40)}")
-            if table.sort_column is not None:
-                parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
-            self._set_border(self.query_one(pane), subtitle=" · ".join(parts))
-
-    @staticmethod
-    def _count(table: ResourceTable) -> str:
-        if table.visible_count == table.row_count:
-            return str(table.row_count)
-        return f"{table.visible_count} of {table.row_count}"
+        self.panes.update_titles()

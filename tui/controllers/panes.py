@@ -1,0 +1,139 @@
+"""The main screen's three panes, painted from its stored state: the rows of the clusters, instance groups and
+nodes tables, the failure banner, the Failure toasts and the pane titles.
+
+The screen stores what the refresh brought (clusters, details, snapshots) and decides when to paint; this object
+knows how, and which snapshot each table shows (so a refresh applies only its diff).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widget import Widget
+
+from tui.core.sanitize import clean, markup_safe
+from tui.core.tables import TableRow, cluster_row, group_row
+from tui.widgets.banner import Banner
+from tui.widgets.resource_table import ResourceTable
+
+if TYPE_CHECKING:
+    from tui.core.snapshot import NodeSnapshot
+    from tui.screens.main import MainScreen
+
+MAX_FAILURE_NOTICES = 3
+
+
+class PanePainter:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
+        self._shown_groups_cluster: str | None = None
+
+    def cluster_row(self, name: str) -> TableRow:
+        screen = self.screen
+        snapshot = screen.snapshot_of(name)
+        return cluster_row(
+            screen.cluster_summary(name),
+            screen.detail_of(name),
+            snapshot.health if snapshot else None,
+            len(snapshot.nodes) if snapshot else None,
+        )
+
+    def show_nodes(self, snapshot: NodeSnapshot | None) -> None:
+        screen = self.screen
+        table = screen.nodes_table
+        if snapshot is None:
+            table.show_cluster(screen.focus_cluster, None)
+            self._shown_nodes_at = None
+            return
+        same_cluster = table.shown_cluster == snapshot.cluster
+        if same_cluster and snapshot.base_fetched_at is not None and snapshot.base_fetched_at == self._shown_nodes_at:
+            diff = snapshot.diff
+            keys = diff.added + diff.changed
+            table.apply_changes([snapshot.rows[key] for key in keys], diff.removed, flash=keys)
+        elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
+            return
+        else:
+            table.show_cluster(snapshot.cluster, snapshot.rows.values())
+        table.placeholder = "No nodes (yet)" if not snapshot.nodes else ""
+        self._shown_nodes_at = snapshot.fetched_at
+
+    def show_groups(self) -> None:
+        screen = self.screen
+        detail = screen.focus_detail
+        table = screen.groups_table
+        if detail is None:
+            table.set_rows(())
+            table.placeholder = "Loading…" if screen.focus_cluster else "Select a cluster"
+            self._shown_groups_cluster = None
+            return
+        snapshot = screen.focus_snapshot
+        health = snapshot.group_health if snapshot else {}
+        rows = [group_row(group, health.get(group.name), slurm=detail.is_slurm) for group in detail.instance_groups]
+        table.placeholder = "No instance groups" if not rows else ""
+        if self._shown_groups_cluster == detail.name:
+            keys = {row.key for row in rows}
+            table.update_rows(rows, [key for key in list(table.visible_keys) if key not in keys])
+        else:
+            table.set_rows(rows)
+            self._shown_groups_cluster = detail.name
+
+    def show_failure_banner(self) -> None:
+        screen = self.screen
+        banner = screen.query_one("#failure-banner", Banner)
+        detail = screen.focus_detail
+        if detail is not None and detail.failure_message:
+            banner.show(f"⚠ {clean(detail.name)} ({clean(detail.status)}):", detail.failure_message, severity="warning")
+        else:
+            banner.hide()
+
+    def notify_failures(self, snapshot: NodeSnapshot) -> None:
+        screen = self.screen
+        failed = [t for t in snapshot.transitions if t.after == "Failure"]
+        for transition in failed[:MAX_FAILURE_NOTICES]:
+            node = snapshot.nodes.get(transition.key)
+            group = f" ({clean(node.group)})" if node else ""
+            screen.notify(
+                markup_safe(f"{transition.key}{group}: {transition.before} → Failure"), severity="error", timeout=8
+            )
+        if len(failed) > MAX_FAILURE_NOTICES:
+            screen.notify(f"…and {len(failed) - MAX_FAILURE_NOTICES} more nodes went to Failure", severity="error")
+
+    def update_titles(self) -> None:
+        screen = self.screen
+        clusters, groups, nodes = screen.clusters_table, screen.groups_table, screen.nodes_table
+        _set_border(screen.query_one("#clusters-pane"), f"Clusters · {_count(clusters)}")
+        detail = screen.focus_detail
+        focus = clean(screen.focus_cluster) if screen.focus_cluster else "—"
+        extra = f" · {detail.orchestrator}" if detail else ""
+        _set_border(screen.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {_count(groups)}")
+        scope = clean(screen.group_scope) if screen.group_scope else "all groups"
+        title = f"Nodes · {focus} › {scope} · {_count(nodes)}"
+        if nodes.marks:
+            title += f" · {len(nodes.marks)} marked"
+            hidden = nodes.hidden_marks()
+            if hidden:
+                title += f" ({hidden} hidden by filter)"
+        _set_border(screen.query_one("#nodes-pane"), title)
+        for table, pane in ((clusters, "#clusters-pane"), (groups, "#groups-pane"), (nodes, "#nodes-pane")):
+            parts = []
+            if table.query:
+                parts.append(f"filter: {clean(table.query, max_len=40)}")
+            if table.sort_column is not None:
+                parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
+            _set_border(screen.query_one(pane), subtitle=" · ".join(parts))
+
+
+def _set_border(pane: Widget, title: str | None = None, subtitle: str | None = None) -> None:
+    # Setting a border title always parses it and repaints the pane, even when it is unchanged; titles are
+    # updated at every refresh and table change, so only what changed is set.
+    if title is not None and pane.border_title != title:
+        pane.border_title = title
+    if subtitle is not None and pane.border_subtitle != subtitle:
+        pane.border_subtitle = subtitle
+
+
+def _count(table: ResourceTable) -> str:
+    if table.visible_count == table.row_count:
+        return str(table.row_count)
+    return f"{table.visible_count} of {table.row_count}"
