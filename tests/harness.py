@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 from typing import Any
 
 import boto3
+from textual.worker import WorkerCancelled
 
 from tui.app import HyperPodApp
 from tui.backend import demo_api
@@ -35,7 +37,10 @@ async def settle(pilot, *, rounds: int = 60) -> None:
     app = pilot.app
     quiet = 0
     for _ in range(rounds):
-        await app.workers.wait_for_complete()
+        # A refresh requested meanwhile replaces the finishing worker of its group (exclusive): that one then
+        # reports itself cancelled, which is not a failure of the app.
+        with contextlib.suppress(WorkerCancelled):
+            await app.workers.wait_for_complete()
         await pilot.pause(0.05)
         if any(worker.is_running for worker in app.workers):
             quiet = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.harness import make_app, notices, rendered_text, settle, sim_client
+from tui.messages import RefreshFinished
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.widgets.banner import Banner
@@ -308,3 +309,26 @@ async def test_nodes_that_go_to_failure_are_announced_the_fourth_onwards_as_a_co
         named = [text for text, severity in new if "→ Failure" in text and severity == "error"]
         assert len(named) == 3 and all(any(key in text for key in running[:5]) for text in named)
         assert ("…and 2 more nodes went to Failure", "error") in new
+
+
+async def test_refreshes_requested_during_a_refresh_run_once_after_it():
+    finished: dict[int, RefreshFinished] = {}
+
+    def record(message):
+        if isinstance(message, RefreshFinished) and message.scheduled:
+            finished[id(message)] = message  # the hook sees it again as it bubbles up to the app
+
+    app = make_app()
+    sim = app.simulator
+    async with app.run_test(size=SIZE, message_hook=record) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        finished.clear()
+        calls = len(sim.calls)
+        sim.faults.latency_ms = 100  # every call: the refresh is still running when the next requests come
+        main.action_refresh()
+        main.action_refresh()
+        main.action_refresh()
+        await settle(pilot)
+        listings = [call for call in sim.calls[calls:] if call.operation == "ListClusters"]
+        assert len(finished) == 2 and len(listings) == 2  # the running one, then exactly one more
