@@ -7,6 +7,7 @@ import textwrap
 import time
 from pathlib import Path
 
+from tests.harness import notices
 from tui.core import ssm
 from tui.core.models import Node
 
@@ -122,4 +123,4 @@ async def wait_until(pilot, predicate, what: str, timeout: float = 15.0) -> None
 
 
 def notifications(app) -> list[tuple[str, str]]:
-    return [(str(n.message), n.severity) for n in app._notifications]
+    return notices(app)

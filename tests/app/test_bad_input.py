@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from tests.harness import make_app, settle
+from tests.harness import make_app, notices, settle
 from tui.app import HyperPodApp
 from tui.backend import make_api_factory
 from tui.config import Settings
@@ -94,8 +94,6 @@ async def test_a_broken_user_theme_gives_one_notification(no_aws_config):
     app = make_app(theme="broken")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        skipped = [n for n in app._notifications if "Theme files skipped" in str(n.message)]
-        assert (
-            len(skipped) == 1 and "broken.toml" in str(skipped[0].message) and "worse.toml" in str(skipped[0].message)
-        )
+        skipped = [text for text, _ in notices(app) if "Theme files skipped" in text]
+        assert len(skipped) == 1 and "broken.toml" in skipped[0] and "worse.toml" in skipped[0]
         assert app.theme == "hyperpod-dark"

@@ -13,6 +13,7 @@ import stat
 
 import pytest
 
+from tests import harness
 from tests.harness import make_app, settle, sim_client
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
@@ -43,7 +44,7 @@ def batch_calls(sim) -> list:
 
 
 def notices(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [text for text, _ in harness.notices(app)]
 
 
 def main_screen(app) -> MainScreen:

@@ -20,7 +20,9 @@ def main_screen(app) -> MainScreen:
 async def open_cluster_with_failure(pilot, main):
     """Move to the demo cluster that has a node in Failure (the Slurm one) and wait for its nodes."""
     name = next(
-        name for name, snap in main._snapshots.items() if any(n.status == "Failure" for n in snap.nodes.values())
+        name
+        for name in main.cluster_names
+        if (snap := main.snapshot_of(name)) and any(n.status == "Failure" for n in snap.nodes.values())
     )
     main.jump_to_cluster(name)
     await settle(pilot)
@@ -208,7 +210,7 @@ async def test_opening_a_cluster_by_flag_and_an_unknown_one():
     app = make_app(cluster="no-such-cluster")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert any("no-such-cluster" in str(n.message) for n in app._notifications)
+        assert any("no-such-cluster" in text for text, _ in notices(app))
 
 
 async def test_keymap_rebinds_by_id_and_unknown_ids_are_reported():
@@ -216,7 +218,7 @@ async def test_keymap_rebinds_by_id_and_unknown_ids_are_reported():
     sim = app.simulator
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert any("no-such-binding" in str(n.message) for n in app._notifications)
+        assert any("no-such-binding" in text for text, _ in notices(app))
         before = sum(1 for call in sim.calls if call.operation == "ListClusters")
         await pilot.press("ctrl+r")
         await settle(pilot)
@@ -237,7 +239,7 @@ async def test_an_unknown_theme_falls_back_with_a_notice():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.theme == "hyperpod-dark"
-        assert any("no-such-theme" in str(n.message) for n in app._notifications)
+        assert any("no-such-theme" in text for text, _ in notices(app))
 
 
 async def test_node_details_are_fetched_when_opened():
@@ -287,7 +289,7 @@ async def test_a_cluster_that_disappears_leaves_its_panes_cleanly():
         assert name not in main.clusters_table.visible_keys and main.clusters_table.row_count == 2
         assert main.focus_cluster != name
         assert all(main.nodes_table.row(key).values[1] != "worker-group-2" for key in main.nodes_table.visible_keys)
-        assert any(name in str(n.message) and "gone" in str(n.message) for n in app._notifications)
+        assert any(name in text and "gone" in text for text, _ in notices(app))
 
 
 async def test_nodes_that_go_to_failure_are_announced_the_fourth_onwards_as_a_count():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.harness import make_app, settle
+from tests.harness import make_app, notices, settle
 from tests.logs.log_app import screen_rows, wait_for
 from tui.core.sanitize import LOG_LINE_LIMIT
 from tui.screens.logs import LogScreen
@@ -108,7 +108,7 @@ async def test_l_on_a_cluster_without_a_failure_message_says_so():
         await pilot.press("l")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
-        assert any("has no failure message" in str(n.message) for n in app._notifications)
+        assert any("has no failure message" in text for text, _ in notices(app))
 
 
 async def test_follow_on_a_provisioning_node_waits_for_the_log_then_shows_new_lines_and_counts_them_when_scrolled_up():
@@ -376,7 +376,7 @@ async def test_a_bad_marker_rule_is_reported_by_name_at_startup_and_the_built_in
     app = make_app(markers=({"name": "broken", "pattern": "(", "kind": "failure"},))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        messages = [str(n.message) for n in app._notifications]
+        messages = [text for text, _ in notices(app)]
         assert any("marker rule 'broken': invalid regex" in m for m in messages), messages
         assert app.marker_matcher.rules[0].name == "lifecycle-start"
 
@@ -402,7 +402,7 @@ async def test_the_log_keys_can_be_rebound_by_id():
     app = make_app(keymap={"logs": "L", "log-first-failure": "E", "log-back": "backspace"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert not any("unknown binding" in str(n.message) for n in app._notifications)
+        assert not any("unknown binding" in text for text, _ in notices(app))
         main = app.screen
         main.jump_to_cluster(SLURM)
         await settle(pilot)
