@@ -97,7 +97,7 @@ def _classify(exc: BaseException, operation: str) -> Problem:
     return classify(exc, operation=operation)
 
 
-def _first(sim: Simulator, **given) -> RefreshInput:
+def _first(**given) -> RefreshInput:
     values = {"focus": None, "first": True, "started_at": FROZEN_AT, "snapshots": {}, "details": {}, **given}
     return RefreshInput(**values)
 
@@ -105,7 +105,7 @@ def _first(sim: Simulator, **given) -> RefreshInput:
 def test_the_first_refresh_describes_every_cluster_and_lists_the_focus_first(sim):
     api = demo_api(sim)
     names = sorted(sim.world.clusters)
-    events = list(run_refresh(_first(sim, focus=names[-1]), lambda: api, _classify))
+    events = list(run_refresh(_first(focus=names[-1]), lambda: api, _classify))
     assert isinstance(events[0], ClustersFound) and sorted(c.name for c in events[0].clusters) == names
     described = [e.detail.name for e in events if isinstance(e, ClusterFound)]
     assert sorted(described) == names
@@ -117,7 +117,7 @@ def test_the_first_refresh_describes_every_cluster_and_lists_the_focus_first(sim
 def test_the_wanted_cluster_is_the_first_refreshs_focus(sim):
     api = demo_api(sim)
     names = sorted(sim.world.clusters)
-    events = run_refresh(_first(sim, focus=names[0], wanted_cluster=names[-1]), lambda: api, _classify)
+    events = run_refresh(_first(focus=names[0], wanted_cluster=names[-1]), lambda: api, _classify)
     listed = [e.snapshot.cluster for e in events if isinstance(e, NodesFound)]
     assert listed[0] == names[-1]
 
@@ -125,7 +125,7 @@ def test_the_wanted_cluster_is_the_first_refreshs_focus(sim):
 def test_a_throttled_listing_ends_the_refresh_with_the_problem(sim):
     api = demo_api(sim)
     sim.faults.throttle(operation="ListClusters", times=50)
-    events = list(run_refresh(_first(sim), lambda: api, _classify))
+    events = list(run_refresh(_first(), lambda: api, _classify))
     assert len(events) == 1 and isinstance(events[0], RefreshDone)
     assert events[0].problem is not None and events[0].problem.kind == "throttled"
 
@@ -133,7 +133,7 @@ def test_a_throttled_listing_ends_the_refresh_with_the_problem(sim):
 def test_a_failed_node_listing_is_reported_and_the_other_clusters_still_listed(sim):
     api = demo_api(sim)
     sim.faults.fail("ListClusterNodes", "InternalFailure", "boom", status=500, times=1000)
-    events = list(run_refresh(_first(sim), lambda: api, _classify))
+    events = list(run_refresh(_first(), lambda: api, _classify))
     assert not [e for e in events if isinstance(e, NodesFound)]
     assert [e for e in events if isinstance(e, ClusterFound)]  # the describes still arrived
     done = events[-1]
@@ -148,7 +148,7 @@ def test_a_cluster_that_vanished_is_reported_gone(sim):
 
 def test_nothing_runs_after_the_consumer_stops(sim):
     api = demo_api(sim)
-    events = run_refresh(_first(sim), lambda: api, _classify)
+    events = run_refresh(_first(), lambda: api, _classify)
     assert isinstance(next(events), ClustersFound)
     events.close()  # a cancelled worker stops iterating here
     operations = {call.operation for call in sim.calls}

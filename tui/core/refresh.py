@@ -256,10 +256,6 @@ class RefreshSchedule:
             return 0.0
         return next_interval(self.interval, self.throttled_streak) or None
 
-    def next_delay(self) -> float:
-        """The delay the schedule is at now (the backoff included), for display."""
-        return next_interval(self.interval, self.throttled_streak)
-
     def abandoned(self) -> None:
         """The refresh died of a bug (reported elsewhere): no longer running, nothing scheduled."""
         self.running = False
