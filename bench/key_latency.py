@@ -51,7 +51,10 @@ async def measure_latencies(url: str, seconds: float) -> tuple[list[float], int]
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         await _wait_until(
-            lambda: getattr(screen, "focus_snapshot", None) is not None and screen.nodes_table.row_count == NODES,
+            lambda: (
+                getattr(getattr(screen, "state", None), "focus_snapshot", None) is not None
+                and screen.nodes_table.row_count == NODES
+            ),
             timeout=120,
         )
         table = screen.nodes_table
@@ -60,7 +63,7 @@ async def measure_latencies(url: str, seconds: float) -> tuple[list[float], int]
         watch = FrameWatch(app)
         driver = app._driver
         latencies: list[float] = []
-        first_refresh = screen.focus_snapshot.fetched_at
+        first_refresh = screen.state.focus_snapshot.fetched_at
         end = time.perf_counter() + seconds
         for key in itertools.cycle(KEYS):
             if time.perf_counter() >= end:
@@ -72,7 +75,7 @@ async def measure_latencies(url: str, seconds: float) -> tuple[list[float], int]
             frame = await watch.wait(timeout=10)
             latencies.append(frame.wall - sent)
             await asyncio.sleep(max(0.0, KEY_INTERVAL - (time.perf_counter() - sent)))
-        refreshed = screen.focus_snapshot.fetched_at > first_refresh
+        refreshed = screen.state.focus_snapshot.fetched_at > first_refresh
     return latencies, int(refreshed)
 
 

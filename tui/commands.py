@@ -14,7 +14,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from tui.core.sanitize import clean
 
 if TYPE_CHECKING:
-    from tui.core.snapshot import NodeSnapshot
+    from tui.core.explorer import ExplorerState
 
 MAX_NODE_HITS = 40
 
@@ -25,10 +25,7 @@ class JumpTarget(Protocol):
     hits. A Protocol, so that this module and the screen that lists these providers do not import each other."""
 
     @property
-    def cluster_names(self) -> list[str]: ...
-
-    @property
-    def focus_snapshot(self) -> NodeSnapshot | None: ...
+    def state(self) -> ExplorerState: ...
 
     def jump_to_cluster(self, name: str) -> None: ...
 
@@ -46,7 +43,7 @@ class ClusterCommands(Provider):
         main = self._main
         if main is None:
             return
-        for name in sorted(main.cluster_names):
+        for name in sorted(main.state.cluster_names):
             yield DiscoveryHit(f"cluster {clean(name)}", partial(main.jump_to_cluster, name), help="Open this cluster")
 
     async def search(self, query: str) -> Hits:
@@ -54,7 +51,7 @@ class ClusterCommands(Provider):
         if main is None:
             return
         matcher = self.matcher(query)
-        for name in main.cluster_names:
+        for name in main.state.cluster_names:
             text = f"cluster {clean(name)}"
             score = matcher.match(text)
             if score > 0:
@@ -68,7 +65,7 @@ class NodeCommands(Provider):
         main = self.screen
         if not isinstance(main, JumpTarget) or len(query.strip()) < 2:
             return
-        snapshot = main.focus_snapshot
+        snapshot = main.state.focus_snapshot
         if snapshot is None:
             return
         needle = query.strip().casefold()

@@ -90,7 +90,7 @@ async def on_node(pilot, app, *, cluster: str | None = None, status: str = "Runn
     if cluster is not None:
         main.jump_to_cluster(cluster)
         await settle(pilot)
-    nodes = sorted(main.focus_snapshot.nodes.values(), key=lambda node: node.instance_id)
+    nodes = sorted(main.state.focus_snapshot.nodes.values(), key=lambda node: node.instance_id)
     node = next(node for node in nodes if node.status == status)
     main.jump_to_node(node.instance_id)
     await pilot.pause()
@@ -99,7 +99,7 @@ async def on_node(pilot, app, *, cluster: str | None = None, status: str = "Runn
 
 
 def target_of(app, node: Node) -> str:
-    return ssm.ssm_target(main_screen(app).focus_detail.arn, node.group, node.instance_id)
+    return ssm.ssm_target(main_screen(app).state.focus_detail.arn, node.group, node.instance_id)
 
 
 def shell_text(app) -> str:

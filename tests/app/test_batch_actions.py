@@ -107,11 +107,11 @@ async def test_mark_three_reboot_confirm_three_successful_and_one_journal_line(s
         sim.clock.advance(3)
         await pilot.press("r")
         await settle(pilot)
-        assert {main.focus_snapshot.nodes[key].status for key in marked} == {"Pending"}
+        assert {main.state.focus_snapshot.nodes[key].status for key in marked} == {"Pending"}
         sim.clock.advance(30)
         await pilot.press("r")
         await settle(pilot)
-        assert {main.focus_snapshot.nodes[key].status for key in marked} == {"Running"}
+        assert {main.state.focus_snapshot.nodes[key].status for key in marked} == {"Running"}
 
 
 async def test_failed_node_and_two_others_reboot_from_the_top_of_the_list(state_home):
@@ -161,11 +161,11 @@ async def test_replace_sixty_takes_three_calls_and_nodes_move(state_home):
         sim.clock.advance(2)
         await pilot.press("r")
         await settle(pilot)
-        assert {node.status for node in main.focus_snapshot.nodes.values()} == {"ShuttingDown"}
+        assert {node.status for node in main.state.focus_snapshot.nodes.values()} == {"ShuttingDown"}
         sim.clock.advance(20)
         await pilot.press("r")
         await settle(pilot)
-        now = set(main.focus_snapshot.nodes)
+        now = set(main.state.focus_snapshot.nodes)
         assert len(now) == 60 and not (now & old_ids)
 
 
@@ -389,10 +389,10 @@ async def test_marks_are_kept_per_cluster_and_survive_refresh_sort_and_filter(st
         main.clusters_table.focus()
         await pilot.press("up")  # genai-eks-prod
         await settle(pilot)
-        assert main.focus_cluster == EKS and nodes.marks == set()
+        assert main.state.focus == EKS and nodes.marks == set()
         await pilot.press("down")
         await settle(pilot)
-        assert main.focus_cluster == SLURM and nodes.marks == slurm_marks
+        assert main.state.focus == SLURM and nodes.marks == slurm_marks
 
 
 async def test_mark_all_marks_only_what_the_filter_shows_and_unmark_all_clears(state_home):
@@ -419,7 +419,7 @@ async def test_a_marked_node_that_disappears_is_unmarked_with_a_notice(state_hom
         sim.clock.advance(20)
         await pilot.press("r")
         await settle(pilot)
-        assert victim not in main.focus_snapshot.nodes
+        assert victim not in main.state.focus_snapshot.nodes
         assert main.nodes_table.marks == set()
         assert any("disappeared and were unmarked" in text and victim in text for text in notices(app))
 

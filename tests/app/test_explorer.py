@@ -21,8 +21,8 @@ async def open_cluster_with_failure(pilot, main):
     """Move to the demo cluster that has a node in Failure (the Slurm one) and wait for its nodes."""
     name = next(
         name
-        for name in main.cluster_names
-        if (snap := main.snapshot_of(name)) and any(n.status == "Failure" for n in snap.nodes.values())
+        for name in main.state.cluster_names
+        if (snap := main.state.snapshot_of(name)) and any(n.status == "Failure" for n in snap.nodes.values())
     )
     main.jump_to_cluster(name)
     await settle(pilot)
@@ -96,7 +96,7 @@ async def test_a_status_change_appears_live_and_flashes():
         main = main_screen(app)
         nodes = main.nodes_table
         running = next(key for key in nodes.visible_keys if status_of(nodes, key) == "Running")
-        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=main.focus_cluster, NodeIds=[running])
+        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=main.state.focus, NodeIds=[running])
         sim.clock.advance(5)
         await pilot.press("r")
         await settle(pilot)
@@ -119,7 +119,7 @@ async def test_cursor_stays_on_its_node_when_rows_move():
         # Rebooting Running nodes sorted above the cursor moves them (status sort: Pending sorts first).
         movers = [k for k in keys[:before] if status_of(nodes, k) == "Running"][:3]
         assert movers
-        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=main.focus_cluster, NodeIds=movers)
+        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=main.state.focus, NodeIds=movers)
         sim.clock.advance(5)
         await pilot.press("r")
         await settle(pilot)
@@ -137,7 +137,7 @@ async def test_no_refresh_paints_while_a_modal_is_open():
         running = next(key for key in nodes.visible_keys if status_of(nodes, key) == "Running")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=main.focus_cluster, NodeIds=[running])
+        sim_client(sim).batch_reboot_cluster_nodes(ClusterName=main.state.focus, NodeIds=[running])
         sim.clock.advance(5)
         main.action_refresh()
         await settle(pilot)
@@ -200,12 +200,12 @@ async def test_opening_a_cluster_by_flag_and_an_unknown_one():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        name = sorted(main_screen(app).cluster_names)[-1]
+        name = sorted(main_screen(app).state.cluster_names)[-1]
     app = make_app(cluster=name)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
-        assert main.focus_cluster == name and app.focused is main.nodes_table
+        assert main.state.focus == name and app.focused is main.nodes_table
         assert main.nodes_table.row_count > 0
     app = make_app(cluster="no-such-cluster")
     async with app.run_test(size=SIZE) as pilot:
@@ -264,7 +264,7 @@ async def test_command_palette_jumps_to_a_node_by_hostname():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
-        target = list(main.focus_snapshot.nodes.values())[-1]
+        target = list(main.state.focus_snapshot.nodes.values())[-1]
         assert main.nodes_table.cursor_key != target.instance_id
         await pilot.press("colon")
         await pilot.press(*target.hostname.split(".")[0])
@@ -287,7 +287,7 @@ async def test_a_cluster_that_disappears_leaves_its_panes_cleanly():
         await pilot.press("r")
         await settle(pilot)
         assert name not in main.clusters_table.visible_keys and main.clusters_table.row_count == 2
-        assert main.focus_cluster != name
+        assert main.state.focus != name
         assert all(main.nodes_table.row(key).values[1] != "worker-group-2" for key in main.nodes_table.visible_keys)
         assert any(name in text and "gone" in text for text, _ in notices(app))
 
@@ -303,7 +303,7 @@ async def test_nodes_that_go_to_failure_are_announced_the_fourth_onwards_as_a_co
         assert len(running) >= 5
         before = len(notices(app))
         for key in running[:5]:
-            sim.node(main.focus_cluster, key).set_status("Failure", "GPU fell off the bus")
+            sim.node(main.state.focus, key).set_status("Failure", "GPU fell off the bus")
         sim.clock.advance(5)
         await pilot.press("r")
         await settle(pilot)

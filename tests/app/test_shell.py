@@ -64,7 +64,7 @@ async def test_s_opens_a_terminal_tab_keys_and_resizes_reach_the_plugin_and_its_
         tab = tabs.active
         pane = tab.pane
         assert app.focused is pane
-        assert node.instance_id in str(tabs.tabs.active_tab.label) and main.focus_cluster in str(
+        assert node.instance_id in str(tabs.tabs.active_tab.label) and main.state.focus in str(
             tabs.tabs.active_tab.label
         )
         assert "starts the session as root" in shell_text(app)

@@ -431,7 +431,7 @@ async def test_the_title_follows_the_nodes_status_while_the_log_is_open():
         await settle(pilot)
         running = next(
             node
-            for node in main.focus_snapshot.nodes.values()
+            for node in main.state.focus_snapshot.nodes.values()
             if node.status == "Running" and node.group == "worker-group-1"
         )
         screen = await open_node_log(pilot, SLURM, running.instance_id)

@@ -87,7 +87,7 @@ class ActionsController:
         if self.running is not None:
             screen.notify("A batch action is still running; wait for its results first.", severity="warning")
             return
-        detail, snapshot = screen.focus_detail, screen.focus_snapshot
+        detail, snapshot = screen.state.focus_detail, screen.state.focus_snapshot
         if detail is None or snapshot is None:
             screen.notify("The cluster's nodes are still loading.", severity="warning")
             return

@@ -21,15 +21,15 @@ class LogsController:
 
     def open_for_node(self, instance_id: str) -> None:
         screen = self.screen
-        snapshot = screen.focus_snapshot
+        snapshot = screen.state.focus_snapshot
         node = snapshot.nodes.get(instance_id) if snapshot else None
-        if node is None or screen.focus_cluster is None:
+        if node is None or screen.state.focus is None:
             return
-        self._open_log(LogTarget.for_node(screen.focus_cluster, screen.focus_detail, node))
+        self._open_log(LogTarget.for_node(screen.state.focus, screen.state.focus_detail, node))
 
     def open_for_cluster(self, name: str) -> None:
         screen = self.screen
-        detail = screen.detail_of(name)
+        detail = screen.state.detail_of(name)
         if detail is None:
             screen.notify(f"{clean(name)}: details still loading; try again in a moment.", markup=False, timeout=4)
             return
@@ -40,7 +40,7 @@ class LogsController:
                 timeout=6,
             )
             return
-        snapshot = screen.snapshot_of(name)
+        snapshot = screen.state.snapshot_of(name)
         target = LogTarget.for_cluster_failure(detail, dict(snapshot.nodes) if snapshot else None)
         if target is None:
             screen.notify(

@@ -31,10 +31,10 @@ class PanePainter:
 
     def cluster_row(self, name: str) -> TableRow:
         screen = self.screen
-        snapshot = screen.snapshot_of(name)
+        snapshot = screen.state.snapshot_of(name)
         return cluster_row(
-            screen.cluster_summary(name),
-            screen.detail_of(name),
+            screen.state.clusters[name],
+            screen.state.detail_of(name),
             snapshot.health if snapshot else None,
             len(snapshot.nodes) if snapshot else None,
         )
@@ -43,7 +43,7 @@ class PanePainter:
         screen = self.screen
         table = screen.nodes_table
         if snapshot is None:
-            table.show_cluster(screen.focus_cluster, None)
+            table.show_cluster(screen.state.focus, None)
             self._shown_nodes_at = None
             return
         same_cluster = table.shown_cluster == snapshot.cluster
@@ -60,14 +60,14 @@ class PanePainter:
 
     def show_groups(self) -> None:
         screen = self.screen
-        detail = screen.focus_detail
+        detail = screen.state.focus_detail
         table = screen.groups_table
         if detail is None:
             table.set_rows(())
-            table.placeholder = "Loading…" if screen.focus_cluster else "Select a cluster"
+            table.placeholder = "Loading…" if screen.state.focus else "Select a cluster"
             self._shown_groups_cluster = None
             return
-        snapshot = screen.focus_snapshot
+        snapshot = screen.state.focus_snapshot
         health = snapshot.group_health if snapshot else {}
         rows = [group_row(group, health.get(group.name), slurm=detail.is_slurm) for group in detail.instance_groups]
         table.placeholder = "No instance groups" if not rows else ""
@@ -81,7 +81,7 @@ class PanePainter:
     def show_failure_banner(self) -> None:
         screen = self.screen
         banner = screen.query_one("#failure-banner", Banner)
-        detail = screen.focus_detail
+        detail = screen.state.focus_detail
         if detail is not None and detail.failure_message:
             banner.show(f"⚠ {clean(detail.name)} ({clean(detail.status)}):", detail.failure_message, severity="warning")
         else:
@@ -103,11 +103,11 @@ class PanePainter:
         screen = self.screen
         clusters, groups, nodes = screen.clusters_table, screen.groups_table, screen.nodes_table
         _set_border(screen.query_one("#clusters-pane"), f"Clusters · {_count(clusters)}")
-        detail = screen.focus_detail
-        focus = clean(screen.focus_cluster) if screen.focus_cluster else "—"
+        detail = screen.state.focus_detail
+        focus = clean(screen.state.focus) if screen.state.focus else "—"
         extra = f" · {detail.orchestrator}" if detail else ""
         _set_border(screen.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {_count(groups)}")
-        scope = clean(screen.group_scope) if screen.group_scope else "all groups"
+        scope = clean(screen.state.group_scope) if screen.state.group_scope else "all groups"
         title = f"Nodes · {focus} › {scope} · {_count(nodes)}"
         if nodes.marks:
             title += f" · {len(nodes.marks)} marked"

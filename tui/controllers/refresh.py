@@ -61,11 +61,11 @@ class RefreshController:
         self.schedule.started()
         screen.header.busy = True
         given = RefreshInput(
-            focus=screen.focus_cluster,
+            focus=screen.state.focus,
             first=self.schedule.first,
             started_at=self.app.clock(),
-            snapshots=screen.snapshots_copy(),
-            details=screen.details_copy(),
+            snapshots=screen.state.snapshots_copy(),
+            details=screen.state.details_copy(),
             wanted_cluster=self.app.settings.cluster,
         )
         run_in_thread(
@@ -111,7 +111,7 @@ class RefreshController:
         screen = self.screen
         problem = message.problem
         header = screen.header
-        delay = self.schedule.finished(problem, have_clusters=screen.has_clusters, scheduled=message.scheduled)
+        delay = self.schedule.finished(problem, have_clusters=screen.state.has_clusters, scheduled=message.scheduled)
         if message.scheduled:
             header.busy = False
         banner = screen.query_one("#problem-banner", Banner)
@@ -119,7 +119,7 @@ class RefreshController:
         if problem is None:
             header.refreshed_at = message.started_at
             banner.hide()
-        elif problem.blocks_everything or not screen.has_clusters:
+        elif problem.blocks_everything or not screen.state.has_clusters:
             interval = self.schedule.interval
             retry = f" Retrying every {interval:g}s." if interval else " Press r to retry."
             banner.show(f"✖ {problem.message}", f"{problem.hint}{retry}".strip())
@@ -151,9 +151,9 @@ class RefreshController:
 
     def _fetch_if_current(self, name: str) -> None:
         screen = self.screen
-        if name != screen.focus_cluster:
+        if name != screen.state.focus:
             return
-        previous = screen.snapshot_of(name)
+        previous = screen.state.snapshot_of(name)
         started = self.app.clock()
         events = fetch_cluster(name, previous, started, self.app.ensure_api, self._classify)
         run_in_thread(

@@ -115,7 +115,7 @@ class ShellController:
 
     def _node_shell(self, node_id: str | None) -> NodeShell | None:
         screen = self.screen
-        detail, snapshot = screen.focus_detail, screen.focus_snapshot
+        detail, snapshot = screen.state.focus_detail, screen.state.focus_snapshot
         node = snapshot.nodes.get(node_id) if snapshot is not None and node_id else None
         if detail is None or node is None:
             screen.notify("No node highlighted: pick one in the Nodes pane first.", severity="warning")

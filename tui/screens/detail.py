@@ -29,7 +29,8 @@ from tui.core.tables import format_age
 from tui.typed_app import hyperpod_app
 
 if TYPE_CHECKING:
-    from tui.core.aws import HyperPodApi  # botocore: not imported with the screens
+    from tui.core.aws import HyperPodApi
+    from tui.core.explorer import ExplorerState  # botocore: not imported with the screens
 
 Field = tuple[str, str]
 Section = tuple[str, Sequence[Field]]
@@ -265,3 +266,18 @@ def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[
         lambda loaded, now: node_sections(cluster, node, loaded if isinstance(loaded, NodeDetail) else None, now),
         loader=load,
     )
+
+
+def detail_screen_for(
+    pane: str, key: str, state: ExplorerState, api_getter: Callable[[], HyperPodApi]
+) -> DetailScreen | None:
+    """The details of the row `key` of the explorer pane `pane` ("clusters", "groups", "nodes"), if it exists."""
+    detail = state.focus_detail
+    if pane == "clusters" and key in state.clusters:
+        return cluster_detail_screen(state.clusters[key], state.detail_of(key))
+    if pane == "groups" and detail is not None and (group := detail.group(key)) is not None:
+        return group_detail_screen(detail, group)
+    snapshot = state.focus_snapshot
+    if pane == "nodes" and detail is not None and snapshot is not None and (node := snapshot.nodes.get(key)):
+        return node_detail_screen(detail, node, api_getter)
+    return None

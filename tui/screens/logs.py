@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, get_current_worker
 
 from tui.core.errors import classify
+from tui.core.explorer import ExplorerState
 from tui.core.log_document import LogDocument
 from tui.core.log_locator import LogLocator, LogResolution
 from tui.core.log_stream import FollowResult, LogEvent, LogFollower, LogsError, iter_log_pages
@@ -277,9 +278,9 @@ class LogScreen(Screen[None]):
             return
         status = None
         for screen in self.app.screen_stack:
-            lookup = getattr(screen, "node_status", None)
-            if callable(lookup):
-                status = lookup(target.cluster_name, target.instance_id)
+            state = getattr(screen, "state", None)
+            if isinstance(state, ExplorerState):
+                status = state.node_status(target.cluster_name, target.instance_id)
                 break
         if status is None:
             return

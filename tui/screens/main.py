@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui.commands import ClusterCommands, NodeCommands
@@ -28,16 +28,16 @@ from tui.controllers.logs import LogsController
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
+from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
-from tui.core.models import ClusterDetail, ClusterSummary
 from tui.core.sanitize import markup_safe
-from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
+from tui.widgets.filter_box import FilterBox
 from tui.widgets.node_table import LOGS_BINDING, NodeTable
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
@@ -64,14 +64,9 @@ class MainScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._clusters: dict[str, ClusterSummary] = {}
-        self._details: dict[str, ClusterDetail] = {}
-        self._snapshots: dict[str, NodeSnapshot] = {}
-        self._focus: str | None = None
-        self._group_scope: str | None = None
+        self.state = ExplorerState()  # what the panes show; read it, store into it only through the handlers
         self._dirty = False
         self._opened_cluster_flag = False
-        self._filter_target: ResourceTable | None = None
         self.panes = PanePainter(self)
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
@@ -92,9 +87,7 @@ class MainScreen(Screen[None]):
             yield ResourceTable(GROUP_COLUMNS, clock=clock, id="groups")
         with Vertical(id="nodes-pane", classes="pane"):
             yield NodeTable(NODE_COLUMNS, read_only=app.settings.read_only, sort="status", clock=clock, id="nodes")
-        yield Input(
-            placeholder="filter: words · column:value (status:fail, group:worker) · !word excludes", id="filter"
-        )
+        yield FilterBox(id="filter")
         yield Footer()
 
     @property
@@ -114,30 +107,8 @@ class MainScreen(Screen[None]):
         return self.query_one(StatusHeader)
 
     @property
-    def focus_cluster(self) -> str | None:
-        return self._focus
-
-    @property
-    def focus_detail(self) -> ClusterDetail | None:
-        return self._details.get(self._focus) if self._focus else None
-
-    @property
-    def focus_snapshot(self) -> NodeSnapshot | None:
-        return self._snapshots.get(self._focus) if self._focus else None
-
-    @property
-    def group_scope(self) -> str | None:
-        """The instance group the nodes pane is scoped to (None: all groups)."""
-        return self._group_scope
-
-    def cluster_summary(self, cluster: str) -> ClusterSummary:
-        return self._clusters[cluster]
-
-    def detail_of(self, cluster: str) -> ClusterDetail | None:
-        return self._details.get(cluster)
-
-    def snapshot_of(self, cluster: str) -> NodeSnapshot | None:
-        return self._snapshots.get(cluster)
+    def filter_box(self) -> FilterBox:
+        return self.query_one(FilterBox)
 
     def on_mount(self) -> None:
         app = hyperpod_app(self)
@@ -149,7 +120,6 @@ class MainScreen(Screen[None]):
         self.clusters_table.placeholder = "Loading clusters…"
         self.groups_table.placeholder = "Select a cluster"
         self.nodes_table.placeholder = "Select a cluster"
-        self.query_one("#filter", Input).display = False
         self.clusters_table.focus()
         self.panes.update_titles()
         self.refreshes.start()
@@ -158,16 +128,6 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.refreshes.request()
-
-    def snapshots_copy(self) -> dict[str, NodeSnapshot]:
-        return dict(self._snapshots)
-
-    def details_copy(self) -> dict[str, ClusterDetail]:
-        return dict(self._details)
-
-    @property
-    def has_clusters(self) -> bool:
-        return bool(self._clusters)
 
     @on(RefreshFinished)
     def _on_refresh_finished(self, message: RefreshFinished) -> None:
@@ -188,17 +148,16 @@ class MainScreen(Screen[None]):
 
     @on(ClustersListed)
     def _on_clusters_listed(self, message: ClustersListed) -> None:
-        listed = {cluster.name: cluster for cluster in message.clusters}
-        for name in [name for name in self._clusters if name not in listed]:
-            self._forget_cluster(name, "it is no longer listed")
-        self._clusters = listed
+        state, focus = self.state, self.state.focus
+        for name in state.take_clusters(message.clusters):
+            self._forgotten(name, "it is no longer listed", was_focus=name == focus)
         if not self.is_active:
             self._dirty = True
             return
         table = self.clusters_table
-        table.placeholder = "No HyperPod clusters in this account and region" if not listed else ""
-        table.update_rows([self.panes.cluster_row(name) for name in listed], ())
-        if self._focus is None and table.cursor_key is not None:
+        table.placeholder = "No HyperPod clusters in this account and region" if not state.clusters else ""
+        table.update_rows([self.panes.cluster_row(name) for name in state.clusters], ())
+        if state.focus is None and table.cursor_key is not None:
             self._set_focus(table.cursor_key)
         self._open_requested_cluster()
         self.panes.update_titles()
@@ -206,107 +165,92 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.refreshes.clusters_painted.set)
 
     def _open_requested_cluster(self) -> None:
-        wanted = hyperpod_app(self).settings.cluster
-        if not wanted or self._opened_cluster_flag or not self._clusters:
+        wanted, clusters = hyperpod_app(self).settings.cluster, self.state.clusters
+        if not wanted or self._opened_cluster_flag or not clusters:
             return
         self._opened_cluster_flag = True
-        if wanted in self._clusters:
+        if wanted in clusters:
             self.clusters_table.move_cursor_to(wanted)
             self._set_focus(wanted)
             self.nodes_table.focus()
         else:
-            names = ", ".join(sorted(self._clusters)) or "none"
+            names = ", ".join(sorted(clusters)) or "none"
             self.notify(
                 markup_safe(f"Cluster {wanted!r} not found. Clusters here: {names}"), severity="error", timeout=10
             )
 
     @on(ClusterDescribed)
     def _on_cluster_described(self, message: ClusterDescribed) -> None:
-        detail = message.detail
-        if detail.name not in self._clusters:
+        name = message.detail.name
+        if not self.state.take_detail(message.detail):
             return
-        self._details[detail.name] = detail
         if not self.is_active:
             self._dirty = True
             return
-        self.clusters_table.update_rows([self.panes.cluster_row(detail.name)])
-        if detail.name == self._focus:
+        self.clusters_table.update_rows([self.panes.cluster_row(name)])
+        if name == self.state.focus:
             self.panes.show_groups()
             self.panes.show_failure_banner()
             self.panes.update_titles()
 
     @on(ClusterGone)
     def _on_cluster_gone(self, message: ClusterGone) -> None:
-        if message.name in self._clusters:
-            self._clusters.pop(message.name)
-            self._forget_cluster(message.name, message.reason)
+        if message.name in self.state.clusters:
+            was_focus = message.name == self.state.focus
+            self.state.forget(message.name)
+            self._forgotten(message.name, message.reason, was_focus=was_focus)
 
-    def _forget_cluster(self, name: str, reason: str) -> None:
-        self._details.pop(name, None)
-        self._snapshots.pop(name, None)
+    def _forgotten(self, name: str, reason: str, *, was_focus: bool) -> None:
         self.clusters_table.update_rows((), [name])
-        if name == self._focus:
+        if was_focus:
             self.notify(markup_safe(f"Cluster {name} is gone: {reason}"), severity="warning", timeout=8)
-            self._focus = None
             self._show_focus_cluster()
 
     @on(NodesListed)
     def _on_nodes_listed(self, message: NodesListed) -> None:
         snapshot = message.snapshot
-        current = self._snapshots.get(snapshot.cluster)
-        if snapshot.cluster not in self._clusters or (
-            current is not None and current.fetched_at >= snapshot.fetched_at
-        ):
+        if not self.state.take_snapshot(snapshot):
             return
-        self._snapshots[snapshot.cluster] = snapshot
         if not self.is_active:
             self._dirty = True
             return
         self.clusters_table.update_rows([self.panes.cluster_row(snapshot.cluster)])
-        if snapshot.cluster == self._focus:
+        if snapshot.cluster == self.state.focus:
             self.panes.show_nodes(snapshot)
             self.panes.show_groups()
             self.panes.notify_failures(snapshot)
             self.panes.update_titles()
 
     def on_screen_resume(self) -> None:
-        if self._dirty:
+        if self._dirty:  # repaint what arrived while another screen was on top
             self._dirty = False
-            self._repaint_all()
-
-    def _repaint_all(self) -> None:
-        table = self.clusters_table
-        table.update_rows(
-            [self.panes.cluster_row(name) for name in self._clusters],
-            [k for k in list(table.visible_keys) if k not in self._clusters],
-        )
-        if self._focus not in self._clusters:
-            self._focus = None
-        self._show_focus_cluster(keep_scope=True)
+            table, clusters = self.clusters_table, self.state.clusters
+            gone = [key for key in list(table.visible_keys) if key not in clusters]
+            table.update_rows([self.panes.cluster_row(name) for name in clusters], gone)
+            self._show_focus_cluster(keep_scope=True)
 
     # --- focus, drill-down, filter -------------------------------------------------------------------------
 
     @on(ResourceTable.CursorMoved, "#clusters")
     def _on_cluster_cursor(self, message: ResourceTable.CursorMoved) -> None:
-        if message.key != self._focus:
+        if message.key != self.state.focus:
             self._set_focus(message.key)
 
     def _set_focus(self, name: str | None) -> None:
-        self._focus = name
-        self._group_scope = None
+        self.state.focus, self.state.group_scope = name, None
         self.nodes_table.set_scope(None)
         self._show_focus_cluster()
-        if name is None:
-            return
-        self.refreshes.focus_moved(name, self._snapshots.get(name))
+        if name is not None:
+            self.refreshes.focus_moved(name, self.state.snapshot_of(name))
 
     def _show_focus_cluster(self, keep_scope: bool = False) -> None:
+        snapshot = self.state.focus_snapshot
         self.panes.show_groups()
-        self.panes.show_nodes(self.focus_snapshot)
+        self.panes.show_nodes(snapshot)
         self.nodes_table.placeholder = (
             "Select a cluster"
-            if self._focus is None
-            else ("Loading nodes…" if self.focus_snapshot is None else "No nodes (yet)")
+            if self.state.focus is None
+            else ("Loading nodes…" if snapshot is None else "No nodes (yet)")
         )
         if not keep_scope:
             self.nodes_table.set_scope(None)
@@ -319,9 +263,8 @@ class MainScreen(Screen[None]):
 
     @on(ResourceTable.Selected, "#groups")
     def _on_group_selected(self, message: ResourceTable.Selected) -> None:
-        self._group_scope = message.key
-        group = message.key
-        self.nodes_table.set_scope(self.nodes_table.model.where("group", group))
+        self.state.group_scope = message.key
+        self.nodes_table.set_scope(self.nodes_table.model.where("group", message.key))
         self.nodes_table.focus()
         self.panes.update_titles()
 
@@ -339,23 +282,22 @@ class MainScreen(Screen[None]):
 
     def action_cycle_pane(self, direction: int) -> None:
         tables = [self.clusters_table, self.groups_table, self.nodes_table]
-        current = self._focused_table() or self._filter_target or self.clusters_table
+        current = self._focused_table() or self.filter_box.target or self.clusters_table
         index = tables.index(current) if current in tables else 0
         tables[(index + direction) % len(tables)].focus()
 
     def action_back(self) -> None:
-        if self.focused is self.query_one("#filter", Input):
-            self._close_filter(keep=False)
+        if self.focused is self.filter_box:
+            self.filter_box.close(keep=False)
             return
         table = self._focused_table()
         if table is None:
             return
         if table.query:
             table.set_filter("")
-            return
-        if table is self.nodes_table:
-            if self._group_scope is not None:
-                self._group_scope = None
+        elif table is self.nodes_table:
+            if self.state.group_scope is not None:
+                self.state.group_scope = None
                 table.set_scope(None)
                 self.panes.update_titles()
             self.groups_table.focus()
@@ -363,52 +305,20 @@ class MainScreen(Screen[None]):
             self.clusters_table.focus()
 
     def action_filter(self) -> None:
-        table = self._focused_table() or self._filter_target
-        if table is None:
-            return
-        self._filter_target = table
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.value = table.query
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _on_filter_changed(self, event: Input.Changed) -> None:
-        if self._filter_target is not None:
-            self._filter_target.set_filter(event.value)
-
-    @on(Input.Submitted, "#filter")
-    def _on_filter_submitted(self, event: Input.Submitted) -> None:
-        self._close_filter(keep=True)
-
-    def _close_filter(self, *, keep: bool) -> None:
-        box = self.query_one("#filter", Input)
-        target = self._filter_target or self.clusters_table
-        if not keep:
-            target.set_filter("")
-        box.display = False
-        target.focus()
+        table = self._focused_table() or self.filter_box.target
+        if table is not None:
+            self.filter_box.open(table)
 
     # --- details -------------------------------------------------------------------------------------------
 
     def action_details(self) -> None:
-        from tui.screens.detail import cluster_detail_screen, group_detail_screen, node_detail_screen
+        from tui.screens.detail import detail_screen_for
 
         table = self._focused_table()
-        detail = self.focus_detail
-        key = table.cursor_key if table is not None else None
-        if table is self.clusters_table and key is not None and key in self._clusters:
-            summary = self._clusters[key]
-            self.app.push_screen(cluster_detail_screen(summary, self._details.get(summary.name)))
-        elif table is self.groups_table and detail is not None and table.cursor_key:
-            group = detail.group(table.cursor_key)
-            if group is not None:
-                self.app.push_screen(group_detail_screen(detail, group))
-        elif table is self.nodes_table and detail is not None and table.cursor_key:
-            snapshot = self.focus_snapshot
-            node = snapshot.nodes.get(table.cursor_key) if snapshot else None
-            if node is not None:
-                self.app.push_screen(node_detail_screen(detail, node, hyperpod_app(self).ensure_api))
+        if table is not None and table.id and table.cursor_key is not None:
+            screen = detail_screen_for(table.id, table.cursor_key, self.state, hyperpod_app(self).ensure_api)
+            if screen is not None:
+                self.app.push_screen(screen)
 
     # --- requests from the nodes pane, and the keys behind them --------------------------------------------
 
@@ -495,13 +405,9 @@ class MainScreen(Screen[None]):
 
     # --- jumps (command palette) ---------------------------------------------------------------------------
 
-    @property
-    def cluster_names(self) -> list[str]:
-        return list(self._clusters)
-
     def jump_to_cluster(self, name: str) -> None:
         table = self.clusters_table
-        if name not in self._clusters:
+        if name not in self.state.clusters:
             return
         if not table.move_cursor_to(name):
             table.set_filter("")
@@ -509,20 +415,11 @@ class MainScreen(Screen[None]):
         self._set_focus(name)
         self.groups_table.focus()
 
-    def node_status(self, cluster: str, instance_id: str) -> str | None:
-        """The node's status in the latest listing of its cluster; "" when that listing no longer has it, None
-        when the cluster's nodes have not been listed (other screens, e.g. the log viewer, follow it with this)."""
-        snapshot = self._snapshots.get(cluster)
-        if snapshot is None:
-            return None
-        node = snapshot.nodes.get(instance_id)
-        return node.status if node is not None else ""
-
     def jump_to_node(self, instance_id: str) -> None:
         table = self.nodes_table
         if not table.move_cursor_to(instance_id):
             table.set_filter("")
-            self._group_scope = None
+            self.state.group_scope = None
             table.set_scope(None)
             table.move_cursor_to(instance_id)
         table.focus()
