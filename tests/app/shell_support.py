@@ -104,7 +104,7 @@ def target_of(app, node: Node) -> str:
 
 def shell_text(app) -> str:
     """The active tab: its info lines, error band, status and terminal, as a user reads them."""
-    tabs = main_screen(app).shell_tabs
+    tabs = main_screen(app).shells.tabs
     if tabs is None or tabs.active is None:
         return ""
     tab = tabs.active

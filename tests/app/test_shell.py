@@ -60,7 +60,7 @@ async def test_s_opens_a_terminal_tab_keys_and_resizes_reach_the_plugin_and_its_
             f"FAKE-PLUGIN {session.session_id} via=AWS_SSM_START_SESSION_RESPONSE region=us-west-2 op=StartSession"
         )
         assert expected in shell_text(app)
-        tabs = main.shell_tabs
+        tabs = main.shells.tabs
         tab = tabs.active
         pane = tab.pane
         assert app.focused is pane
@@ -99,7 +99,7 @@ async def test_leave_come_back_zoom_and_close_a_running_shell(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await open_echo_shell(pilot, app)
         main = main_screen(app)
-        tabs = main.shell_tabs
+        tabs = main.shells.tabs
         pane = tabs.active.pane
         process = pane._process
         (session,) = app.simulator.sessions
@@ -135,7 +135,7 @@ async def test_several_shells_are_tabs_titled_by_node_and_cluster(tmp_path):
         first = await open_echo_shell(pilot, app)
         second = await on_node(pilot, app, cluster=SLURM)
         await pilot.press("s")
-        tabs = main_screen(app).shell_tabs
+        tabs = main_screen(app).shells.tabs
         await wait_until(pilot, lambda: len(app.simulator.sessions) == 2 and "FAKE-PLUGIN" in shell_text(app), "2nd")
         labels = [str(tab.label) for tab in tabs.tabs.query("Tab")]
         assert labels[0].startswith(first.instance_id) and "genai-eks-prod" in labels[0]
@@ -158,14 +158,14 @@ async def test_start_failure_printed_by_a_plugin_that_exits_0_is_an_error(tmp_pa
         await settle(pilot)
         await on_node(pilot, app)
         await pilot.press("s")
-        tab = main_screen(app).shell_tabs.active
+        tab = main_screen(app).shells.tabs.active
         await wait_until(pilot, lambda: tab.state == "ended", "the plugin to exit")
         await settle(pilot)
         assert tab.exit_code == 0 and tab.failure == "EOF"
         text = shell_text(app)
         assert "Cannot perform start session: EOF" in text and "session failed: EOF" in text
         assert any("cannot perform start session: EOF" in m and sev == "error" for m, sev in notifications(app))
-        assert "failed" in str(main_screen(app).shell_tabs.tabs.active_tab.label)
+        assert "failed" in str(main_screen(app).shells.tabs.tabs.active_tab.label)
         assert app.simulator.sessions[0].terminated_at is not None
 
 
@@ -175,7 +175,7 @@ async def test_missing_plugin_says_how_to_install_it_and_starts_no_session(tmp_p
         await settle(pilot)
         node = await on_node(pilot, app)
         await pilot.press("s")
-        tab = main_screen(app).shell_tabs.active
+        tab = main_screen(app).shells.tabs.active
         await wait_until(pilot, lambda: tab.state == "failed", "the preflight to fail")
         text = shell_text(app)
         assert "session-manager-plugin was not found" in text and ssm.PLUGIN_INSTALL_URL in text
@@ -212,7 +212,7 @@ async def test_node_that_is_not_running_gets_aws_s_answer(tmp_path):
         await settle(pilot)
         await on_node(pilot, app, cluster=SLURM, status="Failure")
         await pilot.press("s")
-        tab = main_screen(app).shell_tabs.active
+        tab = main_screen(app).shells.tabs.active
         await wait_until(pilot, lambda: tab.state == "failed", "StartSession to be refused")
         assert "is not connected" in shell_text(app) and "The node is Failure" in shell_text(app)
         assert app.simulator.sessions == [] and len(start_sessions(app)) == 1
@@ -250,7 +250,7 @@ async def test_tab_closed_while_starting_still_terminates_the_session(tmp_path, 
         await on_node(pilot, app)
         await pilot.press("s")
         await pilot.pause()
-        tabs = main_screen(app).shell_tabs
+        tabs = main_screen(app).shells.tabs
         assert tabs.active.state == "starting"
         await pilot.press("ctrl+w")
         await pilot.pause()
@@ -265,7 +265,7 @@ async def test_quitting_the_app_terminates_open_sessions(tmp_path):
     app = make_app(ssm_plugin=str(fake_plugin(tmp_path, ECHO)))
     async with app.run_test(size=SIZE) as pilot:
         await open_echo_shell(pilot, app)
-        process = main_screen(app).shell_tabs.active.pane._process
+        process = main_screen(app).shells.tabs.active.pane._process
     deadline = time.monotonic() + 10
     while app.simulator.sessions[0].terminated_at is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -327,7 +327,7 @@ async def test_node_keys_act_only_on_the_nodes_pane(no_system_clipboard):
         assert app.focused is main_screen(app).clusters_table
         await pilot.press("s", "y", "S")
         await settle(pilot)
-        assert main_screen(app).shell_tabs is None and no_system_clipboard == [] and start_sessions(app) == []
+        assert main_screen(app).shells.tabs is None and no_system_clipboard == [] and start_sessions(app) == []
 
 
 # ── S ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -368,7 +368,7 @@ async def test_S_runs_the_plugin_in_the_foreground_with_a_banner_then_terminates
         assert node.instance_id in banner and "genai-eks-prod" in banner and session.session_id in banner
         assert session.terminated_at is not None
         assert any("ended (exit 3)" in m for m, _ in notifications(app))
-        assert main_screen(app).shell_tabs is None  # nothing embedded
+        assert main_screen(app).shells.tabs is None  # nothing embedded
 
 
 async def test_S_where_the_terminal_cannot_be_suspended_says_so_and_closes_the_session(tmp_path):  # noqa: N802
@@ -429,7 +429,7 @@ async def test_shell_keys_are_real_bindings_and_can_be_rebound(tmp_path):
         await wait_until(pilot, lambda: "FAKE-PLUGIN" in shell_text(app), "the shell opened with the rebound key")
         await pilot.press("ctrl+o")
         assert main_screen(app).has_class("-shell-zoomed")
-        assert "ctrl+o zoom" in str(main_screen(app).shell_tabs.border_subtitle)
+        assert "ctrl+o zoom" in str(main_screen(app).shells.tabs.border_subtitle)
 
 
 # ── the demo ──────────────────────────────────────────────────────────────────────────────────────
@@ -461,7 +461,7 @@ async def test_demo_shell_is_the_labelled_stand_in_behind_the_production_path():
         await wait_until(pilot, lambda: "session ended (exit 0)" in shell_text(app), "the end")
         await settle(pilot)
         assert session.terminated_at is not None
-        main_screen(app).shell_tabs.active.pane.focus()  # ended: its keys are the app's again, and offered
+        main_screen(app).shells.tabs.active.pane.focus()  # ended: its keys are the app's again, and offered
         await pilot.pause()
         shown = {key for key, active in main_screen(app).active_bindings.items() if active.binding.show}
         assert {"q", "question_mark"} <= shown
@@ -472,13 +472,13 @@ async def test_inside_a_terminal_the_footer_offers_only_what_works_there_and_lea
     async with app.run_test(size=SIZE) as pilot:
         await open_echo_shell(pilot, app)
         main = main_screen(app)
-        pane = main.shell_tabs.active.pane
+        pane = main.shells.tabs.active.pane
         assert app.focused is pane
         screen_keys = {key for key, active in main.active_bindings.items() if active.node is main}
         assert screen_keys == {"ctrl+g", "f11"}
         shown = {key for key, active in main.active_bindings.items() if active.binding.show}
         assert not shown & {"q", "question_mark"}, "q and ? are typed into the shell: the footer must not offer them"
-        assert "ctrl+g leave" in str(main.shell_tabs.border_subtitle)
+        assert "ctrl+g leave" in str(main.shells.tabs.border_subtitle)
         await pilot.press("ctrl+g")
         assert app.focused is main.nodes_table
         assert "shell" in {active.binding.id for active in main.active_bindings.values()}

@@ -8,7 +8,10 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.moto_logs import moto_logs
 from tui.sim import SimClock, Simulator
+
+__all__ = ["moto_logs"]  # moto's CloudWatch Logs, for the log locator and stream tests
 
 T0 = 1_790_000_000.0
 

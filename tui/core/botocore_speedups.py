@@ -11,7 +11,7 @@
    `_handle_list` of `botocore.parsers.JSONParser` and reads `ResponseParserFactory._defaults`.
 
 Both depend on botocore internals, so both switch on only for the botocore versions in `TESTED_BOTOCORE`
-(the equivalence tests in tests/aws/test_fast_parsing.py and tests/unit/test_model_cache.py ran against them),
+(the equivalence tests in tests/sim/test_fast_parsing.py and tests/unit/test_model_cache.py ran against them),
 and `HYPERPOD_TUI_STOCK_BOTOCORE=1` switches both off. Outside the range, or switched off: stock botocore, said
 once in the debug log. The fixed User-Agent in `core/aws.py` is a public `Config` option and stays on.
 """

@@ -371,10 +371,6 @@ class MainScreen(Screen[None]):
     def _on_copy_command_requested(self, message: NodeTable.CopyCommandRequested) -> None:
         self.shells.copy_command(message.node_id)
 
-    @property
-    def shell_tabs(self) -> ShellTabs | None:
-        return self.shells.tabs
-
     def action_shell_leave(self) -> None:
         self.shells.return_to_tables()
 

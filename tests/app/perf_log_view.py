@@ -1,4 +1,4 @@
-"""Timings for the numbers the log viewer promises (not a test; run `python -m tests.logs.perf_log_view`).
+"""Timings for the numbers the log viewer promises (not a test; run `python -m tests.app.perf_log_view`).
 
 - classification of 200,000 lines (target: well under 1 s),
 - lines in hand → first screen of a 200,000-line log (target: ≤ 300 ms, headless),
@@ -13,7 +13,7 @@ import random
 import statistics
 import time
 
-from tests.logs.log_app import T0, LogApp, wait_for
+from tests.app.log_app import T0, LogApp, wait_for
 from tui.core.log_document import LogDocument
 from tui.core.markers import default_matcher
 from tui.widgets.log_view import LogView

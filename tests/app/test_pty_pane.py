@@ -11,7 +11,7 @@ import pytest
 from rich.color import Color
 from textual import events
 
-from tests.pty.pane_app import PaneApp, open_fds, wait_for
+from tests.app.pane_app import PaneApp, open_fds, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="ptys are POSIX")
 

@@ -9,7 +9,7 @@ import boto3
 from botocore.stub import Stubber
 from textual.app import App, ComposeResult
 
-from tests.pty.pane_app import wait_for
+from tests.app.pane_app import wait_for
 from tui.core import ssm
 from tui.widgets.pty_pane import PtyPane
 

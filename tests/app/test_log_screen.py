@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.log_app import screen_rows, wait_for
 from tests.harness import make_app, notices, settle
-from tests.logs.log_app import screen_rows, wait_for
 from tui.core.sanitize import LOG_LINE_LIMIT
 from tui.screens.logs import LogScreen
 from tui.screens.main import MainScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from tests.logs.log_app import T0, LogApp, events, screen_rows, wait_for
+from tests.app.log_app import T0, LogApp, events, screen_rows, wait_for
 from tui.core.sanitize import LOG_LINE_LIMIT
 from tui.themes import load_all_themes
 from tui.widgets.log_view import LogView

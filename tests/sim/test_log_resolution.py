@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.logs.conftest import now_ms, put_lines, set_creation_time
+from tests.moto_logs import now_ms, put_lines, set_creation_time
 from tui.core.log_locator import (
     HEALTH_REASONS,
     LIKELY_REASONS,
@@ -83,13 +83,13 @@ def test_old_2024_form_names_nothing():
 # -- resolution ----------------------------------------------------------------------------------------------
 
 
-def test_failure_message_location_is_used_first(logs_client):
+def test_failure_message_location_is_used_first(moto_logs):
     # Both the message's group and the guide's group hold a stream; the message must win.
     named = f"/aws/sagemaker/Clusters/{NAME}/zz99yyyyy888"
-    put_lines(logs_client, named, f"LifecycleConfig/workers/{IID}", ["from the message"])
-    put_lines(logs_client, GUIDE_GROUP, f"LifecycleConfig/workers/{IID}", ["from the guide"])
+    put_lines(moto_logs, named, f"LifecycleConfig/workers/{IID}", ["from the message"])
+    put_lines(moto_logs, GUIDE_GROUP, f"LifecycleConfig/workers/{IID}", ["from the guide"])
     message = guide_message(cid="zz99yyyyy888")
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [None, message])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [None, message])
     assert result.found
     assert (result.source, result.group, result.streams) == (
         "failure-message",
@@ -98,48 +98,48 @@ def test_failure_message_location_is_used_first(logs_client):
     )
 
 
-def test_brief_json_message_returns_every_script_stream_in_order(logs_client):
+def test_brief_json_message_returns_every_script_stream_in_order(moto_logs):
     group = f"/aws/sagemaker/hyperpod/{NAME}"
     start = now_ms() - 600_000
-    put_lines(logs_client, group, f"{IID}/on-create.sh", ["a"], start_ms=start + 10)
-    put_lines(logs_client, group, f"{IID}/00-setup.sh", ["b"], start_ms=start)  # ran first
-    put_lines(logs_client, group, f"{OTHER}/on-create.sh", ["c"], start_ms=start)
-    result = LogLocator(logs_client, NAME).lifecycle(IID, None, [BRIEF_MESSAGE % (NAME, IID)])
+    put_lines(moto_logs, group, f"{IID}/on-create.sh", ["a"], start_ms=start + 10)
+    put_lines(moto_logs, group, f"{IID}/00-setup.sh", ["b"], start_ms=start)  # ran first
+    put_lines(moto_logs, group, f"{OTHER}/on-create.sh", ["c"], start_ms=start)
+    result = LogLocator(moto_logs, NAME).lifecycle(IID, None, [BRIEF_MESSAGE % (NAME, IID)])
     assert result.source == "failure-message"
     assert result.streams == (f"{IID}/00-setup.sh", f"{IID}/on-create.sh")
 
 
-def test_old_message_falls_through_to_guide_names(logs_client):
-    put_lines(logs_client, GUIDE_GROUP, f"LifecycleConfig/workers/{IID}", ["x"])
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [OLD_2024_MESSAGE])
+def test_old_message_falls_through_to_guide_names(moto_logs):
+    put_lines(moto_logs, GUIDE_GROUP, f"LifecycleConfig/workers/{IID}", ["x"])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [OLD_2024_MESSAGE])
     assert (result.source, result.group, result.streams) == ("guide", GUIDE_GROUP, (f"LifecycleConfig/workers/{IID}",))
 
 
-def test_message_naming_another_instance_still_points_at_the_group(logs_client):
+def test_message_naming_another_instance_still_points_at_the_group(moto_logs):
     group = f"/aws/sagemaker/Clusters/{NAME}/zz99yyyyy888"  # not the guide's group for this ARN
-    put_lines(logs_client, group, f"LifecycleConfig/workers/{OTHER}", ["other"])
-    put_lines(logs_client, group, f"LifecycleConfig/workers/{IID}", ["mine"])
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(
+    put_lines(moto_logs, group, f"LifecycleConfig/workers/{OTHER}", ["other"])
+    put_lines(moto_logs, group, f"LifecycleConfig/workers/{IID}", ["mine"])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).lifecycle(
         IID, "workers", [guide_message(iid=OTHER, cid="zz99yyyyy888")]
     )
     assert (result.source, result.group, result.streams) == ("discovered", group, (f"LifecycleConfig/workers/{IID}",))
 
 
-def test_message_without_instance_returns_its_location(logs_client):
-    put_lines(logs_client, GUIDE_GROUP, f"LifecycleConfig/workers/{OTHER}", ["x"])
-    result = LogLocator(logs_client, NAME).lifecycle(None, None, [guide_message(iid=OTHER)])
+def test_message_without_instance_returns_its_location(moto_logs):
+    put_lines(moto_logs, GUIDE_GROUP, f"LifecycleConfig/workers/{OTHER}", ["x"])
+    result = LogLocator(moto_logs, NAME).lifecycle(None, None, [guide_message(iid=OTHER)])
     assert result.found and result.streams == (f"LifecycleConfig/workers/{OTHER}",)
 
 
-def test_a_named_stream_that_does_not_exist_moves_on(logs_client):
-    put_lines(logs_client, GUIDE_GROUP, f"LifecycleConfig/workers/{IID}", ["x"])
+def test_a_named_stream_that_does_not_exist_moves_on(moto_logs):
+    put_lines(moto_logs, GUIDE_GROUP, f"LifecycleConfig/workers/{IID}", ["x"])
     message = guide_message(cid="gone00000000")  # a deleted cluster's group: 404
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [message])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [message])
     assert result.source == "guide"
     assert any("gone00000000" in attempt for attempt in result.tried)
 
 
-def test_discovery_prefers_the_group_ending_in_the_cluster_id(logs_client):
+def test_discovery_prefers_the_group_ending_in_the_cluster_id(moto_logs):
     base = now_ms() - 86_400_000
     groups = {
         f"/aws/sagemaker/Clusters/{NAME}/old111111111": base,
@@ -147,23 +147,23 @@ def test_discovery_prefers_the_group_ending_in_the_cluster_id(logs_client):
         f"/aws/sagemaker/Clusters/{NAME}/new222222222": base + 2_000,  # newest, but another cluster incarnation
     }
     for group, created in groups.items():
-        put_lines(logs_client, group, f"LifecycleConfig/workers/{IID}", [group])
+        put_lines(moto_logs, group, f"LifecycleConfig/workers/{IID}", [group])
         set_creation_time(group, created)
-    locator = LogLocator(logs_client, NAME, cluster_arn=ARN)
+    locator = LogLocator(moto_logs, NAME, cluster_arn=ARN)
     assert locator.candidate_groups()[0] == GUIDE_GROUP
     result = locator.lifecycle(IID)  # no instance group: found by discovery
     assert (result.source, result.group) == ("discovered", GUIDE_GROUP)
 
 
-def test_discovery_without_cluster_id_prefers_the_newest_group(logs_client):
+def test_discovery_without_cluster_id_prefers_the_newest_group(moto_logs):
     base = now_ms() - 86_400_000
     for offset, group in enumerate(
         [f"/aws/sagemaker/Clusters/{NAME}/old111111111", f"/aws/sagemaker/Clusters/{NAME}/new222222222"]
     ):
-        put_lines(logs_client, group, f"LifecycleConfig/workers/{IID}", [group])
+        put_lines(moto_logs, group, f"LifecycleConfig/workers/{IID}", [group])
         set_creation_time(group, base + offset * 1_000)
-    put_lines(logs_client, f"/aws/sagemaker/Clusters/{NAME}-2/ccc333333333", f"LifecycleConfig/workers/{IID}", ["no"])
-    locator = LogLocator(logs_client, NAME)
+    put_lines(moto_logs, f"/aws/sagemaker/Clusters/{NAME}-2/ccc333333333", f"LifecycleConfig/workers/{IID}", ["no"])
+    locator = LogLocator(moto_logs, NAME)
     assert locator.candidate_groups() == [
         f"/aws/sagemaker/Clusters/{NAME}/new222222222",
         f"/aws/sagemaker/Clusters/{NAME}/old111111111",
@@ -171,17 +171,17 @@ def test_discovery_without_cluster_id_prefers_the_newest_group(logs_client):
     assert locator.lifecycle(IID, "workers").group == f"/aws/sagemaker/Clusters/{NAME}/new222222222"
 
 
-def test_discovery_finds_the_briefs_naming(logs_client):
+def test_discovery_finds_the_briefs_naming(moto_logs):
     group = f"/aws/sagemaker/hyperpod/{NAME}"
-    put_lines(logs_client, group, f"{IID}/on-create.sh", ["x"])
-    put_lines(logs_client, group, f"{OTHER}/on-create.sh", ["y"])
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers")
+    put_lines(moto_logs, group, f"{IID}/on-create.sh", ["x"])
+    put_lines(moto_logs, group, f"{OTHER}/on-create.sh", ["y"])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).lifecycle(IID, "workers")
     assert (result.source, result.group, result.streams) == ("discovered", group, (f"{IID}/on-create.sh",))
 
 
-def test_nothing_found_is_a_result_with_reasons(logs_client):
-    put_lines(logs_client, GUIDE_GROUP, f"LifecycleConfig/workers/{OTHER}", ["someone else"])
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [OLD_2024_MESSAGE])
+def test_nothing_found_is_a_result_with_reasons(moto_logs):
+    put_lines(moto_logs, GUIDE_GROUP, f"LifecycleConfig/workers/{OTHER}", ["someone else"])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).lifecycle(IID, "workers", [OLD_2024_MESSAGE])
     assert not result.found and result.group is None and result.streams == ()
     assert result.error is None
     assert IID in result.message and NAME in result.message
@@ -218,18 +218,18 @@ def test_access_denied_is_reported_not_raised():
     assert "denied" in result.message and "\n" not in result.message
 
 
-def test_health_monitoring_agent_stream(logs_client):
-    put_lines(logs_client, GUIDE_GROUP, f"SagemakerHealthMonitoringAgent/workers/{IID}", ["hma"])
-    put_lines(logs_client, GUIDE_GROUP, f"SagemakerHealthMonitoringAgent/workers/{OTHER}", ["hma"])
-    locator = LogLocator(logs_client, NAME, cluster_arn=ARN)
+def test_health_monitoring_agent_stream(moto_logs):
+    put_lines(moto_logs, GUIDE_GROUP, f"SagemakerHealthMonitoringAgent/workers/{IID}", ["hma"])
+    put_lines(moto_logs, GUIDE_GROUP, f"SagemakerHealthMonitoringAgent/workers/{OTHER}", ["hma"])
+    locator = LogLocator(moto_logs, NAME, cluster_arn=ARN)
     assert locator.health_monitor(IID, "workers").streams == (f"SagemakerHealthMonitoringAgent/workers/{IID}",)
     found = locator.health_monitor(IID)  # group unknown: by prefix and suffix
     assert found.streams == (f"SagemakerHealthMonitoringAgent/workers/{IID}",) and found.source == "discovered"
 
 
-def test_health_monitoring_agent_bare_stream(logs_client):
-    put_lines(logs_client, GUIDE_GROUP, "SagemakerHealthMonitoringAgent", ["hma"])
-    result = LogLocator(logs_client, NAME, cluster_arn=ARN).health_monitor(IID, "workers", group=GUIDE_GROUP)
+def test_health_monitoring_agent_bare_stream(moto_logs):
+    put_lines(moto_logs, GUIDE_GROUP, "SagemakerHealthMonitoringAgent", ["hma"])
+    result = LogLocator(moto_logs, NAME, cluster_arn=ARN).health_monitor(IID, "workers", group=GUIDE_GROUP)
     assert result.streams == ("SagemakerHealthMonitoringAgent",)
-    missing = LogLocator(logs_client, "nope").health_monitor(IID)
+    missing = LogLocator(moto_logs, "nope").health_monitor(IID)
     assert not missing.found and missing.reasons == HEALTH_REASONS and "health-monitoring agent" in missing.message

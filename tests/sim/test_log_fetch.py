@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from tests.logs.conftest import put_lines
+from tests.moto_logs import put_lines
 from tui.core.log_stream import (
     LogAccessDeniedError,
     LogConnectionError,
@@ -30,11 +30,11 @@ def count_calls(client, operation: str = "GetLogEvents") -> list[dict]:
     return calls
 
 
-def test_paging_25000_events_in_three_pages_until_the_token_repeats(logs_client):
+def test_paging_25000_events_in_three_pages_until_the_token_repeats(moto_logs):
     lines = [f"line {n}" for n in range(25_000)]
-    put_lines(logs_client, GROUP, STREAM, lines)
-    calls = count_calls(logs_client)
-    pages = list(iter_log_pages(logs_client, GROUP, STREAM, limit=10_000))
+    put_lines(moto_logs, GROUP, STREAM, lines)
+    calls = count_calls(moto_logs)
+    pages = list(iter_log_pages(moto_logs, GROUP, STREAM, limit=10_000))
     assert [len(page.events) for page in pages] == [10_000, 10_000, 5_000]
     assert [page.number for page in pages] == [1, 2, 3]
     assert [event.message for page in pages for event in page.events] == lines
@@ -44,31 +44,31 @@ def test_paging_25000_events_in_three_pages_until_the_token_repeats(logs_client)
     assert calls[-1]["nextToken"] == pages[-1].next_token
 
 
-def test_first_page_is_available_before_the_rest(logs_client):
-    put_lines(logs_client, GROUP, STREAM, [f"l{n}" for n in range(30)])
-    calls = count_calls(logs_client)
-    pages = iter_log_pages(logs_client, GROUP, STREAM, limit=10)
+def test_first_page_is_available_before_the_rest(moto_logs):
+    put_lines(moto_logs, GROUP, STREAM, [f"l{n}" for n in range(30)])
+    calls = count_calls(moto_logs)
+    pages = iter_log_pages(moto_logs, GROUP, STREAM, limit=10)
     first = next(pages)
     assert [e.message for e in first.events] == [f"l{n}" for n in range(10)]
     assert len(calls) == 1  # lazily: nothing more fetched yet
 
 
-def test_empty_stream_yields_one_empty_page(logs_client):
-    put_lines(logs_client, GROUP, STREAM, [])
-    pages = list(iter_log_pages(logs_client, GROUP, STREAM))
+def test_empty_stream_yields_one_empty_page(moto_logs):
+    put_lines(moto_logs, GROUP, STREAM, [])
+    pages = list(iter_log_pages(moto_logs, GROUP, STREAM))
     assert len(pages) == 1 and pages[0].events == ()
 
 
-def test_follow_picks_up_events_appended_later(logs_client):
-    next_ts = put_lines(logs_client, GROUP, STREAM, ["[SCRIPT_DOWNLOAD_START] d", "working"])
-    events, token = fetch_log(logs_client, GROUP, STREAM)
+def test_follow_picks_up_events_appended_later(moto_logs):
+    next_ts = put_lines(moto_logs, GROUP, STREAM, ["[SCRIPT_DOWNLOAD_START] d", "working"])
+    events, token = fetch_log(moto_logs, GROUP, STREAM)
     assert [e.message for e in events] == ["[SCRIPT_DOWNLOAD_START] d", "working"]
-    follower = LogFollower(logs_client, GROUP, STREAM, token)
-    calls = count_calls(logs_client)
+    follower = LogFollower(moto_logs, GROUP, STREAM, token)
+    calls = count_calls(moto_logs)
     assert follower.poll().events == ()
     assert len(calls) == 1  # nothing new costs one call
     put_lines(
-        logs_client, GROUP, STREAM, ["more", "[SCRIPT_EXECUTION_FAILED] exit code 1"], start_ms=next_ts, create=False
+        moto_logs, GROUP, STREAM, ["more", "[SCRIPT_EXECUTION_FAILED] exit code 1"], start_ms=next_ts, create=False
     )
     result = follower.poll()
     assert result.error is None
@@ -77,17 +77,17 @@ def test_follow_picks_up_events_appended_later(logs_client):
     assert follower.poll().events == ()
 
 
-def test_follow_from_nothing_starts_at_the_head(logs_client):
-    put_lines(logs_client, GROUP, STREAM, ["a", "b"])
-    assert [e.message for e in LogFollower(logs_client, GROUP, STREAM).poll().events] == ["a", "b"]
+def test_follow_from_nothing_starts_at_the_head(moto_logs):
+    put_lines(moto_logs, GROUP, STREAM, ["a", "b"])
+    assert [e.message for e in LogFollower(moto_logs, GROUP, STREAM).poll().events] == ["a", "b"]
 
 
-def test_missing_stream_is_a_typed_error(logs_client):
-    logs_client.create_log_group(logGroupName=GROUP)
+def test_missing_stream_is_a_typed_error(moto_logs):
+    moto_logs.create_log_group(logGroupName=GROUP)
     with pytest.raises(LogNotFoundError) as caught:
-        list(iter_log_pages(logs_client, GROUP, "nope"))
+        list(iter_log_pages(moto_logs, GROUP, "nope"))
     assert "GetLogEvents" in str(caught.value) and "\n" not in str(caught.value)
-    result = LogFollower(logs_client, GROUP, "nope", "f/1").poll()
+    result = LogFollower(moto_logs, GROUP, "nope", "f/1").poll()
     assert isinstance(result.error, LogNotFoundError) and result.events == () and result.token == "f/1"
 
 

@@ -1,4 +1,5 @@
-"""moto's CloudWatch Logs as the AWS for the log-resolution and paging tests."""
+"""moto's CloudWatch Logs as the AWS for the log-resolution and paging tests: the `moto_logs` fixture (registered in
+tests/sim/conftest.py) and helpers that upload lines."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ REGION = "us-west-2"
 
 
 @pytest.fixture
-def logs_client(monkeypatch):
+def moto_logs(monkeypatch):
     for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
