@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint format bench snapshots venv clean
+.PHONY: demo test lint format bench soak snapshots venv clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ snapshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(if $(SOAK),--soak,)
+
+# Ten minutes of the real app against a misbehaving simulator: crashes, escapes, journal lines missing, RSS growth.
+soak: $(STAMP)
+	$(BIN)/python -m tests.reliability.soak $(if $(SECONDS),--seconds $(SECONDS),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache snapshot_report.html
