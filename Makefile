@@ -41,7 +41,7 @@ bench: $(STAMP)
 
 # Ten minutes of the real app against a misbehaving simulator: crashes, escapes, journal lines missing, RSS growth.
 soak: $(STAMP)
-	$(BIN)/python -m tests.reliability.soak $(if $(SECONDS),--seconds $(SECONDS),)
+	$(BIN)/python -m tests.reliability.soak $(if $(SOAK_SECONDS),--seconds $(SOAK_SECONDS),)
 
 clean:
 	rm -rf $(VENV) .pytest_cache snapshot_report.html
