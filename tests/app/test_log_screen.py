@@ -59,10 +59,11 @@ async def test_l_on_the_failing_node_shows_the_failing_stage_the_exit_code_and_e
         strip = screen_rows(view)[0]
         assert "download ✓" in strip and "execute ✗" in strip and "exit code 1" in strip
         cause = text_of(screen, "#log-cause")
-        assert screen.query_one("#log-cause").display and "ERROR: FSx for Lustre mount failed" in cause
+        # the first failure evidence (the word in any case) and the common cause it names
+        assert screen.query_one("#log-cause").display and "connection timed out · mount.lustre: mount" in cause
         await pilot.press("e")
         assert view.pointer == view.document.timeline.first_failure.index
-        assert view.document.lines[view.pointer].startswith("ERROR: FSx for Lustre mount failed")
+        assert view.document.lines[view.pointer].startswith("mount.lustre: mount")
         # markers are coloured by kind, in the theme's colours
         variables = load_all_themes().themes["hyperpod-dark"].variables
         rows = screen_rows(view)
@@ -146,7 +147,8 @@ async def test_follow_on_a_provisioning_node_waits_for_the_log_then_shows_new_li
         assert new > 0 and view.pending == new
         assert f"{new:,} new lines" in text_of(screen, "#log-status")
         assert f"{new:,} new lines" in screen_rows(view)[0]
-        assert "[SCRIPT_EXECUTION_SUCCEEDED]" in view.document.lines[-1]
+        assert "[SCRIPT_EXECUTION_SUCCEEDED]" in view.document.lines[-2]
+        assert view.document.lines[-1] == "[SageMaker] The lifecycle scripts succeeded."
         await pilot.press("f")
         await pilot.pause()
         assert view.follow and view.pending == 0 and view.scroll_y == view.max_scroll_y
@@ -180,7 +182,7 @@ async def test_h_toggles_the_health_agent_log_and_back():
         node = app.simulator.landmarks["health_event_node"]
         screen = await open_node_log(pilot, SLURM, node)
         lifecycle_lines = list(screen.view.document.lines)
-        assert lifecycle_lines[0].startswith("[LIFECYCLE_SCRIPT_START]")
+        assert lifecycle_lines[0] == "[SageMaker] Downloading lifecycle scripts"
         await pilot.press("h")
         await settle(pilot)
         assert screen.mode == "health"
@@ -378,7 +380,7 @@ async def test_a_bad_marker_rule_is_reported_by_name_at_startup_and_the_built_in
         await settle(pilot)
         messages = [text for text, _ in notices(app)]
         assert any("marker rule 'broken': invalid regex" in m for m in messages), messages
-        assert app.marker_matcher.rules[0].name == "lifecycle-start"
+        assert app.marker_matcher.rules[0].name == "service-attempt"  # the built-in table, HyperPod's own lines first
 
 
 async def test_lines_a_poll_brings_after_switching_away_are_kept_for_the_way_back():
@@ -395,7 +397,7 @@ async def test_lines_a_poll_brings_after_switching_away_are_kept_for_the_way_bac
         await pilot.press("h")
         await settle(pilot)
         assert screen.mode == "lifecycle" and len(screen.view.document) > before
-        assert "[SCRIPT_EXECUTION_SUCCEEDED]" in screen.view.document.lines[-1]
+        assert "[SCRIPT_EXECUTION_SUCCEEDED]" in screen.view.document.lines[-2]
 
 
 async def test_the_log_keys_can_be_rebound_by_id():
@@ -413,7 +415,9 @@ async def test_the_log_keys_can_be_rebound_by_id():
         screen = app.screen
         assert isinstance(screen, LogScreen)
         await pilot.press("E")
-        assert screen.view.document.lines[screen.view.pointer].startswith("ERROR: FSx")
+        assert screen.view.document.lines[screen.view.pointer].startswith(
+            "mount.lustre: mount"
+        )  # the first failure evidence
         await pilot.press("backspace")
         assert isinstance(app.screen, MainScreen)
 

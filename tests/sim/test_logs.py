@@ -38,8 +38,10 @@ def test_paging_the_200k_line_stream_to_its_end(scale):
     stamps = [e["timestamp"] for e in events]
     assert stamps == sorted(stamps)
     messages = [e["message"] for e in events]
-    assert messages[0].startswith("[LIFECYCLE_SCRIPT_START]")
-    assert messages[-2] == "[stop] on_create.sh" and messages[-1].startswith("[SCRIPT_EXECUTION_SUCCEEDED]")
+    assert messages[0] == "[SageMaker] Downloading lifecycle scripts"
+    assert messages[1].startswith("[LIFECYCLE_SCRIPT_START]")
+    assert messages[-3] == "[stop] on_create.sh" and messages[-2].startswith("[SCRIPT_EXECUTION_SUCCEEDED]")
+    assert messages[-1] == "[SageMaker] The lifecycle scripts succeeded."
     assert any(m.startswith("Setting up ") for m in messages[1000:1100])
 
 
@@ -116,19 +118,20 @@ def test_a_provisioning_nodes_log_grows_and_a_follower_sees_the_new_lines(demo):
     assert more["events"][0]["timestamp"] >= first["events"][-1]["timestamp"]
     demo.clock.advance(60)
     rest, _, _ = follow_forward(logs, logGroupName=group, logStreamName=stream)
-    assert rest[-1]["message"].startswith("[SCRIPT_EXECUTION_SUCCEEDED]")
+    assert rest[-1]["message"] == "[SageMaker] The lifecycle scripts succeeded."
     assert len(rest) == len(first["events"]) + len(more["events"]) + len(
         logs.get_log_events(logGroupName=group, logStreamName=stream, nextToken=more["nextForwardToken"])["events"]
     )
 
 
-def test_the_failed_nodes_log_ends_with_both_failure_markers(demo):
+def test_the_failed_nodes_log_ends_with_every_failure_marker(demo):
     logs = clients(demo)[1]
     cluster = demo.cluster(SLURM)
     node = demo.landmarks["failed_node"]
     stream = f"LifecycleConfig/worker-group-2/{node}"
     messages = [e["message"] for e in follow_forward(logs, logGroupName=cluster.log_group, logStreamName=stream)[0]]
     for marker in (
+        "[SageMaker] Downloading lifecycle scripts",
         "[LIFECYCLE_SCRIPT_START]",
         "[SCRIPT_DOWNLOAD_START]",
         "[SCRIPT_DOWNLOAD_COMPLETE]",
@@ -137,10 +140,11 @@ def test_the_failed_nodes_log_ends_with_both_failure_markers(demo):
     ):
         assert any(m.startswith(marker) for m in messages), marker
     assert any("mount.lustre" in m and "failed" in m for m in messages)
-    assert messages[-3:] == [
+    assert messages[-4:] == [
         "[error] on_create_main.sh failed, waiting 60 seconds before exit, to make sure logs are uploaded",
         "[stop] on_create.sh with error",
         "[SCRIPT_EXECUTION_FAILED] Script failed with exit code 1",
+        "[SageMaker] The lifecycle scripts failed.",
     ]
 
 
@@ -269,7 +273,7 @@ def test_zoo_has_a_cluster_logging_under_the_briefs_names(zoo):
     found = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=node)["logStreams"]
     assert [s["logStreamName"] for s in found] == [stream]
     last = logs.get_log_events(logGroupName=group, logStreamName=stream, limit=1)["events"][0]["message"]
-    assert last.startswith("[SCRIPT_EXECUTION_FAILED]")
+    assert last == "[SageMaker] The lifecycle scripts failed."
 
 
 def test_put_log_events_creates_and_appends(clock):

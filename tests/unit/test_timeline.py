@@ -103,7 +103,7 @@ def test_sample_markers_failure_nests_in_scripts():
     assert stages["on_create_main.sh"].parent == "on_create.sh"
     assert timeline.failing_stage.label == "on_create_main.sh"
     assert timeline.failure.index == 5
-    assert timeline.first_failure.index == 4
+    assert timeline.first_failure.index == 3  # "mount … failed: No such file": the word in any case
     assert timeline.exit_code == 2  # reported before the failure, inside the failing stage
     assert timeline.summary() == "on_create.sh ✗ at 12:00:10 (in on_create_main.sh), exit code 2"
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from itertools import accumulate
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from rich.cells import cell_len
 
@@ -79,9 +79,18 @@ class LogDocument:
             or (stamps and self.timeline.started_ms is not None and min(stamps) < self.timeline.started_ms)
         ):
             self.timeline = build_timeline(list(zip(self.times, self.lines, strict=True)), list(self.hits.values()))
-        elif stamps:  # no new marker: only the clock of a running stage moves (a follow poll on a big log)
-            last = max(stamps) if self.timeline.last_ms is None else max(self.timeline.last_ms, *stamps)
-            self.timeline = replace(self.timeline, last_ms=last, started_ms=self.timeline.started_ms or min(stamps))
+        else:  # no new marker: only the last attempt's end and the clock of a running stage move (a follow poll)
+            timeline = self.timeline
+            changes: dict[str, Any] = {"end_index": len(self.lines)}
+            if stamps:
+                changes["last_ms"] = max(stamps) if timeline.last_ms is None else max(timeline.last_ms, *stamps)
+                changes["started_ms"] = timeline.started_ms or min(stamps)
+            updated = replace(timeline, **changes)
+            if timeline.attempts:
+                updated = replace(
+                    updated, attempts=(*timeline.attempts[:-1], replace(timeline.attempts[-1], **changes))
+                )
+            self.timeline = updated
         if "".join(cleaned).isascii():
             widest = max(map(len, cleaned))
         else:

@@ -1,9 +1,12 @@
 """Lifecycle-log markers: the rule table (data), its compiled matcher, and user-rule merging.
 
-Two marker families occur in real lifecycle logs (docs/aws-facts.md, Lifecycle markers): the service-style progress markers
-of AWS's January 2026 HyperPod announcement (`[LIFECYCLE_SCRIPT_START]`, `[SCRIPT_DOWNLOAD_*]`, `[SCRIPT_EXECUTION_*]`)
+Marker families in lifecycle logs (docs/aws-facts.md, Lifecycle markers): the lines HyperPod itself writes
+(`[SageMaker] Downloading lifecycle scripts` at the start of every attempt, `[SageMaker] The lifecycle scripts
+succeeded.` / `… failed.` at its end, other `[SageMaker] …` progress lines), the service-style progress markers of
+AWS's January 2026 HyperPod announcement (`[LIFECYCLE_SCRIPT_START]`, `[SCRIPT_DOWNLOAD_*]`, `[SCRIPT_EXECUTION_*]`)
 and the ones AWS's sample scripts write (`[start] x.sh`, `[stop] x.sh with error`, `[error] …`). Generic
-failure evidence (a non-zero exit code, a Python traceback, ERROR/FAILED words) is matched too.
+failure evidence (a non-zero exit code, a Python traceback, ERROR and failed/Failed/FAILED words, and common
+causes such as `403 Forbidden`, `Connection timed out`, `No space left on device`) is matched too.
 
 Speed: one regex alternation over every line is slow in CPython (measured 5 s for 200k lines) because
 patterns starting with `\\b` defeat the engine's literal-prefix search. So a rule may carry `hints`, literals
@@ -48,8 +51,26 @@ _GO = "START|STARTED|STARTING|BEGIN"
 # One hint tuple for every bracketed marker: they are found in a single scan of the text.
 _B = ("[LIFECYCLE_SCRIPT_", "[SCRIPT_DOWNLOAD_", "[SCRIPT_EXECUTION_", "[start] ", "[stop] ", "[error]", "[warning]")
 
+_S = ("[SageMaker] ",)
+SERVICE_ATTEMPT = "service-attempt"  # one per attempt: a stream is split into attempts on this rule
+SERVICE_FAILURE = "service-failure"  # the terminal failure marker: the line before it is the last step that ran
+# Causes an on-call engineer recognises at once, in the order they are looked for: (label, regex, a literal every
+# matching line contains). apt writes "403  Forbidden" with two spaces.
+KNOWN_CAUSES: tuple[tuple[str, str, str], ...] = (
+    ("403 Forbidden", r"\b403\s+Forbidden\b", "Forbidden"),
+    ("no space left on device", r"No space left on device", "No space left on device"),
+    ("connection timed out", r"Connection timed out", "Connection timed out"),
+    ("Traceback", r"Traceback(?<=\bTraceback)\b", "Traceback"),
+)
+_KNOWN_CAUSES = tuple((label, re.compile(pattern), literal) for label, pattern, literal in KNOWN_CAUSES)
+
 # Order is priority: the first rule that matches a line classifies it.
 DEFAULT_RULES: tuple[MarkerRule, ...] = (
+    # What HyperPod itself writes into the stream.
+    MarkerRule(SERVICE_ATTEMPT, r"\[SageMaker\] Downloading lifecycle scripts", "start", "lifecycle", _S),
+    MarkerRule(SERVICE_FAILURE, r"\[SageMaker\] The lifecycle scripts failed", "failure", "lifecycle", _S),
+    MarkerRule("service-success", r"\[SageMaker\] The lifecycle scripts succeeded", "success", "lifecycle", _S),
+    MarkerRule("service-progress", r"\[SageMaker\] ", "progress", None, _S),
     # The service-style markers of AWS's January 2026 HyperPod announcement; any [SCRIPT_EXECUTION_<WORD>] is known.
     MarkerRule("lifecycle-start", rf"\[LIFECYCLE_SCRIPT_(?:{_GO})\]", "start", "lifecycle", _B),
     MarkerRule("lifecycle-success", rf"\[LIFECYCLE_SCRIPT_(?:{_OK})\]", "success", "lifecycle", _B),
@@ -69,6 +90,13 @@ DEFAULT_RULES: tuple[MarkerRule, ...] = (
     MarkerRule("script-start", r"\[start\] (?P<script>\S+)", "start", "script", _B),
     MarkerRule("script-error", r"\[error\]", "failure", "script", _B),
     MarkerRule("script-warning", r"\[warning\]", "warning", None, _B),
+    # Common causes, as failure evidence in lines that may carry no error word ("curl: (28) Connection timed out").
+    MarkerRule(
+        "known-cause",
+        "|".join(pattern for _, pattern, _ in KNOWN_CAUSES[:3]),
+        "failure",
+        hints=tuple(literal for _, _, literal in KNOWN_CAUSES[:3]),
+    ),
     # Generic failure evidence. "exit code 0", "0 errors", "FAILED: 0" must not match. These patterns start
     # with a literal and check the word boundary behind it, so the regex engine can skip ahead fast.
     MarkerRule(
@@ -78,7 +106,13 @@ DEFAULT_RULES: tuple[MarkerRule, ...] = (
     ),
     MarkerRule("traceback", r"Traceback(?<=\bTraceback)\b", "failure"),
     MarkerRule("error-word", r"ERROR(?<=\bERROR)(?<!\b0 ERROR)\b(?![ \t]*[:=][ \t]*0\b)", "failure"),
-    MarkerRule("failed-word", r"FAILED(?<=\bFAILED)(?<!\b0 FAILED)\b(?![ \t]*[:=][ \t]*0\b)", "failure"),
+    # failed, Failed, FAILED: not "0 failed", "failed: 0", "failed=0".
+    MarkerRule(
+        "failed-word",
+        r"(?i)(?<![\w-])failed\b(?<!\b0 failed)(?![ \t]*[:=][ \t]*0\b)",
+        "failure",
+        hints=("failed", "Failed", "FAILED"),
+    ),
     MarkerRule(
         "error-colon",
         r"\b(?:[Ee]rror|[Ff]atal(?: [Ee]rror)?|FATAL):\s",
@@ -97,6 +131,15 @@ def exit_code_in(line: str) -> int | None:
     """The exit code a line reports ("exit code 1", "exited with status 137", …), if any."""
     match = _EXIT_CODE.search(line)
     return int(match.group(1)) if match else None
+
+
+def known_cause(line: str) -> str | None:
+    """The common cause a failure line names ("403 Forbidden", "exit status 100", …), if any."""
+    for label, pattern, literal in _KNOWN_CAUSES:
+        if literal in line and pattern.search(line):
+            return label
+    code = exit_code_in(line)
+    return f"exit status {code}" if code else None
 
 
 class MarkerHit(NamedTuple):

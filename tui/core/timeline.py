@@ -1,6 +1,10 @@
 """A lifecycle log's timeline: which stages it reached, how long each took, where and why it failed.
 
 Pure functions over `(timestamp_ms, line)` pairs and the marker hits of `core.markers`; no I/O, no UI.
+A stream can hold several attempts (a software update, a replacement, a retry each run the scripts again): it is
+split on HyperPod's `[SageMaker] Downloading lifecycle scripts` line, each attempt gets its own timeline, and the
+log's timeline is the last attempt's, with all of them in `attempts`. When HyperPod's own failure line decides the
+outcome, the line before it is the last step that ran.
 Stages come from rules that carry a `stage`: a `start`/`progress` hit opens the stage, a `success`/`failure` hit
 closes it. The sample scripts' `[start] x.sh` … `[stop] x.sh` nest, so stages keep a depth. A download that
 completes opens `execute` (the service runs the script right after). Generic evidence (exit codes, tracebacks)
@@ -10,11 +14,20 @@ never decides the outcome on its own; it is reported as the first failure line a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
 
-from tui.core.markers import EXIT_CODE_RULE, MarkerHit, MarkerMatcher, default_matcher, exit_code_in
+from tui.core.markers import (
+    EXIT_CODE_RULE,
+    SERVICE_ATTEMPT,
+    SERVICE_FAILURE,
+    MarkerHit,
+    MarkerMatcher,
+    default_matcher,
+    exit_code_in,
+    known_cause,
+)
 
 Status = Literal["ok", "failed", "running", "unfinished"]
 Outcome = Literal["succeeded", "failed", "running", "unknown"]
@@ -60,6 +73,14 @@ class Timeline:
     first_failure_ms: int | None = None
     failure_text: str | None = None  # the deciding line itself
     first_failure_text: str | None = None
+    cause: str | None = None  # a common cause named by a failure line ("403 Forbidden", "exit status 100")
+    cause_index: int | None = None
+    last_step_index: int | None = None  # the line before HyperPod's failure line: the last step that ran
+    last_step_text: str | None = None
+    attempt: int = 1  # which attempt this is (1-based) and the lines it spans [begin_index, end_index)
+    begin_index: int = 0
+    end_index: int = 0
+    attempts: tuple[Timeline, ...] = ()  # every attempt, oldest first (empty: the stream marks none)
 
     def summary(self, tz: tzinfo | None = UTC) -> str:
         return summarize(self, tz)
@@ -101,6 +122,25 @@ def build_timeline(
     """The timeline of a log. Pass `hits` when the lines were classified already (the view does)."""
     if hits is None:
         hits = (matcher or default_matcher()).classify([line for _, line in events])
+    starts = [hit.index for hit in hits if hit.rule.name == SERVICE_ATTEMPT]
+    if not starts:
+        return _attempt_timeline(events, hits, 0, len(events))
+    bounds = [0, *starts[1:], len(events)]  # lines before the first marker belong to the first attempt
+    attempts: list[Timeline] = []
+    position = 0
+    for number, (begin, end) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
+        inside: list[MarkerHit] = []
+        while position < len(hits) and hits[position].index < end:
+            inside.append(hits[position])
+            position += 1
+        attempts.append(replace(_attempt_timeline(events, inside, begin, end), attempt=number))
+    return replace(attempts[-1], attempts=tuple(attempts), markers=len(hits))
+
+
+def _attempt_timeline(
+    events: Sequence[tuple[int | None, str]], hits: Sequence[MarkerHit], first_line: int, end_line: int
+) -> Timeline:
+    """The timeline of the lines [first_line, end_line) of `events`, whose hits are `hits` (global line indexes)."""
     stages: dict[str, _Open] = {}
     open_stack: list[str] = []  # innermost last; the umbrella stage is never on it
     failures: list[tuple[int, str]] = []  # (line index, stage key) of explicit stage failures
@@ -205,7 +245,10 @@ def build_timeline(
         outcome: Outcome = "failed"
     elif not frozen:
         outcome = "unknown"
-    elif open_stack or all(s.label in (_UMBRELLA, "download") for s in frozen.values()):
+    elif open_stack or (
+        all(s.label in (_UMBRELLA, "download") for s in frozen.values())
+        and not (_UMBRELLA in frozen and frozen[_UMBRELLA].status == "ok")
+    ):
         outcome = "running"
     else:
         outcome = "succeeded"
@@ -221,7 +264,22 @@ def build_timeline(
                 exit_code = exit_code_in(_line(events, (inside or before)[-1].index))
     elif outcome == "unknown" and exit_hits:
         exit_code = exit_code_in(_line(events, exit_hits[0].index))
-    times = [ms for ms, _ in events if ms is not None]
+    times = [ms for ms, _ in events[first_line:end_line] if ms is not None]
+    cause, cause_index = None, None
+    for hit in hits:
+        if hit.rule.kind == "failure" and (found := known_cause(_line(events, hit.index))) is not None:
+            cause, cause_index = found, hit.index
+            break
+    last_step = None
+    if failure is not None and failure.rule.name == SERVICE_FAILURE:
+        last_step = next(
+            (
+                index
+                for index in range(failure.index - 1, first_line - 1, -1)
+                if _line(events, index).strip() and not _line(events, index).startswith("[SageMaker] ")
+            ),
+            None,
+        )
     return Timeline(
         stages=ordered,
         outcome=outcome,
@@ -236,6 +294,12 @@ def build_timeline(
         first_failure_ms=time_of(first_failure.index) if first_failure is not None else None,
         failure_text=_line(events, failure.index) if failure is not None else None,
         first_failure_text=_line(events, first_failure.index) if first_failure is not None else None,
+        cause=cause,
+        cause_index=cause_index,
+        last_step_index=last_step,
+        last_step_text=_line(events, last_step) if last_step is not None else None,
+        begin_index=first_line,
+        end_index=end_line,
     )
 
 
@@ -299,4 +363,6 @@ def summarize(timeline: Timeline, tz: tzinfo | None = UTC) -> str:
             line += f", first failure evidence at {clock} (line {first.index + 1})"
     if timeline.exit_code is not None:
         line += f", exit code {timeline.exit_code}"
+    if len(timeline.attempts) > 1:
+        line = f"attempt {timeline.attempt} of {len(timeline.attempts)}: {line}"
     return line

@@ -74,7 +74,13 @@ def cause_text(timeline: Timeline) -> Text | None:
     label = "Why" if timeline.outcome == "failed" else "First error"
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"✗ {label}, line {first.index + 1}: ", style="bold")
-    text.append(clean(timeline.first_failure_text or "", max_len=400))
+    line = clean(timeline.first_failure_text or "", max_len=400)
+    if timeline.cause and timeline.cause_index == first.index and timeline.cause.lower() not in line[:40].lower():
+        text.append(f"{timeline.cause} · ", style="bold")  # the cause is often at the end of a long line
+    text.append(line)
+    if timeline.last_step_text is not None and timeline.last_step_index is not None:
+        text.append(f"  · last step, line {timeline.last_step_index + 1}: ", style="bold")
+        text.append(clean(timeline.last_step_text, max_len=200))
     text.append("   (e: go there)", style="dim")
     return text
 

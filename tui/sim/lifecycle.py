@@ -2,7 +2,8 @@
 
 Lines are never stored: a stream holds a recipe (a shared template, a start time, a pace and a few names)
 and formats line i only when asked, so 10,000 nodes, or one stream of 200,000 lines, cost almost nothing
-until someone reads them. Templates carry both marker families (docs/aws-facts.md, Lifecycle markers).
+until someone reads them. Templates carry HyperPod's own `[SageMaker] …` lines around the script's output, and
+both script marker families (docs/aws-facts.md, Lifecycle markers).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Protocol
 
 # (milliseconds after the script starts, line). `{name}` fields come from the node's parameters.
 _HEAD = (
+    (0, "[SageMaker] Downloading lifecycle scripts"),
     (0, "[LIFECYCLE_SCRIPT_START] Starting lifecycle script execution"),
     (140, "[SCRIPT_DOWNLOAD_START] Downloading script from {s3_uri}on_create.sh"),
     (1210, "download: {s3_uri}on_create.sh to ../../tmp/lifecycle/on_create.sh"),
@@ -57,6 +59,7 @@ _EKS_WORK = (
 _SUCCESS_TAIL = (
     (1200, "[stop] on_create.sh"),
     (1350, "[SCRIPT_EXECUTION_SUCCEEDED] Script executed successfully with exit code 0"),
+    (1400, "[SageMaker] The lifecycle scripts succeeded."),
 )
 
 _FSX_FAILURE = (
@@ -83,6 +86,7 @@ _FSX_FAILURE = (
     (23100, "[error] on_create_main.sh failed, waiting 60 seconds before exit, to make sure logs are uploaded"),
     (83100, "[stop] on_create.sh with error"),
     (83250, "[SCRIPT_EXECUTION_FAILED] Script failed with exit code 1"),
+    (83300, "[SageMaker] The lifecycle scripts failed."),
 )
 
 
