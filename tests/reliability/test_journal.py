@@ -25,7 +25,7 @@ from tests.harness import make_app, notices, settle
 from tui import cli
 from tui.core.actions import REBOOT, UNKNOWN, CallContext, plan_action, run_plan
 from tui.core.aws import RETRY_CONFIG, HyperPodApi
-from tui.core.journal import NO_RESULT, OUTCOME_UNKNOWN, Journal, read_journal
+from tui.core.journal import NO_RESULT, OUTCOME_UNKNOWN, Journal, JournalError, read_journal
 from tui.screens.action_results import ActionResultsScreen
 from tui.sim import SimClock, Simulator
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
@@ -390,3 +390,56 @@ def test_the_journal_command_never_loads_textual(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "No journal entries" in result.stdout
+
+
+# --- the rules' edges --------------------------------------------------------------------------------------
+
+
+class FlakyJournal(Journal):
+    """Fails its first append only, as a disk that was full for a moment would."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.failures = 1
+
+    def append(self, entry) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise JournalError(f"cannot write the action journal {self.path}: No space left on device")
+        super().append(entry)
+
+
+def test_after_one_failed_intent_no_later_chunk_is_sent_even_if_the_journal_recovers(tmp_path):
+    sim = Simulator("demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7, churn=False)
+    add_big_cluster(sim)
+    from tui.backend import demo_api
+
+    api = demo_api(sim)
+    detail = api.describe_cluster("big-eks")
+    plan = plan_action(REBOOT, detail, api.list_nodes("big-eks"))
+    journal = FlakyJournal(tmp_path / "actions.jsonl")
+    result = run_plan(plan, api.mutating_client("sagemaker"), journal, CallContext(), max_concurrent=1)
+    api.close()
+    assert plan.call_count == 3 and batch_calls(sim) == []
+    assert result.not_sent == list(plan.node_ids) and entries(journal.path) == []
+
+
+def test_an_error_raised_before_the_request_left_is_a_failure_not_unknown(tmp_path):
+    """A credential refresh that fails while signing: botocore never sent anything (the send probe knows)."""
+    sim = Simulator("demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7, churn=False)
+    from tui.backend import demo_api
+
+    api = demo_api(sim)
+    detail, nodes = running_workers(api, 2)
+    client = api.mutating_client("sagemaker")
+
+    def refresh_failed(**_kwargs):
+        raise RuntimeError("credential refresh failed")
+
+    client.meta.events.register("before-sign.sagemaker", refresh_failed)
+    journal = Journal(tmp_path / "actions.jsonl")
+    result = run_plan(plan_action(REBOOT, detail, nodes), client, journal, CallContext())
+    api.close()
+    assert batch_calls(sim) == []
+    assert result.failed == [n.instance_id for n in nodes] and result.unknown == []
+    assert entries(journal.path)[-1]["error"]["sent"] is False
