@@ -443,3 +443,18 @@ def test_an_error_raised_before_the_request_left_is_a_failure_not_unknown(tmp_pa
     assert batch_calls(sim) == []
     assert result.failed == [n.instance_id for n in nodes] and result.unknown == []
     assert entries(journal.path)[-1]["error"]["sent"] is False
+
+
+def test_a_connection_closed_after_execution_over_http_is_unknown_and_sent_once(served, aws_env, tmp_path):
+    sim, server = served
+    api = http_api(server, RETRY_CONFIG.merge(Config(read_timeout=5, connect_timeout=2)))
+    detail, nodes = running_workers(api, 2)
+    sim.faults.lose_answer("BatchRebootClusterNodes", how="reset", times=5)
+    journal = Journal(tmp_path / "actions.jsonl")
+    try:
+        result = run_plan(plan_action(REBOOT, detail, nodes), api.mutating_client("sagemaker"), journal, CallContext())
+    finally:
+        api.close()
+    assert len(batch_calls(sim)) == 1 == len(intents(journal.path))
+    assert result.unknown == [n.instance_id for n in nodes]
+    assert entries(journal.path)[-1]["error"]["code"] == "ConnectionClosedError"
