@@ -24,16 +24,15 @@ from __future__ import annotations
 import random
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from botocore import exceptions as bx
 from botocore.exceptions import ClientError
 
-from tui.core.errors import THROTTLE_CODES, classify
+from tui.core import send_fate
+from tui.core.errors import classify
 from tui.core.journal import INTENT, OUTCOME_UNKNOWN, RESULT, Journal, JournalError, iso_utc, new_attempt_id
 from tui.core.models import ClusterDetail, Node
 
@@ -357,72 +356,6 @@ def call_outcome(outcomes: Sequence[NodeOutcome]) -> str:
     return FAILED
 
 
-# botocore raises these only when it could not connect (NewConnectionError, a failed name lookup, a connect
-# timeout) or before it built the request: nothing reached AWS.
-_NEVER_SENT_ERRORS: tuple[type[BaseException], ...] = (
-    bx.EndpointConnectionError,
-    bx.ConnectTimeoutError,
-    bx.ParamValidationError,
-    bx.NoCredentialsError,
-    bx.PartialCredentialsError,
-    bx.NoRegionError,
-)
-_SERVER_ERROR_CODES = frozenset({"InternalFailure", "InternalServerError", "ServiceUnavailable"})
-
-
-class _SendProbe:
-    """A botocore `before-send` handler: whether this thread's request was handed to the HTTP layer."""
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-
-    def arm(self) -> None:
-        self._local.sent = False
-
-    @property
-    def sent(self) -> bool:
-        return bool(getattr(self._local, "sent", False))
-
-    def __call__(self, **_kwargs: Any) -> None:
-        self._local.sent = True
-
-
-_probes: weakref.WeakKeyDictionary[Any, _SendProbe] = weakref.WeakKeyDictionary()
-_probes_lock = threading.Lock()
-
-
-def _probe_for(client: Any) -> _SendProbe | None:
-    events = getattr(getattr(client, "meta", None), "events", None)
-    if events is None:
-        return None  # not a botocore client (a test double): judged by the exception alone
-    with _probes_lock:
-        probe = _probes.get(client)
-        if probe is None:
-            probe = _SendProbe()
-            # First, so that it runs before any handler that answers or fails the request in its place.
-            events.register_first("before-send", probe, unique_id="hyperpod-tui-send-probe")
-            _probes[client] = probe
-        return probe
-
-
-def _fate(error: BaseException, sent: bool | None) -> str:
-    """answered | not sent | unknown: what a failed call tells us about whether AWS executed it."""
-    if isinstance(error, ClientError):
-        return "answered"
-    if isinstance(error, _NEVER_SENT_ERRORS) or sent is False:
-        return "not sent"
-    return "unknown"  # read timeout, connection closed or reset after sending, anything else
-
-
-def _retryable(error: BaseException) -> bool:
-    if not isinstance(error, ClientError):
-        return False
-    response = error.response if isinstance(error.response, dict) else {}
-    code = str((response.get("Error") or {}).get("Code", ""))
-    status = int((response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0)
-    return code in THROTTLE_CODES or code in _SERVER_ERROR_CODES or status >= 500
-
-
 def _intent_entry(
     plan: ActionPlan,
     context: CallContext,
@@ -588,7 +521,7 @@ def _attempt(
     if plan.dry_run:
         outcomes = tuple(NodeOutcome(n, DRY_RUN, "", f"would call {kind.operation}") for n in chunk)
         return _Attempt(outcomes, _result_entry(intent, outcomes, clock(), 0.0))
-    probe = _probe_for(client)
+    probe = send_fate.probe_for(client)
     if probe is not None:
         probe.arm()
     started = monotonic()
@@ -607,16 +540,16 @@ def _failed_attempt(
     chunk: tuple[str, ...],
     intent: Mapping[str, Any],
     error: Exception,
-    probe: _SendProbe | None,
+    probe: send_fate.SendProbe | None,
     when: float,
     duration: float,
 ) -> _Attempt:
-    fate = _fate(error, probe.sent if probe is not None else None)
+    fate = send_fate.fate(error, probe.sent if probe is not None else None)
     problem = classify(error, operation=plan.kind.operation)
     response = error.response if isinstance(error, ClientError) and isinstance(error.response, dict) else {}
     raw = response.get("Error") or {}
     request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
-    if fate == "unknown":
+    if fate == send_fate.UNKNOWN:
         message = (
             f"No answer ({problem.code}) after the request was sent: it may have executed. It was not retried; "
             "refresh and check the node before acting on it again."
@@ -625,9 +558,13 @@ def _failed_attempt(
     else:
         message = problem.one_line()
         outcomes = tuple(NodeOutcome(n, FAILED, problem.code, message) for n in chunk)
-    detail = {"code": problem.code, "message": str(raw.get("Message") or problem.message), "sent": fate != "not sent"}
+    detail = {
+        "code": problem.code,
+        "message": str(raw.get("Message") or problem.message),
+        "sent": fate != send_fate.NOT_SENT,
+    }
     entry = _result_entry(intent, outcomes, when, duration, request_id, detail)
-    retry = fate == "answered" and _retryable(error)
+    retry = fate == send_fate.ANSWERED and send_fate.retryable(error)
     return _Attempt(outcomes, entry, problem.code, message, request_id, retry)
 
 
