@@ -36,6 +36,16 @@ def _status(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _since(value: str) -> str:
+    from tui.core.journal import parse_since
+
+    try:
+        parse_since(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--since: ")) from None
+    return value
+
+
 def _add_target_flags(parser: argparse.ArgumentParser, *, default: Any) -> None:
     """Where to connect: on the main parser (default None) and again on each subcommand (default SUPPRESS, so a
     flag given before the subcommand is not reset by the subcommand's parser)."""
@@ -89,6 +99,16 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     nodes.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
     nodes.add_argument("--group", metavar="NAME", help="only this instance group")
     nodes.add_argument("--status", type=_status, metavar="STATUS", help="only nodes in this status (e.g. Failure)")
+    journal = commands.add_parser(
+        "journal",
+        prog="hyperpod-tui journal",
+        help="read the action journal back: every attempt, and intents with no result (may have executed)",
+        description="Read the action journal ($XDG_STATE_HOME/hyperpod-tui/actions.jsonl) back: intents paired "
+        "with results, intents without a result listed (the call may have executed).",
+    )
+    journal.add_argument("--since", type=_since, metavar="AGE", help="only attempts this recent: 1d, 2h, 30m, 45s")
+    journal.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (every field)")
+    journal.set_defaults(format="table")
     for sub in (clusters, groups, nodes):
         formats = sub.add_mutually_exclusive_group()
         formats.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (exact values)")
@@ -103,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A keyboard-driven terminal UI for Amazon SageMaker HyperPod clusters.",
         epilog="Config: $XDG_CONFIG_HOME/hyperpod-tui/config.toml · keys: press ? in the app.",
         usage="hyperpod-tui [options]                            (the TUI)\n"
-        "       hyperpod-tui {clusters,groups,nodes} … [options]  (print and exit; --json, --csv)",
+        "       hyperpod-tui {clusters,groups,nodes} … [options]  (print and exit; --json, --csv)\n"
+        "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)",
     )
     parser.add_argument("--version", action="version", version=f"hyperpod-tui {__version__}")
     _add_target_flags(parser, default=None)
@@ -182,9 +203,14 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
     """A headless command. It is short-lived, so the cyclic GC stays off (`main` paused it; it would walk the
     ~100,000 young objects of a 10,000-node listing again and again and free nothing), and a process of its own
     skips the interpreter's teardown (~0.15 s spent freeing what the OS frees at once) once the output is flushed."""
-    from tui.headless import run
+    if args.command == "journal":  # a local file: no AWS, no settings needed
+        from tui import headless_journal
 
-    code = run(args, settings)
+        code = headless_journal.run(args, out=sys.stdout, err=sys.stderr)
+    else:
+        from tui.headless import run
+
+        code = run(args, settings)
     if own_process:
         import os
 

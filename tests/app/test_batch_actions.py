@@ -39,6 +39,13 @@ def journal_lines(state_home) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
+def journal_calls(state_home) -> list[tuple[dict, dict | None]]:
+    """(intent, its result or None) per attempt, in the order the intents were written."""
+    lines = journal_lines(state_home)
+    results = {line["id"]: line for line in lines if line["kind"] == "result"}
+    return [(line, results.get(line["id"])) for line in lines if line["kind"] == "intent"]
+
+
 def batch_calls(sim) -> list:
     return [call for call in sim.calls if call.operation in BATCH_OPS]
 
@@ -77,7 +84,7 @@ def outcome(values: tuple) -> str:
     return values[2][0][0]
 
 
-async def test_mark_three_reboot_confirm_three_successful_and_one_journal_line(state_home):
+async def test_mark_three_reboot_confirm_three_successful_and_one_journalled_attempt(state_home):
     app = make_app()
     sim = app.simulator
     async with app.run_test(size=SIZE) as pilot:
@@ -96,10 +103,11 @@ async def test_mark_three_reboot_confirm_three_successful_and_one_journal_line(s
         await settle(pilot)
         rows = result_rows(app)
         assert {key: outcome(values) for key, values in rows.items()} == {key: "Successful" for key in marked}
-        [line] = journal_lines(state_home)
+        [(line, result)] = journal_calls(state_home)
         assert line["operation"] == "BatchRebootClusterNodes" and sorted(line["node_ids"]) == sorted(marked)
         assert line["cluster"] == SLURM and line["dry_run"] is False
-        assert sorted(line["response"]["Successful"]) == sorted(marked)
+        assert result is not None and result["outcome"] == "Successful"
+        assert sorted(node["node_id"] for node in result["nodes"]) == sorted(marked)
         [call] = batch_calls(sim)
         assert sorted(call.params["NodeIds"]) == sorted(marked)
         await pilot.press("escape")
@@ -126,7 +134,7 @@ async def test_failed_node_and_two_others_reboot_from_the_top_of_the_list(state_
         await settle(pilot)
         rows = result_rows(app)
         assert failed in rows and all(outcome(values) == "Successful" for values in rows.values())
-        assert len(journal_lines(state_home)) == 1
+        assert len(journal_calls(state_home)) == 1
 
 
 async def test_replace_sixty_takes_three_calls_and_nodes_move(state_home):
@@ -151,7 +159,7 @@ async def test_replace_sixty_takes_three_calls_and_nodes_move(state_home):
         assert not button.disabled
         await pilot.press("enter")
         await settle(pilot)
-        lines = journal_lines(state_home)
+        lines = [intent for intent, _ in journal_calls(state_home)]
         assert len(lines) == 3 and sorted(len(line["node_ids"]) for line in lines) == [10, 25, 25]
         assert {n for line in lines for n in line["node_ids"]} == old_ids
         assert len(batch_calls(sim)) == 3
@@ -285,7 +293,7 @@ async def test_partial_failure_shows_each_nodes_error_and_keeps_it_marked(state_
         await pilot.press("R", "y")
         await settle(pilot)
         assert list(result_rows(app)) == [marked[1]] and outcome(result_rows(app)[marked[1]]) == "Successful"
-        assert len(journal_lines(state_home)) == 2
+        assert len(journal_calls(state_home)) == 2
 
 
 async def test_a_whole_call_failure_is_every_nodes_error(state_home):
@@ -299,8 +307,9 @@ async def test_a_whole_call_failure_is_every_nodes_error(state_home):
         rows = result_rows(app)
         assert [values[3] for values in rows.values()] == ["AccessDeniedException"] * 2
         assert "failed as a whole" in str(app.screen.query_one("#results-calls").render())
-        [line] = journal_lines(state_home)
-        assert line["error"]["code"] == "AccessDeniedException" and "response" not in line
+        [(_, line)] = journal_calls(state_home)
+        assert line is not None and line["outcome"] == "Failed"
+        assert line["error"]["code"] == "AccessDeniedException" and line["error"]["sent"] is True
         await pilot.press("escape")
         assert len(main.nodes_table.marks) == 2
 
@@ -336,8 +345,9 @@ async def test_dry_run_calls_nothing_and_journals_dry_run(state_home):
         assert {outcome(values) for values in result_rows(app).values()} == {"Dry run"}
         assert "would call BatchRebootClusterNodes" in str(app.screen.query_one("#results-calls").render())
         assert batch_calls(sim) == []
-        [line] = journal_lines(state_home)
+        [(line, result)] = journal_calls(state_home)
         assert line["dry_run"] is True and len(line["node_ids"]) == 2
+        assert result is not None and result["outcome"] == "Dry run"
         await pilot.press("escape")
         assert len(main.nodes_table.marks) == 2  # nothing happened, so nothing is unmarked
 
@@ -354,10 +364,10 @@ async def test_the_journal_file_is_0600(state_home):
         os.umask(old)
     path = state_home / "hyperpod-tui" / "actions.jsonl"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(journal_lines(state_home)) == 1
+    assert len(journal_calls(state_home)) == 1
 
 
-async def test_a_journal_write_failure_is_reported(tmp_path, monkeypatch):
+async def test_a_journal_write_failure_is_reported_and_nothing_is_sent(tmp_path, monkeypatch):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("XDG_STATE_HOME points at a file")
     monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
@@ -369,7 +379,8 @@ async def test_a_journal_write_failure_is_reported(tmp_path, monkeypatch):
         journal = app.screen.query_one("#results-journal")
         assert "JOURNAL NOT WRITTEN" in str(journal.render()) and journal.has_class("-failed")
         assert any("Journal not written" in text and str(blocker) in text for text in notices(app))
-        assert len(batch_calls(app.simulator)) == 1  # the call itself was made and its result shown
+        assert batch_calls(app.simulator) == []  # write-ahead: no intent on disk, no call sent
+        assert {outcome(values) for values in result_rows(app).values()} == {"Not sent"}
 
 
 async def test_marks_are_kept_per_cluster_and_survive_refresh_sort_and_filter(state_home):

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from tui.core import actions
 from tui.core.actions import (
@@ -197,24 +197,35 @@ def test_per_node_outcomes_read_errorcode_for_reboot_and_code_for_delete(tmp_pat
     assert result.failed == ids[1:]
 
 
-def test_journal_line_per_call_with_response_and_no_secrets(tmp_path):
+def test_an_intent_before_and_a_result_after_each_call_and_no_secrets(tmp_path):
     journal = Journal(tmp_path / "j.jsonl")
     targets = nodes(30)
-    run_plan(
-        plan_action(REPLACE, detail(), targets), ScriptedClient(), journal, CONTEXT, clock=lambda: 1_795_176_000.25
-    )
+    seen_before: list[int] = []
+
+    def answer(ids):
+        seen_before.append(len(lines(journal.path)))  # what was on disk when the request went out
+        return {"Successful": ids, "Failed": [], "ResponseMetadata": {"RequestId": f"req-{len(ids)}"}}
+
+    client = ScriptedClient(answer, answer)
+    plan = plan_action(REPLACE, detail(), targets)
+    run_plan(plan, client, journal, CONTEXT, clock=lambda: 1_795_176_000.25, max_concurrent=1)
     entries = lines(journal.path)
-    assert len(entries) == 2
-    assert sorted(n for e in entries for n in e["node_ids"]) == sorted(n.instance_id for n in targets)
-    first = next(e for e in entries if e["call"] == "1/2")
-    assert first["time"] == "2026-11-20T12:00:00.250Z"
+    assert [e["kind"] for e in entries] == ["intent", "result", "intent", "result"]
+    assert seen_before == [1, 3]  # each request only after its own intent
+    intents = [e for e in entries if e["kind"] == "intent"]
+    assert sorted(n for e in intents for n in e["node_ids"]) == sorted(n.instance_id for n in targets)
+    first = intents[0]
+    assert first["time"] == "2026-11-20T12:00:00.250Z" and first["call"] == "1/2" and first["chunk"] == 0
     assert (
         first["operation"] == "BatchReplaceClusterNodes" and first["cluster"] == "train" and first["cluster_arn"] == ARN
     )
     assert first["profile"] == "ops" and first["region"] == "us-west-2" and first["dry_run"] is False
-    assert first["response"]["Successful"] == first["node_ids"] and first["attempts"] == 1
+    assert first["attempt"] == 1 and first["action"] == intents[1]["action"]
     assert set(first) == {
         "time",
+        "kind",
+        "id",
+        "action",
         "profile",
         "region",
         "endpoint",
@@ -224,10 +235,14 @@ def test_journal_line_per_call_with_response_and_no_secrets(tmp_path):
         "node_ids",
         "dry_run",
         "call",
-        "attempts",
-        "request_id",
-        "response",
+        "chunk",
+        "attempt",
     }
+    result = entries[1]
+    assert result["id"] == first["id"] and result["outcome"] == "Successful" and result["request_id"] == "req-25"
+    assert [n["node_id"] for n in result["nodes"]] == first["node_ids"]
+    assert {n["outcome"] for n in result["nodes"]} == {"Successful"}
+    assert isinstance(result["duration_ms"], int) and "error" not in result
 
 
 def test_whole_call_failure_is_every_node_of_that_chunk(tmp_path):
@@ -239,35 +254,55 @@ def test_whole_call_failure_is_every_node_of_that_chunk(tmp_path):
     assert first.error_code == "AccessDeniedException" and "not allowed" in first.error_message
     assert all(o.outcome == FAILED and o.code == "AccessDeniedException" for o in first.outcomes)
     assert all(o.outcome == SUCCESSFUL for o in second.outcomes)
-    failed_entry = next(e for e in lines(journal.path) if e["call"] == "1/2")
-    assert failed_entry["error"] == {"code": "AccessDeniedException", "message": "not allowed"}
-    assert failed_entry["request_id"] == "req-err" and "response" not in failed_entry
+    failed_entry = next(e for e in lines(journal.path) if e["call"] == "1/2" and e["kind"] == "result")
+    assert failed_entry["error"] == {"code": "AccessDeniedException", "message": "not allowed", "sent": True}
+    assert failed_entry["request_id"] == "req-err" and failed_entry["outcome"] == "Failed"
 
 
-def test_network_failure_is_reported_per_node():
+def test_a_connect_failure_is_a_plain_failure_but_no_answer_is_unknown(tmp_path):
+    journal = Journal(tmp_path / "j.jsonl")
     client = ScriptedClient(EndpointConnectionError(endpoint_url="https://x"))
-    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), client, None, CONTEXT)
+    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), client, journal, CONTEXT)
     assert result.failed == list(plan_action(REBOOT, detail(), nodes(2)).node_ids)
-    assert result.calls[0].error_code == "EndpointConnectionError"
+    assert result.calls[0].error_code == "EndpointConnectionError" and not result.unknown
+    for lost in (ReadTimeoutError(endpoint_url="https://x"), ConnectionClosedError(endpoint_url="https://x")):
+        client = ScriptedClient(lost, lost)
+        result = run_plan(plan_action(REBOOT, detail(), nodes(2)), client, journal, CONTEXT, sleep=lambda s: None)
+        assert len(client.calls) == 1  # never retried: it may have executed
+        assert result.unknown == list(result.plan.node_ids) and result.failed == []
+        assert lines(journal.path)[-1]["outcome"] == "unknown, may have executed"
 
 
 def test_throttling_is_retried_with_backoff_then_given_up(tmp_path):
     sleeps: list[float] = []
-    client = ScriptedClient(error("ThrottlingException"), error("ThrottlingException"))
-    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), client, None, CONTEXT, sleep=sleeps.append)
+    journal = Journal(tmp_path / "j.jsonl")
+    client = ScriptedClient(error("ThrottlingException"), error("InternalFailure", status=500))
+    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), client, journal, CONTEXT, sleep=sleeps.append)
     assert result.calls[0].attempts == 3 and len(result.succeeded) == 2
     assert len(sleeps) == 2 and sleeps[1] > sleeps[0] * 0.9  # backoff grows (jittered)
+    entries = lines(journal.path)  # each attempt its own intent/result pair, one request each
+    assert [(e["kind"], e["attempt"]) for e in entries] == [
+        ("intent", 1),
+        ("result", 1),
+        ("intent", 2),
+        ("result", 2),
+        ("intent", 3),
+        ("result", 3),
+    ]
+    assert [e["outcome"] for e in entries if e["kind"] == "result"] == ["Failed", "Failed", "Successful"]
+    assert len({e["id"] for e in entries}) == 3 and len(client.calls) == 3
     stubborn = ScriptedClient(*[error("ThrottlingException")] * 10)
-    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), stubborn, None, CONTEXT, sleep=lambda s: None)
+    result = run_plan(plan_action(REBOOT, detail(), nodes(2)), stubborn, journal, CONTEXT, sleep=lambda s: None)
     assert result.calls[0].attempts == actions.THROTTLE_RETRIES + 1
     assert result.calls[0].error_code == "ThrottlingException" and len(result.failed) == 2
     other = ScriptedClient(error("ValidationException"))
-    assert run_plan(plan_action(REBOOT, detail(), nodes(2)), other, None, CONTEXT).calls[0].attempts == 1
+    assert run_plan(plan_action(REBOOT, detail(), nodes(2)), other, journal, CONTEXT).calls[0].attempts == 1
 
 
-def test_calls_are_concurrent_but_bounded():
+def test_calls_are_concurrent_but_bounded(tmp_path):
     client = ScriptedClient(delay=0.05)
-    result = run_plan(plan_action(REBOOT, detail(), nodes(250)), client, None, CONTEXT, max_concurrent=4)
+    journal = Journal(tmp_path / "j.jsonl")
+    result = run_plan(plan_action(REBOOT, detail(), nodes(250)), client, journal, CONTEXT, max_concurrent=4)
     assert len(client.calls) == 10 and len(result.succeeded) == 250
     assert 2 <= client.peak <= 4
 
@@ -281,7 +316,8 @@ def test_dry_run_calls_nothing_and_journals_would_call(tmp_path):
     assert client.calls == [] and len(seen) == 3
     assert all(o.outcome == DRY_RUN for o in result.outcomes.values())
     entries = lines(journal.path)
-    assert len(entries) == 3 and all(e["dry_run"] is True and "response" not in e for e in entries)
+    assert len(entries) == 6 and all(e["dry_run"] is True for e in entries if e["kind"] == "intent")
+    assert {e["outcome"] for e in entries if e["kind"] == "result"} == {"Dry run"}
 
 
 def test_a_refused_plan_cannot_run():
@@ -289,12 +325,31 @@ def test_a_refused_plan_cannot_run():
         run_plan(plan_action(DELETE, detail(), nodes(100)), ScriptedClient(), None, CONTEXT)
 
 
-def test_journal_failure_is_returned_not_raised_and_the_call_still_counts(tmp_path):
+def test_no_intent_written_no_call_sent_and_no_later_chunk_either(tmp_path):
     blocker = tmp_path / "state"
     blocker.write_text("a file where a directory should be")
     client = ScriptedClient()
-    result = run_plan(
-        plan_action(REBOOT, detail(), nodes(2)), client, Journal(blocker / "x" / "actions.jsonl"), CONTEXT
-    )
-    assert len(client.calls) == 1 and len(result.succeeded) == 2
+    plan = plan_action(REBOOT, detail(), nodes(60))
+    result = run_plan(plan, client, Journal(blocker / "x" / "actions.jsonl"), CONTEXT, max_concurrent=1)
+    assert client.calls == [] and result.succeeded == []
+    assert result.not_sent == list(plan.node_ids) and result.failed == []
     assert result.journal_errors and "cannot write the action journal" in result.journal_errors[0]
+    assert all(call.attempts == 0 for call in result.calls)
+    assert run_plan(plan, client, None, CONTEXT).not_sent == list(plan.node_ids) and client.calls == []
+
+
+def test_a_journal_that_breaks_mid_action_stops_the_chunks_not_yet_sent(tmp_path):
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+
+    def break_journal(ids):
+        path.unlink()
+        path.mkdir()  # from now on every append fails
+        return {"Successful": ids, "Failed": []}
+
+    client = ScriptedClient(break_journal)
+    result = run_plan(plan_action(REBOOT, detail(), nodes(60)), client, journal, CONTEXT, max_concurrent=1)
+    assert len(client.calls) == 1  # the first chunk was sent; its result could not be written
+    first, second, third = result.calls
+    assert first.journal_error and all(o.outcome == SUCCESSFUL for o in first.outcomes)
+    assert second.not_sent and third.not_sent

@@ -65,3 +65,28 @@ def test_an_unwritable_location_raises_journal_error_naming_the_file(tmp_path):
     with pytest.raises(JournalError) as excinfo:
         journal.append({"n": 1})
     assert str(journal.path) in str(excinfo.value)
+
+
+def test_parse_since():
+    from tui.core.journal import parse_since
+
+    assert parse_since("1d") == 86400 and parse_since("2h") == 7200 and parse_since("30m") == 1800
+    assert parse_since("45s") == 45 and parse_since("1h30m") == 5400
+    for bad in ("", "1", "1w", "d", "1d x", "-1h"):
+        with pytest.raises(ValueError):
+            parse_since(bad)
+
+
+def test_an_intent_without_a_result_is_unpaired_and_a_result_without_an_intent_is_an_orphan(tmp_path):
+    from tui.core.journal import NO_RESULT, read_journal
+
+    journal = Journal(tmp_path / "actions.jsonl")
+    journal.append({"time": "2026-11-20T12:00:00.000Z", "kind": "intent", "id": "a", "operation": "X"})
+    journal.append({"time": "2026-11-20T12:00:01.000Z", "kind": "intent", "id": "b", "operation": "X"})
+    journal.append({"time": "2026-11-20T12:00:02.000Z", "kind": "result", "id": "b", "outcome": "Successful"})
+    journal.append({"time": "2026-11-20T12:00:03.000Z", "kind": "result", "id": "c", "outcome": "Failed"})
+    report = read_journal(journal.path)
+    assert [(a.intent["id"], a.outcome) for a in report.attempts] == [("a", NO_RESULT), ("b", "Successful")]
+    assert [a.intent["id"] for a in report.unpaired] == ["a"]
+    assert [r["id"] for r in report.orphan_results] == ["c"] and report.unreadable_lines == ()
+    assert read_journal(tmp_path / "missing.jsonl").attempts == ()

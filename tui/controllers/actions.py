@@ -119,7 +119,8 @@ class ActionsController:
 
         try:
             api = app.ensure_api()
-            client = api.client("sagemaker")  # created even in a dry run (no call) to name its endpoint
+            # botocore's retries are off on this client: one journalled attempt is one request.
+            client = api.mutating_client("sagemaker")  # created even in a dry run (no call) to name its endpoint
             demo = app.settings.demo
             context = CallContext(
                 profile=None if demo else (api.profile or os.environ.get("AWS_PROFILE") or api.session.profile_name),
@@ -155,8 +156,23 @@ class ActionsController:
             return
         if results is not None:
             results.finish(result)
+        not_sent = result.not_sent
         for journal_error in result.journal_errors:
-            screen.notify(markup_safe(f"Journal not written: {journal_error}"), severity="error", timeout=20)
+            consequence = (
+                f" {len(not_sent)} of {len(result.plan.nodes)} nodes were NOT sent (no journal entry, no call)."
+                if not_sent
+                else ""
+            )
+            screen.notify(
+                markup_safe(f"Journal not written: {journal_error}.{consequence}"), severity="error", timeout=20
+            )
+        if result.unknown:
+            screen.notify(
+                f"{len(result.unknown)} node(s): no answer from AWS, the call may have executed. Not retried; "
+                "refresh and check them before acting again.",
+                severity="warning",
+                timeout=20,
+            )
         plan, succeeded, failed = result.plan, result.succeeded, result.failed
         if plan.dry_run:
             if results is None or not results.is_active:
@@ -166,9 +182,10 @@ class ActionsController:
         verb = plan.kind.verb
         if results is not None and results.is_active:
             pass  # the results view says it all
-        elif failed:
+        elif failed or result.unknown or not_sent:
             screen.notify(
-                f"{verb}: {len(succeeded)} Successful, {len(failed)} Failed (still marked).",
+                f"{verb}: {len(succeeded)} Successful, {len(failed)} Failed, {len(result.unknown)} unknown, "
+                f"{len(not_sent)} not sent (still marked).",
                 severity="warning",
                 timeout=8,
             )

@@ -9,33 +9,43 @@ shows it, the worker executes it. Rules enforced here, before any call (docs/aws
   delete of more than 99 nodes is refused.
 Each call's outcome is judged per node: `Successful`, or `Failed` with the response's `ErrorCode` (reboot,
 replace) or `Code` (delete) and `Message`. A call that fails as a whole (ValidationException, AccessDenied, …)
-is that error for every node of its chunk. Throttling is retried per chunk with backoff on top of botocore's
-own retries. Every call (and every dry-run "would call") is journalled before its result is reported.
+is that error for every node of its chunk.
+
+Every attempt is journalled write-ahead (core/journal.py): an intent line, fsynced, before the request; a result
+line after it. No intent written, no request sent: the chunk's nodes are `Not sent`, and so are those of every
+chunk not yet started. The client's own retries are off (HyperPodApi.mutating_client), so one attempt in the
+journal is one request; throttling and 5xx answers are retried here with backoff, each retry an attempt of its
+own. A request that may have reached AWS but got no answer (read timeout, connection closed, a crash) is
+`Unknown`, "may have executed", and is never retried automatically.
 """
 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from tui.core.errors import THROTTLE_CODES, classify
-from tui.core.journal import Journal, JournalError, iso_utc
+from tui.core import send_fate
+from tui.core.errors import classify
+from tui.core.journal import INTENT, OUTCOME_UNKNOWN, RESULT, Journal, JournalError, iso_utc, new_attempt_id
 from tui.core.models import ClusterDetail, Node
 
 MAX_IDS_PER_CALL = 25
 DELETE_LIMIT = 99  # more needs AWS Support, whatever the model's 3000 says
 MAX_CONCURRENT_CALLS = 4
-THROTTLE_RETRIES = 3  # after botocore's own attempts
+THROTTLE_RETRIES = 3  # retries of a throttled or 5xx attempt (botocore's own are off for these calls)
 THROTTLE_BACKOFF = 1.0  # seconds before the first retry; doubles each time, with jitter
 ACCEPTING_STATUSES = ("Running", "Failure")
 
 SUCCESSFUL, FAILED, DRY_RUN, UNREPORTED = "Successful", "Failed", "Dry run", "Unreported"
+UNKNOWN = "Unknown"  # sent, no answer: it may have executed
+NOT_SENT = "Not sent"  # never sent, because its intent (or an earlier one) could not be journalled
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +247,7 @@ def call_summary(plan: ActionPlan) -> str:
 @dataclass(frozen=True, slots=True)
 class NodeOutcome:
     instance_id: str
-    outcome: str  # SUCCESSFUL | FAILED | DRY_RUN | UNREPORTED
+    outcome: str  # SUCCESSFUL | FAILED | DRY_RUN | UNREPORTED | UNKNOWN | NOT_SENT
     code: str = ""
     message: str = ""
 
@@ -247,11 +257,20 @@ class CallResult:
     index: int  # 0-based position of the chunk in the plan
     node_ids: tuple[str, ...]
     outcomes: tuple[NodeOutcome, ...]
-    error_code: str = ""  # the whole call failed
+    error_code: str = ""  # the whole call failed, was not sent, or got no answer
     error_message: str = ""
-    attempts: int = 1
+    attempts: int = 1  # requests sent (0: none)
     request_id: str = ""
     journal_error: str = ""
+    attempt_ids: tuple[str, ...] = ()  # the journal ids of its attempts, oldest first
+
+    @property
+    def not_sent(self) -> bool:
+        return any(o.outcome == NOT_SENT for o in self.outcomes)
+
+    @property
+    def unknown(self) -> bool:
+        return any(o.outcome == UNKNOWN for o in self.outcomes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +294,14 @@ class ActionResult:
     @property
     def failed(self) -> list[str]:
         return [o.instance_id for o in self.outcomes.values() if o.outcome in (FAILED, UNREPORTED)]
+
+    @property
+    def unknown(self) -> list[str]:
+        return self.ids_with(UNKNOWN)
+
+    @property
+    def not_sent(self) -> list[str]:
+        return self.ids_with(NOT_SENT)
 
     @property
     def journal_errors(self) -> list[str]:
@@ -315,11 +342,35 @@ def _outcomes_from_response(
     return tuple(outcomes)
 
 
-def _journal_entry(
-    plan: ActionPlan, context: CallContext, chunk: Sequence[str], index: int, when: float
+def call_outcome(outcomes: Sequence[NodeOutcome]) -> str:
+    """The journal's word for one attempt, from its nodes' outcomes."""
+    labels = {o.outcome for o in outcomes}
+    if UNKNOWN in labels:
+        return OUTCOME_UNKNOWN
+    if labels == {DRY_RUN}:
+        return DRY_RUN
+    if labels == {SUCCESSFUL}:
+        return SUCCESSFUL
+    if SUCCESSFUL in labels:
+        return "Partly failed"
+    return FAILED
+
+
+def _intent_entry(
+    plan: ActionPlan,
+    context: CallContext,
+    chunk: Sequence[str],
+    index: int,
+    attempt: int,
+    attempt_id: str,
+    action_id: str,
+    when: float,
 ) -> dict[str, Any]:
     return {
         "time": iso_utc(when),
+        "kind": INTENT,
+        "id": attempt_id,
+        "action": action_id,
         "profile": context.profile,
         "region": context.region,
         "endpoint": context.endpoint,
@@ -330,73 +381,45 @@ def _journal_entry(
         "node_ids": list(chunk),
         "dry_run": plan.dry_run,
         "call": f"{index + 1}/{plan.call_count}",
+        "chunk": index,
+        "attempt": attempt,
     }
 
 
-def _call_once(
-    client: Any, plan: ActionPlan, chunk: Sequence[str], sleep: Callable[[float], None], retries: int, backoff: float
-) -> tuple[dict[str, Any] | None, BaseException | None, int]:
-    """(response, error, attempts): throttling is retried here, any other error ends the chunk."""
-    method = getattr(client, plan.kind.method)
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            return method(ClusterName=plan.target, NodeIds=list(chunk)), None, attempts
-        except ClientError as exc:
-            code = str((exc.response.get("Error") or {}).get("Code", ""))
-            if code in THROTTLE_CODES and attempts <= retries:
-                sleep(backoff * (2 ** (attempts - 1)) * random.uniform(0.5, 1.0))
-                continue
-            return None, exc, attempts
-        except Exception as exc:  # noqa: BLE001 - network, credentials, …: reported for every node of the chunk
-            return None, exc, attempts
-
-
-def run_chunk(
-    plan: ActionPlan,
-    index: int,
-    client: Any,
-    journal: Journal | None,
-    context: CallContext,
-    *,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
-    retries: int = THROTTLE_RETRIES,
-    backoff: float = THROTTLE_BACKOFF,
-) -> CallResult:
-    """Send (or, in a dry run, describe) one chunk, journal it, and judge each of its nodes."""
-    chunk = plan.chunks[index]
-    if plan.dry_run:
-        entry = _journal_entry(plan, context, chunk, index, clock())
-        outcomes = tuple(NodeOutcome(n, DRY_RUN, "", f"would call {plan.kind.operation}") for n in chunk)
-        return CallResult(index, chunk, outcomes, journal_error=_write(journal, entry))
-    response, error, attempts = _call_once(client, plan, chunk, sleep, retries, backoff)
-    entry = _journal_entry(plan, context, chunk, index, clock())
-    entry["attempts"] = attempts
-    if error is None:
-        assert response is not None
-        request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
-        entry["request_id"] = request_id
-        entry["response"] = {
-            key: response[key]
-            for key in ("Successful", "Failed", "SuccessfulNodeLogicalIds", "FailedNodeLogicalIds")
-            if key in response
-        }
-        outcomes = _outcomes_from_response(plan.kind, chunk, response)
-        return CallResult(
-            index, chunk, outcomes, attempts=attempts, request_id=request_id, journal_error=_write(journal, entry)
-        )
-    problem = classify(error, operation=plan.kind.operation, profile=context.profile, endpoint=context.endpoint or "")
-    response_data = error.response if isinstance(error, ClientError) and isinstance(error.response, dict) else {}
-    raw = response_data.get("Error") or {}
-    request_id = str((response_data.get("ResponseMetadata") or {}).get("RequestId", ""))
-    entry["request_id"] = request_id
-    entry["error"] = {"code": problem.code, "message": str(raw.get("Message") or problem.message)}
-    outcomes = tuple(NodeOutcome(n, FAILED, problem.code, problem.one_line()) for n in chunk)
-    return CallResult(
-        index, chunk, outcomes, problem.code, problem.one_line(), attempts, request_id, _write(journal, entry)
-    )
+def _result_entry(
+    intent: Mapping[str, Any],
+    outcomes: Sequence[NodeOutcome],
+    when: float,
+    duration: float,
+    request_id: str = "",
+    error: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    whole_call = error is not None
+    entry: dict[str, Any] = {
+        "time": iso_utc(when),
+        "kind": RESULT,
+        "id": intent["id"],
+        "action": intent["action"],
+        "cluster": intent["cluster"],
+        "operation": intent["operation"],
+        "call": intent["call"],
+        "attempt": intent["attempt"],
+        "outcome": call_outcome(outcomes),
+        "nodes": [
+            {
+                "node_id": o.instance_id,
+                "outcome": o.outcome,
+                **({"code": o.code} if o.code else {}),
+                **({"message": o.message} if o.message and not whole_call else {}),
+            }
+            for o in outcomes
+        ],
+        "request_id": request_id,
+        "duration_ms": round(duration * 1000),
+    }
+    if error is not None:
+        entry["error"] = dict(error)
+    return entry
 
 
 def _write(journal: Journal | None, entry: Mapping[str, Any]) -> str:
@@ -409,6 +432,142 @@ def _write(journal: Journal | None, entry: Mapping[str, Any]) -> str:
     return ""
 
 
+def _not_sent(index: int, chunk: tuple[str, ...], reason: str, journal_error: str = "") -> CallResult:
+    message = f"Not sent: {reason}"
+    outcomes = tuple(NodeOutcome(n, NOT_SENT, "JournalNotWritten", message) for n in chunk)
+    return CallResult(index, chunk, outcomes, "JournalNotWritten", message, 0, "", journal_error)
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """One request, its intent already on disk: what it did, its result line, and whether a retry is safe."""
+
+    outcomes: tuple[NodeOutcome, ...]
+    entry: dict[str, Any]
+    error_code: str = ""
+    error_message: str = ""
+    request_id: str = ""
+    retry: bool = False
+
+
+def run_chunk(
+    plan: ActionPlan,
+    index: int,
+    client: Any,
+    journal: Journal | None,
+    context: CallContext,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+    retries: int = THROTTLE_RETRIES,
+    backoff: float = THROTTLE_BACKOFF,
+    action_id: str = "",
+    stop: threading.Event | None = None,
+) -> CallResult:
+    """Send (or, in a dry run, describe) one chunk, each attempt journalled write-ahead, and judge its nodes.
+
+    `stop` is set when a journal write fails, so that no chunk of the plan sends anything after that."""
+    chunk = plan.chunks[index]
+    action_id = action_id or new_attempt_id()
+    attempt_ids: list[str] = []
+    previous: CallResult | None = None
+    while True:
+        if stop is not None and stop.is_set():
+            # A retry that is not sent leaves the chunk as its last attempt left it.
+            return previous or _not_sent(index, chunk, "an earlier journal write failed, so nothing more was sent.")
+        attempt = len(attempt_ids) + 1
+        attempt_id = new_attempt_id()
+        intent = _intent_entry(plan, context, chunk, index, attempt, attempt_id, action_id, clock())
+        journal_error = _write(journal, intent)
+        if journal_error:
+            if stop is not None:
+                stop.set()
+            if previous is not None:
+                return replace(previous, journal_error=journal_error)
+            return _not_sent(index, chunk, f"the journal could not be written ({journal_error}).", journal_error)
+        attempt_ids.append(attempt_id)
+        done = _attempt(plan, chunk, client, intent, clock, monotonic)
+        result_error = _write(journal, done.entry)
+        call = CallResult(
+            index,
+            chunk,
+            done.outcomes,
+            done.error_code,
+            done.error_message,
+            attempt,
+            done.request_id,
+            result_error,
+            tuple(attempt_ids),
+        )
+        if result_error and stop is not None:
+            stop.set()
+        if done.retry and attempt <= retries and not result_error:
+            previous = call
+            sleep(backoff * (2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
+            continue
+        return call
+
+
+def _attempt(
+    plan: ActionPlan,
+    chunk: tuple[str, ...],
+    client: Any,
+    intent: Mapping[str, Any],
+    clock: Callable[[], float],
+    monotonic: Callable[[], float],
+) -> _Attempt:
+    kind = plan.kind
+    if plan.dry_run:
+        outcomes = tuple(NodeOutcome(n, DRY_RUN, "", f"would call {kind.operation}") for n in chunk)
+        return _Attempt(outcomes, _result_entry(intent, outcomes, clock(), 0.0))
+    probe = send_fate.probe_for(client)
+    if probe is not None:
+        probe.arm()
+    started = monotonic()
+    try:
+        response = getattr(client, kind.method)(ClusterName=plan.target, NodeIds=list(chunk))
+        outcomes = _outcomes_from_response(kind, chunk, response)
+        request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
+    except Exception as error:  # noqa: BLE001 - every failure is judged: answered, not sent, or unknown
+        return _failed_attempt(plan, chunk, intent, error, probe, clock(), monotonic() - started)
+    entry = _result_entry(intent, outcomes, clock(), monotonic() - started, request_id)
+    return _Attempt(outcomes, entry, request_id=request_id)
+
+
+def _failed_attempt(
+    plan: ActionPlan,
+    chunk: tuple[str, ...],
+    intent: Mapping[str, Any],
+    error: Exception,
+    probe: send_fate.SendProbe | None,
+    when: float,
+    duration: float,
+) -> _Attempt:
+    fate = send_fate.fate(error, probe.sent if probe is not None else None)
+    problem = classify(error, operation=plan.kind.operation)
+    response = error.response if isinstance(error, ClientError) and isinstance(error.response, dict) else {}
+    raw = response.get("Error") or {}
+    request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
+    if fate == send_fate.UNKNOWN:
+        message = (
+            f"No answer ({problem.code}) after the request was sent: it may have executed. It was not retried; "
+            "refresh and check the node before acting on it again."
+        )
+        outcomes = tuple(NodeOutcome(n, UNKNOWN, problem.code, message) for n in chunk)
+    else:
+        message = problem.one_line()
+        outcomes = tuple(NodeOutcome(n, FAILED, problem.code, message) for n in chunk)
+    detail = {
+        "code": problem.code,
+        "message": str(raw.get("Message") or problem.message),
+        "sent": fate != send_fate.NOT_SENT,
+    }
+    entry = _result_entry(intent, outcomes, when, duration, request_id, detail)
+    retry = fate == send_fate.ANSWERED and send_fate.retryable(error)
+    return _Attempt(outcomes, entry, problem.code, message, request_id, retry)
+
+
 def run_plan(
     plan: ActionPlan,
     client: Any,
@@ -419,12 +578,15 @@ def run_plan(
     max_concurrent: int = MAX_CONCURRENT_CALLS,
     **chunk_options: Any,
 ) -> ActionResult:
-    """Run every chunk (at most `max_concurrent` at once); `on_call` hears each as it is journalled."""
+    """Run every chunk (at most `max_concurrent` at once); `on_call` hears each as it is journalled. Once a
+    journal write fails, chunks that have not started are not sent."""
     if plan.refused:
         raise ValueError(f"refused plan cannot run: {'; '.join(plan.refusals)}")
+    action_id = new_attempt_id()
+    stop = threading.Event()
 
     def one(index: int) -> CallResult:
-        result = run_chunk(plan, index, client, journal, context, **chunk_options)
+        result = run_chunk(plan, index, client, journal, context, action_id=action_id, stop=stop, **chunk_options)
         if on_call is not None:
             on_call(result)
         return result

@@ -2,7 +2,10 @@
 
 Clients come from one Session (profile, region, AWS_* env and SSO profiles all resolved by botocore itself), share
 one `--endpoint-url` when given, and use botocore's *standard* retry mode, which retries throttling and 5xx with
-exponential backoff and jitter. Calls block: callers run them in worker threads, never on the UI's event loop.
+exponential backoff and jitter. Calls that change something (the Batch* node actions) go through
+`mutating_client` instead, whose botocore retries are off: botocore would otherwise resend a call whose answer
+timed out (it may have executed) without the journal knowing; core/actions.py retries what is safe to retry
+and journals each attempt. Calls block: callers run them in worker threads, never on the UI's event loop.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ RETRY_CONFIG = Config(
     ),
 )
 
+# One attempt per request. In a Config, retries["max_attempts"] counts *retries* (botocore adds one for the first
+# request), so max_attempts=1 would still send a call twice; total_max_attempts counts every request.
+NO_RETRIES = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -78,6 +85,7 @@ class HyperPodApi:
         self.endpoint_url = endpoint_url
         self._config = config
         self._clients: dict[str, Any] = {}
+        self._mutating_clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         # Called by the listing threads before each page: the TUI uses it to let a key press be handled and
         # painted first (the threads parse pages holding the GIL; see HyperPodApp.wait_for_input_handled).
@@ -145,12 +153,24 @@ class HyperPodApi:
                 self._clients[service] = client
             return client
 
+    def mutating_client(self, service: str) -> Any:
+        """A client for calls that change something: the same settings and timeouts, but botocore never retries
+        (one call of ours is one request; see core/actions.py for the retries that are journalled)."""
+        with self._lock:
+            client = self._mutating_clients.get(service)
+            if client is None:
+                config = self._config.merge(NO_RETRIES)
+                client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=config)
+                self._mutating_clients[service] = client
+            return client
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         with self._lock:
-            for client in self._clients.values():
+            for client in (*self._clients.values(), *self._mutating_clients.values()):
                 client.close()
             self._clients.clear()
+            self._mutating_clients.clear()
 
     # --- SageMaker: clusters -------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
-"""What a node action did, node by node: Successful, or Failed with AWS's code and message.
+"""What a node action did, node by node: Successful, Failed with AWS's code and message, Unknown (sent, no
+answer: it may have executed) or Not sent (its journal intent could not be written, so nothing was sent).
 
 The screen opens as soon as the action starts and fills in as each call is journalled, so a 40-call replace shows
 progress rather than a frozen modal. Closing it early does not stop the action: the main screen still hears the
 end (marks, refresh, a notification). A journal write that failed is shown here in the error colour as well as
-in a notification.
+in a notification, and says which nodes were not sent because of it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.core.actions import DRY_RUN, FAILED, SUCCESSFUL, UNREPORTED, ActionPlan, ActionResult, CallResult
+from tui.core.actions import (
+    DRY_RUN,
+    FAILED,
+    NOT_SENT,
+    SUCCESSFUL,
+    UNKNOWN,
+    UNREPORTED,
+    ActionPlan,
+    ActionResult,
+    CallResult,
+)
 from tui.core.sanitize import clean
 from tui.core.tables import MESSAGE_LIMIT, Column, TableRow
 from tui.screens._dialog import fit_table, plan_title
@@ -38,7 +49,16 @@ RESULT_COLUMNS = (
 )
 
 # The table paints a segments column in status colours; these borrow the node statuses of the same meaning.
-_OUTCOME_COLOUR = {SUCCESSFUL: "Running", FAILED: "Failure", DRY_RUN: "Pending", UNREPORTED: "Degraded"}
+_OUTCOME_COLOUR = {
+    SUCCESSFUL: "Running",
+    FAILED: "Failure",
+    DRY_RUN: "Pending",
+    UNREPORTED: "Degraded",
+    UNKNOWN: "Degraded",
+    NOT_SENT: "Failure",
+}
+_COUNTED = (SUCCESSFUL, FAILED, DRY_RUN, UNREPORTED, UNKNOWN, NOT_SENT)
+_COUNT_LABEL = {UNKNOWN: "Unknown (may have executed)"}
 WAITING = "Waiting"
 
 
@@ -151,15 +171,12 @@ class ActionResultsScreen(ModalScreen[None]):
     def _repaint(self) -> None:
         plan, calls = self.plan, self.calls
         outcomes = self._outcome_of
-        counts = {
-            label: sum(1 for o in outcomes.values() if o.outcome == label)
-            for label in (SUCCESSFUL, FAILED, DRY_RUN, UNREPORTED)
-        }
+        counts = {label: sum(1 for o in outcomes.values() if o.outcome == label) for label in _COUNTED}
         done = len(calls)
         state = "done" if self.result is not None else ("stopped" if self.stopped_by else "running")
         summary = Text()
         summary.append(f"{clean(plan.cluster)} · {done} of {plan.call_count} call(s) {state}", style="bold")
-        parts = [f"{count} {label}" for label, count in counts.items() if count]
+        parts = [f"{count} {_COUNT_LABEL.get(label, label)}" for label, count in counts.items() if count]
         waiting = len(plan.nodes) - len(outcomes)
         if waiting:
             parts.append(f"{waiting} waiting")
@@ -199,12 +216,19 @@ class ActionResultsScreen(ModalScreen[None]):
         for index in sorted(self.calls):
             call = self.calls[index]
             label = f"Call {index + 1}/{plan.call_count}"
-            if plan.dry_run:
+            if call.not_sent:
+                line = f"{label} NOT SENT ({len(call.node_ids)} nodes): {clean(call.error_message)}"
+            elif call.unknown:
+                line = (
+                    f"{label}: no answer ({clean(call.error_code)}) for {len(call.node_ids)} nodes: it MAY HAVE "
+                    "EXECUTED; not retried"
+                )
+            elif plan.dry_run:
                 line = f"{label}: would call {plan.kind.operation}(ClusterName={clean(plan.target)}, NodeIds=[{len(call.node_ids)} ids])"
             elif call.error_code:
                 line = f"{label} failed as a whole ({len(call.node_ids)} nodes): {clean(call.error_message)}"
             elif call.attempts > 1:
-                line = f"{label}: throttled, succeeded on attempt {call.attempts}"
+                line = f"{label}: throttled or refused by a server error, succeeded on attempt {call.attempts}"
             else:
                 continue
             if text:
@@ -218,11 +242,13 @@ class ActionResultsScreen(ModalScreen[None]):
     def _journal_line(self) -> Text:
         errors = list(dict.fromkeys(call.journal_error for call in self.calls.values() if call.journal_error))
         if errors:
-            return Text("✖ JOURNAL NOT WRITTEN: " + "; ".join(clean(e) for e in errors))
+            not_sent = sum(len(call.node_ids) for call in self.calls.values() if call.not_sent)
+            consequence = f" — {not_sent} node(s) NOT SENT: no intent on record, no call made" if not_sent else ""
+            return Text("✖ JOURNAL NOT WRITTEN: " + "; ".join(clean(e) for e in errors) + consequence)
         if not self.calls:
             return Text("Journal: waiting for the first call…")
         path = self.result.journal_path if self.result is not None else ""
-        lines = len(self.calls)
+        lines = 2 * sum(call.attempts for call in self.calls.values())  # an intent and a result per attempt
         where = f" in {clean(path)}" if path else ""
         return Text(f"Journal: {lines} line{'s' if lines != 1 else ''} written{where}")
 
@@ -233,6 +259,11 @@ class ActionResultsScreen(ModalScreen[None]):
             return Text("Working… closing this does not stop the batch.")
         if self.plan.dry_run:
             return Text("Nothing changed; the marks are kept. Run without --dry-run to do it.")
+        if counts[UNKNOWN] or counts[NOT_SENT]:
+            return Text(
+                "Unknown nodes may have been acted on: refresh and check them before pressing the key again. "
+                "Not sent nodes were not touched. Both stay marked; Successful ones were unmarked."
+            )
         if counts[FAILED] or counts[UNREPORTED]:
             binding = self._binding()
             key = self.app.get_key_display(binding) if binding is not None else self.plan.kind.name

@@ -112,3 +112,61 @@ class Faults:
             else:
                 entry[1] = remaining - 1
             return failure
+
+    # --- answers lost after the call was executed ---------------------------------------------------------
+    # The request is served (the state changes, the call is recorded) but its answer never reaches the client
+    # in time: the case a client cannot tell from "not executed", and which a retry would execute twice.
+
+    def lose_answer(self, operation: str | None, *, how: str = "timeout", delay_s: float = 2.0, times: int = 1) -> None:
+        """The next `times` calls of `operation` (any if None) are executed, then their answer is lost.
+
+        how="timeout": over HTTP the server waits `delay_s` before answering (past a shorter read timeout, the
+        client gives up first); in-process the client's send raises botocore's ReadTimeoutError.
+        how="reset": the connection is closed without an answer (in-process: ConnectionClosedError).
+        how="slow": the answer is only delayed by `delay_s` (HTTP and in-process), then sent whole."""
+        if how not in LOST_ANSWER_KINDS:
+            raise ValueError(f"how must be one of {', '.join(LOST_ANSWER_KINDS)}")
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self.__dict__.setdefault("_lost_answers", []).append(
+                [LostAnswer(operation, how, float(delay_s)), int(times)]
+            )
+
+    def take_lost_answer(self, operation: str) -> LostAnswer | None:
+        """The lost-answer fault this executed request meets, if any (consumes one use)."""
+        with self._lock:
+            rules = self.__dict__.get("_lost_answers") or []
+            for rule in rules:
+                lost, remaining = rule
+                if lost.operation is None or lost.operation == operation:
+                    if remaining <= 1:
+                        rules.remove(rule)
+                    else:
+                        rule[1] = remaining - 1
+                    return lost
+        return None
+
+    def clear_lost_answers(self) -> None:
+        with self._lock:
+            self.__dict__.pop("_lost_answers", None)
+
+
+LOST_ANSWER_KINDS = ("timeout", "reset", "slow")
+
+
+@dataclass(frozen=True)
+class LostAnswer:
+    operation: str | None
+    how: str  # timeout | reset | slow
+    delay_s: float
+
+
+class AnswerLost(Exception):
+    """Raised by Simulator.respond after serving a request whose answer a `lose_answer` fault swallows; carries
+    the answer the transport would have sent, so it can still send it late ("timeout", "slow")."""
+
+    def __init__(self, lost: LostAnswer, answer: tuple[int, dict, bytes]) -> None:
+        super().__init__(f"answer of {lost.operation or 'a call'} lost ({lost.how})")
+        self.lost = lost
+        self.answer = answer

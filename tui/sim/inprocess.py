@@ -7,10 +7,13 @@ botocore's real parser, error handling and retry logic, exactly as one from AWS 
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
+from tui.sim.faults import AnswerLost
 from tui.sim.protocol import read_target
 
 if TYPE_CHECKING:
@@ -45,7 +48,19 @@ class InProcessHook:
         service, _, _ = read_target(request.headers)
         if service is None:
             return None
-        status, headers, body = self._simulator.respond(request.headers, request.body)
+        try:
+            status, headers, body = self._simulator.respond(request.headers, request.body)
+        except AnswerLost as lost:
+            # What botocore's HTTP layer raises when the answer never comes; botocore may retry it as usual.
+            if lost.lost.how == "slow":
+                time.sleep(lost.lost.delay_s)
+                status, headers, body = lost.answer
+            elif lost.lost.how == "reset":
+                raise ConnectionClosedError(endpoint_url=request.url) from None
+            else:
+                raise ReadTimeoutError(
+                    endpoint_url=request.url, error="simulated: answer lost after execution"
+                ) from None
         return AWSResponse(request.url, status, headers, _Body(body))
 
 

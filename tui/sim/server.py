@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import cast
 
 from tui.sim.errors import SimError
+from tui.sim.faults import AnswerLost
 from tui.sim.protocol import error_response, new_request_id
 
 log = logging.getLogger(__name__)
@@ -41,7 +44,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
-        self._send(*self.sim_server.simulator.respond(self.headers, body))
+        try:
+            answer = self.sim_server.simulator.respond(self.headers, body)
+        except AnswerLost as lost:  # executed; the answer comes late or never (faults.lose_answer)
+            if lost.lost.how == "reset":
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            time.sleep(lost.lost.delay_s)
+            self.close_connection = lost.lost.how == "timeout"  # the client has given up on this connection
+            try:
+                self._send(*lost.answer)
+            except OSError:  # the client closed the connection meanwhile
+                self.close_connection = True
+            return
+        self._send(*answer)
 
     def do_GET(self) -> None:
         if self.path.rstrip("/") in ("", "/health", "/ping"):

@@ -8,7 +8,7 @@ from tui.sim import sagemaker_actions  # noqa: F401  (registers the Batch* opera
 from tui.sim.clock import SimClock
 from tui.sim.dispatcher import Call, Dispatcher, Registry
 from tui.sim.errors import SimError
-from tui.sim.faults import Faults
+from tui.sim.faults import AnswerLost, Faults
 from tui.sim.inprocess import InProcessHook, event_emitter
 from tui.sim.logs import logs
 from tui.sim.logstore import LogStream
@@ -81,18 +81,24 @@ class Simulator:
         return materialize(reply)
 
     def respond(self, headers, body) -> tuple[int, dict, bytes]:
-        """Answer one AWS JSON 1.1 request (headers with X-Amz-Target, raw body): (status, headers, body)."""
+        """Answer one AWS JSON 1.1 request (headers with X-Amz-Target, raw body): (status, headers, body).
+
+        Raises AnswerLost, after serving the request, when a `faults.lose_answer` fault applies to it."""
         request_id = new_request_id()
         service, operation, prefix = read_target(headers)
         try:
             params = decode_params(body) if service is not None else {}
             reply = self.dispatcher.dispatch(service or prefix or "unknown", operation, params, request_id)
-            return success_response(reply, request_id)
+            answer = success_response(reply, request_id)
         except SimError as error:
-            return error_response(error, request_id)
+            answer = error_response(error, request_id)
         except Exception:  # the wire layer must always answer, never drop the connection
             log.exception("simulator failed to answer %s.%s", prefix, operation)
-            return error_response(SimError("InternalFailure", "We encountered an internal error.", 500), request_id)
+            answer = error_response(SimError("InternalFailure", "We encountered an internal error.", 500), request_id)
+        lost = self.faults.take_lost_answer(operation)
+        if lost is not None:
+            raise AnswerLost(lost, answer)  # the transport loses it (faults.lose_answer)
+        return answer
 
     # -- wiring boto3 -----------------------------------------------------------------------------------------
 
