@@ -126,8 +126,8 @@ def test_replace_retires_the_old_id_and_provisions_a_new_one(quiet_demo):
         e["message"]
         for e in logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
     ]
-    assert messages[0].startswith("[LIFECYCLE_SCRIPT_START]")
-    assert messages[-1].startswith("[SCRIPT_EXECUTION_SUCCEEDED]")
+    assert messages[0] == "[SageMaker] Downloading lifecycle scripts"
+    assert messages[-1] == "[SageMaker] The lifecycle scripts succeeded."
 
 
 def test_eks_replacement_gets_a_new_address_and_labels_follow_the_action(quiet_demo):
