@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
+from tui.controllers.console import ConsoleController
 from tui.controllers.logs import LogsController
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
@@ -51,6 +52,7 @@ NAVIGATION_BINDINGS: list[Binding] = [
     Binding("slash", "filter", "Filter", id="filter"),
     Binding("r", "refresh", "Refresh", id="refresh"),
     Binding("d", "details", "Details", id="details"),
+    Binding("b", "console", "Console", show=False, id="console", tooltip="The cluster in the AWS console (or its URL)"),
 ]
 
 
@@ -72,6 +74,7 @@ class MainScreen(Screen[None]):
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self)
         self.logs = LogsController(self, open_log=self._open_log)
+        self.console = ConsoleController(self)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -319,6 +322,9 @@ class MainScreen(Screen[None]):
             screen = detail_screen_for(table.id, table.cursor_key, self.state, hyperpod_app(self).ensure_api)
             if screen is not None:
                 self.app.push_screen(screen)
+
+    def action_console(self) -> None:
+        self.console.open(self.state.focus)
 
     # --- requests from the nodes pane, and the keys behind them --------------------------------------------
 
