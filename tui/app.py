@@ -8,6 +8,7 @@ import termios
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
@@ -16,6 +17,7 @@ from textual.binding import Binding, BindingType
 
 from tui import benchmark_probe, gc_policy
 from tui.config import DEFAULT_THEME, Settings
+from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.environment import aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.sanitize import markup_safe
@@ -82,6 +84,9 @@ class HyperPodApp(App[None]):
         self._api_lock = threading.Lock()
         self._marker_matcher: MarkerMatcher | None = None
         self._input_handled = threading.Event()
+        self.recent_input = RecentInput()  # for a crash report: key names and actions, never typed text
+        self.crash_report: Path | None = None  # where the report of an unexpected exception went
+        self.crash_report_problem = ""  # why it could not be written
         self._input_handled.set()
 
     # --- AWS -----------------------------------------------------------------------------------------------
@@ -116,7 +121,32 @@ class HyperPodApp(App[None]):
         if isinstance(event, events.Key):
             self._input_handled.clear()
             self.call_after_refresh(self._input_handled.set)
+            self.recent_input.key(event.key, typed_text=self._typing(event))
         await super().on_event(event)
+
+    def _typing(self, event: events.Key) -> bool:
+        """A key that goes into text: every key in a terminal pane, a printable one in a text field."""
+        from textual.widgets import Input
+
+        from tui.widgets.pty_pane import PtyPane
+
+        focused = self.focused
+        return isinstance(focused, PtyPane) or (event.is_printable and isinstance(focused, Input))
+
+    async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
+        self.recent_input.action(action if isinstance(action, str) else str(getattr(action, "name", "action")))
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's one hook for an unhandled exception (it then exits): write the crash report first.
+        if self.crash_report is None and not self.crash_report_problem:
+            try:
+                size = (self.size.width, self.size.height)
+                text = report_text(error, recent=self.recent_input.items(), terminal=size)
+                self.crash_report = write_report(text)
+            except Exception as exc:  # noqa: BLE001 - the report must never hide the error itself
+                self.crash_report_problem = str(exc) or type(exc).__name__
+        super()._handle_exception(error)
 
     @property
     def marker_matcher(self) -> MarkerMatcher:

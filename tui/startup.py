@@ -7,6 +7,7 @@ the main screen sees only `app.take_prefetched_clusters()` and `app.ensure_api()
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,16 @@ class Launch:
     def run(self) -> int:
         app = self.app()
         app.run()
+        if app.crash_report is not None:
+            print(
+                f"hyperpod-tui stopped on an unexpected error; the crash report (no secrets) is {app.crash_report}",
+                file=sys.stderr,
+            )
+        elif app.crash_report_problem:
+            print(
+                f"hyperpod-tui stopped on an unexpected error; no crash report: {app.crash_report_problem}",
+                file=sys.stderr,
+            )
         return app.return_code or 0
 
 
