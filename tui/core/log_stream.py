@@ -142,7 +142,7 @@ def follow_delay(interval: float, throttles: int) -> float:
     """Seconds until the next follow poll after `throttles` throttled polls in a row (doubling, capped)."""
     if throttles <= 0:
         return interval
-    return min(FOLLOW_BACKOFF_MAX, interval * 2 ** min(throttles, 16))
+    return min(FOLLOW_BACKOFF_MAX, interval * float(2 ** min(throttles, 16)))
 
 
 def _stop_reason(limits: ReadLimits, pages: int, empty: int, size: int, elapsed: float) -> str | None:
