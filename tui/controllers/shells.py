@@ -31,7 +31,7 @@ from textual.widget import Widget
 from textual.worker import get_current_worker
 
 from tui.config import Settings
-from tui.core import clipboard
+from tui.core import clipboard, lifetime
 from tui.core.errors import Problem, classify
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
 from tui.core.sanitize import markup_safe
@@ -150,7 +150,9 @@ class ShellController:
         """Preflight + StartSession (worker thread): the launcher and session, or what to tell the user."""
         try:
             launcher = self._launcher()
-            return launcher, launcher.open(shell.target, document=shell.document)
+            session = launcher.open(shell.target, document=shell.document)
+            lifetime.adopt_session(session)  # terminated on SIGHUP/SIGTERM/exit if nothing else ends it first
+            return launcher, session
         except PluginMissing as error:
             return f"{error}\n(y on the node copies that command.)"
         except (SsmError, ValueError) as error:

@@ -34,10 +34,22 @@ class TimedMessage(Protocol):
 
 EventLike = tuple[int | None, object] | TimedMessage
 
+# What one document holds at most. A line is cut at sanitize.LOG_LINE_LIMIT characters already; these bound the
+# whole (a hostile or runaway stream must not take the memory). The head is kept: the timeline, the markers and
+# the failing stage of a lifecycle log are found from its first lines. Lines past a cap are counted in `dropped`.
+MAX_LINES = 200_000
+MAX_CHARS = 48 * 1024 * 1024
+
 
 class LogDocument:
-    def __init__(self, matcher: MarkerMatcher | None = None) -> None:
+    def __init__(
+        self, matcher: MarkerMatcher | None = None, *, max_lines: int | None = None, max_chars: int | None = None
+    ) -> None:
         self.matcher = matcher or default_matcher()
+        self.max_lines = MAX_LINES if max_lines is None else max_lines
+        self.max_chars = MAX_CHARS if max_chars is None else max_chars
+        self.chars = 0  # characters held
+        self.dropped = 0  # lines not kept because a cap was reached
         self.lines: list[str] = []
         self.times: list[int | None] = []
         self.heads = bytearray()  # 1 where a line begins an event (its timestamp is shown), 0 on continuations
@@ -63,7 +75,24 @@ class LogDocument:
         if not raw:
             return 0
         base = len(self.lines)
+        room = self.max_lines - base
+        if room < len(raw):
+            self.dropped += len(raw) - max(0, room)
+            raw, times, heads = raw[: max(0, room)], times[: max(0, room)], heads[: max(0, room)]
         cleaned = clean_log_lines(raw)
+        size = sum(map(len, cleaned))
+        if self.chars + size > self.max_chars:
+            keep, total = 0, self.chars
+            for line in cleaned:
+                if total + len(line) > self.max_chars:
+                    break
+                total += len(line)
+                keep += 1
+            self.dropped += len(cleaned) - keep
+            cleaned, times, heads, size = cleaned[:keep], times[:keep], heads[:keep], total - self.chars
+        if not cleaned:
+            return 0
+        self.chars += size
         self.lines.extend(cleaned)
         self.times.extend(times)
         self.heads.extend(heads)

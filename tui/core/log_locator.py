@@ -13,7 +13,8 @@ The boto3 `logs` client is injected; call these from a worker thread.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,10 @@ from tui.core.log_stream import LogAccessDeniedError, LogNotFoundError, LogsErro
 from tui.core.models import arn_last_segment
 
 HEALTH_AGENT = "SagemakerHealthMonitoringAgent"
+# DescribeLogGroups/DescribeLogStreams answer 50 a page: 200 pages is 10,000 streams, a stream per node of the
+# largest cluster. A server that never stops handing out tokens is cut off there (or after the time cap).
+DESCRIBE_PAGE_CAP = 200
+DESCRIBE_SECONDS = 30.0
 GROUP_PREFIXES = ("/aws/sagemaker/Clusters/{name}", "/aws/sagemaker/hyperpod/{name}")
 
 
@@ -120,9 +125,16 @@ class LogLocator:
     """Finds the lifecycle and health-agent logs of a cluster's nodes (see the module docstring)."""
 
     def __init__(
-        self, client: Any, cluster_name: str, cluster_arn: str | None = None, cluster_id: str | None = None
+        self,
+        client: Any,
+        cluster_name: str,
+        cluster_arn: str | None = None,
+        cluster_id: str | None = None,
+        *,
+        should_stop: Callable[[], bool] | None = None,
     ) -> None:
         self.client = client
+        self.should_stop = should_stop
         self.cluster_name = cluster_name
         self.cluster_id = cluster_id or arn_last_segment(cluster_arn)
         self._groups: list[str] | None = None
@@ -189,8 +201,7 @@ class LogLocator:
             prefix = template.format(name=self.cluster_name)
             self._tried.append(f"DescribeLogGroups prefix {prefix}")
             try:
-                paginator = self.client.get_paginator("describe_log_groups")
-                for page in paginator.paginate(logGroupNamePrefix=prefix):
+                for page in self._pages("describe_log_groups", logGroupNamePrefix=prefix):
                     for group in page.get("logGroups", ()):
                         name = group.get("logGroupName", "")
                         if name == prefix or name.startswith(prefix + "/"):  # not "<name>-2"
@@ -217,8 +228,7 @@ class LogLocator:
         self._tried.append(f"DescribeLogStreams {group} prefix {prefix}")
         rows: list[tuple[int, str]] = []
         try:
-            paginator = self.client.get_paginator("describe_log_streams")
-            for page in paginator.paginate(logGroupName=group, logStreamNamePrefix=prefix):
+            for page in self._pages("describe_log_streams", logGroupName=group, logStreamNamePrefix=prefix):
                 for stream in page.get("logStreams", ()):
                     began = stream.get("firstEventTimestamp") or stream.get("creationTime") or 0
                     rows.append((int(began), stream.get("logStreamName", "")))
@@ -226,7 +236,20 @@ class LogLocator:
             self._remember(logs_error(error, "DescribeLogStreams", f"{group} {prefix}"))
         return [name for _, name in sorted(rows)]
 
+    def _pages(self, operation: str, **request: Any) -> Iterator[dict[str, Any]]:
+        """The pages of a Describe* listing, at most DESCRIBE_PAGE_CAP of them and DESCRIBE_SECONDS long."""
+        started = time.monotonic()
+        for number, page in enumerate(self.client.get_paginator(operation).paginate(**request), start=1):
+            yield page
+            if self.should_stop is not None and self.should_stop():
+                return
+            if number >= DESCRIBE_PAGE_CAP or time.monotonic() - started >= DESCRIBE_SECONDS:
+                self._tried.append(f"{operation} stopped after {number} pages")
+                return
+
     def _exists(self, group: str, stream: str) -> bool:
+        if self.should_stop is not None and self.should_stop():
+            return False
         self._tried.append(f"{group} {stream}")
         try:
             return stream_exists(self.client, group, stream)

@@ -6,7 +6,8 @@ Where a node's log is, is `tui.core.log_locator`'s job.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -114,6 +115,49 @@ def logs_error(error: Exception, operation: str, target: str = "") -> LogsError:
 # Reading and following a stream
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """Where one read (a load, or one follow poll) stops, whatever the server keeps answering.
+
+    GetLogEvents answers at most 10,000 events and 1 MB a page, and at the end of a stream gives back the forward
+    token it was passed. A server that hands out a new token on every page, with or without events, would keep
+    a reader going forever: the caps end the read and say why, keeping what arrived. A page that brings no events
+    is no progress even when its token is new.
+    """
+
+    max_pages: int
+    max_seconds: float
+    max_bytes: int  # message characters, summed over the read
+    max_empty_pages: int  # consecutive pages without events; 1: the first empty page ends the read quietly
+
+
+# A load reads the stream from its head: 100 full pages is a million events, far beyond a lifecycle log.
+LOAD_LIMITS = ReadLimits(max_pages=100, max_seconds=45.0, max_bytes=32 * 1024 * 1024, max_empty_pages=20)
+# A follow poll fetches what was appended since the last one (a few pages at most); the next poll resumes.
+FOLLOW_LIMITS = ReadLimits(max_pages=10, max_seconds=10.0, max_bytes=8 * 1024 * 1024, max_empty_pages=1)
+FOLLOW_BACKOFF_MAX = 60.0  # seconds between follow polls at most while CloudWatch throttles
+
+
+def follow_delay(interval: float, throttles: int) -> float:
+    """Seconds until the next follow poll after `throttles` throttled polls in a row (doubling, capped)."""
+    if throttles <= 0:
+        return interval
+    return min(FOLLOW_BACKOFF_MAX, interval * float(2 ** min(throttles, 16)))
+
+
+def _stop_reason(limits: ReadLimits, pages: int, empty: int, size: int, elapsed: float) -> str | None:
+    """None: read on. "": the read is over with nothing to report. Otherwise why the read was cut short."""
+    if empty >= limits.max_empty_pages:
+        return "" if empty == 1 else f"stopped after {pages:,} pages: the last {empty} brought no events"
+    if pages >= limits.max_pages:
+        return f"stopped after {pages:,} pages (at most {limits.max_pages:,} per read)"
+    if size >= limits.max_bytes:
+        return f"stopped after {pages:,} pages ({limits.max_bytes // (1024 * 1024)} MB read)"
+    if elapsed >= limits.max_seconds:
+        return f"stopped after {pages:,} pages ({limits.max_seconds:g} s)"
+    return None
+
+
 class LogEvent(NamedTuple):
     timestamp: int
     message: str
@@ -125,6 +169,7 @@ class LogPage:
     events: tuple[LogEvent, ...]
     next_token: str | None
     number: int  # 1-based page number among the pages yielded
+    stopped: str = ""  # set on the last page when a cap (ReadLimits) ended the read: "stopped after N pages …"
 
 
 def _events(response: dict[str, Any]) -> tuple[LogEvent, ...]:
@@ -135,30 +180,48 @@ def _events(response: dict[str, Any]) -> tuple[LogEvent, ...]:
 
 
 def iter_log_pages(
-    client: Any, group: str, stream: str, *, token: str | None = None, limit: int | None = None
+    client: Any,
+    group: str,
+    stream: str,
+    *,
+    token: str | None = None,
+    limit: int | None = None,
+    limits: ReadLimits = LOAD_LIMITS,
+    should_stop: Callable[[], bool] | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[LogPage]:
-    """Every event of a stream, oldest first, page by page (GetLogEvents with startFromHead).
+    """Every event of a stream, oldest first, page by page (GetLogEvents with startFromHead), within `limits`.
 
-    Follows `nextForwardToken` until it comes back unchanged, which is how CloudWatch says "the end". The first
-    page is always yielded (possibly empty) so a UI can show something at once; later empty pages are not.
-    Raises `LogsError` (typed) on any AWS failure.
+    Follows `nextForwardToken` until it comes back unchanged, which is how CloudWatch says "the end", or until a
+    cap of `limits` ends the read: the last page then carries the reason in `stopped`. The first page is always
+    yielded (possibly empty) so a UI can show something at once; later empty pages are not, unless they carry
+    the reason. `should_stop` is asked before every request (a closed screen, a cancelled worker): True ends the
+    read at once. Raises `LogsError` (typed) on any AWS failure.
     """
     request: dict[str, Any] = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}
     if limit:
         request["limit"] = limit
-    number = 0
+    started = clock()
+    number = requests = empty = size = 0
     while True:
+        if should_stop is not None and should_stop():
+            return
         params = {**request, "nextToken": token} if token else request
         try:
             response = client.get_log_events(**params)
         except Exception as error:
             raise logs_error(error, "GetLogEvents", f"{group} {stream}") from error
+        requests += 1
         events = _events(response)
         new_token = response.get("nextForwardToken")
-        if events or number == 0:
+        size += sum(len(event.message) for event in events)
+        empty = 0 if events else empty + 1
+        end = not new_token or new_token == token
+        reason = None if end else _stop_reason(limits, requests, empty, size, clock() - started)
+        if events or number == 0 or reason:
             number += 1
-            yield LogPage(events, new_token or token, number)
-        if not new_token or new_token == token:
+            yield LogPage(events, new_token or token, number, reason or "")
+        if end or reason is not None:
             return
         token = new_token
 
@@ -178,6 +241,7 @@ class FollowResult:
     events: tuple[LogEvent, ...]
     token: str | None
     error: LogsError | None = None
+    stopped: str = ""  # the poll was cut short by a cap (the next poll resumes after what arrived)
 
 
 class LogFollower:
@@ -188,25 +252,49 @@ class LogFollower:
     """
 
     def __init__(
-        self, client: Any, group: str, stream: str, token: str | None = None, *, limit: int | None = None
+        self,
+        client: Any,
+        group: str,
+        stream: str,
+        token: str | None = None,
+        *,
+        limit: int | None = None,
+        limits: ReadLimits = FOLLOW_LIMITS,
     ) -> None:
         self.client, self.group, self.stream = client, group, stream
         self.token = token
         self.limit = limit
+        self.limits = limits
+        self.throttles = 0  # throttled polls in a row: `follow_delay` spaces the next ones out
 
-    def poll(self) -> FollowResult:
+    def poll(self, should_stop: Callable[[], bool] | None = None) -> FollowResult:
         collected: list[LogEvent] = []
         token = self.token
+        stopped = ""
         try:
-            for page in iter_log_pages(self.client, self.group, self.stream, token=token, limit=self.limit):
+            for page in iter_log_pages(
+                self.client,
+                self.group,
+                self.stream,
+                token=token,
+                limit=self.limit,
+                limits=self.limits,
+                should_stop=should_stop,
+            ):
                 collected.extend(page.events)
                 token = page.next_token
+                stopped = page.stopped
         except LogsError as error:
+            self.throttles = self.throttles + 1 if isinstance(error, LogThrottledError) else 0
             if collected:  # keep what arrived; resume after it
                 self.token = token
             return FollowResult(tuple(collected), self.token, error)
+        self.throttles = 0
         self.token = token
-        return FollowResult(tuple(collected), token)
+        return FollowResult(tuple(collected), token, stopped=stopped)
+
+    def next_delay(self, interval: float) -> float:
+        return follow_delay(interval, self.throttles)
 
 
 def stream_exists(client: Any, group: str, stream: str) -> bool:

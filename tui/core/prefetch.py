@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 
+from tui.core import lifetime
 from tui.core.models import ClusterSummary
 
 WAIT = 10.0  # seconds the app waits for the child's answer before listing the clusters itself
@@ -43,6 +44,7 @@ class ClusterPrefetch:
             )
         except OSError:
             return None
+        lifetime.adopt_child(process.pid, own_session=False)
         return cls(process)
 
     def clusters(self, timeout: float = WAIT) -> list[ClusterSummary] | None:
@@ -56,6 +58,8 @@ class ClusterPrefetch:
             process.kill()
             process.communicate()
             return None
+        finally:
+            lifetime.release_child(process.pid)
         if process.returncode != 0:
             return None
         try:
@@ -68,6 +72,8 @@ class ClusterPrefetch:
         if process is not None and process.poll() is None:
             process.kill()
             process.communicate()
+        if process is not None:
+            lifetime.release_child(process.pid)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -137,6 +137,8 @@ class StatusFacts:
     matches: int = 0
     current: int | None = None
     problem: str = ""
+    stopped: str = ""  # a read cap ended the last load or poll: "stopped after N pages …"
+    dropped: int = 0  # lines the document did not keep (its size caps)
 
 
 def status_text(facts: StatusFacts) -> Text:
@@ -155,6 +157,10 @@ def status_text(facts: StatusFacts) -> Text:
     if facts.loading:
         parts.append((f"loading… page {facts.pages}" if facts.pages else "loading…", "italic"))
     parts.append(("times UTC", "dim"))
+    if facts.stopped:
+        parts.append((clean(facts.stopped, max_len=120), "bold"))
+    if facts.dropped:
+        parts.append((f"{facts.dropped:,} later lines not kept (size cap)", "bold"))
     if facts.problem:
         parts.append((clean(facts.problem, max_len=300), "bold"))
     for position, (part, style) in enumerate(parts):

@@ -9,6 +9,8 @@ screen is open and following was ever switched on (off by a scroll, the poll kee
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -48,6 +50,7 @@ class PageArrived(Message):
     generation: int
     events: tuple[LogEvent, ...]
     number: int
+    stopped: str = ""
 
 
 @dataclass
@@ -116,6 +119,10 @@ class LogScreen(Screen[None]):
         self._loading_worker: Worker[None] | None = None
         self._polling = False
         self._timer: Timer | None = None
+        # Set when the screen goes: every read of this screen asks it before each request, so a worker thread
+        # that Textual cannot kill still makes no call after the screen is gone.
+        self._gone = threading.Event()
+        self._next_poll_at = 0.0  # monotonic time before which the timer does not poll (throttle backoff)
 
     # -- composition ----------------------------------------------------------------------------------------
 
@@ -150,6 +157,7 @@ class LogScreen(Screen[None]):
         self._open()
 
     def on_unmount(self) -> None:
+        self._gone.set()
         if self._timer is not None:
             self._timer.stop()
         self.workers.cancel_node(self)
@@ -200,27 +208,34 @@ class LogScreen(Screen[None]):
     def _load(self, generation: int, mode: str, known: LogResolution | None, index: int, group: str | None) -> None:
         worker = get_current_worker()
         target = self.target
+        closed = self._gone
+
+        def should_stop() -> bool:
+            return closed.is_set() or worker.is_cancelled
+
         try:
             client = hyperpod_app(self).ensure_api().client("logs")
             resolution = known
             if resolution is None:
-                locator = LogLocator(client, target.cluster_name, target.cluster_arn)
+                locator = LogLocator(client, target.cluster_name, target.cluster_arn, should_stop=should_stop)
                 if mode == HEALTH and target.instance_id:
                     resolution = locator.health_monitor(target.instance_id, target.instance_group, group=group)
                 else:
                     resolution = locator.lifecycle(target.instance_id, target.instance_group, target.failure_messages)
-                if worker.is_cancelled:
+                if should_stop():
                     return
                 self.post_message(Resolved(generation, mode, resolution))
             if not resolution.found or resolution.group is None:
                 return
             stream = resolution.streams[index % len(resolution.streams)]
             token = None
-            for page in iter_log_pages(client, resolution.group, stream):
-                if worker.is_cancelled:
+            for page in iter_log_pages(client, resolution.group, stream, should_stop=should_stop):
+                if should_stop():
                     return
                 token = page.next_token
-                self.post_message(PageArrived(generation, page.events, page.number))
+                self.post_message(PageArrived(generation, page.events, page.number, page.stopped))
+            if should_stop():
+                return
             self.post_message(LoadFinished(generation, LogFollower(client, resolution.group, stream, token)))
         except LogsError as error:
             self.post_message(LoadFailed(generation, str(error)))
@@ -245,6 +260,7 @@ class LogScreen(Screen[None]):
         else:
             self.view.append_events(message.events, new=False)
         self.facts.pages = message.number
+        self.facts.stopped = message.stopped
         self._update_status()
 
     @on(LoadFinished)
@@ -327,6 +343,7 @@ class LogScreen(Screen[None]):
 
     def _update_status(self) -> None:
         self.facts.lines = len(self.view.document)
+        self.facts.dropped = self.view.document.dropped
         self.query_one("#log-status", Static).update(status_text(self.facts))
 
     @property
@@ -365,6 +382,8 @@ class LogScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.sync_node_status()
+        if time.monotonic() < self._next_poll_at:
+            return  # throttled: the polls are spaced out (core.log_stream.follow_delay)
         if self._waiting_for_log or self.facts.watching:
             self.poll_now()
 
@@ -383,11 +402,16 @@ class LogScreen(Screen[None]):
 
     @work(thread=True, group="log-poll", exit_on_error=False, description="Following the log")
     def _poll(self, generation: int, follower: LogFollower) -> None:
+        worker, closed = get_current_worker(), self._gone
+
+        def should_stop() -> bool:
+            return closed.is_set() or worker.is_cancelled
+
         try:
-            result = follower.poll()  # AWS failures come back in result.error
+            result = follower.poll(should_stop)  # AWS failures come back in result.error
         except Exception as error:  # noqa: BLE001 - anything else too: the poll must go on
             result = FollowResult((), follower.token, LogsError(classify(error, operation="GetLogEvents").one_line()))
-        if not get_current_worker().is_cancelled:
+        if not should_stop():
             self.post_message(Polled(generation, follower, result))
 
     @on(Polled)
@@ -401,8 +425,10 @@ class LogScreen(Screen[None]):
             return
         self._polling = False
         result = message.result
+        self._next_poll_at = time.monotonic() + message.follower.next_delay(self.follow_interval) - self.follow_interval
         if result.events:
             self.view.append_events(list(result.events))
+        self.facts.stopped = f"follow: {result.stopped}" if result.stopped else ""
         self.facts.problem = f"follow: {result.error}" if result.error is not None else ""
         self._update_status()
 

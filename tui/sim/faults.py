@@ -170,3 +170,44 @@ class AnswerLost(Exception):
         super().__init__(f"answer of {lost.operation or 'a call'} lost ({lost.how})")
         self.lost = lost
         self.answer = answer
+
+    # -- CloudWatch Logs answers --------------------------------------------------------------------------------
+    # Class-level defaults, so this block needs nothing in __init__; `clear_log_faults()` switches them off.
+    log_endless_operations: frozenset[str] = frozenset()  # these Logs operations always hand out a new token
+    log_endless_events: int = 0  # events each endless GetLogEvents/FilterLogEvents answer carries (0: none)
+    log_huge_message_chars: int = 0  # every event served carries a message this long (0: the real messages)
+    log_huge_message_lines: int = 1  # ... split into this many lines
+    _log_token_serial: int = 0
+
+    def endless_log_tokens(
+        self, operations: tuple[str, ...] = ("GetLogEvents", "FilterLogEvents"), *, events: int = 0
+    ) -> None:
+        """Every answer of `operations` carries a forward/next token never seen before, so a reader that follows
+        tokens until they repeat never stops; GetLogEvents/FilterLogEvents answers carry `events` made-up events
+        (0: none at all). DescribeLogGroups/DescribeLogStreams may be named too (their pages are then empty)."""
+        with self._lock:
+            self.log_endless_operations = frozenset(operations)
+            self.log_endless_events = int(events)
+
+    def huge_log_messages(self, chars: int, *, lines: int = 1) -> None:
+        """Every log event served has a message of `chars` characters in `lines` lines."""
+        with self._lock:
+            self.log_huge_message_chars, self.log_huge_message_lines = int(chars), max(1, int(lines))
+
+    def clear_log_faults(self) -> None:
+        with self._lock:
+            self.log_endless_operations = frozenset()
+            self.log_endless_events = 0
+            self.log_huge_message_chars, self.log_huge_message_lines = 0, 1
+
+    def next_log_token_serial(self) -> int:
+        with self._lock:
+            self._log_token_serial += 1
+            return self._log_token_serial
+
+    def huge_log_message(self, serial: int) -> str:
+        """The message a huge-message fault serves (distinct per event, so nothing can deduplicate it)."""
+        chars, lines = self.log_huge_message_chars, self.log_huge_message_lines
+        width = max(1, chars // lines)
+        line = (f"huge {serial} " + "x" * width)[:width]
+        return "\n".join([line] * lines)

@@ -85,7 +85,7 @@ def describe_log_groups(world: World, params: dict) -> dict:
     reply: dict = {"logGroups": [_group_json(g) for g in found]}
     if more:
         reply["nextToken"] = next_token("groups", (found[-1].name,))
-    return reply
+    return _log_faults(world, "DescribeLogGroups", reply)
 
 
 def _group_json(group: LogGroup) -> dict:
@@ -167,7 +167,7 @@ def describe_log_streams(world: World, params: dict) -> dict:
     reply: dict = {"logStreams": [_stream_json(s, v, group.arn) for s, v in streams]}
     if more and last_key is not None:
         reply["nextToken"] = next_token(kind, tuple(last_key))
-    return reply
+    return _log_faults(world, "DescribeLogStreams", reply)
 
 
 def _events_page(view: StreamView, start: int, stop: int, limit: int, backward: bool) -> tuple[list[dict], int, int]:
@@ -217,11 +217,12 @@ def get_log_events(world: World, params: dict) -> dict:
         events, first, last = _events_page(view, lo, position, limit, backward=True)
     else:
         events, first, last = _events_page(view, position, hi, limit, backward=False)
-    return {
+    reply = {
         "events": events,
         "nextForwardToken": _event_token("f", last),
         "nextBackwardToken": _event_token("b", first),
     }
+    return _log_faults(world, "GetLogEvents", reply)
 
 
 def compile_filter(pattern: str | None):
@@ -316,4 +317,37 @@ def filter_log_events(world: World, params: dict) -> dict:
     reply: dict = {"events": events}
     if remaining and last_key is not None:
         reply["nextToken"] = next_token("filter", last_key)
+    return _log_faults(world, "FilterLogEvents", reply)
+
+
+def _log_faults(world: World, operation: str, reply: dict) -> dict:
+    """The answer as the injected Logs faults change it (tui.sim.faults: endless tokens, huge messages)."""
+    faults = world.faults
+    if faults is None:
+        return reply
+    if operation in faults.log_endless_operations:
+        serial = faults.next_log_token_serial()
+        now_ms = _now_ms(world)
+        if operation in ("GetLogEvents", "FilterLogEvents"):
+            made_up = [
+                {"timestamp": now_ms, "message": f"endless page {serial} event {n}", "ingestionTime": now_ms}
+                for n in range(faults.log_endless_events)
+            ]
+            if operation == "FilterLogEvents":
+                for n, event in enumerate(made_up):
+                    event.update(logStreamName="endless", eventId=f"{serial:020d}{n:08d}")
+            reply["events"] = made_up
+        if operation == "GetLogEvents":
+            reply["nextForwardToken"] = _event_token("f", 10**40 + serial)  # past the end: clamped when read
+        elif operation == "FilterLogEvents":
+            reply["nextToken"] = next_token("filter", (2**62, "\U0010ffff", serial))
+        elif operation == "DescribeLogStreams":
+            reply["logStreams"] = []
+            reply["nextToken"] = next_token("streams:LogStreamName", ("\U0010ffff" + str(serial),))
+        else:
+            reply["logGroups"] = []
+            reply["nextToken"] = next_token("groups", ("\U0010ffff" + str(serial),))
+    if faults.log_huge_message_chars and operation in ("GetLogEvents", "FilterLogEvents"):
+        for event in reply.get("events", ()):
+            event["message"] = faults.huge_log_message(faults.next_log_token_serial())
     return reply

@@ -29,6 +29,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui.core import lifetime
 from tui.widgets._pty_keys import ESCAPE_KEYS, key_to_bytes, paste_bytes
 from tui.widgets._pty_proc import foreground_group, hang_up, set_window_size, spawn_on_pty
 from tui.widgets._pty_render import render_row
@@ -281,6 +282,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
             self.refresh_bindings()
             self.post_message(self.SpawnFailed(self, error))
             return
+        lifetime.adopt_child(self._process.pid, own_session=True)  # ended with the app whatever way it ends
         self._state = "running"
         self._set_reading(True)
         self._watcher = asyncio.create_task(self._watch_exit(self._process))
@@ -290,6 +292,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
 
     async def _watch_exit(self, process: asyncio.subprocess.Process) -> None:
         code = await process.wait()
+        lifetime.release_child(process.pid)
         with contextlib.suppress(asyncio.TimeoutError):  # what it wrote last may still be in the pty buffer
             await asyncio.wait_for(self._eof.wait(), DRAIN_TIMEOUT_S)
         self._close_fd()

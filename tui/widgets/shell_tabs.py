@@ -4,7 +4,7 @@ A tab is created the moment `s` is pressed ("Starting session…"); the screen's
 preflight and StartSession and hands the started session to `ShellSession.attach()` (or an error to `fail()`),
 which mounts a PtyPane running the plugin. Every session this widget was given is terminated exactly once:
 when its plugin exits, when its tab is closed (the pane's unmount hangs up and reaps the plugin), or when the
-app quits. TerminateSession runs in a worker thread, or a plain thread while the app is shutting down.
+app quits. TerminateSession runs in a worker thread, or a daemon thread (core.lifetime) while the app shuts down.
 
 A finished session keeps its tab (the last output and the reason stay readable) until the user closes it.
 """
@@ -12,7 +12,6 @@ A finished session keeps its tab (the last output and the reason stay readable) 
 from __future__ import annotations
 
 import contextlib
-import threading
 from typing import Any
 
 from rich.text import Text
@@ -23,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, ContentSwitcher, Static, Tab, Tabs
 
+from tui.core import lifetime
 from tui.core.node_shell import NodeShell, exit_summary
 from tui.core.sanitize import clean, markup_safe
 from tui.core.ssm import SsmSession, StartFailureScanner
@@ -102,8 +102,8 @@ def terminate_in_background(app: Any, session: SsmSession) -> None:
         app.run_worker(
             terminate, thread=True, group="ssm-terminate", exit_on_error=False, description="Terminating an SSM session"
         )
-    else:  # quitting: workers no longer start; a non-daemon thread still finishes before the process exits
-        threading.Thread(target=session.close, name="ssm-terminate").start()
+    else:  # quitting: workers no longer start; startup waits for this thread, bounded (core.lifetime.end_all)
+        lifetime.close_in_background(session)
 
 
 class ShellSession(Vertical):
