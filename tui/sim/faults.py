@@ -151,26 +151,6 @@ class Faults:
         with self._lock:
             self.__dict__.pop("_lost_answers", None)
 
-
-LOST_ANSWER_KINDS = ("timeout", "reset", "slow")
-
-
-@dataclass(frozen=True)
-class LostAnswer:
-    operation: str | None
-    how: str  # timeout | reset | slow
-    delay_s: float
-
-
-class AnswerLost(Exception):
-    """Raised by Simulator.respond after serving a request whose answer a `lose_answer` fault swallows; carries
-    the answer the transport would have sent, so it can still send it late ("timeout", "slow")."""
-
-    def __init__(self, lost: LostAnswer, answer: tuple[int, dict, bytes]) -> None:
-        super().__init__(f"answer of {lost.operation or 'a call'} lost ({lost.how})")
-        self.lost = lost
-        self.answer = answer
-
     # -- CloudWatch Logs answers --------------------------------------------------------------------------------
     # Class-level defaults, so this block needs nothing in __init__; `clear_log_faults()` switches them off.
     log_endless_operations: frozenset[str] = frozenset()  # these Logs operations always hand out a new token
@@ -211,3 +191,23 @@ class AnswerLost(Exception):
         width = max(1, chars // lines)
         line = (f"huge {serial} " + "x" * width)[:width]
         return "\n".join([line] * lines)
+
+
+LOST_ANSWER_KINDS = ("timeout", "reset", "slow")
+
+
+@dataclass(frozen=True)
+class LostAnswer:
+    operation: str | None
+    how: str  # timeout | reset | slow
+    delay_s: float
+
+
+class AnswerLost(Exception):
+    """Raised by Simulator.respond after serving a request whose answer a `lose_answer` fault swallows; carries
+    the answer the transport would have sent, so it can still send it late ("timeout", "slow")."""
+
+    def __init__(self, lost: LostAnswer, answer: tuple[int, dict, bytes]) -> None:
+        super().__init__(f"answer of {lost.operation or 'a call'} lost ({lost.how})")
+        self.lost = lost
+        self.answer = answer
