@@ -39,7 +39,7 @@ def main(endpoint: str, plugin: str, ready: str) -> int:
                 return
             if state.get("opening"):
                 return
-            snapshot = main_screen.focus_snapshot
+            snapshot = main_screen.state.focus_snapshot
             running = sorted(
                 n.instance_id for n in (snapshot.nodes.values() if snapshot else ()) if n.status == "Running"
             )
