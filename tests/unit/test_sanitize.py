@@ -1,7 +1,6 @@
 from rich.cells import cell_len
-from rich.text import Text
 
-from tui.core.sanitize import LOG_LINE_LIMIT, cell_width, clean, clean_log_line, cut_cells, fit_cells, markup_safe
+from tui.core.sanitize import LOG_LINE_LIMIT, cell_width, clean, clean_log_line, cut_cells, fit_cells
 
 
 def test_plain_text_is_unchanged():
@@ -82,9 +81,3 @@ def test_a_dangling_zero_width_joiner_is_dropped():
     for text in (clean("👨\u200d👩\u200d"), clean("x\u200d")):
         assert cell_width(text + "   ") == cell_width(text) + 3  # padding after it counts
     assert "\u200d…" not in clean("xxxxx👨\u200d👩", max_len=6)
-
-
-def test_markup_is_escaped_where_markup_is_parsed():
-    safe = markup_safe("[bold red]x[/]")
-    assert Text.from_markup(safe).plain == "[bold red]x[/]"
-    assert Text.from_markup(safe).spans == []

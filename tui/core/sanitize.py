@@ -133,13 +133,6 @@ def fit_cells(text: str, width: int, *, align: str = "left", ellipsis: str = "â€
     return pad + text if align == "right" else text + pad
 
 
-def markup_safe(value: object, *, max_len: int | None = 2_000) -> str:
-    """Clean text, escaped for the few places that take Rich markup (notifications, Static with markup)."""
-    from rich.markup import escape  # here, not at the top: the headless commands never need Rich
-
-    return escape(clean(value, max_len=max_len))
-
-
 def clean_log_lines(values: Sequence[object]) -> list[str]:
     """`[clean_log_line(v) for v in values]`, several times faster for a large log of ordinary lines.
 
