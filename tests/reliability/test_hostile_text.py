@@ -394,3 +394,27 @@ def test_text_builders_never_emit_controls_or_markup():
             assert_no_controls(cell, f"string {index}: table cell")
             for width in (1, 7, 30):
                 assert cell_width(fit_cells(cell, width)) == width
+
+
+def test_shell_output_never_reaches_the_terminal_raw():
+    """What a plugin or a remote shell prints goes through the pty pane's terminal emulator (pyte) and its row
+    renderer: 300 random hostile byte strings leave no control character in the painted rows, every row exactly
+    as wide as the pane."""
+    import pyte
+    from rich.style import Style
+
+    from tui.widgets._pty_render import render_row
+
+    rng = random.Random(52)
+    for index in range(300):
+        screen = pyte.Screen(60, 6)
+        stream = pyte.ByteStream(screen)
+        data = hostile(rng, parts=rng.randint(4, 30)).encode("utf-8", "surrogatepass")
+        if index % 3 == 0:
+            data = bytes(rng.randrange(256) for _ in range(rng.randint(1, 400)))  # not even UTF-8
+        stream.feed(data)
+        for y in range(screen.lines):
+            strip = render_row(screen.buffer[y], screen.columns, 60, Style())
+            text = "".join(segment.text for segment in strip)
+            assert not CONTROL.search(text), f"case {index}, row {y}: {text!r}"
+            assert strip.cell_length == 60
