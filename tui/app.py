@@ -20,9 +20,9 @@ from tui.config import DEFAULT_THEME, Settings
 from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.environment import aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
-from tui.core.sanitize import markup_safe
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
 from tui.screens.main import MainScreen
+from tui.text import toast
 from tui.themes import default_variables, load_all_themes
 
 if TYPE_CHECKING:
@@ -155,9 +155,7 @@ class HyperPodApp(App[None]):
             try:
                 self._marker_matcher = MarkerMatcher(merge_rules(self.settings.markers))
             except MarkerRuleError as exc:
-                self.notify(
-                    markup_safe(f"[[markers]] ignored, using the built-in rules: {exc}"), severity="error", timeout=15
-                )
+                toast(self, f"[[markers]] ignored, using the built-in rules: {exc}", severity="error", timeout=15)
                 self._marker_matcher = default_matcher()
         return self._marker_matcher
 
@@ -196,16 +194,14 @@ class HyperPodApp(App[None]):
         for theme in loaded.themes.values():
             self.register_theme(theme)
         if loaded.errors:
-            self.notify(markup_safe("Theme files skipped: " + "; ".join(loaded.errors)), severity="warning", timeout=12)
+            toast(self, "Theme files skipped: " + "; ".join(loaded.errors), severity="warning", timeout=12)
         wanted = self.settings.theme
         if wanted in self.available_themes:
             self.theme = wanted
         else:
             self.theme = DEFAULT_THEME
             if wanted != DEFAULT_THEME:
-                self.notify(
-                    markup_safe(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}."), severity="warning"
-                )
+                toast(self, f"Theme {wanted!r} is not available; using {DEFAULT_THEME}.", severity="warning")
         self._apply_keymap()
         if self.settings.markers:
             _ = self.marker_matcher  # compiled now, so a bad rule is reported at startup
@@ -219,8 +215,9 @@ class HyperPodApp(App[None]):
         known = {binding.id for binding in self.all_bindings() if binding.id}
         unknown = sorted(set(keymap) - known)
         if unknown:
-            self.notify(
-                markup_safe(f"[keymap] ignores unknown binding id(s): {', '.join(unknown)} — see ? for the ids."),
+            toast(
+                self,
+                f"[keymap] ignores unknown binding id(s): {', '.join(unknown)} — see ? for the ids.",
                 severity="error",
                 timeout=15,
             )

@@ -1,5 +1,8 @@
 """Command-palette providers (`:` or ctrl+p): jump to a cluster, or to a node by id, hostname or IP.
 
+Hit text is clean and reaches the palette as Textual `Content` (a `str` prompt would be parsed as markup), with the
+match highlighted by `tui.text.highlighted`, since `Matcher.highlight` parses its candidate as markup.
+
 Theme switching is Textual's own "Change theme" system command, which lists every registered theme (ours
 included).
 """
@@ -12,11 +15,13 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui.core.sanitize import clean
+from tui.text import content, highlighted, markup_literal
 
 if TYPE_CHECKING:
     from tui.core.explorer import ExplorerState
 
 MAX_NODE_HITS = 40
+HIT_NAME_LIMIT = 200  # characters of a name in one palette line
 
 
 @runtime_checkable
@@ -44,7 +49,8 @@ class ClusterCommands(Provider):
         if main is None:
             return
         for name in sorted(main.state.cluster_names):
-            yield DiscoveryHit(f"cluster {clean(name)}", partial(main.jump_to_cluster, name), help="Open this cluster")
+            text = f"cluster {clean(name, max_len=HIT_NAME_LIMIT)}"
+            yield DiscoveryHit(content(text), partial(main.jump_to_cluster, name), text=text, help="Open this cluster")
 
     async def search(self, query: str) -> Hits:
         main = self._main
@@ -52,10 +58,16 @@ class ClusterCommands(Provider):
             return
         matcher = self.matcher(query)
         for name in main.state.cluster_names:
-            text = f"cluster {clean(name)}"
+            text = f"cluster {clean(name, max_len=HIT_NAME_LIMIT)}"
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(main.jump_to_cluster, name), help="Open this cluster")
+                yield Hit(
+                    score,
+                    highlighted(matcher, text),
+                    partial(main.jump_to_cluster, name),
+                    text=text,
+                    help="Open this cluster",
+                )
 
 
 class NodeCommands(Provider):
@@ -75,12 +87,17 @@ class NodeCommands(Provider):
             haystack = f"{node.instance_id} {node.hostname} {node.ip}".casefold()
             if needle not in haystack:
                 continue
-            text = f"node {clean(node.instance_id)}  {clean(node.hostname)}  {node.ip}  ({clean(node.group)}, {clean(node.status)})"
+            text = (
+                f"node {clean(node.instance_id, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
+                f"  {clean(node.ip)}  ({clean(node.group, max_len=HIT_NAME_LIMIT)}, {clean(node.status)})"
+            )
             yield Hit(
                 max(matcher.match(text), 0.5),
-                matcher.highlight(text),
+                highlighted(matcher, text),
                 partial(main.jump_to_node, node.instance_id),
-                help=f"Show this node in {clean(snapshot.cluster)}",
+                text=text,
+                # Textual parses a hit's help as markup whatever its type: the one place markup_literal is needed.
+                help=markup_literal(f"Show this node in {clean(snapshot.cluster, max_len=HIT_NAME_LIMIT)}"),
             )
             found += 1
             if found >= MAX_NODE_HITS:

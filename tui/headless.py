@@ -26,7 +26,7 @@ from operator import attrgetter, itemgetter
 from typing import Any, Protocol, TextIO
 
 from tui.core.models import NODE_STATUSES
-from tui.core.sanitize import clean
+from tui.core.sanitize import cell_width, clean, fit_cells
 
 GAP = "  "
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -252,6 +252,10 @@ class CsvFormat:
         return ",".join(field.name for field in fields) + "\n" + "".join(chunks)
 
 
+def _align(field: Field) -> str:
+    return "right" if field.kind == "int" else "left"
+
+
 class TableFormat:
     """Aligned plain text: every column as wide as its widest value, the last one unpadded."""
 
@@ -262,12 +266,13 @@ class TableFormat:
     @staticmethod
     def finish(fields: Sequence[Field], chunks: Sequence[list[list[str]]]) -> str:
         rows = [row for chunk in chunks for row in chunk]
-        widths = [max([len(field.label), *(len(row[i]) for row in rows)]) for i, field in enumerate(fields)]
+        # Widths in terminal cells: a CJK character takes two, a combining mark none (the cells are clean text).
+        widths = [max([len(field.label), *(cell_width(row[i]) for row in rows)]) for i, field in enumerate(fields)]
         last = len(fields) - 1
 
         def line(cells: Sequence[str]) -> str:
             parts = [
-                cell.rjust(widths[i]) if fields[i].kind == "int" else (cell if i == last else cell.ljust(widths[i]))
+                cell if i == last and fields[i].kind != "int" else fit_cells(cell, widths[i], align=_align(fields[i]))
                 for i, cell in enumerate(cells)
             ]
             return GAP.join(parts).rstrip()

@@ -228,3 +228,20 @@ print(json.dumps({"outputs": outputs, "forks": len(forks)}))
     assert report["forks"] == 3  # the split runs did fork (on Linux with two CPUs)
     for split, whole in report["outputs"].values():
         assert split == whole and len(whole) > 1000
+
+
+def test_table_columns_line_up_with_wide_characters():
+    """Widths are terminal cells: a CJK hostname takes two a character, and the next columns still line up."""
+    from rich.cells import cell_len
+
+    args = build_parser().parse_args(["--demo", "nodes", "llm-pretrain-slurm", "--group", "login-group"])
+    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    node = next(n for n in sim.world.clusters["llm-pretrain-slurm"].nodes.values() if n.group.name == "login-group")
+    node.hostname, node._summary_json = "日本語のホスト名", None
+    out = io.StringIO()
+    assert run(args, settings_from_args(args), out=out, err=io.StringIO(), api_factory=lambda: demo_api(sim)) == 0
+    header, *rows = out.getvalue().splitlines()
+    column = cell_len(header[: header.index("LAUNCHED")])
+    assert len(rows) == 2 and any("日本語" in row for row in rows)
+    for row in rows:
+        assert cell_len(row[: row.index("2026-")]) == column, row  # the launch time starts under its heading

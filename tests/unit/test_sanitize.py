@@ -1,6 +1,6 @@
-from rich.text import Text
+from rich.cells import cell_len
 
-from tui.core.sanitize import LOG_LINE_LIMIT, clean, clean_log_line, markup_safe
+from tui.core.sanitize import LOG_LINE_LIMIT, cell_width, clean, clean_log_line, cut_cells, fit_cells
 
 
 def test_plain_text_is_unchanged():
@@ -55,7 +55,29 @@ def test_long_lines_are_cut_with_a_visible_mark():
     assert len(line) < LOG_LINE_LIMIT + 40
 
 
-def test_markup_is_escaped_where_markup_is_parsed():
-    safe = markup_safe("[bold red]x[/]")
-    assert Text.from_markup(safe).plain == "[bold red]x[/]"
-    assert Text.from_markup(safe).spans == []
+def test_widths_are_terminal_cells():
+    assert cell_width("abc") == 3
+    assert cell_width("日本語") == 6
+    assert cell_width("e\u0301") == 1  # a combining mark takes no cell
+    assert cell_width("👨\u200d👩\u200d👧") == cell_len("👨\u200d👩\u200d👧")
+
+
+def test_fit_cells_cuts_and_pads_by_cells():
+    for text in ("日本語テキスト", "plain ascii text", "e\u0301" * 9, "a日b本c語", "👨\u200d👩\u200d👧 family"):
+        for width in range(1, 12):
+            fitted = fit_cells(text, width)
+            assert cell_width(fitted) == width, (text, width, fitted)
+            assert cell_width(fit_cells(text, width, align="right")) == width
+            assert cell_width(cut_cells(text, width)) <= width
+    assert fit_cells("日本語", 4) == "日… "
+    assert fit_cells("abc", 5, align="right") == "  abc"
+
+
+def test_a_dangling_zero_width_joiner_is_dropped():
+    family = "👨\u200d👩\u200d👧"
+    assert clean(family) == family  # joiners between emoji stay
+    assert clean("👨\u200d👩\u200d") == "👨\u200d👩"
+    assert clean("a\u200d b\u200d") == "a b"
+    for text in (clean("👨\u200d👩\u200d"), clean("x\u200d")):
+        assert cell_width(text + "   ") == cell_width(text) + 3  # padding after it counts
+    assert "\u200d…" not in clean("xxxxx👨\u200d👩", max_len=6)

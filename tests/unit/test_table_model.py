@@ -175,3 +175,12 @@ def test_widths_grow_with_content_and_report_a_change():
     assert same is not None and not same.widths_changed
     age = model.column_index["age"]
     assert model.widths[age] >= 5  # "400d" is formatted at paint time: never sized by its content
+
+
+def test_column_widths_are_terminal_cells():
+    """A CJK group name takes two cells a character; combining marks none: the column fits what the terminal shows."""
+    rng = random.Random(5)
+    model = TableModel(NODE_COLUMNS)
+    model.set_rows([row("i-1", rng, group="日本語のグループ"), row("i-2", rng, group="e\u0301" * 9)])
+    group = [column.key for column in NODE_COLUMNS].index("group")
+    assert model.widths[group] == 16  # 8 wide characters; the 9 combining pairs take 9 cells

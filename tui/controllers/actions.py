@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 
 from tui.core.actions import ACTIONS, ActionPlan, ActionResult, CallContext, CallResult, plan_action, run_plan
 from tui.core.journal import Journal, default_journal_path
-from tui.core.sanitize import markup_safe
+from tui.text import toast
 from tui.typed_app import hyperpod_app, keys_for
 from tui.widgets.node_table import ACTION_BINDINGS
 from tui.workers import run_in_thread
@@ -79,21 +79,21 @@ class ActionsController:
             return
         event.stop()
         event.prevent_default()
-        screen.notify(message, severity="warning", timeout=6)
+        toast(screen, message, severity="warning", timeout=6)
 
     def request(self, action: str, node_ids: Sequence[str], hidden: int) -> None:
         """Plan `action` on `node_ids` of the open cluster and ask for confirmation."""
         screen = self.screen
         if self.running is not None:
-            screen.notify("A batch action is still running; wait for its results first.", severity="warning")
+            toast(screen, "A batch action is still running; wait for its results first.", severity="warning")
             return
         detail, snapshot = screen.state.focus_detail, screen.state.focus_snapshot
         if detail is None or snapshot is None:
-            screen.notify("The cluster's nodes are still loading.", severity="warning")
+            toast(screen, "The cluster's nodes are still loading.", severity="warning")
             return
         nodes = [snapshot.nodes[key] for key in node_ids if key in snapshot.nodes]
         if not nodes:
-            screen.notify(f"Nothing to {action}: mark nodes with space, or highlight one.", severity="warning")
+            toast(screen, f"Nothing to {action}: mark nodes with space, or highlight one.", severity="warning")
             return
         settings = hyperpod_app(screen).settings
         plan = plan_action(ACTIONS[action], detail, nodes, dry_run=settings.dry_run, hidden_by_filter=hidden)
@@ -102,7 +102,7 @@ class ActionsController:
     def _on_confirmed(self, plan: ActionPlan, confirmed: bool | None) -> None:
         if not confirmed or plan.refused:
             if not plan.refused:
-                self.screen.notify(f"{plan.kind.verb} cancelled: nothing was sent.", timeout=4)
+                toast(self.screen, f"{plan.kind.verb} cancelled: nothing was sent.", timeout=4)
             return
         results = self._results_for(plan)
         self.running, self.results = plan, results
@@ -152,7 +152,7 @@ class ActionsController:
         if result is None:
             if results is not None:
                 results.stopped(error)
-            screen.notify(markup_safe(f"The batch action stopped: {error}"), severity="error", timeout=15)
+            toast(screen, f"The batch action stopped: {error}", severity="error", timeout=15)
             return
         if results is not None:
             results.finish(result)
@@ -163,12 +163,11 @@ class ActionsController:
                 if not_sent
                 else ""
             )
-            screen.notify(
-                markup_safe(f"Journal not written: {journal_error}.{consequence}"), severity="error", timeout=20
-            )
+            toast(screen, f"Journal not written: {journal_error}.{consequence}", severity="error", timeout=20)
         if result.unknown:
-            screen.notify(
-                f"{len(result.unknown)} node(s): no answer from AWS, the call may have executed. Not retried; "
+            toast(
+                screen,
+                f"{len(result.unknown)} node{'s' if len(result.unknown) != 1 else ''}: no answer from AWS, the call may have executed. Not retried; "
                 "refresh and check them before acting again.",
                 severity="warning",
                 timeout=20,
@@ -176,19 +175,20 @@ class ActionsController:
         plan, succeeded, failed = result.plan, result.succeeded, result.failed
         if plan.dry_run:
             if results is None or not results.is_active:
-                screen.notify(f"DRY RUN: {plan_calls(result)} described, nothing sent.", timeout=6)
+                toast(screen, f"DRY RUN: {plan_calls(result)} described, nothing sent.", timeout=6)
             return
         screen.nodes_table.unmark(plan.cluster, succeeded)
         verb = plan.kind.verb
         if results is not None and results.is_active:
             pass  # the results view says it all
         elif failed or result.unknown or not_sent:
-            screen.notify(
+            toast(
+                screen,
                 f"{verb}: {len(succeeded)} Successful, {len(failed)} Failed, {len(result.unknown)} unknown, "
                 f"{len(not_sent)} not sent (still marked).",
                 severity="warning",
                 timeout=8,
             )
         else:
-            screen.notify(f"{verb}: {len(succeeded)} Successful.", timeout=6)
+            toast(screen, f"{verb}: {len(succeeded)} Successful.", timeout=6)
         screen.action_refresh()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from tui.core import clipboard
 from tui.core.console import console_url, open_in_browser, region_of_arn
 from tui.core.environment import aws_region
-from tui.core.sanitize import markup_safe
+from tui.text import toast
 from tui.typed_app import hyperpod_app
 from tui.workers import run_in_thread
 
@@ -30,7 +30,7 @@ class ConsoleController:
     def open(self, cluster: str | None) -> None:
         url = self.url_for(cluster) if cluster else None
         if url is None:
-            self.screen.notify("No cluster with a known region is selected.", severity="warning")
+            toast(self.screen, "No cluster with a known region is selected.", severity="warning")
             return
         run_in_thread(self.screen, lambda: self._open(url), group="console", description="Opening the console")
 
@@ -38,7 +38,7 @@ class ConsoleController:
         app = hyperpod_app(self.screen)
         demo = " (Demo: the cluster is simulated, so the page will not find it.)" if app.settings.demo else ""
         if open_in_browser(url, os.environ):
-            app.call_from_thread(app.notify, markup_safe(f"Opened in the browser: {url}{demo}"), title="AWS console")
+            toast(app, f"Opened in the browser: {url}{demo}", title="AWS console")
             return
         mechanism = clipboard.copy_native(url)
         if mechanism is None:
@@ -46,6 +46,4 @@ class ConsoleController:
             how = "through the terminal (OSC 52)"
         else:
             how = f"to the system clipboard ({mechanism})"
-        app.call_from_thread(
-            app.notify, markup_safe(f"No browser here; copied {how}: {url}{demo}"), title="AWS console", timeout=15
-        )
+        toast(app, f"No browser here; copied {how}: {url}{demo}", title="AWS console", timeout=15)

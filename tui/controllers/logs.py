@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from tui.core.log_target import LogTarget
 from tui.core.sanitize import clean
+from tui.text import toast
 
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
@@ -31,21 +32,21 @@ class LogsController:
         screen = self.screen
         detail = screen.state.detail_of(name)
         if detail is None:
-            screen.notify(f"{clean(name)}: details still loading; try again in a moment.", markup=False, timeout=4)
+            toast(screen, f"{clean(name)}: details still loading; try again in a moment.", timeout=4)
             return
         if not detail.failure_message:
-            screen.notify(
+            toast(
+                screen,
                 f"{clean(name)} has no failure message. Open a node's log from the nodes pane with l.",
-                markup=False,
                 timeout=6,
             )
             return
         snapshot = screen.state.snapshot_of(name)
         target = LogTarget.for_cluster_failure(detail, dict(snapshot.nodes) if snapshot else None)
         if target is None:
-            screen.notify(
+            toast(
+                screen,
                 f"The failure message of {clean(name)} names no log and no instance.",
-                markup=False,
                 severity="warning",
                 timeout=6,
             )

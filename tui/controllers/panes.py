@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.widget import Widget
 
-from tui.core.sanitize import clean, markup_safe
+from tui.core.sanitize import clean
 from tui.core.tables import TableRow, cluster_row, group_row
+from tui.text import toast
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 MAX_FAILURE_NOTICES = 3
+TITLE_NAME_LIMIT = 200  # characters of a cluster or group name in a pane title (the border cuts it anyway)
 
 
 class PanePainter:
@@ -28,6 +31,7 @@ class PanePainter:
         self.screen = screen
         self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
         self._shown_groups_cluster: str | None = None
+        self._borders: dict[str, list[str]] = {}  # pane id → [title, subtitle] as last set
 
     def cluster_row(self, name: str) -> TableRow:
         screen = self.screen
@@ -93,44 +97,46 @@ class PanePainter:
         for transition in failed[:MAX_FAILURE_NOTICES]:
             node = snapshot.nodes.get(transition.key)
             group = f" ({clean(node.group)})" if node else ""
-            screen.notify(
-                markup_safe(f"{transition.key}{group}: {transition.before} → Failure"), severity="error", timeout=8
-            )
+            toast(screen, f"{transition.key}{group}: {transition.before} → Failure", severity="error", timeout=8)
         if len(failed) > MAX_FAILURE_NOTICES:
-            screen.notify(f"…and {len(failed) - MAX_FAILURE_NOTICES} more nodes went to Failure", severity="error")
+            toast(screen, f"…and {len(failed) - MAX_FAILURE_NOTICES} more nodes went to Failure", severity="error")
 
     def update_titles(self) -> None:
         screen = self.screen
         clusters, groups, nodes = screen.clusters_table, screen.groups_table, screen.nodes_table
-        _set_border(screen.query_one("#clusters-pane"), f"Clusters · {_count(clusters)}")
+        self._set_border(screen.query_one("#clusters-pane"), f"Clusters · {_count(clusters)}")
         detail = screen.state.focus_detail
-        focus = clean(screen.state.focus) if screen.state.focus else "—"
-        extra = f" · {detail.orchestrator}" if detail else ""
-        _set_border(screen.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {_count(groups)}")
-        scope = clean(screen.state.group_scope) if screen.state.group_scope else "all groups"
+        focus = clean(screen.state.focus, max_len=TITLE_NAME_LIMIT) if screen.state.focus else "—"
+        extra = f" · {clean(detail.orchestrator)}" if detail else ""
+        self._set_border(screen.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {_count(groups)}")
+        scope = clean(screen.state.group_scope, max_len=TITLE_NAME_LIMIT) if screen.state.group_scope else "all groups"
         title = f"Nodes · {focus} › {scope} · {_count(nodes)}"
         if nodes.marks:
             title += f" · {len(nodes.marks)} marked"
             hidden = nodes.hidden_marks()
             if hidden:
                 title += f" ({hidden} hidden by filter)"
-        _set_border(screen.query_one("#nodes-pane"), title)
+        self._set_border(screen.query_one("#nodes-pane"), title)
         for table, pane in ((clusters, "#clusters-pane"), (groups, "#groups-pane"), (nodes, "#nodes-pane")):
             parts = []
             if table.query:
                 parts.append(f"filter: {clean(table.query, max_len=40)}")
             if table.sort_column is not None:
                 parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
-            _set_border(screen.query_one(pane), subtitle=" · ".join(parts))
+            self._set_border(screen.query_one(pane), subtitle=" · ".join(parts))
 
-
-def _set_border(pane: Widget, title: str | None = None, subtitle: str | None = None) -> None:
-    # Setting a border title always parses it and repaints the pane, even when it is unchanged; titles are
-    # updated at every refresh and table change, so only what changed is set.
-    if title is not None and pane.border_title != title:
-        pane.border_title = title
-    if subtitle is not None and pane.border_subtitle != subtitle:
-        pane.border_subtitle = subtitle
+    def _set_border(self, pane: Widget, title: str | None = None, subtitle: str | None = None) -> None:
+        """Set the pane's border title and subtitle from clean text, as plain `Text` (a `str` would be parsed
+        as markup: a `[/]` in a cluster name or in the filter would raise MarkupError). Setting a border title
+        always repaints the pane, even when it is unchanged; titles are updated at every refresh and table change,
+        so only what changed is set."""
+        shown = self._borders.setdefault(pane.id or "", ["", ""])
+        if title is not None and shown[0] != title:
+            shown[0] = title
+            pane.border_title = Text(title)
+        if subtitle is not None and shown[1] != subtitle:
+            shown[1] = subtitle
+            pane.border_subtitle = Text(subtitle)
 
 
 def _count(table: ResourceTable) -> str:

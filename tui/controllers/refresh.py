@@ -16,8 +16,8 @@ from textual.worker import get_current_worker
 
 from tui.core.errors import Problem, classify
 from tui.core.refresh import ExplorerApi, RefreshInput, RefreshSchedule, fetch_cluster, run_refresh
-from tui.core.sanitize import markup_safe
 from tui.messages import RefreshFinished, message_for
+from tui.text import toast
 from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
 from tui.workers import run_in_thread
@@ -99,7 +99,7 @@ class RefreshController:
         app = self.app
         api = app.ensure_api()
         if first and (warning := api.region_warning()):
-            app.call_from_thread(app.notify, markup_safe(warning), severity="warning", timeout=15)
+            app.call_from_thread(toast, app, warning, severity="warning", timeout=15)
         return api
 
     def _classify(self, exc: BaseException, operation: str) -> Problem:

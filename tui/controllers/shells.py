@@ -34,8 +34,8 @@ from tui.config import Settings
 from tui.core import clipboard, lifetime
 from tui.core.errors import Problem, classify
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
-from tui.core.sanitize import markup_safe
 from tui.core.ssm import PLUGIN_NAME, PluginMissing, SessionLauncher, SsmError, SsmSession, ignore_user_signals
+from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
@@ -118,7 +118,7 @@ class ShellController:
         detail, snapshot = screen.state.focus_detail, screen.state.focus_snapshot
         node = snapshot.nodes.get(node_id) if snapshot is not None and node_id else None
         if detail is None or node is None:
-            screen.notify("No node highlighted: pick one in the Nodes pane first.", severity="warning")
+            toast(screen, "No node highlighted: pick one in the Nodes pane first.", severity="warning")
             return None
         try:
             return NodeShell.for_node(
@@ -131,7 +131,7 @@ class ShellController:
                 document=hyperpod_app(screen).settings.ssm_document,
             )
         except ValueError as error:
-            screen.notify(markup_safe(f"No SSM target for {node.instance_id}: {error}"), severity="error")
+            toast(screen, f"No SSM target for {node.instance_id}: {error}", severity="error")
             return None
 
     def _launcher(self) -> SessionLauncher:
@@ -197,7 +197,7 @@ class ShellController:
         if not tab.attach(session):
             return False
         if session.plugin.warning:
-            self.screen.notify(markup_safe(session.plugin.warning), severity="warning", timeout=12)
+            toast(self.screen, session.plugin.warning, severity="warning", timeout=12)
         self.screen.call_after_refresh(self._focus_if_active, tab)
         return True
 
@@ -208,14 +208,14 @@ class ShellController:
 
     def _embedded_failed(self, tab: ShellSession, message: str) -> None:
         tab.fail(message)
-        self.screen.notify(markup_safe(message.split("\n", 1)[0]), title="Shell", severity="error", timeout=12)
+        toast(self.screen, message.split("\n", 1)[0], title="Shell", severity="error", timeout=12)
 
     # ── S: the whole terminal, app suspended ──────────────────────────────────────────────────────
 
     def open_fullscreen(self, node_id: str | None) -> None:
         shell = self._node_shell(node_id)
         if shell is not None:
-            self.screen.notify(markup_safe(f"Opening a full-screen shell on {shell.place}…"), timeout=4)
+            toast(self.screen, f"Opening a full-screen shell on {shell.place}…", timeout=4)
             run_in_thread(
                 self.screen,
                 lambda: self._open_fullscreen(shell),
@@ -228,7 +228,7 @@ class ShellController:
         app = self.screen.app
         outcome = self._start_session(shell)
         if isinstance(outcome, str):
-            app.call_from_thread(app.notify, markup_safe(outcome), title="Shell", severity="error", timeout=15)
+            app.call_from_thread(toast, app, outcome, title="Shell", severity="error", timeout=15)
             return
         launcher, session = outcome
         if get_current_worker().is_cancelled:  # S pressed again meanwhile: that one takes the terminal
@@ -249,9 +249,9 @@ class ShellController:
             message = f"The full-screen shell failed: {result}"
         else:
             session.close()
-            app.call_from_thread(app.notify, markup_safe(f"Shell on {shell.place} ended (exit {result})."), timeout=6)
+            app.call_from_thread(toast, app, f"Shell on {shell.place} ended (exit {result}).", timeout=6)
             return
-        app.call_from_thread(app.notify, markup_safe(message), title="Shell", severity="error", timeout=15)
+        app.call_from_thread(toast, app, message, title="Shell", severity="error", timeout=15)
 
     def _run_fullscreen(self, launcher: SessionLauncher, session: SsmSession, shell: NodeShell) -> int | BaseException:
         """Main thread: the app is suspended while the plugin owns the terminal. Errors are returned, not raised."""
@@ -282,7 +282,7 @@ class ShellController:
         try:
             command = self._launcher().command_for(shell.target, shell.document)
         except Exception as exc:  # noqa: BLE001 - e.g. no region configured
-            app.call_from_thread(app.notify, markup_safe(self._problem(exc).one_line()), severity="error")
+            app.call_from_thread(toast, app, self._problem(exc).one_line(), severity="error")
             return
         mechanism = clipboard.copy_native(command)
         if mechanism is None:
@@ -295,7 +295,7 @@ class ShellController:
             if app.settings.demo
             else ""
         )
-        app.call_from_thread(app.notify, markup_safe(f"Copied {how}: {command}{demo}"), title="SSM command", timeout=12)
+        app.call_from_thread(toast, app, f"Copied {how}: {command}{demo}", title="SSM command", timeout=12)
 
     # ── the pane: focus, zoom, close ──────────────────────────────────────────────────────────────
 

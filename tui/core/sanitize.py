@@ -5,10 +5,14 @@ Everything shown that came from AWS or from a log passes through here. Guarantee
 - no other C0/C1 control character survives: each becomes its visible Unicode "control picture" (NUL → ␀),
   so the reader sees that something was there without the terminal acting on it;
 - bidirectional overrides (the "Trojan Source" characters) and lone surrogates are replaced;
+- a zero-width joiner that joins nothing visible (before a space, ASCII or the end) is dropped: Rich's cell
+  measure would join it with the padding that follows and the columns would shift;
 - bytes are decoded as UTF-8 with replacement, never raising;
 - a line longer than `max_len` is cut with a visible mark.
-Rich markup is a separate concern: widgets build `rich.text.Text` objects (never parsed as markup); where a
-markup string is unavoidable (notifications), `markup_safe` escapes it.
+Rich/Textual markup is a separate concern: clean text reaches Textual only as `rich.text.Text` or Textual
+`Content`, never inside a markup string (tui/text.py holds the helpers; tests/reliability/test_text_boundary.py
+enforces it). Widths on screen are terminal cells, not characters: `cell_width` and `fit_cells` measure and cut
+by cells (a CJK character takes two, a combining mark or zero-width joiner none).
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ _ESCAPE_SEQUENCE = re.compile(
     """,
     re.VERBOSE,
 )
+
+# A zero-width joiner joins two visible characters (the emoji of a family, Indic letters). Rich's cell measure
+# (and so Textual's layout) joins it with whatever follows, a space or the padding of a column included, which a
+# terminal does not: one that is not followed by a non-ASCII visible character is dropped.
+_DANGLING_JOINER = re.compile(r"\u200d(?![^\x00-\x7f\s\u200d\u2026])")
 
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -77,7 +86,13 @@ def clean(value: object, *, max_len: int | None = None, keep_newlines: bool = Fa
     if not keep_newlines and "\n" in text:
         text = text.rstrip("\n").replace("\n", " ⏎ ")
     if max_len is not None and len(text) > max_len:
-        text = text[:max_len] + CUT_MARK.format(n=len(text) - max_len)
+        cut = len(text) - max_len
+        text = text[:max_len]
+        if "\u200d" in text:
+            text = _DANGLING_JOINER.sub("", text)
+        return text + CUT_MARK.format(n=cut)
+    if "\u200d" in text:
+        text = _DANGLING_JOINER.sub("", text)
     return text
 
 
@@ -86,11 +101,36 @@ def clean_log_line(value: object) -> str:
     return clean(value, max_len=LOG_LINE_LIMIT)
 
 
-def markup_safe(value: object, *, max_len: int | None = 2_000) -> str:
-    """Clean text, escaped for the few places that take Rich markup (notifications, Static with markup)."""
-    from rich.markup import escape  # here, not at the top: the headless commands never need Rich
+def cell_width(text: str) -> int:
+    """The terminal cells `text` (already clean) takes: `len` for ASCII, `rich.cells.cell_len` otherwise."""
+    if text.isascii():
+        return len(text)
+    from rich.cells import cell_len  # here, not at the top: most text is ASCII and the headless commands start fast
 
-    return escape(clean(value, max_len=max_len))
+    return cell_len(text)
+
+
+def cut_cells(text: str, width: int) -> str:
+    """The longest start of `text` (already clean) that takes at most `width` cells."""
+    if cell_width(text) <= width:
+        return text
+    if text.isascii():
+        return text[: max(0, width)]
+    from rich.cells import chop_cells
+
+    return chop_cells(text, max(1, width))[0].rstrip("\u200d") if width > 0 else ""
+
+
+def fit_cells(text: str, width: int, *, align: str = "left", ellipsis: str = "…") -> str:
+    """`text` (already clean) cut to at most `width` cells (ending in `ellipsis` when cut), then padded to
+    exactly `width` cells on the right (`align="left"`) or on the left (`align="right"`)."""
+    if width <= 0:
+        return ""
+    if cell_width(text) > width:
+        # A cut can end inside a joined sequence: its joiner would join the ellipsis or the padding.
+        text = cut_cells(text, width - 1).rstrip("\u200d") + ellipsis if width > 1 else cut_cells(text, width)
+    pad = " " * max(0, width - cell_width(text))
+    return pad + text if align == "right" else text + pad
 
 
 def clean_log_lines(values: Sequence[object]) -> list[str]:

@@ -3,7 +3,8 @@
 Rows live in a dict keyed by id; `order` is the keys shown, in sort order, through the filter and the scope. A
 refresh changes few rows, so the re-sort takes the changed rows out and appends them: the list is then one long
 sorted run and a short tail, which Timsort merges in about n comparisons. The cursor follows its row by key across
-refreshes, sorts and filters. Column widths come from string lengths (row values are already sanitised).
+refreshes, sorts and filters. Column widths are terminal cells (`sanitize.cell_width`: a CJK character takes two); row values are already
+sanitised.
 
 The painter reads `rows`, `order`, `cursor`, `cursor_key`, `marks` and `widths` as plain attributes (a property
 would be one more Python call per painted line); everything that changes them goes through the methods.
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from itertools import filterfalse
 from typing import Any
 
+from tui.core.sanitize import cell_width
 from tui.core.tables import Column, TableRow, row_matcher, sort_key
 
 AGE_WIDTH = 5  # "400d": an age cell is formatted at paint time, so its content cannot size the column
@@ -259,11 +261,12 @@ class TableModel:
             best = 0
             if column.kind in ("text", "status"):  # plain strings: their lengths, without a call per row
                 try:
-                    best = max(map(len, [row.values[index] for row in rows]))
+                    values = [row.values[index] for row in rows]
+                    best = max(map(len, values)) if "".join(values).isascii() else max(map(cell_width, values))
                 except TypeError:  # a value that is not text after all
                     best = -1
             if column.kind not in ("text", "status") or best < 0:
-                best = max(len(row.text(index)) for row in rows)
+                best = max(cell_width(row.text(index)) for row in rows)
             widths[index] = min(max(best, widths[index], column.min_width), column.max_width)
         if widths == self.widths:
             return False

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.screen import ModalScreen
 from textual.widget import Widget
 
 from tui.core.actions import ActionPlan
 
 
-def plan_title(plan: ActionPlan) -> str:
+def plan_title(plan: ActionPlan) -> Text:
+    """The dialog's border title, as plain text (a border title given a `str` parses it as markup)."""
     count = len(plan.nodes)
     title = f"{plan.kind.verb} {count} node{'s' if count != 1 else ''} · {plan.kind.operation}"
     if plan.refused:
-        return f"REFUSED · {title}"
-    return f"DRY RUN · {title}" if plan.dry_run else title
+        return Text(f"REFUSED · {title}")
+    return Text(f"DRY RUN · {title}" if plan.dry_run else title)
 
 
 def fit_table(screen: ModalScreen, dialog: Widget, table: Widget, limit: int, share: float = 0.94) -> None:

@@ -24,6 +24,7 @@ from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow, short_hostname
 from tui.screens._dialog import fit_table, plan_title
 from tui.typed_app import hyperpod_app
+from tui.widgets.clean_input import CleanInput
 from tui.widgets.resource_table import ResourceTable
 
 TARGET_ROWS = 14  # the target list's height at most (header and border included); it scrolls beyond
@@ -115,7 +116,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
                 prompt.append(clean(plan.cluster), style="bold")
                 prompt.append(" to enable the button:")
                 yield Static(prompt, id="confirm-prompt")
-                yield Input(placeholder="cluster name", id="confirm-name", select_on_focus=False)
+                yield CleanInput(placeholder="cluster name", id="confirm-name", select_on_focus=False)
             yield Static(self._keys_hint(), id="confirm-keys")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Close" if plan.refused else "Cancel", id="cancel")
@@ -127,17 +128,17 @@ class ConfirmActionScreen(ModalScreen[bool]):
                         variant="error" if plan.kind.typed_confirmation else "primary",
                     )
 
-    def _keys_hint(self) -> str:
+    def _keys_hint(self) -> Text:
         if self.plan.refused:
-            return "Esc or Enter closes. Nothing was sent."
+            return Text("Esc or Enter closes. Nothing was sent.")
         if self.needs_typed_name:
-            return "Typing goes into the box · Tab moves between box and buttons · Esc cancels"
-        return "y or the button confirms · n or Esc cancels · Tab moves between buttons"
+            return Text("Typing goes into the box · Tab moves between box and buttons · Esc cancels")
+        return Text("y or the button confirms · n or Esc cancels · Tab moves between buttons")
 
-    def _confirm_label(self) -> str:
+    def _confirm_label(self) -> Text:
         count = len(self.plan.nodes)
         label = f"{self.plan.kind.verb} {count} node{'s' if count != 1 else ''}"
-        return f"Dry run: {label.lower()}" if self.plan.dry_run else label
+        return Text(f"Dry run: {label.lower()}" if self.plan.dry_run else label)
 
     def _facts(self) -> Table:
         plan = self.plan
@@ -159,7 +160,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#confirm-targets", ResourceTable)
         table.set_rows(target_rows(self.plan))
-        table.border_title = f"{len(self.plan.nodes)} target(s)"
+        table.border_title = Text(f"{len(self.plan.nodes)} target(s)")
         self.query_one("#cancel", Button).focus()
         self._fit()
         self.call_after_refresh(self._fit)
@@ -176,7 +177,8 @@ class ConfirmActionScreen(ModalScreen[bool]):
     def name_matches(self) -> bool:
         if not self.needs_typed_name:
             return not self.plan.refused
-        return self.query_one("#confirm-name", Input).value == self.plan.cluster
+        # The name as the prompt shows it (clean): all the user can type.
+        return self.query_one("#confirm-name", Input).value == clean(self.plan.cluster)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "confirm":

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from tui.core.aws import HyperPodApi
     from tui.core.explorer import ExplorerState  # botocore: not imported with the screens
 
-Field = tuple[str, str]
+LABEL_LIMIT = 320  # characters of a label; a Kubernetes label key is a prefix of up to 253, "/", a name of up to 63
+
+Field = tuple[str, str]  # (label, value): both may come from AWS (Kubernetes label keys, group names)
 Section = tuple[str, Sequence[Field]]
 
 
@@ -155,7 +157,7 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
 def render_sections(sections: Sequence[Section], status_style: Callable[[str], Style]) -> Group:
     parts: list[Text | Table] = []
     for heading, fields in sections:
-        parts.append(Text(heading, style="bold underline"))
+        parts.append(Text(clean(heading), style="bold underline"))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True, min_width=22)
         grid.add_column(overflow="fold")
@@ -163,7 +165,7 @@ def render_sections(sections: Sequence[Section], status_style: Callable[[str], S
             text = Text(clean(value, keep_newlines=True, max_len=5_000))
             if label == "Status":
                 text.stylize(status_style(status_kind(value)))
-            grid.add_row(Text(label), text)
+            grid.add_row(Text(clean(label, max_len=LABEL_LIMIT)), text)
         parts.append(grid)
         parts.append(Text(""))
     return Group(*parts)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -31,6 +32,7 @@ from tui.core.log_stream import FollowResult, LogEvent, LogFollower, LogsError, 
 from tui.core.log_target import LogTarget
 from tui.core.sanitize import clean
 from tui.screens._log_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.text import toast
 from tui.typed_app import hyperpod_app
 from tui.widgets.log_view import LogView, default_save_path
 
@@ -280,9 +282,7 @@ class LogScreen(Screen[None]):
         self.facts.loading = False
         if len(self.view.document):  # keep what arrived; say what stopped the rest
             self.facts.problem = message.error
-            self.notify(
-                f"Log incomplete: {clean(message.error, max_len=500)}", severity="error", timeout=10, markup=False
-            )
+            toast(self, f"Log incomplete: {clean(message.error, max_len=500)}", severity="error", timeout=10)
             self._update_status()
         else:
             self._show_notice(notice_text(self.resolution, self.mode, error=message.error), error=True)
@@ -319,7 +319,7 @@ class LogScreen(Screen[None]):
         self._update_cause()
         self._update_status()
 
-    def _show_notice(self, text, *, error: bool) -> None:
+    def _show_notice(self, text: Text, *, error: bool) -> None:
         notice = self.query_one("#log-notice", Static)
         notice.update(text)
         notice.set_class(error, "-error")

@@ -31,11 +31,11 @@ from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
-from tui.core.sanitize import markup_safe
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
+from tui.text import toast
 from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
 from tui.widgets.filter_box import FilterBox
@@ -139,8 +139,9 @@ class MainScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers catch what they expect; anything else is a bug, shown rather than swallowed.
         if event.state == WorkerState.ERROR and event.worker.error is not None:
-            self.notify(
-                markup_safe(f"{event.worker.description or 'Background task'} failed: {event.worker.error}"),
+            toast(
+                self,
+                f"{event.worker.description or 'Background task'} failed: {event.worker.error}",
                 severity="error",
                 timeout=10,
             )
@@ -178,9 +179,7 @@ class MainScreen(Screen[None]):
             self.nodes_table.focus()
         else:
             names = ", ".join(sorted(clusters)) or "none"
-            self.notify(
-                markup_safe(f"Cluster {wanted!r} not found. Clusters here: {names}"), severity="error", timeout=10
-            )
+            toast(self, f"Cluster {wanted!r} not found. Clusters here: {names}", severity="error", timeout=10)
 
     @on(ClusterDescribed)
     def _on_cluster_described(self, message: ClusterDescribed) -> None:
@@ -206,7 +205,7 @@ class MainScreen(Screen[None]):
     def _forgotten(self, name: str, reason: str, *, was_focus: bool) -> None:
         self.clusters_table.update_rows((), [name])
         if was_focus:
-            self.notify(markup_safe(f"Cluster {name} is gone: {reason}"), severity="warning", timeout=8)
+            toast(self, f"Cluster {name} is gone: {reason}", severity="warning", timeout=8)
             self._show_focus_cluster()
 
     @on(NodesListed)

@@ -21,9 +21,9 @@ class Banner(Static):
     """
 
     def show(self, title: str, body: str, *, severity: str = "error") -> None:
-        """Show untrusted `body` text (sanitised here) under a bold trusted `title`."""
+        """Show `body` under a bold `title`; both are sanitised here (a title often names an AWS resource)."""
         text = Text()
-        text.append(title, style="bold")
+        text.append(clean(title, max_len=500), style="bold")
         if body:
             text.append("  ")
             text.append(clean(body, max_len=1_500))

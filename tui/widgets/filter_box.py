@@ -1,7 +1,7 @@
 """The filter line under the panes: opened on a table, it filters that table as the user types.
 
 Enter keeps the filter and returns to the table; `close(keep=False)` (the screen's Esc) clears it first. The
-typed text goes to the table's model as a query, never into markup.
+typed (or pasted) text is clean (`CleanInput`) and goes to the table's model as a query, never into markup.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import Input
 
+from tui.widgets.clean_input import CleanInput
 from tui.widgets.resource_table import ResourceTable
 
 PLACEHOLDER = "filter: words · column:value (status:fail, group:worker) · !word excludes"
 
 
-class FilterBox(Input):
+class FilterBox(CleanInput):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(placeholder=PLACEHOLDER, id=id)
         self.target: ResourceTable | None = None  # the table being filtered (the last one, once closed)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Literal
 from textual.binding import Binding
 from textual.widgets import Input
 
+from tui.widgets.clean_input import CleanInput
+
 if TYPE_CHECKING:
     from tui.widgets.log_view import LogView
 
@@ -18,7 +20,7 @@ def default_save_path(cluster: str, instance: str, kind: str = "lifecycle") -> s
     return f"~/hyperpod-{safe}-{kind}.log"
 
 
-class LogPrompt(Input):
+class LogPrompt(CleanInput):
     """Reports to the `LogView` that opened it: every edit (search is incremental), Enter, and Esc."""
 
     DEFAULT_CSS = """

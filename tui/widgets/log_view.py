@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from tui.core.log_document import EventLike, LogDocument, next_after, previous_before, write_lines
 from tui.core.markers import MarkerMatcher
 from tui.core.timeline import Timeline
+from tui.text import toast
 from tui.widgets.log_prompt import LogPrompt, default_save_path
 from tui.widgets.log_render import LogRenderer
 from tui.widgets.widget_message import WidgetMessage
@@ -268,7 +269,7 @@ class LogView(ScrollView, can_focus=True):
     def first_failure(self) -> int | None:
         first = self.document.timeline.first_failure
         if first is None:
-            self.notify("No failure lines in this log.", timeout=3, markup=False)
+            toast(self, "No failure lines in this log.", timeout=3)
             return None
         return self.goto_line(first.index)
 
@@ -371,9 +372,9 @@ class LogView(ScrollView, can_focus=True):
     @on(Saved)
     def _report_saved(self, message: LogView.Saved) -> None:
         if message.error:
-            self.notify(f"Could not save {message.path}: {message.error}", severity="error", markup=False)
+            toast(self, f"Could not save {message.path}: {message.error}", severity="error")
         else:
-            self.notify(f"Saved {message.lines:,} lines to {message.path}", markup=False)
+            toast(self, f"Saved {message.lines:,} lines to {message.path}")
 
     # -- actions (the keys) -----------------------------------------------------------------------------------
 
@@ -485,7 +486,7 @@ class LogView(ScrollView, can_focus=True):
 
     def _jump(self, index: int | None, what: str) -> int | None:
         if index is None:
-            self.notify(f"No more {what}{'es' if what == 'match' else 's'} that way.", timeout=2, markup=False)
+            toast(self, f"No more {what}{'es' if what == 'match' else 's'} that way.", timeout=2)
             return None
         self.goto_line(index)
         if what == "match":

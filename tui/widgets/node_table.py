@@ -15,8 +15,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from tui.core.sanitize import markup_safe
 from tui.core.tables import Column, TableRow
+from tui.text import toast
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.widget_message import WidgetMessage
 
@@ -192,9 +192,7 @@ class NodeTable(ResourceTable):
     def _notify_unmarked(self, gone: list[str]) -> None:
         if gone:
             listed = ", ".join(gone[:MAX_LISTED_IDS]) + (" …" if len(gone) > MAX_LISTED_IDS else "")
-            self.notify(
-                markup_safe(f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}"), severity="warning"
-            )
+            toast(self, f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}", severity="warning")
 
     # --- keys ----------------------------------------------------------------------------------------------
 

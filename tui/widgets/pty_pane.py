@@ -24,12 +24,14 @@ from typing import Any
 import pyte
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.core import lifetime
+from tui.core.sanitize import clean
 from tui.widgets._pty_keys import ESCAPE_KEYS, key_to_bytes, paste_bytes
 from tui.widgets._pty_proc import foreground_group, hang_up, set_window_size, spawn_on_pty
 from tui.widgets._pty_render import render_row
@@ -158,7 +160,7 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
         self.cwd = cwd
         self.report_output = report_output
         if title:
-            self.border_title = title
+            self.border_title = Text(clean(title))
         self.exit_code: int | None = None
         self._screen = _Screen(80, 24, self.write)
         self._stream = pyte.ByteStream(self._screen)

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from tui.core.models import STATUS_KINDS, status_kind
+from tui.core.sanitize import cell_width, cut_cells, fit_cells
 from tui.core.table_model import TableModel
 from tui.core.tables import Column, TableRow, format_age
 from tui.widgets.widget_message import WidgetMessage
@@ -518,13 +519,16 @@ class ResourceTable(ScrollView, can_focus=True):
             if column.kind == "segments":
                 used = 0
                 for part, status in value or ():
-                    part = part[: max(0, width - used)]
+                    room = width - used
+                    if room <= 0:
+                        break
+                    part = cut_cells(part, room)
                     if not part:
                         break
                     segments.append(
                         Segment(part, styles["dim"] if status is None else styles[f"status-{status_kind(status)}"])
                     )
-                    used += len(part)
+                    used += cell_width(part)
                     if used < width:
                         segments.append(Segment(" ", plain))
                         used += 1
@@ -536,9 +540,12 @@ class ResourceTable(ScrollView, can_focus=True):
                 else row.text(column_index)
             )
             text = text or ""
-            if len(text) > width:
-                text = text[: max(0, width - 1)] + "…"
-            text = text.rjust(width) if column.align == "right" else text.ljust(width)
+            if text.isascii():  # the common case, without a call: a character is a cell
+                if len(text) > width:
+                    text = text[: max(0, width - 1)] + "…"
+                text = text.rjust(width) if column.align == "right" else text.ljust(width)
+            else:  # wide (CJK) and zero-width characters: cut and pad by terminal cells
+                text = fit_cells(text, width, align=column.align)
             style = plain
             if column.kind == "status":
                 style = styles[f"status-{status_kind(value)}"]

@@ -24,8 +24,9 @@ from textual.widgets import Button, ContentSwitcher, Static, Tab, Tabs
 
 from tui.core import lifetime
 from tui.core.node_shell import NodeShell, exit_summary
-from tui.core.sanitize import clean, markup_safe
+from tui.core.sanitize import clean
 from tui.core.ssm import SsmSession, StartFailureScanner
+from tui.text import toast
 from tui.widgets.pty_pane import PtyPane
 
 # The shell pane's keys. The screen binds them, so that they also work from the tables (ctrl+t, [ and ], ctrl+w).
@@ -90,8 +91,9 @@ def terminate_in_background(app: Any, session: SsmSession) -> None:
             return
         with contextlib.suppress(Exception):  # the app may be gone by now
             app.call_from_thread(
-                app.notify,
-                markup_safe(f"TerminateSession {session.session_id} failed: {session.close_error}"),
+                toast,
+                app,
+                f"TerminateSession {session.session_id} failed: {session.close_error}",
                 severity="warning",
                 timeout=10,
             )
@@ -214,14 +216,15 @@ class ShellSession(Vertical):
             return
         self._show_error("Could not start the plugin:", text)
         self._set_status(f"session terminated · {self.close_key} closes this tab", ended=True)
-        self.app.notify(markup_safe(text), severity="error", timeout=12)
+        toast(self.app, text, severity="error", timeout=12)
         self._changed()
 
     def _report_failure(self, reason: str) -> None:
         self.failure = reason
         self._show_error("Cannot perform start session:", reason)
-        self.app.notify(
-            markup_safe(f"Shell on {self.shell.instance_id}: cannot perform start session: {reason}"),
+        toast(
+            self.app,
+            f"Shell on {self.shell.instance_id}: cannot perform start session: {reason}",
             severity="error",
             timeout=12,
         )
@@ -296,7 +299,9 @@ class ShellTabs(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(id="shell-strip"):
             yield Tabs(id="shell-tabs")
-            yield Button("✕", id="shell-close-button", compact=True, tooltip=f"Close this shell ({self.close_key})")
+            yield Button(
+                "✕", id="shell-close-button", compact=True, tooltip=Text(f"Close this shell ({clean(self.close_key)})")
+            )
         yield ContentSwitcher(id="shell-switcher")
 
     @property
@@ -374,4 +379,4 @@ class ShellTabs(Vertical):
     def _update_title(self) -> None:
         sessions = self.sessions
         live = sum(1 for session in sessions if session.running)
-        self.border_title = f"Shells · {len(sessions)} open · {live} running" if sessions else "Shells"
+        self.border_title = Text(f"Shells · {len(sessions)} open · {live} running") if sessions else "Shells"
