@@ -246,7 +246,9 @@ def user_step(term: Terminal, rng: random.Random, report: Report) -> None:
     if step == "panes":
         term.keys(*rng.choices(["tab", "down", "up", "enter", "esc"], k=6))
     elif step == "filter":
+        term.keys("esc", "esc", "esc", "tab")  # a table has the focus, so `/` opens the filter and text goes there
         term.keys("/")
+        time.sleep(0.3)
         term.keys(*rng.choice(FILTERS), gap=0.05)
         term.keys(rng.choice(["enter", "esc"]), "esc")
     elif step == "details":
@@ -258,7 +260,9 @@ def user_step(term: Terminal, rng: random.Random, report: Report) -> None:
         time.sleep(2.0)
         term.keys("esc", "esc")
     elif step == "palette":
+        term.keys("esc", "esc", "esc")
         term.keys("\x10")  # ctrl+p
+        time.sleep(0.3)
         term.keys(*rng.choice(FILTERS + ["SOAK", "node i-"]), gap=0.05)
         time.sleep(0.5)
         term.keys("esc")
