@@ -86,7 +86,12 @@ class Simulator:
         service, operation, prefix = read_target(headers)
         try:
             params = decode_params(body) if service is not None else {}
+            spoiled = self.faults.responses.take(operation)
+            if spoiled is not None:
+                params = spoiled.request_params(params)
             reply = self.dispatcher.dispatch(service or prefix or "unknown", operation, params, request_id)
+            if spoiled is not None:
+                return spoiled.spoil(*success_response(materialize(reply), request_id))
             return success_response(reply, request_id)
         except SimError as error:
             return error_response(error, request_id)
