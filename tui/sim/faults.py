@@ -133,20 +133,21 @@ class ResponseFault:
     declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
 
     def request_params(self, params: dict) -> dict:
-        """endless_token: every page is served as the first one, whatever token the client sends back."""
+        """Before the request is served. hang: sleep (error answers hang too). endless_token: every page is served
+        as the first one, whatever token the client sends back."""
+        if self.kind == "hang":
+            time.sleep(self.seconds)
         if self.kind == "endless_token":
             return {key: value for key, value in params.items() if key != "NextToken"}
         return params
 
     def spoil(self, status: int, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
-        """The answer as the broken endpoint sends it."""
+        """A success answer as the broken endpoint sends it."""
         import json
         import uuid
 
         headers = dict(headers)
-        if self.kind == "hang":
-            time.sleep(self.seconds)
-        elif self.kind == "malformed_json":
+        if self.kind == "malformed_json":
             body = body[: max(1, len(body) // 2)] + b"\x00}{"
         elif self.kind == "empty_body":
             body = b""
