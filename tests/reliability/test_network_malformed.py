@@ -48,7 +48,7 @@ async def test_a_malformed_cluster_listing_keeps_the_clusters_and_says_so(kind):
         await pilot.press("r")
         await settle(pilot)
         assert main.clusters_table.row_count == shown  # never taken for "no clusters"
-        assert main.header.stale_reason.startswith("MalformedResponse: malformed response from")
+        assert main.header.stale_reason.startswith("malformed response from")
         sim.faults.responses.clear()
         await pilot.press("r")
         await settle(pilot)
@@ -70,7 +70,7 @@ async def test_a_malformed_node_listing_keeps_the_nodes(kind):
         await settle(pilot)
         assert main.snapshot_of(focus) is before
         assert main.nodes_table.row_count == len(before.nodes)
-        assert main.header.stale_reason.startswith("MalformedResponse: malformed response from")
+        assert main.header.stale_reason.startswith("malformed response from")
 
 
 @pytest.mark.parametrize("kind", SPOILED)

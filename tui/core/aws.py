@@ -273,6 +273,6 @@ def bounded_pages(pages: Iterable[dict[str, Any]], operation: str, member: str, 
         count += 1
         yield page
         if count >= cap and page.get("NextToken"):
-            raise bounds.ListingStopped(operation, count, f"at most {cap} pages")
+            raise bounds.ListingStopped(operation, count, "page cap")
         if time.monotonic() - started > LISTING_DEADLINE and page.get("NextToken"):
-            raise bounds.ListingStopped(operation, count, f"{LISTING_DEADLINE:g}s")
+            raise bounds.ListingStopped(operation, count, f"{LISTING_DEADLINE:g}s time cap")

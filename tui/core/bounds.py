@@ -50,12 +50,12 @@ class MalformedResponse(Exception):
 
 class ResponseTooLarge(MalformedResponse):
     code = "ResponseTooLarge"
-    lead = "response refused from"
+    lead = "response too large from"
 
     def __init__(self, size: int | None, *, endpoint: str | None = None, operation: str | None = None) -> None:
         what = f"{size:,} bytes" if size is not None else "a body"
         super().__init__(
-            f"{what}, larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB (not parsed)",
+            f"{what}, larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB; refused unparsed",
             endpoint=endpoint,
             operation=operation,
         )

@@ -168,17 +168,27 @@ class ResponseFault:
         return status, headers, body
 
 
+def _numbered(item: object, index: int) -> object:
+    """A copy of a listed item with its names, ids and ARNs made unique (a listing of distinct resources)."""
+    if not isinstance(item, dict):
+        return item
+    return {
+        key: f"{value}-{index}" if isinstance(value, str) and key.endswith(("Name", "Id", "Arn")) else value
+        for key, value in item.items()
+    }
+
+
 def _grow(reply: dict, size: int) -> bytes:
-    """A valid answer of about `size` bytes: the first non-empty list member's items repeated (a listing that
-    really is that long), or padding in a member no shape has."""
+    """A valid answer of about `size` bytes: the first non-empty list member's items repeated with unique names
+    (a listing that really is that long), or padding in a member no shape has."""
     import json
 
     for key, value in reply.items():
         if isinstance(value, list) and value:
-            item = json.dumps(value[0])
-            count = max(1, size // (len(item) + 1))
+            first = value[0]
+            count = max(1, size // (len(json.dumps(first)) + 8))
             head = json.dumps({k: v for k, v in reply.items() if k != key})[1:-1]
-            items = ",".join([item] * count)
+            items = ",".join(json.dumps(_numbered(first, i)) for i in range(count))
             return ("{" + (head + "," if head else "") + json.dumps(key) + ":[" + items + "]}").encode()
     reply = dict(reply, Padding="x" * size)
     return json.dumps(reply).encode()
