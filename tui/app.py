@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import termios
@@ -18,6 +19,7 @@ from textual.binding import Binding, BindingType
 from tui import benchmark_probe, gc_policy
 from tui.config import DEFAULT_THEME, Settings
 from tui.core.crash_report import RecentInput, report_text, write_report
+from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
@@ -38,6 +40,7 @@ LISTING_CONCURRENCY = 3
 
 
 TERMINAL_CHECK_SECONDS = 3.0
+THREAD_WORKERS = 32  # threads for Textual's thread workers (asyncio's default executor has min(32, cpus + 4))
 
 
 def terminal_alive(fd: int) -> bool:
@@ -183,6 +186,13 @@ class HyperPodApp(App[None]):
         return badges
 
     # --- themes and keys -----------------------------------------------------------------------------------
+
+    def on_load(self) -> None:
+        # Textual runs thread workers in the loop's default executor, which asyncio joins when the loop closes and
+        # concurrent.futures joins again at exit: one worker blocked on a hung endpoint kept `q` from ending the
+        # process for minutes. Daemon threads that nothing joins are abandoned instead (core/daemon_pool.py).
+        pool = DaemonThreadPool(max_workers=THREAD_WORKERS, thread_name_prefix="hyperpod-worker")
+        asyncio.get_running_loop().set_default_executor(pool)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return default_variables()

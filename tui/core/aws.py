@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import platform
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,9 @@ import botocore.session
 from botocore.config import Config
 
 from tui import __version__
+from tui.core import bounds
 from tui.core.botocore_speedups import core_session, use_fast_parsing, use_model_cache
+from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
 from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
 
@@ -30,14 +33,23 @@ if TYPE_CHECKING:
     import boto3
 
 PAGE_SIZE = 100  # the API's maximum for ListClusters and ListClusterNodes
+# Caps per paginated listing. A cluster has at most 10,000 nodes: 100 pages of 100, listed per instance group (each
+# group's listing is one paginated listing), so 150 pages leave room for a group that grows during the listing.
+# An account has far fewer clusters than 20 pages of 100 in a region. At the measured ~10 ms a page, a listing
+# that reaches its cap has taken 1-2 s; the time cap stops one whose pages come slowly.
+CLUSTER_PAGE_CAP = 20
+NODE_PAGE_CAP = 150
+LISTING_DEADLINE = 60.0  # seconds from a listing's first page to its last
 DEFAULT_WORKERS = 16  # one per instance group of a large cluster: a group that waits for a worker doubles the wall time
 
 RETRY_CONFIG = Config(
     # Few attempts: the app retries at every refresh anyway, and a user waiting on an unreachable endpoint
     # should hear about it in seconds, not after five backoffs.
     retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=5,
-    read_timeout=30,
+    # An interactive tool: a TCP connect that takes over 3 s is not going to work, and SageMaker answers a page in
+    # well under a second, so 10 s without a byte is a hung endpoint (the body as a whole: bounds.BODY_DEADLINE).
+    connect_timeout=3,
+    read_timeout=10,
     max_pool_connections=32,
     # A fixed User-Agent: botocore otherwise rebuilds its own (SDK, OS, feature metadata, every part sanitised
     # character by character) for every request, ~10% of the CPU of listing 10,000 nodes in 100 pages.
@@ -93,7 +105,8 @@ class HyperPodApi:
         # How many instance groups are listed at once (None: all). Each listing thread parses pages holding the
         # GIL; the TUI lists fewer at a time so that its UI thread is not queued behind ten of them.
         self.listing_concurrency: int | None = None
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="hyperpod-aws")
+        # Daemon threads: a listing blocked on a hung endpoint must not hold up the exit (see core/daemon_pool.py).
+        self._pool = DaemonThreadPool(max_workers=max_workers, thread_name_prefix="hyperpod-aws")
 
     @classmethod
     def connect(
@@ -150,6 +163,7 @@ class HyperPodApi:
             client = self._clients.get(service)
             if client is None:
                 client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=self._config)
+                bounds.install(client)  # size and time caps on reading answers, and their shape
                 self._clients[service] = client
             return client
 
@@ -177,7 +191,11 @@ class HyperPodApi:
     def list_clusters(self) -> list[ClusterSummary]:
         paginator = self.client("sagemaker").get_paginator("list_clusters")
         pages = paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE})
-        return [ClusterSummary.from_api(item) for page in pages for item in page.get("ClusterSummaries", ())]
+        return [
+            ClusterSummary.from_api(item)
+            for page in bounded_pages(pages, "ListClusters", "ClusterSummaries", CLUSTER_PAGE_CAP)
+            for item in page["ClusterSummaries"]
+        ]
 
     def describe_cluster(self, name_or_arn: str) -> ClusterDetail:
         return ClusterDetail.from_api(self.client("sagemaker").describe_cluster(ClusterName=name_or_arn))
@@ -204,7 +222,7 @@ class HyperPodApi:
             kwargs["InstanceGroupNameContains"] = group
         nodes: list[Node] = []
         gate = self.page_gate
-        pages = iter(paginator.paginate(**kwargs))
+        pages = bounded_pages(paginator.paginate(**kwargs), "ListClusterNodes", "ClusterNodeSummaries", NODE_PAGE_CAP)
         while True:
             if gate is not None:
                 gate()
@@ -213,7 +231,7 @@ class HyperPodApi:
                 break
             nodes.extend(
                 Node.from_api(item)
-                for item in page.get("ClusterNodeSummaries", ())
+                for item in page["ClusterNodeSummaries"]
                 if group is None or item.get("InstanceGroupName") == group
             )
         return nodes
@@ -256,3 +274,25 @@ class HyperPodApi:
     def describe_node(self, cluster: str, instance_id: str) -> NodeDetail:
         response = self.client("sagemaker").describe_cluster_node(ClusterName=cluster, NodeId=instance_id)
         return NodeDetail.from_api(response.get("NodeDetails") or {})
+
+
+def bounded_pages(pages: Iterable[dict[str, Any]], operation: str, member: str, cap: int) -> Iterator[dict[str, Any]]:
+    """The pages of one listing, stopping with `bounds.ListingStopped` at `cap` pages or after `LISTING_DEADLINE`
+    seconds (a server that hands out a new NextToken forever), and refusing a page of more than `PAGE_SIZE` items
+    (the API never sends more than MaxResults; a longer page is a broken or hostile answer)."""
+    started = time.monotonic()
+    count = 0
+    for page in pages:
+        items = page.get(member)
+        if not isinstance(items, list):  # a stock-botocore parse of a broken body, if the shape check was bypassed
+            raise bounds.MalformedResponse(f"no {member} list", operation=operation)
+        if len(items) > PAGE_SIZE:
+            raise bounds.MalformedResponse(
+                f"{len(items)} items in one page of at most {PAGE_SIZE}", operation=operation
+            )
+        count += 1
+        yield page
+        if count >= cap and page.get("NextToken"):
+            raise bounds.ListingStopped(operation, count, "page cap")
+        if time.monotonic() - started > LISTING_DEADLINE and page.get("NextToken"):
+            raise bounds.ListingStopped(operation, count, f"{LISTING_DEADLINE:g}s time cap")

@@ -7,8 +7,9 @@
    upgrade or an edited model is simply a cache miss; any problem reading or writing the cache falls back to
    botocore's own loading. The data is plain dicts instead of OrderedDicts: botocore only relies on their order,
    which dicts keep. It subclasses `botocore.loaders.JSONFileLoader` and `Loader`.
-2. The response parser (`FastJSONParser`, `fast_timestamp`). It overrides the private `_handle_structure` and
-   `_handle_list` of `botocore.parsers.JSONParser` and reads `ResponseParserFactory._defaults`.
+2. The response parser (`FastJSONParser`, `fast_timestamp`). It overrides the private `_handle_structure`,
+   `_handle_list`, `_handle_json_body` and `_do_modeled_error_parse` of `botocore.parsers.JSONParser` and reads
+   `ResponseParserFactory._defaults`. It also refuses a success body that is not a JSON object.
 
 Both depend on botocore internals, so both switch on only for the botocore versions in `TESTED_BOTOCORE`
 (the equivalence tests in tests/sim/test_fast_parsing.py and tests/unit/test_model_cache.py ran against them),
@@ -38,6 +39,8 @@ import botocore.session
 from botocore.loaders import JSONFileLoader, Loader
 from botocore.parsers import JSONParser, ResponseParserFactory
 from botocore.utils import parse_timestamp
+
+from tui.core.bounds import ENDPOINT_KEY, MalformedResponse, strict_json
 
 if TYPE_CHECKING:
     import boto3
@@ -250,6 +253,21 @@ class FastJSONParser(JSONParser):
                 name, handler, member = entry
                 parsed[name] = raw if handler is None else handler(self, member, raw)
         return parsed
+
+    def _do_parse(self, response: Any, shape: Any) -> Any:
+        try:
+            return super()._do_parse(response, shape)
+        except MalformedResponse as exc:  # name the endpoint, which `bounds.check_body` put in the response
+            raise MalformedResponse(exc.detail, endpoint=response.get(ENDPOINT_KEY)) from exc
+
+    def _handle_json_body(self, raw_body: Any, shape: Any) -> Any:
+        # A success answer that is not a JSON object is an error (`bounds.MalformedResponse`), where botocore
+        # makes it `{"message": body}`, which then parses as an answer without members.
+        return self._parse_shape(shape, strict_json(raw_body))
+
+    def _do_modeled_error_parse(self, response: Any, shape: Any) -> Any:
+        # An error answer keeps botocore's leniency: a proxy's HTML 502 still becomes an error with its text.
+        return self._parse_shape(shape, self._parse_body_as_json(response["body"]))
 
     def _handle_list(self, shape: Any, node: Any) -> Any:
         member = shape.member

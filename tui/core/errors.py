@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from botocore import exceptions as bx
 
+from tui.core.bounds import ListingStopped, MalformedResponse
 from tui.core.sanitize import clean
 
 THROTTLE_CODES = frozenset(
@@ -46,7 +47,18 @@ REJECTED_CODES = frozenset(
 DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorized"})
 NOT_FOUND_CODES = frozenset({"ResourceNotFound", "ResourceNotFoundException", "NotFound"})
 
-KINDS = ("credentials", "access", "throttled", "network", "not_found", "invalid", "service", "unknown")
+KINDS = (
+    "credentials",
+    "access",
+    "throttled",
+    "network",
+    "not_found",
+    "invalid",
+    "service",
+    "malformed",  # an answer that is not what the operation returns (core/bounds.py)
+    "incomplete",  # a listing stopped at its page or time cap
+    "unknown",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +86,12 @@ def _login_hint(profile: str | None) -> str:
 def classify(exc: BaseException, *, operation: str = "", profile: str | None = None, endpoint: str = "") -> Problem:
     """Map any exception raised by a boto3 call to a Problem. Never raises."""
     what = f" ({operation})" if operation else ""
+    if isinstance(exc, MalformedResponse):
+        if exc.endpoint is None:
+            exc = exc.naming(endpoint or None, exc.operation or operation or None)
+        return Problem("malformed", exc.code, clean(str(exc), max_len=300))
+    if isinstance(exc, ListingStopped):
+        return Problem("incomplete", exc.code, clean(str(exc), max_len=300))
     if isinstance(exc, bx.NoRegionError):
         return Problem("invalid", "NoRegion", "No AWS region is configured.", "Pass --region or set AWS_REGION.")
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):

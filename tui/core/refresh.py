@@ -246,7 +246,11 @@ class RefreshSchedule:
             self.stale_reason = ""
         else:
             self.throttled_streak = self.throttled_streak + 1 if problem.kind == "throttled" else 0
-            self.stale_reason = f"{problem.code}: {problem.message}"
+            # A malformed answer or a stopped listing says what it is in its first words (the header has room
+            # for about 90 characters); the rest lead with their AWS error code.
+            self.stale_reason = (
+                problem.message if problem.kind in ("malformed", "incomplete") else f"{problem.code}: {problem.message}"
+            )
         if not scheduled:
             return None
         self.running = False

@@ -55,6 +55,7 @@ class Faults:
         self.latency_ms: float = 0.0
         self.expired_token: bool = False
         self.server_error_rate: float = 0.0
+        self.responses = ResponseFaults()  # answers spoiled on the wire (see the block at the end)
 
     def throttle(self, operation: str | None = None, times: int = 1) -> None:
         """The next `times` calls of `operation` (any operation if None) answer 400 ThrottlingException."""
@@ -211,3 +212,116 @@ class AnswerLost(Exception):
         super().__init__(f"answer of {lost.operation or 'a call'} lost ({lost.how})")
         self.lost = lost
         self.answer = answer
+
+
+# --- response faults: answers that are broken on the wire ------------------------------------------------------
+# A hostile or broken endpoint: the request is served as usual, then its answer is spoiled. Used through the
+# in-process hook and the HTTP server alike (`Simulator.respond`); `hang` and an undeclared length only mean
+# something over HTTP, where the client's timeouts and stream limits apply.
+
+RESPONSE_FAULTS = ("malformed_json", "empty_body", "html", "missing_members", "endless_token", "huge_body", "hang")
+
+
+@dataclass
+class ResponseFault:
+    kind: str
+    operation: str | None
+    remaining: int | None  # None: until cleared
+    size: int = 10 * 1024 * 1024  # huge_body: bytes of the answer
+    seconds: float = 60.0  # hang: how long the answer is delayed
+    declare_length: bool = True  # False: no Content-Length, the body ends when the connection closes
+
+    def request_params(self, params: dict) -> dict:
+        """Before the request is served. hang: sleep (error answers hang too). endless_token: every page is served
+        as the first one, whatever token the client sends back."""
+        if self.kind == "hang":
+            time.sleep(self.seconds)
+        if self.kind == "endless_token":
+            return {key: value for key, value in params.items() if key != "NextToken"}
+        return params
+
+    def spoil(self, status: int, headers: dict, body: bytes) -> tuple[int, dict, bytes]:
+        """A success answer as the broken endpoint sends it."""
+        import json
+        import uuid
+
+        headers = dict(headers)
+        if self.kind == "malformed_json":
+            body = body[: max(1, len(body) // 2)] + b"\x00}{"
+        elif self.kind == "empty_body":
+            body = b""
+        elif self.kind == "html":
+            headers["Content-Type"] = "text/html; charset=utf-8"
+            body = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Captive portal</body></html>"
+        elif self.kind == "missing_members":
+            body = b"{}"
+        elif self.kind == "endless_token":
+            reply = json.loads(body or b"{}")
+            reply["NextToken"] = uuid.uuid4().hex * 4
+            body = json.dumps(reply).encode()
+        elif self.kind == "huge_body":
+            body = _grow(json.loads(body or b"{}"), self.size)
+        headers["Content-Length"] = str(len(body))
+        if not self.declare_length:
+            headers.pop("Content-Length")
+        return status, headers, body
+
+
+def _numbered(item: object, index: int) -> object:
+    """A copy of a listed item with its names, ids and ARNs made unique (a listing of distinct resources)."""
+    if not isinstance(item, dict):
+        return item
+    return {
+        key: f"{value}-{index}" if isinstance(value, str) and key.endswith(("Name", "Id", "Arn")) else value
+        for key, value in item.items()
+    }
+
+
+def _grow(reply: dict, size: int) -> bytes:
+    """A valid answer of about `size` bytes: the first non-empty list member's items repeated with unique names
+    (a listing that really is that long), or padding in a member no shape has."""
+    import json
+
+    for key, value in reply.items():
+        if isinstance(value, list) and value:
+            first = value[0]
+            count = max(1, size // (len(json.dumps(first)) + 8))
+            head = json.dumps({k: v for k, v in reply.items() if k != key})[1:-1]
+            items = ",".join(json.dumps(_numbered(first, i)) for i in range(count))
+            return ("{" + (head + "," if head else "") + json.dumps(key) + ":[" + items + "]}").encode()
+    reply = dict(reply, Padding="x" * size)
+    return json.dumps(reply).encode()
+
+
+class ResponseFaults:
+    """The queued response faults of one simulator (`Faults.responses`); safe from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[ResponseFault] = []
+
+    def add(self, kind: str, operation: str | None = None, times: int | None = None, **options: object) -> None:
+        """The next `times` answers to `operation` (any if None; every one until cleared if `times` is None)
+        are spoiled as `kind` (one of RESPONSE_FAULTS); options: size, seconds, declare_length."""
+        if kind not in RESPONSE_FAULTS:
+            raise ValueError(f"unknown response fault {kind!r} (valid: {', '.join(RESPONSE_FAULTS)})")
+        if times is not None and times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._faults.append(ResponseFault(kind, operation, times, **options))  # type: ignore[arg-type]
+
+    def take(self, operation: str) -> ResponseFault | None:
+        """The fault this answer gets, if any (consumes one use)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.operation is None or fault.operation == operation:
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                        if fault.remaining <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

@@ -77,6 +77,9 @@ class _Handler(BaseHTTPRequestHandler):
         reason = self.responses.get(status, ("",))[0]
         lines = [f"HTTP/1.1 {status} {reason}", f"Server: {self.version_string()}", f"Date: {self.date_time_string()}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
+        if "Content-Length" not in headers:  # a response fault's undeclared length: the body ends at the close
+            lines.append("Connection: close")
+            self.close_connection = True
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def log_message(self, format: str, *args) -> None:

@@ -88,8 +88,14 @@ class Simulator:
         service, operation, prefix = read_target(headers)
         try:
             params = decode_params(body) if service is not None else {}
+            spoiled = self.faults.responses.take(operation)
+            if spoiled is not None:
+                params = spoiled.request_params(params)
             reply = self.dispatcher.dispatch(service or prefix or "unknown", operation, params, request_id)
-            answer = success_response(reply, request_id)
+            if spoiled is not None:
+                answer = spoiled.spoil(*success_response(materialize(reply), request_id))
+            else:
+                answer = success_response(reply, request_id)
         except SimError as error:
             answer = error_response(error, request_id)
         except Exception:  # the wire layer must always answer, never drop the connection
