@@ -62,13 +62,13 @@ async def test_a_malformed_node_listing_keeps_the_nodes(kind):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
-        focus = main.focus_cluster
-        before = main.snapshot_of(focus)
+        focus = main.state.focus
+        before = main.state.snapshot_of(focus)
         assert before is not None and before.nodes
         sim.faults.responses.add(kind, "ListClusterNodes")
         await pilot.press("r")
         await settle(pilot)
-        assert main.snapshot_of(focus) is before
+        assert main.state.snapshot_of(focus) is before
         assert main.nodes_table.row_count == len(before.nodes)
         assert main.header.stale_reason.startswith("malformed response from")
 

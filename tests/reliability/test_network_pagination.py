@@ -32,15 +32,15 @@ async def test_endless_node_pages_stop_at_the_cap_and_keep_the_nodes():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
-        focus = main.focus_cluster
-        before = main.snapshot_of(focus)
+        focus = main.state.focus
+        before = main.state.snapshot_of(focus)
         assert before is not None
         sim.faults.responses.add("endless_token", "ListClusterNodes", times=MANY)
         calls = len(sim.calls)
         await pilot.press("r")
         await settle(pilot, rounds=200)
         assert main.header.stale_reason.startswith(f"listing stopped after {aws.NODE_PAGE_CAP} pages")
-        assert main.snapshot_of(focus) is before  # the partial listing is not shown as the cluster's nodes
+        assert main.state.snapshot_of(focus) is before  # the partial listing is not shown as the cluster's nodes
         per_listing = Counter(
             (call.params.get("ClusterName"), call.params.get("InstanceGroupNameContains"))
             for call in sim.calls[calls:]

@@ -286,6 +286,7 @@ class LogScreen(Screen[None]):
             self._update_status()
         else:
             self._show_notice(notice_text(self.resolution, self.mode, error=message.error), error=True)
+            self._update_status()  # no longer "loading…"
 
     def sync_node_status(self) -> None:
         """Keep the title's node status current: the main screen goes on listing nodes while the log is open."""
