@@ -124,7 +124,7 @@ async def test_an_unwritable_journal_sends_no_call_and_says_why(tmp_path, monkey
             await settle(pilot)
             main.nodes_table.focus()
             await pilot.pause()
-            await pilot.press("ctrl+a", "R", "y")
+            await pilot.press("ctrl+a", "R", *"big-eks", "enter")  # 60 nodes, all of them: the name is typed
             await settle(pilot)
             assert batch_calls(sim) == []
             screen = app.screen

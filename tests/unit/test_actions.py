@@ -128,6 +128,56 @@ def test_controller_may_be_rebooted_and_eks_has_no_controller():
     assert not plan_action(REPLACE, detail("EKS"), targets).refused
 
 
+def test_a_small_reboot_needs_no_typed_name_but_replace_and_delete_always_do():
+    plan = plan_action(REBOOT, detail(), nodes(25), cluster_nodes=204)
+    assert not plan.needs_typed_name and plan.typed_name_reasons == ()
+    for kind in (REPLACE, DELETE):
+        assert plan_action(kind, detail(), nodes(1), cluster_nodes=204).needs_typed_name
+
+
+def test_more_than_25_nodes_need_the_typed_name():
+    plan = plan_action(REBOOT, detail(), nodes(26), cluster_nodes=204)
+    assert plan.needs_typed_name and plan.typed_name_reasons == ("26 nodes: more than 25 at once.",)
+
+
+def test_every_node_of_the_cluster_needs_the_typed_name():
+    plan = plan_action(REBOOT, detail(workers=3), nodes(3), cluster_nodes=3)
+    assert plan.needs_typed_name and plan.typed_name_reasons == ("Every node of the cluster (3 of 3).",)
+    assert not plan_action(REBOOT, detail(workers=3), nodes(2), cluster_nodes=3).needs_typed_name
+    assert not plan_action(REBOOT, detail(workers=3), nodes(3)).needs_typed_name  # the size is not known
+
+
+def test_a_reboot_including_the_controller_needs_the_name_and_lists_it_first():
+    controller = nodes(1, "controller-machine")[0]
+    plan = plan_action(REBOOT, detail(), [*nodes(2), controller], cluster_nodes=204)
+    assert plan.needs_typed_name and not plan.refused
+    assert plan.node_ids[0] == controller.instance_id and plan.controllers == (controller.instance_id,)
+    [reason] = plan.typed_name_reasons
+    assert "Slurm controller" in reason and controller.instance_id in reason
+    eks = plan_action(REBOOT, detail("EKS"), [*nodes(2), controller], cluster_nodes=204)
+    assert not eks.needs_typed_name and eks.controllers == ()
+
+
+@pytest.mark.parametrize("kind", [REPLACE, DELETE])
+def test_a_refused_controller_is_still_listed_first_and_no_typed_name_is_asked(kind):
+    controller = nodes(1, "controller-machine")[0]
+    plan = plan_action(kind, detail(), [*nodes(2), controller], cluster_nodes=204)
+    assert plan.refused and not plan.needs_typed_name and plan.node_ids[0] == controller.instance_id
+    assert plan.typed_name_reasons == ()
+
+
+def test_targets_in_an_abnormal_state_are_listed_first_in_their_order():
+    running = nodes(3)
+    odd = [*nodes(1, "spare", status="Failure"), *nodes(1, "workers", status="Pending")]
+    odd[1] = Node("i-pend0000000000001", "workers", "ml.g5.8xlarge", "Pending", "", 0.0, "ip-10-0-1-1")
+    controller = nodes(1, "controller-machine")[0]
+    for kind in (REBOOT, REPLACE, DELETE):
+        plan = plan_action(kind, detail(), [running[0], odd[0], running[1], controller, odd[1], running[2]])
+        assert plan.node_ids == tuple(
+            n.instance_id for n in (controller, odd[0], odd[1], running[0], running[1], running[2])
+        )
+
+
 def test_plan_freezes_targets_dedupes_and_counts_hidden():
     targets = nodes(3)
     plan = plan_action(REBOOT, detail(), targets + targets[:1], dry_run=True, hidden_by_filter=2)

@@ -96,7 +96,14 @@ class ActionsController:
             toast(screen, f"Nothing to {action}: mark nodes with space, or highlight one.", severity="warning")
             return
         settings = hyperpod_app(screen).settings
-        plan = plan_action(ACTIONS[action], detail, nodes, dry_run=settings.dry_run, hidden_by_filter=hidden)
+        plan = plan_action(
+            ACTIONS[action],
+            detail,
+            nodes,
+            dry_run=settings.dry_run,
+            hidden_by_filter=hidden,
+            cluster_nodes=len(snapshot.nodes),
+        )
         screen.app.push_screen(self._confirm(plan), callback=lambda confirmed: self._on_confirmed(plan, confirmed))
 
     def _on_confirmed(self, plan: ActionPlan, confirmed: bool | None) -> None:

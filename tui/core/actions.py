@@ -7,6 +7,9 @@ shows it, the worker executes it. Rules enforced here, before any call (docs/aws
 - AWS cannot replace or delete Slurm controller nodes: a plan containing one is refused as a whole;
 - BatchDeleteClusterNodes' model allows 3000 ids but the documentation sends more than 99 to AWS Support: a
   delete of more than 99 nodes is refused.
+Rules of this app, not of AWS: replace and delete always need the cluster's name typed; so does any action on
+more than TYPED_NAME_ABOVE nodes, on every node of the cluster, or on a Slurm controller (a reboot: replace and
+delete refuse it). The plan lists the controller first, then the nodes not Running, then the others.
 Each call's outcome is judged per node: `Successful`, or `Failed` with the response's `ErrorCode` (reboot,
 replace) or `Code` (delete) and `Message`. A call that fails as a whole (ValidationException, AccessDenied, …)
 is that error for every node of its chunk.
@@ -39,6 +42,8 @@ from tui.core.models import ClusterDetail, Node
 MAX_IDS_PER_CALL = 25
 DELETE_LIMIT = 99  # more needs AWS Support, whatever the model's 3000 says
 MAX_CONCURRENT_CALLS = 4
+TYPED_NAME_ABOVE = 25  # an action on more nodes than this needs the cluster's name typed, whatever its kind
+NORMAL_STATUS = "Running"  # targets in any other state are listed first
 THROTTLE_RETRIES = 3  # retries of a throttled or 5xx attempt (botocore's own are off for these calls)
 THROTTLE_BACKOFF = 1.0  # seconds before the first retry; doubles each time, with jitter
 ACCEPTING_STATUSES = ("Running", "Failure")
@@ -126,6 +131,13 @@ class ActionPlan:
     refusals: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
     capacity: tuple[GroupCapacity, ...] = ()
+    typed_name_reasons: tuple[str, ...] = ()  # why this plan needs the cluster's name typed, beyond its kind
+    controllers: tuple[str, ...] = ()  # the Slurm controller nodes among the targets (listed first)
+
+    @property
+    def needs_typed_name(self) -> bool:
+        """Whether Confirm waits for the cluster's name (a refused plan has no Confirm)."""
+        return not self.refused and (self.kind.typed_confirmation or bool(self.typed_name_reasons))
 
     @property
     def node_ids(self) -> tuple[str, ...]:
@@ -162,20 +174,36 @@ def plan_action(
     *,
     dry_run: bool = False,
     hidden_by_filter: int = 0,
+    cluster_nodes: int | None = None,
 ) -> ActionPlan:
-    """Freeze the targets and decide, before any call, whether the action may run at all."""
+    """Freeze the targets and decide, before any call, whether the action may run at all and whether it needs
+    the cluster's name typed. `cluster_nodes`: how many nodes the cluster has (None: not known)."""
     unique = list({node.instance_id: node for node in nodes}.values())
+    controller_ids = {
+        n.instance_id
+        for n in unique
+        if detail.is_slurm and (group := detail.group(n.group)) is not None and group.slurm_node_type == "Controller"
+    }
+    # The controller first, then the nodes in an abnormal state, then the rest in the order given.
+    unique.sort(key=lambda n: (n.instance_id not in controller_ids, n.status == NORMAL_STATUS))
     planned = tuple(PlannedNode(n.instance_id, n.group, n.hostname, n.status) for n in unique)
+    controllers = [n for n in planned if n.instance_id in controller_ids]
+    names = ", ".join(f"{n.instance_id} ({n.group})" for n in controllers)
     refusals: list[str] = []
     if not planned:
         refusals.append("No nodes to act on.")
-    if kind.refuses_controller and detail.is_slurm:
-        controllers = [
-            n for n in planned if (group := detail.group(n.group)) is not None and group.slurm_node_type == "Controller"
-        ]
-        if controllers:
-            names = ", ".join(f"{n.instance_id} ({n.group})" for n in controllers)
-            refusals.append(f"Slurm controller nodes cannot be {kind.name}d: {names}. Unmark them and try again.")
+    if kind.refuses_controller and controllers:
+        refusals.append(f"Slurm controller nodes cannot be {kind.name}d: {names}. Unmark them and try again.")
+    typed_name_reasons: list[str] = []
+    if controllers and not kind.refuses_controller:
+        typed_name_reasons.append(
+            f"Includes the Slurm controller {names}: the cluster's Slurm scheduler runs there, so until it is back "
+            "no job can be submitted, scheduled or queried."
+        )
+    if cluster_nodes and len(planned) >= cluster_nodes:
+        typed_name_reasons.append(f"Every node of the cluster ({len(planned)} of {cluster_nodes}).")
+    elif len(planned) > TYPED_NAME_ABOVE:
+        typed_name_reasons.append(f"{len(planned)} nodes: more than {TYPED_NAME_ABOVE} at once.")
     if kind.max_nodes is not None and len(planned) > kind.max_nodes:
         refusals.append(
             f"{len(planned)} nodes is more than {kind.operation} takes without AWS Support "
@@ -209,6 +237,8 @@ def plan_action(
         tuple(refusals),
         tuple(cautions),
         tuple(capacity),
+        tuple(typed_name_reasons),
+        tuple(n.instance_id for n in controllers),
     )
 
 

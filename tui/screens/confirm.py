@@ -1,8 +1,10 @@
 """The confirmation of a node action: exactly what will happen, to which nodes, through which API, before it does.
 
-Focus starts on Cancel, so a stray Enter does nothing. Reboot is confirmed with the
-button (or `y`); replace and delete destroy volumes and capacity, so Confirm stays disabled until the cluster's
-name is typed exactly. A refused plan (a Slurm controller, too many nodes for one delete) shows why and offers
+Focus starts on Cancel, so a stray Enter does nothing. A small reboot is confirmed with the button (or `y`).
+Replace and delete destroy volumes and capacity, and a batch of more than 25 nodes, of every node of the cluster
+or including the Slurm controller touches the whole cluster: for those Confirm stays disabled until the cluster's
+name is typed exactly (core.actions decides which plans need it, and lists the controller and the nodes in an
+abnormal state first). A refused plan (a Slurm controller, too many nodes for one delete) shows why and offers
 only Close. Everything from AWS is sanitised and shown as plain Text, never parsed as markup.
 """
 
@@ -62,7 +64,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
             "y",
             "confirm",
             "Confirm",
-            tooltip="Confirm a reboot (replace and delete need the cluster name typed)",
+            tooltip="Confirm a small reboot (replace, delete and large or whole-cluster batches need the name typed)",
             id="confirm-yes",
         ),
     ]
@@ -93,7 +95,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
 
     @property
     def needs_typed_name(self) -> bool:
-        return self.plan.kind.typed_confirmation and not self.plan.refused
+        return self.plan.needs_typed_name
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -108,6 +110,8 @@ class ConfirmActionScreen(ModalScreen[bool]):
             yield Static(self._facts(), id="confirm-facts")
             for refusal in plan.refusals:
                 yield Static(Text(f"✖ Refused before any call: {clean(refusal, max_len=2_000)}"), classes="refusal")
+            for reason in plan.typed_name_reasons if not plan.refused else ():
+                yield Static(Text(f"⚠ {clean(reason, max_len=2_000)}"), classes="caution")
             for caution in plan.cautions:
                 yield Static(Text(f"⚠ {clean(caution)}"), classes="caution")
             yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="confirm-targets")
@@ -182,7 +186,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "confirm":
-            return not self.plan.refused and not self.plan.kind.typed_confirmation
+            return not self.plan.refused and not self.plan.needs_typed_name
         return True
 
     def action_confirm(self) -> None:

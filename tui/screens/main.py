@@ -36,7 +36,7 @@ from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesLis
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.text import toast
-from tui.typed_app import hyperpod_app
+from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.banner import Banner
 from tui.widgets.filter_box import FilterBox
 from tui.widgets.node_table import LOGS_BINDING, NodeTable
@@ -45,13 +45,14 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
 
+DETAILS_BINDING = Binding("d", "details", "Details", id="details")
 NAVIGATION_BINDINGS: list[Binding] = [
     Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
     Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
     Binding("escape", "back", "Back", id="back"),
     Binding("slash", "filter", "Filter", id="filter"),
     Binding("r", "refresh", "Refresh", id="refresh"),
-    Binding("d", "details", "Details", id="details"),
+    DETAILS_BINDING,
     Binding("b", "console", "Console", show=False, id="console", tooltip="The cluster in the AWS console (or its URL)"),
 ]
 
@@ -318,6 +319,8 @@ class MainScreen(Screen[None]):
 
         table = self._focused_table()
         if table is not None and table.id and table.cursor_key is not None:
+            if not table.reveal_cursor(key_for(self, DETAILS_BINDING), "open its details"):
+                return
             screen = detail_screen_for(table.id, table.cursor_key, self.state, hyperpod_app(self).ensure_api)
             if screen is not None:
                 self.app.push_screen(screen)

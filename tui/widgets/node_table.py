@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 
 from tui.core.tables import Column, TableRow
 from tui.text import toast
+from tui.typed_app import key_for
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.widget_message import WidgetMessage
 
@@ -72,6 +73,7 @@ SHELL_FOCUS_HERE = Binding(
 
 
 class NodeTable(ResourceTable):
+    row_noun = "node"
     BINDINGS: ClassVar[list[BindingType]] = [
         *SHELL_BINDINGS,
         SHELL_FOCUS_HERE,
@@ -196,7 +198,14 @@ class NodeTable(ResourceTable):
 
     # --- keys ----------------------------------------------------------------------------------------------
 
+    def _on_screen(self, binding: Binding, doing: str) -> bool:
+        """Whether a key may act on the highlighted node: only when its row is on screen (else it is scrolled
+        into view and the user told to press the key again)."""
+        return self.reveal_cursor(key_for(self, binding), doing)
+
     def action_mark(self) -> None:
+        if not self._on_screen(MARK_BINDINGS[0], "mark it"):
+            return
         self.toggle_mark()
         self.action_cursor(1)
 
@@ -207,6 +216,9 @@ class NodeTable(ResourceTable):
         self.clear_marks()
 
     def _request_action(self, action: str) -> None:
+        binding = next(binding for binding in ACTION_BINDINGS if binding.action == action)
+        if not self.marks and not self._on_screen(binding, f"{action} it"):
+            return  # marked nodes are the targets (the confirmation lists them); else the highlighted one
         ids, hidden = self.targets()
         self.post_message(self.ActionRequested(self, action, ids, hidden))
 
@@ -220,17 +232,20 @@ class NodeTable(ResourceTable):
         self._request_action("delete")
 
     def action_shell(self) -> None:
-        self.post_message(self.ShellRequested(self, self.cursor_key, fullscreen=False))
+        if self._on_screen(SHELL_BINDINGS[0], "open a shell on it"):
+            self.post_message(self.ShellRequested(self, self.cursor_key, fullscreen=False))
 
     def action_shell_fullscreen(self) -> None:
-        self.post_message(self.ShellRequested(self, self.cursor_key, fullscreen=True))
+        if self._on_screen(SHELL_BINDINGS[1], "open a full-screen shell on it"):
+            self.post_message(self.ShellRequested(self, self.cursor_key, fullscreen=True))
 
     def action_copy_ssm_command(self) -> None:
-        self.post_message(self.CopyCommandRequested(self, self.cursor_key))
+        if self._on_screen(SHELL_BINDINGS[2], "copy its SSM command"):
+            self.post_message(self.CopyCommandRequested(self, self.cursor_key))
 
     async def action_shell_focus(self) -> None:
         await self.screen.run_action(SHELL_FOCUS_HERE.action)
 
     def action_logs(self) -> None:
-        if self.cursor_key is not None:
+        if self.cursor_key is not None and self._on_screen(LOGS_BINDING, "open its log"):
             self.post_message(self.LogsRequested(self, self.cursor_key))

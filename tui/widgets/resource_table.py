@@ -26,6 +26,7 @@ from tui.core.models import STATUS_KINDS, status_kind
 from tui.core.sanitize import cell_width, cut_cells, fit_cells
 from tui.core.table_model import TableModel
 from tui.core.tables import Column, TableRow, format_age
+from tui.text import toast
 from tui.widgets.widget_message import WidgetMessage
 
 FLASH_SECONDS = 1.5
@@ -85,6 +86,7 @@ class ResourceTable(ScrollView, can_focus=True):
     """
 
     placeholder: var[str] = var("")
+    row_noun: ClassVar[str] = "row"  # what a row is, in messages
 
     class CursorMoved(WidgetMessage):
         """The highlighted row changed (its key, or None when the table is empty)."""
@@ -275,10 +277,12 @@ class ResourceTable(ScrollView, can_focus=True):
         """The model re-ordered its rows: follow the cursor, resize and repaint (the whole table, so the cursor's
         old and new lines need no repaint of their own; the line cache is checked against what a line shows,
         not its position, so rows that merely moved are painted from it)."""
+        # The new size first: a scroll is clamped to the old one (a group's 4 rows, when the cursor kept across
+        # the clear is row 16 of 24, would leave it off screen).
+        self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
         self._scroll_cursor_into_view()
         if cursor_before != self.model.cursor_key:
             self.post_message(self.CursorMoved(self, self.model.cursor_key))
-        self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
         self.refresh()
         self.post_message(self.ViewChanged(self))
 
@@ -297,10 +301,37 @@ class ResourceTable(ScrollView, can_focus=True):
         body = max(1, self.scrollable_content_region.height - 1)
         top = int(self.scroll_y)
         cursor = self.model.cursor
+        # force: until the next layout, a table that had too few rows to scroll still says it cannot scroll
         if cursor < top:
-            self.scroll_to(y=cursor, animate=False, immediate=True)
+            self.scroll_to(y=cursor, animate=False, immediate=True, force=True)
         elif cursor >= top + body:
-            self.scroll_to(y=cursor - body + 1, animate=False, immediate=True)
+            self.scroll_to(y=cursor - body + 1, animate=False, immediate=True, force=True)
+
+    @property
+    def cursor_on_screen(self) -> bool:
+        """Whether the highlighted row is one of the rows painted now (False when there is none)."""
+        if self.model.cursor_key is None:
+            return False
+        top = int(self.scroll_y)
+        body = self.scrollable_content_region.height - 1  # the header takes a line
+        return top <= self.model.cursor < top + body
+
+    def reveal_cursor(self, key: str, doing: str) -> bool:
+        """True when the highlighted row is on screen, so a key may act on it. Otherwise scroll it into view,
+        say so (pressing `key` again does `doing`), and return False: nothing acts on a row the user cannot
+        see (the wheel scrolls without moving the cursor)."""
+        if self.model.cursor_key is None or self.cursor_on_screen:
+            return True
+        self._scroll_cursor_into_view()
+        name = self.model.cursor_key
+        if self.cursor_on_screen:
+            message = (
+                f"The highlighted {self.row_noun} {name} was off screen; it is shown now. Press {key} again to {doing}."
+            )
+        else:
+            message = f"The highlighted {self.row_noun} {name} cannot be shown: this pane has no room for a row. Enlarge the terminal."
+        toast(self, message, severity="warning", timeout=6)
+        return False
 
     def action_cursor(self, delta: int) -> None:
         self._set_cursor(self.model.cursor + delta)
