@@ -129,8 +129,9 @@ class ActionResultsScreen(ModalScreen[None]):
     def add_call(self, call: CallResult) -> None:
         self.calls[call.index] = call
         self._outcome_of.update((o.instance_id, o) for o in call.outcomes)
-        if self.is_mounted:
-            self.query_one("#results-nodes", ResourceTable).update_rows(self._row(o.instance_id) for o in call.outcomes)
+        table = self._nodes_table()
+        if table is not None:
+            table.update_rows(self._row(o.instance_id) for o in call.outcomes)
             self._repaint()
 
     def finish(self, result: ActionResult) -> None:
@@ -138,16 +139,23 @@ class ActionResultsScreen(ModalScreen[None]):
         for call in result.calls:
             self.calls[call.index] = call
             self._outcome_of.update((o.instance_id, o) for o in call.outcomes)
-        if self.is_mounted:
-            table = self.query_one("#results-nodes", ResourceTable)
+        table = self._nodes_table()
+        if table is not None:
             table.set_rows(self._row(n) for n in self.plan.node_ids)
             table.action_edge(-1)  # the first row is the worst outcome: show its whole message
             self._repaint()
 
+    def _nodes_table(self) -> ResourceTable | None:
+        """The nodes table, or None once the dialog was closed (the batch goes on: its widgets are gone)."""
+        if not self.is_mounted:
+            return None
+        found = self.query("#results-nodes")
+        return found.first(ResourceTable) if found else None
+
     def stopped(self, error: str) -> None:
         """The action ended with an unexpected error: say so instead of "Working…" forever."""
         self.stopped_by = error
-        if self.is_mounted:
+        if self._nodes_table() is not None:
             self._repaint()
 
     # --- painting ------------------------------------------------------------------------------------------

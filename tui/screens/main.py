@@ -35,6 +35,7 @@ from tui.core.sanitize import markup_safe
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
+from tui.screens.ask import AskScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
@@ -72,7 +73,7 @@ class MainScreen(Screen[None]):
         self.panes = PanePainter(self)
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
-        self.shells = ShellController(self)
+        self.shells = ShellController(self, ask=AskScreen)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
 
