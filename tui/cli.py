@@ -107,6 +107,12 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
         "with results, intents without a result listed (the call may have executed).",
     )
     journal.add_argument("--since", type=_since, metavar="AGE", help="only attempts this recent: 1d, 2h, 30m, 45s")
+    journal.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="the demo's journal (demo-actions.jsonl): what --demo runs did, kept apart from the real one",
+    )
     journal.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (every field)")
     journal.set_defaults(format="table")
     for sub in (clusters, groups, nodes):

@@ -139,7 +139,7 @@ def run(args: Any, *, out: TextIO, err: TextIO, path: Path | None = None, now: f
         except ValueError as exc:
             print(f"hyperpod-tui: error: {exc}", file=err)
             return 2
-    journal_path = path or default_journal_path()
+    journal_path = path or default_journal_path(demo=bool(getattr(args, "demo", False)))
     try:
         report = read_journal(journal_path, since=since)
     except OSError as exc:

@@ -276,7 +276,7 @@ async def test_the_results_view_says_unknown_may_have_executed_for_nodes_without
         assert "2 Unknown (may have executed)" in str(screen.query_one("#results-summary").render())
         assert "MAY HAVE EXECUTED" in str(screen.query_one("#results-calls").render())
         assert any("may have executed" in text for text, _ in notices(app))
-        [result_line] = [e for e in entries(home / "hyperpod-tui" / "actions.jsonl") if e["kind"] == "result"]
+        [result_line] = [e for e in entries(home / "hyperpod-tui" / "demo-actions.jsonl") if e["kind"] == "result"]
         assert result_line["outcome"] == OUTCOME_UNKNOWN and result_line["error"]["code"] == "ConnectionClosedError"
         await pilot.press("escape")
         assert main.nodes_table.marks == set(marked)  # not known to be done: still marked

@@ -131,7 +131,7 @@ class ActionsController:
             result = run_plan(
                 plan,
                 None if plan.dry_run else client,
-                Journal(default_journal_path()),
+                Journal(default_journal_path(demo=app.settings.demo)),
                 context,
                 clock=app.clock,
                 on_call=call_done,
