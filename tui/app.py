@@ -231,7 +231,9 @@ class HyperPodApp(App[None]):
         unknown = sorted(set(keymap) - known)
         if unknown:
             self.notify(
-                markup_safe(f"[keymap] ignores unknown binding id(s): {', '.join(unknown)} — see ? for the ids."),
+                markup_safe(
+                    f"[keymap] ignores unknown binding {noun(len(unknown), 'id')}: {', '.join(unknown)} — see ? for the ids."
+                ),
                 severity="error",
                 timeout=15,
             )

@@ -432,7 +432,7 @@ async def test_a_marked_node_that_disappears_is_unmarked_with_a_notice(state_hom
         await settle(pilot)
         assert victim not in main.state.focus_snapshot.nodes
         assert main.nodes_table.marks == set()
-        assert any("disappeared and were unmarked" in text and victim in text for text in notices(app))
+        assert any("1 marked node disappeared and was unmarked" in text and victim in text for text in notices(app))
 
 
 async def test_help_lists_the_node_actions(state_home):

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Static
 from tui.core.actions import ActionPlan, call_summary, consequences
 from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow, short_hostname
+from tui.core.wording import plural
 from tui.screens._dialog import fit_table, plan_title
 from tui.typed_app import hyperpod_app
 from tui.widgets.resource_table import ResourceTable
@@ -159,7 +160,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#confirm-targets", ResourceTable)
         table.set_rows(target_rows(self.plan))
-        table.border_title = f"{len(self.plan.nodes)} target(s)"
+        table.border_title = plural(len(self.plan.nodes), "target")
         self.query_one("#cancel", Button).focus()
         self._fit()
         self.call_after_refresh(self._fit)

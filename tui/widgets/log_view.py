@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from tui.core.log_document import EventLike, LogDocument, next_after, previous_before, write_lines
 from tui.core.markers import MarkerMatcher
 from tui.core.timeline import Timeline
+from tui.core.wording import plural
 from tui.widgets.log_prompt import LogPrompt, default_save_path
 from tui.widgets.log_render import LogRenderer
 from tui.widgets.widget_message import WidgetMessage
@@ -373,7 +374,7 @@ class LogView(ScrollView, can_focus=True):
         if message.error:
             self.notify(f"Could not save {message.path}: {message.error}", severity="error", markup=False)
         else:
-            self.notify(f"Saved {message.lines:,} lines to {message.path}", markup=False)
+            self.notify(f"Saved {plural(message.lines, 'line')} to {message.path}", markup=False)
 
     # -- actions (the keys) -----------------------------------------------------------------------------------
 

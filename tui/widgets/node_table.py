@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 
 from tui.core.sanitize import markup_safe
 from tui.core.tables import Column, TableRow
+from tui.core.wording import plural
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.widget_message import WidgetMessage
 
@@ -193,7 +194,10 @@ class NodeTable(ResourceTable):
         if gone:
             listed = ", ".join(gone[:MAX_LISTED_IDS]) + (" …" if len(gone) > MAX_LISTED_IDS else "")
             self.notify(
-                markup_safe(f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}"), severity="warning"
+                markup_safe(
+                    f"{plural(len(gone), 'marked node')} disappeared and {'was' if len(gone) == 1 else 'were'} unmarked: {listed}"
+                ),
+                severity="warning",
             )
 
     # --- keys ----------------------------------------------------------------------------------------------
