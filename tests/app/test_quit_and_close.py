@@ -113,3 +113,19 @@ async def test_q_during_a_batch_action_asks(monkeypatch):
             release.set()
         await settle(pilot)
         assert main.actions.running is None
+
+
+async def test_the_tabs_close_button_asks_too_while_the_shell_runs(tmp_path):
+    app = make_app(ssm_plugin=str(fake_plugin(tmp_path, ECHO)))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await on_node(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: "FAKE-PLUGIN" in shell_text(app), "the fake plugin's first line")
+        tabs = main_screen(app).shells.tabs
+        await pilot.click("#shell-close-button")
+        await pilot.pause()
+        assert "Close the shell on" in question_text(app)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not tabs.sessions

@@ -393,6 +393,9 @@ class MainScreen(Screen[None]):
     async def action_shell_close(self) -> None:
         await self.shells.close_tab()
 
+    async def on_shell_tabs_close_requested(self, message: ShellTabs.CloseRequested) -> None:
+        await self.shells.close_tab()
+
     @on(PtyPane.EscapeRequested)
     def _on_terminal_left(self, message: PtyPane.EscapeRequested) -> None:
         self.shells.return_to_tables()  # ctrl+] when the shell-leave binding was rebound to another key
