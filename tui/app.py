@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -22,12 +23,16 @@ from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
+from tui.core.wording import noun, plural
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
 from tui.screens.main import MainScreen
 from tui.text import toast
 from tui.themes import default_variables, load_all_themes
+from tui.typed_app import keys_for
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from tui.core.aws import HyperPodApi  # botocore loads in the worker that first needs it, not before the UI
     from tui.core.models import ClusterSummary
     from tui.core.prefetch import ClusterPrefetch
@@ -52,11 +57,17 @@ def terminal_alive(fd: int) -> bool:
     return os.isatty(fd)
 
 
+QUIT_BINDING = Binding(
+    "q", "quit", "Quit", tooltip="Quit hyperpod-tui (asks first while shells or actions run)", id="quit"
+)
+LIVE_SHELL_STATES = ("starting", "running")  # tui.widgets.shell_tabs.ShellSession.state
+
+
 class HyperPodApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "hyperpod-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", tooltip="Quit hyperpod-tui", id="quit"),
+        QUIT_BINDING,
         Binding("question_mark", "help", "Help", tooltip="Show every key", id="help"),
         Binding(
             "colon",
@@ -227,7 +238,7 @@ class HyperPodApp(App[None]):
         if unknown:
             toast(
                 self,
-                f"[keymap] ignores unknown binding id(s): {', '.join(unknown)} — see ? for the ids.",
+                f"[keymap] ignores unknown binding {noun(len(unknown), 'id')}: {', '.join(unknown)} — see ? for the ids.",
                 severity="error",
                 timeout=15,
             )
@@ -268,6 +279,50 @@ class HyperPodApp(App[None]):
         if self.settings.read_only:
             notes.append("READ-ONLY: actions that change anything are disabled.")
         self.push_screen(HelpScreen(self.help_sections(), notes))
+
+    def get_driver_class(self) -> type[Driver]:
+        """On Linux and macOS terminals, Textual's driver with a prompt Esc (tui/escape_key.py)."""
+        from textual import constants
+
+        if sys.platform == "win32" or constants.DRIVER is not None:
+            return super().get_driver_class()
+        from tui.escape_key import driver_class
+
+        return driver_class()
+
+    # --- quitting ------------------------------------------------------------------------------------------
+
+    def running_work(self) -> list[str]:
+        """What quitting would cut short: live shells and a batch action in progress (empty when nothing)."""
+        main = next((screen for screen in self.screen_stack if isinstance(screen, MainScreen)), None)
+        if main is None:
+            return []
+        work = []
+        tabs = main.shells.tabs
+        shells = sum(1 for session in tabs.sessions if session.state in LIVE_SHELL_STATES) if tabs else 0
+        if shells:
+            work.append(f"{plural(shells, 'shell')} running (the {noun(shells, 'session')} will end)")
+        if main.actions.running is not None:
+            work.append("a batch action is in progress (calls not yet sent will not be sent)")
+        return work
+
+    async def action_quit(self) -> None:
+        """Quit; while shells or a batch action run, ask first (`q` again or `y` quits, Esc stays)."""
+        from tui.screens.ask import AskScreen
+
+        work = self.running_work()
+        if not work or isinstance(self.screen, AskScreen):
+            self.exit()
+            return
+        question = Text("Quit hyperpod-tui?\n", style="bold")
+        question.append("\n".join(f"  · {item}" for item in work), style="")
+        keys = keys_for(self, QUIT_BINDING)
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                self.exit()
+
+        self.push_screen(AskScreen(question, yes_keys=keys, yes_label="quit"), callback=answered)
 
     def _exit_if_terminal_is_gone(self) -> None:
         # Textual's input thread spins on a terminal that returns EOF instead of exiting, and an app whose

@@ -46,6 +46,32 @@ def _since(value: str) -> str:
     return value
 
 
+class _ScenarioHelp(str):
+    """The --demo-scenario help, naming the scenarios. argparse formats a help text with `%` only when it prints
+    it, so the simulator (which loads botocore) is imported for --help, not for every run."""
+
+    def __mod__(self, params: object) -> str:
+        from tui.sim import Simulator
+
+        return f"simulator scenario for --demo: {', '.join(Simulator.scenarios())} (default: demo)"
+
+
+HEADLESS_HINT = "for a pipe or a file use a headless command: hyperpod-tui clusters|groups|nodes [--json|--csv]"
+
+
+def not_a_terminal(stdout: Any = None, stderr: Any = None) -> str | None:
+    """Why the TUI cannot start here, or None. Textual draws on stderr; output meant for stdout is asked for
+    by redirecting stdout. Either one into a pipe or file would get escape codes instead of a UI."""
+    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    for name, stream in (("stdout", stdout), ("stderr", stderr)):
+        isatty = getattr(stream, "isatty", None)
+        if isatty is None or not isatty():
+            return (
+                f"hyperpod-tui: {name} is not a terminal, and the TUI would write escape codes into it; {HEADLESS_HINT}"
+            )
+    return None
+
+
 def _add_target_flags(parser: argparse.ArgumentParser, *, default: Any) -> None:
     """Where to connect: on the main parser (default None) and again on each subcommand (default SUPPRESS, so a
     flag given before the subcommand is not reset by the subcommand's parser)."""
@@ -63,7 +89,7 @@ def _add_target_flags(parser: argparse.ArgumentParser, *, default: Any) -> None:
         "--demo", action="store_true", default=default, help="run against the built-in simulated control plane"
     )
     demo.add_argument(
-        "--demo-scenario", metavar="NAME", default=default, help="simulator scenario for --demo (default: demo)"
+        "--demo-scenario", metavar="NAME", default=default, help=_ScenarioHelp("simulator scenario for --demo")
     )
     parser.add_argument(
         "--config",
@@ -107,6 +133,12 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
         "with results, intents without a result listed (the call may have executed).",
     )
     journal.add_argument("--since", type=_since, metavar="AGE", help="only attempts this recent: 1d, 2h, 30m, 45s")
+    journal.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="the demo's journal (demo-actions.jsonl): what --demo runs did, kept apart from the real one",
+    )
     journal.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (every field)")
     journal.set_defaults(format="table")
     for sub in (clusters, groups, nodes):
@@ -241,6 +273,11 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run_headless(args, settings, own_process=argv is None)
         from tui.startup import prepare
 
+        problem = not_a_terminal()
+        if problem:
+            _check_choices(settings)
+            print(problem, file=sys.stderr)
+            return 2
         launch = prepare(settings)  # before Textual loads: the prefetch child or the early API thread start now
         _check_choices(settings)
     except ConfigError as exc:

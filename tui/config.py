@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from tui.core.wording import noun
+
 DEFAULT_THEME = "hyperpod-dark"
 MIN_REFRESH = 1.0
 ENV_PREFIX = "HYPERPOD_TUI_"
@@ -174,7 +176,7 @@ def load_settings(
     known = {f.name for f in fields(Settings)}
     unknown = set(merged) - known
     if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        raise ConfigError(f"unknown {noun(len(unknown), 'setting')}: {', '.join(sorted(unknown))}")
     if "refresh" in merged:
         check_refresh(float(merged["refresh"]))
     return replace(Settings(config_file=path), **merged)

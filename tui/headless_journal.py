@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from tui.core.journal import NO_RESULT, JournalAttempt, JournalReport, default_journal_path, parse_since, read_journal
 from tui.core.sanitize import clean
+from tui.core.wording import noun, plural
 from tui.headless import Field, TableFormat
 
 FIELDS = (
@@ -95,14 +96,15 @@ def render_table(report: JournalReport) -> str:
             text += (
                 f"  {clean(str(intent.get('time') or ''))} {clean(str(intent.get('operation') or ''))} "
                 f"{clean(str(intent.get('cluster') or ''))} call {clean(str(intent.get('call') or ''))} "
-                f"attempt {clean(str(intent.get('attempt') or ''))}: {len(ids)} node(s) "
+                f"attempt {clean(str(intent.get('attempt') or ''))}: {plural(len(ids), 'node')} "
                 f"{clean(', '.join(ids), max_len=4000)}\n"
             )
     if report.orphan_results:
-        text += f"\n{len(report.orphan_results)} result line(s) whose intent is missing.\n"
+        text += f"\n{plural(len(report.orphan_results), 'result line')} whose intent is missing.\n"
     if report.unreadable_lines:
         where = ", ".join(str(n) for n in report.unreadable_lines[:20])
-        text += f"\n{len(report.unreadable_lines)} unreadable line(s) (torn or not JSON), skipped: line {where}\n"
+        count = len(report.unreadable_lines)
+        text += f"\n{plural(count, 'unreadable line')} (torn or not JSON), skipped: {noun(count, 'line')} {where}\n"
     return text
 
 
@@ -139,7 +141,7 @@ def run(args: Any, *, out: TextIO, err: TextIO, path: Path | None = None, now: f
         except ValueError as exc:
             print(f"hyperpod-tui: error: {exc}", file=err)
             return 2
-    journal_path = path or default_journal_path()
+    journal_path = path or default_journal_path(demo=bool(getattr(args, "demo", False)))
     try:
         report = read_journal(journal_path, since=since)
     except OSError as exc:

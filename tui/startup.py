@@ -111,6 +111,9 @@ def _exit_app(app: HyperPodApp, code: int) -> None:
 
 def prepare(settings: Settings) -> Launch:
     """Everything that can start before Textual is imported: call it as early as possible."""
+    from tui.escape_key import lower_escape_delay
+
+    lower_escape_delay()  # Textual reads ESCDELAY once, when it is imported
     factory, simulator = make_api_factory(settings)
     prefetch = None
     if simulator is None:

@@ -17,6 +17,7 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from tui.config import DEFAULT_THEME, config_dir
+from tui.core.wording import noun
 
 _COLOR_KEYS = (
     "primary",
@@ -93,7 +94,9 @@ def _color(value: object, where: str) -> str:
 def theme_from_mapping(data: Mapping[str, object], source: str) -> Theme:
     unknown = set(data) - set(_TOP_KEYS)
     if unknown:
-        raise ThemeError(f"unknown key(s) {', '.join(sorted(unknown))} (allowed: {', '.join(_TOP_KEYS)})")
+        raise ThemeError(
+            f"unknown {noun(len(unknown), 'key')} {', '.join(sorted(unknown))} (allowed: {', '.join(_TOP_KEYS)})"
+        )
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ThemeError("`name` is missing")
@@ -103,7 +106,9 @@ def theme_from_mapping(data: Mapping[str, object], source: str) -> Theme:
         raise ThemeError("[colors] and [variables] must be tables")
     bad = set(colors) - set(_COLOR_KEYS)
     if bad:
-        raise ThemeError(f"unknown colour(s) {', '.join(sorted(bad))} (allowed: {', '.join(_COLOR_KEYS)})")
+        raise ThemeError(
+            f"unknown {noun(len(bad), 'colour')} {', '.join(sorted(bad))} (allowed: {', '.join(_COLOR_KEYS)})"
+        )
     if "primary" not in colors:
         raise ThemeError("[colors] needs at least `primary`")
     missing = [name for name in APP_VARIABLES if name not in variables]

@@ -35,7 +35,7 @@ def state_home(tmp_path, monkeypatch):
 
 
 def journal_lines(state_home) -> list[dict]:
-    path = state_home / "hyperpod-tui" / "actions.jsonl"
+    path = state_home / "hyperpod-tui" / "demo-actions.jsonl"  # make_app runs --demo
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
@@ -362,7 +362,7 @@ async def test_the_journal_file_is_0600(state_home):
             await settle(pilot)
     finally:
         os.umask(old)
-    path = state_home / "hyperpod-tui" / "actions.jsonl"
+    path = state_home / "hyperpod-tui" / "demo-actions.jsonl"  # make_app runs --demo
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(journal_calls(state_home)) == 1
 
@@ -432,7 +432,7 @@ async def test_a_marked_node_that_disappears_is_unmarked_with_a_notice(state_hom
         await settle(pilot)
         assert victim not in main.state.focus_snapshot.nodes
         assert main.nodes_table.marks == set()
-        assert any("disappeared and were unmarked" in text and victim in text for text in notices(app))
+        assert any("1 marked node disappeared and was unmarked" in text and victim in text for text in notices(app))
 
 
 async def test_help_lists_the_node_actions(state_home):

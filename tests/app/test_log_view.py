@@ -140,7 +140,7 @@ async def test_search_highlights_every_match_keeps_all_lines_and_n_walks_matches
         assert view.pointer == 57
         changed = [m for m in messages if isinstance(m, LogView.SearchChanged)]
         assert changed[-1].term == "needle" and changed[-1].matches == 6 and changed[-1].current == 2
-        assert "/needle 2/6 match" in screen_rows(view)[0]
+        assert "/needle 2/6 matches" in screen_rows(view)[0]
         await pilot.press("escape")
         assert view.search_term == "" and view.search_lines == []
         assert app.backs == 0  # Esc ended the search, it did not go back

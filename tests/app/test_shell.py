@@ -28,6 +28,7 @@ from tests.app.shell_support import (
 from tests.harness import make_app, settle
 from tui.controllers import shells as shell_module
 from tui.core import clipboard, ssm
+from tui.screens.ask import AskScreen
 from tui.widgets.node_table import SHELL_BINDINGS
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
@@ -123,6 +124,9 @@ async def test_leave_come_back_zoom_and_close_a_running_shell(tmp_path):
         assert tabs.sessions and pane.running
         await pilot.press("ctrl+right_square_bracket", "ctrl+w")
         await settle(pilot)
+        assert isinstance(app.screen, AskScreen) and tabs.sessions  # a running shell asks first
+        await pilot.press("ctrl+w")  # the same key again closes it
+        await settle(pilot)
         assert not tabs.sessions
         assert process.returncode is not None  # hung up and reaped
         assert session.terminated_at is not None
@@ -146,7 +150,7 @@ async def test_several_shells_are_tabs_titled_by_node_and_cluster(tmp_path):
         assert tabs.active is tabs.sessions[0] and app.focused is main_screen(app).nodes_table
         await pilot.press("right_square_bracket")
         assert tabs.active is tabs.sessions[1]
-        await pilot.press("ctrl+w")  # closes the active (second) one
+        await pilot.press("ctrl+w", "y")  # closes the active (second) one, after asking
         await settle(pilot)
         assert tabs.sessions and tabs.active.shell.instance_id == first.instance_id
         assert [s.terminated_at is not None for s in app.simulator.sessions] == [False, True]

@@ -130,7 +130,7 @@ async def test_an_unwritable_journal_sends_no_call_and_says_why(tmp_path, monkey
             screen = app.screen
             assert isinstance(screen, ActionResultsScreen)
             journal_line = str(screen.query_one("#results-journal").render())
-            assert "JOURNAL NOT WRITTEN" in journal_line and "60 node(s) NOT SENT" in journal_line
+            assert "JOURNAL NOT WRITTEN" in journal_line and "60 nodes NOT SENT" in journal_line
             table = screen.query_one("#results-nodes", ResourceTable)
             assert {table.row(key).values[2][0][0] for key in table.visible_keys} == {"Not sent"}
             assert "NOT SENT" in str(screen.query_one("#results-calls").render())
@@ -276,7 +276,7 @@ async def test_the_results_view_says_unknown_may_have_executed_for_nodes_without
         assert "2 Unknown (may have executed)" in str(screen.query_one("#results-summary").render())
         assert "MAY HAVE EXECUTED" in str(screen.query_one("#results-calls").render())
         assert any("may have executed" in text for text, _ in notices(app))
-        [result_line] = [e for e in entries(home / "hyperpod-tui" / "actions.jsonl") if e["kind"] == "result"]
+        [result_line] = [e for e in entries(home / "hyperpod-tui" / "demo-actions.jsonl") if e["kind"] == "result"]
         assert result_line["outcome"] == OUTCOME_UNKNOWN and result_line["error"]["code"] == "ConnectionClosedError"
         await pilot.press("escape")
         assert main.nodes_table.marks == set(marked)  # not known to be done: still marked
@@ -343,7 +343,7 @@ def test_the_journal_command_pairs_lists_unpaired_and_tolerates_old_and_torn_lin
     table = capsys.readouterr().out
     assert "unknown, may have executed: ReadTimeoutError" in table and "[old format]" in table
     assert f"1 attempt with {NO_RESULT}:" in table and nodes[0].instance_id in table.split(NO_RESULT)[-1]
-    assert "1 unreadable line(s)" in table
+    assert "1 unreadable line (torn or not JSON), skipped: line " in table
 
     # --since counts from now; the simulator's clock is frozen in 2026-11, the old line is a day older.
     now = 1_795_176_000.0 + 3600

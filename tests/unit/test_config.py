@@ -44,7 +44,7 @@ def test_missing_file_means_defaults(tmp_path):
         ('[[markers]]\nname = "fsx"\npattern = "lustre"\nkind = "fatal"\n', "marker rule 'fsx': kind must be one of"),
         (
             '[[markers]]\npattern = "x"\nkind = "warning"\ncolour = "red"\n',
-            "marker rule 'user-1': unknown key(s) colour",
+            "marker rule 'user-1': unknown key colour",
         ),
         ('[[markers]]\nname = "nopattern"\nkind = "warning"\n', "marker rule 'nopattern': pattern must be"),
     ],

@@ -41,14 +41,15 @@ def test_clusters_table_json_and_csv(capsys):
     code, out, err = cli(["--demo", "clusters"], capsys)
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["NAME", "STATUS", "CREATED", "ARN"]
+    assert lines[0].split() == ["NAME", "STATUS", "CURRENT", "TARGET", "CREATED", "ARN"]
     assert [line.split()[0] for line in lines[1:]] == ["genai-eks-prod", "llm-pretrain-slurm", "research-slurm-dev"]
     assert lines[1].index("InService") == lines[0].index("STATUS")  # aligned columns
 
     code, out, _ = cli(["clusters", "--demo", "--json"], capsys)  # global flags after the subcommand too
     records = json.loads(out)
     assert code == 0 and [r["name"] for r in records] == ["genai-eks-prod", "llm-pretrain-slurm", "research-slurm-dev"]
-    assert set(records[0]) == {"name", "status", "created", "arn"} and isinstance(records[0]["created"], float)
+    assert set(records[0]) == {"name", "status", "current_count", "target_count", "created", "arn"}
+    assert isinstance(records[0]["created"], float)
 
     code, out, _ = cli(["--demo", "clusters", "--csv"], capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -245,3 +246,29 @@ def test_table_columns_line_up_with_wide_characters():
     assert len(rows) == 2 and any("日本語" in row for row in rows)
     for row in rows:
         assert cell_len(row[: row.index("2026-")]) == column, row  # the launch time starts under its heading
+
+
+def test_clusters_counts_come_from_one_describe_per_cluster_never_from_listing_nodes():
+    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    args = build_parser().parse_args(["--demo", "clusters", "--json"])
+    out, err = io.StringIO(), io.StringIO()
+    assert run(args, settings_from_args(args), out=out, err=err, api_factory=lambda: demo_api(sim)) == 0
+    records = {r["name"]: r for r in json.loads(out.getvalue())}
+    slurm = sim.handle("sagemaker", "DescribeCluster", {"ClusterName": "llm-pretrain-slurm"})["InstanceGroups"]
+    assert records["llm-pretrain-slurm"]["current_count"] == sum(g["CurrentCount"] for g in slurm)
+    assert records["llm-pretrain-slurm"]["target_count"] == sum(g["TargetCount"] for g in slurm) == 40
+    operations = [call.operation for call in sim.calls]
+    assert operations.count("ListClusters") == 1
+    assert operations.count("DescribeCluster") == 3 + 1  # one per cluster, and the one this test made
+    assert "ListClusterNodes" not in operations
+
+
+def test_clusters_with_a_describe_that_fails_shows_no_counts_for_it():
+    sim = Simulator(scenario="demo", clock=SimClock.frozen(at=FROZEN_AT), seed=7)
+    sim.faults.fail("DescribeCluster", "AccessDeniedException", "not allowed", times=1)
+    args = build_parser().parse_args(["--demo", "clusters", "--json"])
+    out, err = io.StringIO(), io.StringIO()
+    assert run(args, settings_from_args(args), out=out, err=err, api_factory=lambda: demo_api(sim)) == 0
+    records = json.loads(out.getvalue())
+    assert len(records) == 3
+    assert sum(1 for r in records if r["current_count"] is None and r["target_count"] is None) == 1

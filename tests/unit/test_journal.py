@@ -14,6 +14,8 @@ from tui.core.journal import Journal, JournalError, default_journal_path, iso_ut
 
 def test_default_path_follows_xdg_state_home(tmp_path):
     assert default_journal_path({"XDG_STATE_HOME": str(tmp_path)}) == tmp_path / "hyperpod-tui" / "actions.jsonl"
+    demo = default_journal_path({"XDG_STATE_HOME": str(tmp_path)}, demo=True)
+    assert demo == tmp_path / "hyperpod-tui" / "demo-actions.jsonl"
     home = default_journal_path({"HOME": "/nowhere"})
     assert home.parts[-4:] == (".local", "state", "hyperpod-tui", "actions.jsonl")
 

@@ -158,7 +158,7 @@ def test_user_rules_merge_ahead_of_defaults():
         ({"pattern": "([unclosed", "kind": "failure", "name": "broken"}, "marker rule 'broken': invalid regex"),
         ({"pattern": "x", "kind": "fatal", "name": "k"}, "marker rule 'k': kind must be one of"),
         ({"kind": "failure", "name": "nopat"}, "marker rule 'nopat': pattern must be"),
-        ({"pattern": "x", "kind": "failure", "colour": "red", "name": "extra"}, "unknown key(s) colour"),
+        ({"pattern": "x", "kind": "failure", "colour": "red", "name": "extra"}, "unknown key colour"),
         ({"pattern": "x", "kind": "failure", "stage": 3, "name": "st"}, "stage must be"),
         ("just a string", "marker rule #1"),
     ],

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 
 from tui.core.actions import ACTIONS, ActionPlan, ActionResult, CallContext, CallResult, plan_action, run_plan
 from tui.core.journal import Journal, default_journal_path
+from tui.core.wording import plural
 from tui.text import toast
 from tui.typed_app import hyperpod_app, keys_for
 from tui.widgets.node_table import ACTION_BINDINGS
@@ -44,8 +45,7 @@ class ActionsFinished(Message):
 
 
 def plan_calls(result: ActionResult) -> str:
-    count = len(result.calls)
-    return f"{count} call{'s' if count != 1 else ''}"
+    return plural(len(result.calls), "call")
 
 
 class ActionsController:
@@ -138,7 +138,7 @@ class ActionsController:
             result = run_plan(
                 plan,
                 None if plan.dry_run else client,
-                Journal(default_journal_path()),
+                Journal(default_journal_path(demo=app.settings.demo)),
                 context,
                 clock=app.clock,
                 on_call=call_done,
@@ -166,7 +166,8 @@ class ActionsController:
         not_sent = result.not_sent
         for journal_error in result.journal_errors:
             consequence = (
-                f" {len(not_sent)} of {len(result.plan.nodes)} nodes were NOT sent (no journal entry, no call)."
+                f" {len(not_sent)} of {plural(len(result.plan.nodes), 'node')} "
+                f"{'was' if len(not_sent) == 1 else 'were'} NOT sent (no journal entry, no call)."
                 if not_sent
                 else ""
             )
@@ -174,8 +175,8 @@ class ActionsController:
         if result.unknown:
             toast(
                 screen,
-                f"{len(result.unknown)} node{'s' if len(result.unknown) != 1 else ''}: no answer from AWS, the call may have executed. Not retried; "
-                "refresh and check them before acting again.",
+                f"{plural(len(result.unknown), 'node')}: no answer from AWS, the call may have executed. Not "
+                f"retried; refresh and check {'it' if len(result.unknown) == 1 else 'them'} before acting again.",
                 severity="warning",
                 timeout=20,
             )

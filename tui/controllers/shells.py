@@ -26,7 +26,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual.app import App, SuspendNotSupported
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.worker import get_current_worker
 
@@ -34,9 +36,10 @@ from tui.config import Settings
 from tui.core import clipboard, lifetime
 from tui.core.errors import Problem, classify
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
+from tui.core.sanitize import clean
 from tui.core.ssm import PLUGIN_NAME, PluginMissing, SessionLauncher, SsmError, SsmSession, ignore_user_signals
 from tui.text import toast
-from tui.typed_app import hyperpod_app, key_for
+from tui.typed_app import hyperpod_app, key_for, keys_for
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellSession, ShellTabs
@@ -89,8 +92,9 @@ def run_suspended(app: App[None], banner: str, run_plugin: Callable[[], int]) ->
 class ShellController:
     """The shells of `screen`: opening sessions (in its workers), and its shell pane."""
 
-    def __init__(self, screen: MainScreen) -> None:
+    def __init__(self, screen: MainScreen, *, ask: Callable[..., ModalScreen[bool]]) -> None:
         self.screen = screen
+        self._ask = ask  # tui.screens.ask.AskScreen: "close a running shell?"
         self.return_focus: Widget | None = None  # the table to go back to when the terminal is left
 
     @property
@@ -335,11 +339,33 @@ class ShellController:
             tabs.tabs.action_next_tab() if direction > 0 else tabs.tabs.action_previous_tab()
 
     async def close_tab(self) -> None:
+        """Close the active tab; a running shell asks first (its session would end). One still starting closes at
+        once: that is how a slow start is cancelled."""
+        tabs = self.tabs
+        if tabs is None:
+            return
+        session = tabs.active
+        if session is not None and session.running:
+            question = Text("Close the shell on ", style="bold")
+            question.append(clean(session.shell.title), style="bold")
+            question.append("?", style="bold")
+            question.append("\nThe shell is still running: closing ends its session.")
+
+            def answered(close: bool | None) -> None:
+                if close and session.is_attached:
+                    self.screen.call_later(self._close, session)
+
+            keys = keys_for(self.screen, _PANE_BINDING["shell-close"])
+            self.screen.app.push_screen(self._ask(question, yes_keys=keys, yes_label="close"), callback=answered)
+            return
+        await self._close(session)
+
+    async def _close(self, session: ShellSession | None) -> None:
         tabs = self.tabs
         if tabs is None:
             return
         inside = tabs.has_focus_within
-        await tabs.close()
+        await tabs.close(session)
         if tabs.sessions and inside:
             tabs.focus_terminal()
         self.screen.refresh_bindings()

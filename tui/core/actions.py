@@ -38,6 +38,7 @@ from tui.core import send_fate
 from tui.core.errors import classify
 from tui.core.journal import INTENT, OUTCOME_UNKNOWN, RESULT, Journal, JournalError, iso_utc, new_attempt_id
 from tui.core.models import ClusterDetail, Node
+from tui.core.wording import plural
 
 MAX_IDS_PER_CALL = 25
 DELETE_LIMIT = 99  # more needs AWS Support, whatever the model's 3000 says
@@ -214,7 +215,8 @@ def plan_action(
     if unsettled and kind is not DELETE:
         statuses = ", ".join(sorted({n.status or "unknown" for n in unsettled}))
         cautions.append(
-            f"{len(unsettled)} node(s) are not Running or Failure ({statuses}); AWS may refuse them "
+            f"{plural(len(unsettled), 'node')} {'is' if len(unsettled) == 1 else 'are'} not Running or Failure "
+            f"({statuses}); AWS may refuse {'it' if len(unsettled) == 1 else 'them'} "
             f"with InvalidInstanceStatus."
         )
     capacity: list[GroupCapacity] = []

@@ -31,6 +31,7 @@ from typing import Any
 from tui.core.environment import state_dir
 
 JOURNAL_NAME = "actions.jsonl"
+DEMO_JOURNAL_NAME = "demo-actions.jsonl"  # --demo runs: the simulator's calls, never in the real audit trail
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -40,8 +41,9 @@ NO_RESULT = "no result recorded: may have executed"
 LEGACY = "legacy"  # a line from before the journal was write-ahead: the call and its result in one line
 
 
-def default_journal_path(env: Mapping[str, str] = os.environ) -> Path:
-    return state_dir(env) / JOURNAL_NAME
+def default_journal_path(env: Mapping[str, str] = os.environ, *, demo: bool = False) -> Path:
+    """The user's audit trail, or with `demo` the demo's own journal (simulated calls never mix with real ones)."""
+    return state_dir(env) / (DEMO_JOURNAL_NAME if demo else JOURNAL_NAME)
 
 
 def iso_utc(epoch: float) -> str:

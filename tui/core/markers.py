@@ -25,6 +25,8 @@ from functools import lru_cache
 from itertools import accumulate
 from typing import Any, Literal, NamedTuple, get_args
 
+from tui.core.wording import noun
+
 Kind = Literal["start", "progress", "success", "failure", "warning"]
 KINDS: tuple[str, ...] = get_args(Kind)
 
@@ -287,7 +289,7 @@ def merge_rules(
         label = f"marker rule {name!r}"
         unknown = sorted(map(str, set(raw) - _USER_KEYS))
         if unknown:
-            raise MarkerRuleError(f"{label}: unknown key(s) {', '.join(unknown)}")
+            raise MarkerRuleError(f"{label}: unknown {noun(len(unknown), 'key')} {', '.join(unknown)}")
         pattern, kind, stage = raw.get("pattern"), raw.get("kind"), raw.get("stage")
         if not isinstance(pattern, str) or not pattern:
             raise MarkerRuleError(f"{label}: pattern must be a non-empty string")

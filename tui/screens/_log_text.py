@@ -15,6 +15,7 @@ from tui.core.log_locator import LogResolution
 from tui.core.log_target import LogTarget
 from tui.core.sanitize import clean
 from tui.core.timeline import Timeline
+from tui.core.wording import plural
 
 Mode = str  # "lifecycle" | "health"
 MODE_TITLES = {"lifecycle": "Lifecycle log", "health": "Health-monitoring agent log"}
@@ -152,8 +153,10 @@ def status_text(facts: StatusFacts) -> Text:
         parts.append((f"▼ {facts.pending:,} new lines (f)", "bold"))
     if facts.term:
         where = f"{facts.current}/" if facts.current else ""
-        parts.append((f"/{clean(facts.term, max_len=40)}: {where}{facts.matches:,} matches (n/N)", ""))
-    parts.append((f"{facts.lines:,} lines", ""))
+        parts.append(
+            (f"/{clean(facts.term, max_len=40)}: {where}{plural(facts.matches, 'match', 'matches')} (n/N)", "")
+        )
+    parts.append((plural(facts.lines, "line"), ""))
     if facts.loading:
         parts.append((f"loading… page {facts.pages}" if facts.pages else "loading…", "italic"))
     parts.append(("times UTC", "dim"))

@@ -33,6 +33,7 @@ from tui.core.actions import (
 )
 from tui.core.sanitize import clean
 from tui.core.tables import MESSAGE_LIMIT, Column, TableRow
+from tui.core.wording import plural
 from tui.screens._dialog import fit_table, plan_title
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.node_table import ACTION_BINDINGS
@@ -129,8 +130,9 @@ class ActionResultsScreen(ModalScreen[None]):
     def add_call(self, call: CallResult) -> None:
         self.calls[call.index] = call
         self._outcome_of.update((o.instance_id, o) for o in call.outcomes)
-        if self.is_mounted:
-            self.query_one("#results-nodes", ResourceTable).update_rows(self._row(o.instance_id) for o in call.outcomes)
+        table = self._nodes_table()
+        if table is not None:
+            table.update_rows(self._row(o.instance_id) for o in call.outcomes)
             self._repaint()
 
     def finish(self, result: ActionResult) -> None:
@@ -138,16 +140,23 @@ class ActionResultsScreen(ModalScreen[None]):
         for call in result.calls:
             self.calls[call.index] = call
             self._outcome_of.update((o.instance_id, o) for o in call.outcomes)
-        if self.is_mounted:
-            table = self.query_one("#results-nodes", ResourceTable)
+        table = self._nodes_table()
+        if table is not None:
             table.set_rows(self._row(n) for n in self.plan.node_ids)
             table.action_edge(-1)  # the first row is the worst outcome: show its whole message
             self._repaint()
 
+    def _nodes_table(self) -> ResourceTable | None:
+        """The nodes table, or None once the dialog was closed (the batch goes on: its widgets are gone)."""
+        if not self.is_mounted:
+            return None
+        found = self.query("#results-nodes")
+        return found.first(ResourceTable) if found else None
+
     def stopped(self, error: str) -> None:
         """The action ended with an unexpected error: say so instead of "Working…" forever."""
         self.stopped_by = error
-        if self.is_mounted:
+        if self._nodes_table() is not None:
             self._repaint()
 
     # --- painting ------------------------------------------------------------------------------------------
@@ -175,7 +184,7 @@ class ActionResultsScreen(ModalScreen[None]):
         done = len(calls)
         state = "done" if self.result is not None else ("stopped" if self.stopped_by else "running")
         summary = Text()
-        summary.append(f"{clean(plan.cluster)} · {done} of {plan.call_count} call(s) {state}", style="bold")
+        summary.append(f"{clean(plan.cluster)} · {done} of {plural(plan.call_count, 'call')} {state}", style="bold")
         parts = [f"{count} {_COUNT_LABEL.get(label, label)}" for label, count in counts.items() if count]
         waiting = len(plan.nodes) - len(outcomes)
         if waiting:
@@ -217,16 +226,16 @@ class ActionResultsScreen(ModalScreen[None]):
             call = self.calls[index]
             label = f"Call {index + 1}/{plan.call_count}"
             if call.not_sent:
-                line = f"{label} NOT SENT ({len(call.node_ids)} nodes): {clean(call.error_message)}"
+                line = f"{label} NOT SENT ({plural(len(call.node_ids), 'node')}): {clean(call.error_message)}"
             elif call.unknown:
                 line = (
-                    f"{label}: no answer ({clean(call.error_code)}) for {len(call.node_ids)} nodes: it MAY HAVE "
+                    f"{label}: no answer ({clean(call.error_code)}) for {plural(len(call.node_ids), 'node')}: it MAY HAVE "
                     "EXECUTED; not retried"
                 )
             elif plan.dry_run:
                 line = f"{label}: would call {plan.kind.operation}(ClusterName={clean(plan.target)}, NodeIds=[{len(call.node_ids)} ids])"
             elif call.error_code:
-                line = f"{label} failed as a whole ({len(call.node_ids)} nodes): {clean(call.error_message)}"
+                line = f"{label} failed as a whole ({plural(len(call.node_ids), 'node')}): {clean(call.error_message)}"
             elif call.attempts > 1:
                 line = f"{label}: throttled or refused by a server error, succeeded on attempt {call.attempts}"
             else:
@@ -243,7 +252,9 @@ class ActionResultsScreen(ModalScreen[None]):
         errors = list(dict.fromkeys(call.journal_error for call in self.calls.values() if call.journal_error))
         if errors:
             not_sent = sum(len(call.node_ids) for call in self.calls.values() if call.not_sent)
-            consequence = f" — {not_sent} node(s) NOT SENT: no intent on record, no call made" if not_sent else ""
+            consequence = (
+                f" — {plural(not_sent, 'node')} NOT SENT: no intent on record, no call made" if not_sent else ""
+            )
             return Text("✖ JOURNAL NOT WRITTEN: " + "; ".join(clean(e) for e in errors) + consequence)
         if not self.calls:
             return Text("Journal: waiting for the first call…")

@@ -24,6 +24,7 @@ from textual.widgets import Button, Input, Static
 from tui.core.actions import ActionPlan, call_summary, consequences
 from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow, short_hostname
+from tui.core.wording import plural
 from tui.screens._dialog import fit_table, plan_title
 from tui.typed_app import hyperpod_app
 from tui.widgets.clean_input import CleanInput
@@ -164,7 +165,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#confirm-targets", ResourceTable)
         table.set_rows(target_rows(self.plan))
-        table.border_title = Text(f"{len(self.plan.nodes)} target(s)")
+        table.border_title = Text(plural(len(self.plan.nodes), "target"))
         self.query_one("#cancel", Button).focus()
         self._fit()
         self.call_after_refresh(self._fit)

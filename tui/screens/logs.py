@@ -96,14 +96,14 @@ class LogScreen(Screen[None]):
     DEFAULT_CSS = """
     LogScreen { layout: vertical; }
     LogScreen > #log-title { height: 1; padding: 0 1; background: $panel; }
-    LogScreen > #log-where { height: auto; max-height: 3; padding: 0 1; background: $panel; color: $muted; }
+    LogScreen > #log-where { height: auto; max-height: 3; padding: 0 1; background: $panel; color: $foreground; }
     LogScreen > #log-cause { height: 1; padding: 0 1; background: $panel; color: $log-marker-failure; display: none; }
     LogScreen > #log-notice {
         height: auto; margin: 1 1; padding: 0 1; border: round $log-marker-warning; display: none;
     }
     LogScreen > #log-notice.-error { border: round $log-marker-failure; }
     LogScreen > LogView { height: 1fr; }
-    LogScreen > #log-status { height: 1; padding: 0 1; background: $panel; color: $muted; }
+    LogScreen > #log-status { height: 1; padding: 0 1; background: $panel; color: $foreground; }
     """
 
     follow_interval: ClassVar[float] = FOLLOW_INTERVAL

@@ -34,6 +34,7 @@ from tui.core.log_target import LogTarget
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
+from tui.screens.ask import AskScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
@@ -73,7 +74,7 @@ class MainScreen(Screen[None]):
         self.panes = PanePainter(self)
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
-        self.shells = ShellController(self)
+        self.shells = ShellController(self, ask=AskScreen)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
 
@@ -392,6 +393,9 @@ class MainScreen(Screen[None]):
         self.shells.switch_tab(direction)
 
     async def action_shell_close(self) -> None:
+        await self.shells.close_tab()
+
+    async def on_shell_tabs_close_requested(self, message: ShellTabs.CloseRequested) -> None:
         await self.shells.close_tab()
 
     @on(PtyPane.EscapeRequested)

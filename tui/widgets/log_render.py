@@ -19,6 +19,7 @@ from textual.cache import LRUCache
 from textual.strip import Strip
 
 from tui.core.sanitize import clean
+from tui.core.wording import plural
 
 if TYPE_CHECKING:
     from tui.widgets.log_view import LogView
@@ -182,7 +183,9 @@ class LogRenderer:
         right = Text(style=style, no_wrap=True, end="")
         if view.search_term:
             current = f"{view.search_current}/" if view.search_current else ""
-            right.append(f"/{clean(view.search_term, max_len=40)} {current}{len(view.search_lines):,} match  ")
+            right.append(
+                f"/{clean(view.search_term, max_len=40)} {current}{plural(len(view.search_lines), 'match', 'matches')}  "
+            )
         if view.follow:
             right.append("FOLLOW  ", part("log-view--marker-success"))
         elif view.pending:

@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 from tui.core.log_document import EventLike, LogDocument, next_after, previous_before, write_lines
 from tui.core.markers import MarkerMatcher
 from tui.core.timeline import Timeline
+from tui.core.wording import plural
 from tui.text import toast
 from tui.widgets.log_prompt import LogPrompt, default_save_path
 from tui.widgets.log_render import LogRenderer
@@ -374,7 +375,7 @@ class LogView(ScrollView, can_focus=True):
         if message.error:
             toast(self, f"Could not save {message.path}: {message.error}", severity="error")
         else:
-            toast(self, f"Saved {message.lines:,} lines to {message.path}")
+            toast(self, f"Saved {plural(message.lines, 'line')} to {message.path}")
 
     # -- actions (the keys) -----------------------------------------------------------------------------------
 

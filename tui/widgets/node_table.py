@@ -16,6 +16,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 
 from tui.core.tables import Column, TableRow
+from tui.core.wording import plural
 from tui.text import toast
 from tui.typed_app import key_for
 from tui.widgets.resource_table import ResourceTable
@@ -194,7 +195,11 @@ class NodeTable(ResourceTable):
     def _notify_unmarked(self, gone: list[str]) -> None:
         if gone:
             listed = ", ".join(gone[:MAX_LISTED_IDS]) + (" …" if len(gone) > MAX_LISTED_IDS else "")
-            toast(self, f"{len(gone)} marked node(s) disappeared and were unmarked: {listed}", severity="warning")
+            toast(
+                self,
+                f"{plural(len(gone), 'marked node')} disappeared and {'was' if len(gone) == 1 else 'were'} unmarked: {listed}",
+                severity="warning",
+            )
 
     # --- keys ----------------------------------------------------------------------------------------------
 

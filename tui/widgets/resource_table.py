@@ -16,6 +16,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.geometry import Region, Size
 from textual.reactive import var
 from textual.scroll_view import ScrollView
@@ -407,7 +408,15 @@ class ResourceTable(ScrollView, can_focus=True):
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(f"resource-table--{name}", partial=True)
+            component = f"resource-table--{name}"
+            style = self.get_component_rich_style(component, partial=True)
+            styles = self.get_component_styles(component)
+            if styles.auto_color and style.bgcolor is not None:
+                # A partial style paints `auto` text (the default $block-cursor-foreground) as plain white, whatever
+                # the background: resolve it against the component's own background, as a full style would.
+                background = Color.from_rich_color(style.bgcolor)
+                style += Style(color=(background + background.get_contrast_text(styles.color.a)).rich_color)
+            self._styles[name] = style
         return style
 
     def notify_style_update(self) -> None:

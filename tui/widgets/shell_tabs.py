@@ -281,6 +281,9 @@ class ShellTabs(Vertical):
     class Emptied(Message):
         """The last tab was closed."""
 
+    class CloseRequested(Message):
+        """The tab's ✕ was clicked: the screen closes it as the close key does (asking first while it runs)."""
+
     def __init__(
         self,
         *,
@@ -362,9 +365,9 @@ class ShellTabs(Vertical):
             switcher.current = f"shell-{serial}"
 
     @on(Button.Pressed, "#shell-close-button")
-    async def _on_close_pressed(self, message: Button.Pressed) -> None:
+    def _on_close_pressed(self, message: Button.Pressed) -> None:
         message.stop()
-        await self.close()
+        self.post_message(self.CloseRequested())
 
     def on_shell_tabs_session_changed(self, message: ShellTabs.SessionChanged) -> None:
         session = message.session
