@@ -35,6 +35,7 @@ from tui.core import send_fate
 from tui.core.errors import classify
 from tui.core.journal import INTENT, OUTCOME_UNKNOWN, RESULT, Journal, JournalError, iso_utc, new_attempt_id
 from tui.core.models import ClusterDetail, Node
+from tui.core.patching import GroupPatchState, other_groups_needing_patch, patch_notice, patch_states
 
 MAX_IDS_PER_CALL = 25
 DELETE_LIMIT = 99  # more needs AWS Support, whatever the model's 3000 says
@@ -126,6 +127,12 @@ class ActionPlan:
     refusals: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
     capacity: tuple[GroupCapacity, ...] = ()
+    patch: tuple[GroupPatchState, ...] = ()  # target groups needing a patch or under a software update
+    patch_others: tuple[str, ...] = ()  # groups needing a patch with no target in them
+
+    @property
+    def patch_notice(self) -> list[str]:
+        return patch_notice(self.kind.operation, self.patch, self.patch_others)
 
     @property
     def node_ids(self) -> tuple[str, ...]:
@@ -198,6 +205,7 @@ def plan_action(
             group = detail.group(name)
             if group is not None:
                 capacity.append(GroupCapacity(name, group.target_count, max(0, group.target_count - count)))
+    patch = patch_states(detail, unique) if kind.typed_confirmation else ()
     return ActionPlan(
         kind,
         detail.name,
@@ -209,6 +217,8 @@ def plan_action(
         tuple(refusals),
         tuple(cautions),
         tuple(capacity),
+        patch,
+        other_groups_needing_patch(detail, patch) if any(state.needs_patch for state in patch) else (),
     )
 
 
