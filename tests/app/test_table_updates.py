@@ -35,6 +35,7 @@ def row(key: str, rng: random.Random) -> TableRow:
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),
+            (),  # image
             rng.choice(["", "lifecycle failed"]),
         ),
     )

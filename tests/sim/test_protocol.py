@@ -73,7 +73,7 @@ def test_two_simulators_on_two_sessions_are_independent(clock):
     one, two = Simulator("demo", clock=clock), Simulator("zoo", clock=clock)
     a, b = clients(one)[0], clients(two)[0]
     assert len(a.list_clusters()["ClusterSummaries"]) == 3
-    assert len(b.list_clusters()["ClusterSummaries"]) == 7
+    assert len(b.list_clusters()["ClusterSummaries"]) == 8
     assert len(one.calls) == 1 and len(two.calls) == 1
 
 

@@ -140,14 +140,23 @@ def test_values_look_like_aws(demo):
 def test_zoo_covers_every_enum_value(zoo):
     sm = clients(zoo)[0]
     cluster_statuses, group_statuses, node_statuses = set(), set(), set()
+    images, updates, strategies = set(), set(), set()
     for summary in sm.list_clusters()["ClusterSummaries"]:
         cluster_statuses.add(summary["ClusterStatus"])
         described = sm.describe_cluster(ClusterName=summary["ClusterName"])
         group_statuses |= {g["Status"] for g in described["InstanceGroups"]}
+        images |= {g["ImageVersionStatus"] for g in described["InstanceGroups"]}
+        updates |= {g["SoftwareUpdateStatus"] for g in described["InstanceGroups"] if "SoftwareUpdateStatus" in g}
+        strategies |= {
+            g["AutoPatchConfig"]["PatchingStrategy"] for g in described["InstanceGroups"] if "AutoPatchConfig" in g
+        }
         node_statuses |= {n["InstanceStatus"]["Status"] for n in all_nodes(sm, summary["ClusterName"])}
     assert cluster_statuses == enum("sagemaker", "ClusterStatus")
     assert group_statuses == enum("sagemaker", "InstanceGroupStatus")
     assert node_statuses == enum("sagemaker", "ClusterInstanceStatus")
+    assert images == enum("sagemaker", "ClusterImageVersionStatus")
+    assert updates == enum("sagemaker", "SoftwareUpdateStatus")
+    assert strategies <= enum("sagemaker", "ClusterPatchingStrategy") and strategies
 
 
 def test_scale_10k_shape(scale):
@@ -250,7 +259,7 @@ def test_list_clusters_pages_sorts_and_filters(zoo):
     assert len(pages) == 4 and names == sorted(zoo.world.clusters)
     newest_first = sm.list_clusters(SortOrder="Descending")["ClusterSummaries"]
     times = [c["CreationTime"] for c in newest_first]
-    assert times == sorted(times, reverse=True) and len(times) == 7
+    assert times == sorted(times, reverse=True) and len(times) == 8
     assert [c["ClusterName"] for c in sm.list_clusters(NameContains="UPDATING", SortBy="NAME")["ClusterSummaries"]] == [
         "zoo-systemupdating",
         "zoo-updating",

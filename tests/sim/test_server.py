@@ -191,7 +191,7 @@ def test_latency_option_delays_every_answer(tmp_path):
         began = time.perf_counter()
         for _ in range(3):
             connection.request("POST", "/", body=b"{}", headers={"X-Amz-Target": "SageMaker.ListClusters"})
-            assert len(json.loads(connection.getresponse().read())["ClusterSummaries"]) == 7
+            assert len(json.loads(connection.getresponse().read())["ClusterSummaries"]) == 8
         assert time.perf_counter() - began >= 0.24
     finally:
         assert server.stop() == 0

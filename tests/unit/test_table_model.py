@@ -22,6 +22,7 @@ def row(key: str, rng: random.Random, group: str | None = None) -> TableRow:
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),
+            (),  # image
             rng.choice(["", "lifecycle failed"]),
         ),
     )

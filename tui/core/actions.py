@@ -38,6 +38,7 @@ from tui.core import send_fate
 from tui.core.errors import classify
 from tui.core.journal import INTENT, OUTCOME_UNKNOWN, RESULT, Journal, JournalError, iso_utc, new_attempt_id
 from tui.core.models import ClusterDetail, Node
+from tui.core.patching import GroupPatchState, other_groups_needing_patch, patch_notice, patch_states
 from tui.core.wording import plural
 
 MAX_IDS_PER_CALL = 25
@@ -140,6 +141,13 @@ class ActionPlan:
         """Whether Confirm waits for the cluster's name (a refused plan has no Confirm)."""
         return not self.refused and (self.kind.typed_confirmation or bool(self.typed_name_reasons))
 
+    patch: tuple[GroupPatchState, ...] = ()  # target groups needing a patch or under a software update
+    patch_others: tuple[str, ...] = ()  # groups needing a patch with no target in them
+
+    @property
+    def patch_notice(self) -> list[str]:
+        return patch_notice(self.kind.operation, self.patch, self.patch_others)
+
     @property
     def node_ids(self) -> tuple[str, ...]:
         return tuple(node.instance_id for node in self.nodes)
@@ -228,6 +236,7 @@ def plan_action(
             group = detail.group(name)
             if group is not None:
                 capacity.append(GroupCapacity(name, group.target_count, max(0, group.target_count - count)))
+    patch = patch_states(detail, unique) if kind.typed_confirmation else ()
     return ActionPlan(
         kind,
         detail.name,
@@ -241,6 +250,8 @@ def plan_action(
         tuple(capacity),
         tuple(typed_name_reasons),
         tuple(n.instance_id for n in controllers),
+        patch,
+        other_groups_needing_patch(detail, patch) if any(state.needs_patch for state in patch) else (),
     )
 
 

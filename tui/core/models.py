@@ -22,7 +22,21 @@ NODE_STATUSES = (
     "SystemUpdating",
     "DeepHealthCheckInProgress",
     "NotFound",
+    "DetachInProgress",
+    "AttachInProgress",
 )
+# ClusterImageVersionStatus: on ListClusters' summaries, instance groups and nodes.
+IMAGE_VERSION_STATUSES = ("UpToDate", "UpdateAvailable", "SecurityUpdateRequired", "EndOfLife")
+# SoftwareUpdateStatus of an instance group: the last UpdateClusterSoftware request.
+SOFTWARE_UPDATE_STATUSES = ("Pending", "InProgress", "Succeeded", "Failed", "RollbackInProgress", "RollbackComplete")
+# An image a replace or delete may need patched first (UpdateClusterSoftware) before AWS accepts the call.
+PATCH_NEEDED_STATUSES = ("SecurityUpdateRequired", "EndOfLife")
+# What each ClusterPatchingStrategy does, for the details page.
+PATCHING_STRATEGIES = {
+    "WhenIdle": "patches each node when it is idle",
+    "WhenAllIdle": "patches when every node of the group is idle",
+    "DrainFirst": "drains each node (drain policy below), then patches it",
+}
 
 # One colour class per kind: ok (healthy), progress (moving, expected), warn (degraded, needs a look),
 # failed, gone (leaving or absent), unknown (a value this version does not know).
@@ -44,6 +58,19 @@ _STATUS_KINDS: dict[str, str] = {
     "Failure": "failed",
     "ShuttingDown": "gone",
     "NotFound": "gone",
+    # a node moving between clusters (MoveClusterNodes): detached from one, then attached to the other
+    "DetachInProgress": "progress",
+    "AttachInProgress": "progress",
+    # image versions: only the two the service says need action are highlighted
+    "UpToDate": "ok",
+    "UpdateAvailable": "progress",
+    "SecurityUpdateRequired": "warn",
+    "EndOfLife": "failed",
+    # software updates (Pending and Failed share the names above)
+    "InProgress": "progress",
+    "Succeeded": "ok",
+    "RollbackInProgress": "warn",
+    "RollbackComplete": "warn",
 }
 STATUS_KINDS = ("ok", "progress", "warn", "failed", "gone", "unknown")
 
@@ -104,6 +131,7 @@ class ClusterSummary:
     arn: str
     status: str
     created: float | None
+    image_version_status: str = ""  # the cluster's aggregate ClusterImageVersionStatus
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> ClusterSummary:
@@ -112,6 +140,7 @@ class ClusterSummary:
             arn=str(data.get("ClusterArn", "")),
             status=str(data.get("ClusterStatus", "")),
             created=_epoch(data.get("CreationTime")),
+            image_version_status=str(data.get("ImageVersionStatus") or ""),
         )
 
 
@@ -132,6 +161,36 @@ class LifecycleConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AutoPatchConfig:
+    """An instance group's AutoPatchConfig (ClusterAutoPatchConfigDetails); dates are epochs."""
+
+    strategy: str = ""  # ClusterPatchingStrategy
+    next_patch: float | None = None  # CurrentPatchSchedule.NextPatchDate
+    desired_next_patch: float | None = None  # DesiredPatchSchedule.NextPatchDate (a change not yet applied)
+    idle_wait_seconds: int | None = None
+    drain_timeout_seconds: int | None = None
+    on_drain_timeout: str = ""  # Force | Skip
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any] | None) -> AutoPatchConfig | None:
+        if not data:
+            return None
+        drain = data.get("DrainPolicy") or {}
+        return cls(
+            strategy=str(data.get("PatchingStrategy") or ""),
+            next_patch=_epoch((data.get("CurrentPatchSchedule") or {}).get("NextPatchDate")),
+            desired_next_patch=_epoch((data.get("DesiredPatchSchedule") or {}).get("NextPatchDate")),
+            idle_wait_seconds=_int_or_none(data.get("IdleWaitWindowInSeconds")),
+            drain_timeout_seconds=_int_or_none(drain.get("DrainTimeoutInSeconds")),
+            on_drain_timeout=str(drain.get("OnDrainTimeout") or ""),
+        )
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True, slots=True)
 class InstanceGroup:
     name: str
     instance_type: str
@@ -148,6 +207,19 @@ class InstanceGroup:
     software_update_status: str = ""
     active_operations: tuple[tuple[str, int], ...] = ()
     deep_health_checks: tuple[str, ...] = ()
+    target_state_count: int | None = None  # nodes on the desired image (during an update or its rollback)
+    current_image_release: str = ""
+    desired_image_release: str = ""
+    auto_patch: AutoPatchConfig | None = None
+
+    @property
+    def updating_software(self) -> bool:
+        """An UpdateClusterSoftware request is still moving (not Succeeded, Failed or RollbackComplete)."""
+        return self.software_update_status in ("Pending", "InProgress", "RollbackInProgress")
+
+    @property
+    def needs_patch(self) -> bool:
+        return self.image_version_status in PATCH_NEEDED_STATUSES
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> InstanceGroup:
@@ -168,6 +240,10 @@ class InstanceGroup:
             software_update_status=str(data.get("SoftwareUpdateStatus", "")),
             active_operations=tuple(sorted((str(k), int(v)) for k, v in (data.get("ActiveOperations") or {}).items())),
             deep_health_checks=tuple(str(c) for c in data.get("OnStartDeepHealthChecks") or ()),
+            target_state_count=_int_or_none(data.get("TargetStateCount")),
+            current_image_release=str(data.get("CurrentImageReleaseVersion") or ""),
+            desired_image_release=str(data.get("DesiredImageReleaseVersion") or ""),
+            auto_patch=AutoPatchConfig.from_api(data.get("AutoPatchConfig")),
         )
 
 
@@ -231,6 +307,7 @@ class Node:
     last_software_update: float | None = None
     image_version_status: str = ""
     node_logical_id: str = ""
+    image_release: str = ""  # CurrentImageReleaseVersion
 
     @property
     def ip(self) -> str:
@@ -250,6 +327,7 @@ class Node:
             last_software_update=_epoch(data.get("LastSoftwareUpdateTime")),
             image_version_status=str(data.get("ImageVersionStatus") or ""),
             node_logical_id=str(data.get("NodeLogicalId") or ""),
+            image_release=str(data.get("CurrentImageReleaseVersion") or ""),
         )
 
 
@@ -269,6 +347,7 @@ class NodeDetail:
     desired_image_id: str
     kubernetes_labels: tuple[tuple[str, str], ...]
     kubernetes_taints: tuple[str, ...]
+    desired_image_release: str = ""
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> NodeDetail:
@@ -291,4 +370,5 @@ class NodeDetail:
             kubernetes_taints=tuple(
                 f"{t.get('Key', '')}={t.get('Value', '')}:{t.get('Effect', '')}" for t in taints if isinstance(t, dict)
             ),
+            desired_image_release=str(data.get("DesiredImageReleaseVersion") or ""),
         )

@@ -9,6 +9,7 @@ holds `(text, status)` pairs painted in status colours.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ CLUSTER_COLUMNS = (
     Column("orchestrator", "ORCH", max_width=5),
     Column("nodes", "NODES", kind="count", align="right", max_width=6),
     Column("health", "NODE STATUS", kind="segments", flex=True, max_width=80),
+    Column("image", "IMAGE", kind="segments", max_width=12),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
 )
 
@@ -73,6 +75,7 @@ GROUP_COLUMNS = (
     Column("status", "STATUS", kind="status", max_width=14),
     Column("role", "SLURM", max_width=10),
     Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60),
+    Column("patch", "IMAGE / PATCH", kind="segments", max_width=40),
     Column("lifecycle", "ON CREATE", max_width=30),
 )
 
@@ -83,10 +86,66 @@ NODE_COLUMNS = (
     Column("hostname", "HOSTNAME", max_width=40),
     Column("ip", "IP", max_width=15),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
+    Column("image", "IMAGE", kind="segments", max_width=24),
     Column("message", "MESSAGE", flex=True, max_width=MESSAGE_LIMIT),
 )
 
-_SHORT_STATUS = {"DeepHealthCheckInProgress": "DeepHealthCheck"}
+_SHORT_STATUS = {
+    "DeepHealthCheckInProgress": "DeepHealthCheck",
+    "DetachInProgress": "Detaching",
+    "AttachInProgress": "Attaching",
+}
+
+# ClusterImageVersionStatus as a short badge; painted in the colour of its status kind (security: warn, EOL: failed).
+IMAGE_BADGES = {
+    "UpToDate": "current",
+    "UpdateAvailable": "update",
+    "SecurityUpdateRequired": "security",
+    "EndOfLife": "EOL",
+}
+
+
+def image_badge(status: str) -> tuple[tuple[str, str], ...]:
+    """One `(text, status)` segment for an image version status; nothing when the API sent none."""
+    if not status:
+        return ()
+    return ((IMAGE_BADGES.get(status) or clean(status, max_len=24), status),)
+
+
+def software_update_state(group: InstanceGroup) -> tuple[tuple[str, str], ...]:
+    """What UpdateClusterSoftware is doing to the group, with TargetStateCount (nodes on the desired image) while it
+    moves; nothing once it succeeded or when no update was ever requested."""
+    status = group.software_update_status
+    on_desired = "" if group.target_state_count is None else f" {group.target_state_count}/{group.target_count}"
+    text = {
+        "Pending": "patch pending",
+        "InProgress": f"patching{on_desired}",
+        "RollbackInProgress": f"patch rolling back{on_desired}",
+        "Failed": "patch failed",
+        "RollbackComplete": "patch rolled back",
+        "Succeeded": "",
+    }.get(status, f"patch {clean(status, max_len=24)}" if status else "")
+    return ((text, status),) if text else ()
+
+
+def patch_date(epoch: float | None) -> str:
+    return "" if epoch is None else time.strftime("%b %d %H:%M", time.localtime(epoch))
+
+
+def group_patch(group: InstanceGroup) -> Health:
+    """The IMAGE / PATCH cell: image badge, a software update in flight, and the next automatic patch."""
+    parts: list[tuple[str, str | None]] = [*image_badge(group.image_version_status), *software_update_state(group)]
+    if group.auto_patch is not None and group.auto_patch.next_patch is not None:
+        parts.append((f"next {patch_date(group.auto_patch.next_patch)}", None))
+    return tuple(parts)
+
+
+def node_image(node: Node) -> Health:
+    """The nodes' IMAGE cell: the image version badge and CurrentImageReleaseVersion."""
+    parts: list[tuple[str, str | None]] = list(image_badge(node.image_version_status))
+    if node.image_release:
+        parts.append((clean(node.image_release, max_len=24), None))
+    return tuple(parts)
 
 
 def status_summary(statuses: Iterable[str]) -> tuple[tuple[str, str], ...]:
@@ -106,6 +165,13 @@ def cluster_row(
     """`health`/`total` come from the latest node listing; without one, the groups' CurrentCount stands in and
     NODE STATUS says the nodes are not listed yet (an empty cell would read as "no nodes")."""
     orchestrator = detail.orchestrator if detail else ""
+    image = summary.image_version_status
+    if not image and detail is not None:  # ListClusters without the aggregate: the worst group's stands in
+        image = min(
+            (g.image_version_status for g in detail.instance_groups if g.image_version_status),
+            key=status_severity,
+            default="",
+        )
     if total is None and detail is not None:
         total = sum(group.current_count for group in detail.instance_groups)
     return TableRow(
@@ -116,6 +182,7 @@ def cluster_row(
             orchestrator,
             "" if total is None else total,
             NOT_LISTED if health is None else health,
+            image_badge(image),
             summary.created,
         ),
     )
@@ -132,6 +199,7 @@ def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> Ta
             clean(group.status),
             role,
             health or (),
+            group_patch(group),
             clean(group.lifecycle.on_create),
         ),
     )
@@ -155,6 +223,7 @@ def node_row(node: Node) -> TableRow:
             clean(short_hostname(node.hostname)),
             node.ip,
             node.launch_time,
+            node_image(node),
             clean(node.message, max_len=MESSAGE_LIMIT),
         ),
     )

@@ -50,6 +50,17 @@ def target_rows(plan: ActionPlan) -> list[TableRow]:
     ]
 
 
+def patch_text(notice: list[str]) -> Table:
+    """The patch notice: a ⚠ on each statement, its indented lines (one per group) under it as bullets."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for line in notice:
+        indented = line.startswith("  ")
+        grid.add_row("  •" if indented else "⚠", Text(clean(line.strip())))
+    return grid
+
+
 class ConfirmActionScreen(ModalScreen[bool]):
     """Dismissed with True only when the user confirmed a plan that may run."""
 
@@ -82,6 +93,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
     #confirm-dialog > .dry-run { background: $banner-warning; color: $foreground; text-style: bold; padding: 0 1; }
     #confirm-dialog > .refusal { background: $banner-error; color: $foreground; padding: 0 1; margin-top: 1; }
     #confirm-dialog > .caution { color: $status-warn; }
+    #confirm-dialog > #confirm-patch { color: $status-warn; text-style: bold; margin-top: 1; }
     #confirm-dialog > #confirm-targets { height: auto; margin-top: 1; border: round $pane-border; }
     #confirm-dialog > #confirm-prompt { margin-top: 1; }
     #confirm-dialog > #confirm-name { width: 60; }
@@ -116,6 +128,9 @@ class ConfirmActionScreen(ModalScreen[bool]):
             for caution in plan.cautions:
                 yield Static(Text(f"⚠ {clean(caution)}"), classes="caution")
             yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="confirm-targets")
+            # Right above the typed name: the last thing read before typing, and on screen when the dialog scrolls.
+            if not plan.refused and (notice := plan.patch_notice):
+                yield Static(patch_text(notice), id="confirm-patch")
             if self.needs_typed_name:
                 prompt = Text("Type the cluster name ")
                 prompt.append(clean(plan.cluster), style="bold")

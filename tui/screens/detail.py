@@ -23,7 +23,17 @@ from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
 from tui.core.errors import classify
-from tui.core.models import STATUS_KINDS, ClusterDetail, ClusterSummary, InstanceGroup, Node, NodeDetail, status_kind
+from tui.core.models import (
+    PATCHING_STRATEGIES,
+    STATUS_KINDS,
+    AutoPatchConfig,
+    ClusterDetail,
+    ClusterSummary,
+    InstanceGroup,
+    Node,
+    NodeDetail,
+    status_kind,
+)
 from tui.core.sanitize import clean
 from tui.core.tables import format_age
 from tui.typed_app import hyperpod_app
@@ -36,6 +46,61 @@ LABEL_LIMIT = 320  # characters of a label; a Kubernetes label key is a prefix o
 
 Field = tuple[str, str]  # (label, value): both may come from AWS (Kubernetes label keys, group names)
 Section = tuple[str, Sequence[Field]]
+
+# Fields whose value starts with a status: painted in that status's colour.
+STATUS_FIELDS = ("Status", "Image version", "Software update")
+STICKY_MESSAGE = "Status message (a software update is running: possibly from an earlier attempt)"
+
+
+def _release(current: str, desired: str) -> str:
+    if current and desired and desired != current:
+        return f"{current} → {desired} (desired)"
+    return current or desired or "—"
+
+
+def _software_update(group: InstanceGroup) -> str:
+    if not group.software_update_status:
+        return "—"
+    if group.target_state_count is None:
+        return group.software_update_status
+    return (
+        f"{group.software_update_status} ({group.target_state_count}/{group.target_count} nodes on the desired image)"
+    )
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    return f"{seconds} s ({format_age(seconds)})"
+
+
+def auto_patch_fields(config: AutoPatchConfig | None, now: float) -> list[Field]:
+    if config is None:
+        return [("", "not configured")]
+    fields: list[Field] = [
+        ("Strategy", f"{config.strategy} ({PATCHING_STRATEGIES.get(config.strategy, 'not known to this version')})"),
+        ("Next patch", _when_ahead(config.next_patch, now) or "—"),
+    ]
+    if config.desired_next_patch is not None and config.desired_next_patch != config.next_patch:
+        fields.append(("Next patch (desired)", _when_ahead(config.desired_next_patch, now)))
+    fields.append(("Idle wait window", _duration(config.idle_wait_seconds)))
+    if config.drain_timeout_seconds is not None or config.on_drain_timeout:
+        fields.append(
+            (
+                "Drain policy",
+                f"timeout {_duration(config.drain_timeout_seconds)}, then {config.on_drain_timeout or '—'}",
+            )
+        )
+    return fields
+
+
+def _when_ahead(epoch: float | None, now: float) -> str:
+    if epoch is None:
+        return ""
+    if epoch < now:
+        return _when(epoch, now)
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
+    return f"{stamp} (in {format_age(epoch - now)})"
 
 
 def _when(epoch: float | None, now: float) -> str:
@@ -51,6 +116,7 @@ def cluster_sections(summary: ClusterSummary, detail: ClusterDetail | None, now:
         ("Status", summary.status),
         ("ARN", summary.arn),
         ("Created", _when(summary.created, now)),
+        ("Image version", summary.image_version_status or "—"),
     ]
     sections: list[Section] = [("Cluster", fields)]
     if detail is None:
@@ -75,7 +141,7 @@ def cluster_sections(summary: ClusterSummary, detail: ClusterDetail | None, now:
     return sections
 
 
-def group_sections(detail: ClusterDetail, group: InstanceGroup) -> list[Section]:
+def group_sections(detail: ClusterDetail, group: InstanceGroup, now: float) -> list[Section]:
     fields: list[Field] = [
         ("Name", group.name),
         ("Cluster", detail.name),
@@ -99,10 +165,16 @@ def group_sections(detail: ClusterDetail, group: InstanceGroup) -> list[Section]
     other: list[Field] = [
         ("Deep health checks", ", ".join(group.deep_health_checks) or "—"),
         ("Image version", group.image_version_status or "—"),
-        ("Software update", group.software_update_status or "—"),
+        ("Image release", _release(group.current_image_release, group.desired_image_release)),
+        ("Software update", _software_update(group)),
         ("Active operations", ", ".join(f"{k}: {v}" for k, v in group.active_operations) or "—"),
     ]
-    return [("Instance group", fields), ("Lifecycle configuration", lifecycle), ("Operations", other)]
+    return [
+        ("Instance group", fields),
+        ("Lifecycle configuration", lifecycle),
+        ("Operations", other),
+        ("Automatic patching", auto_patch_fields(group.auto_patch, now)),
+    ]
 
 
 def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None, now: float) -> list[Section]:
@@ -119,7 +191,10 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
     ]
     sections: list[Section] = []
     if base.message:
-        sections.append(("Status message", [("", base.message)]))
+        group = cluster.group(base.group)
+        # During UpdateClusterSoftware the message keeps the last failure's text while the node updates again.
+        sticky = base.status == "SystemUpdating" or (group is not None and group.updating_software)
+        sections.append((STICKY_MESSAGE if sticky else "Status message", [("", base.message)]))
     sections.append(("Node", fields))
     if detail is None:
         sections.append(("Details", [("", "loading DescribeClusterNode…")]))
@@ -135,6 +210,7 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
         ("Image (current)", detail.current_image_id or "—"),
         ("Image (desired)", detail.desired_image_id or "—"),
         ("Image version", base.image_version_status or "—"),
+        ("Image release", _release(base.image_release, detail.desired_image_release)),
         ("Last software update", _when(base.last_software_update, now) or "—"),
     ]
     sections.append(
@@ -163,8 +239,8 @@ def render_sections(sections: Sequence[Section], status_style: Callable[[str], S
         grid.add_column(overflow="fold")
         for label, value in fields:
             text = Text(clean(value, keep_newlines=True, max_len=5_000))
-            if label == "Status":
-                text.stylize(status_style(status_kind(value)))
+            if label in STATUS_FIELDS:
+                text.stylize(status_style(status_kind(value.split(" ", 1)[0])))
             grid.add_row(Text(clean(label, max_len=LABEL_LIMIT)), text)
         parts.append(grid)
         parts.append(Text(""))
@@ -255,7 +331,7 @@ def cluster_detail_screen(summary: ClusterSummary, detail: ClusterDetail | None)
 
 def group_detail_screen(detail: ClusterDetail, group: InstanceGroup) -> DetailScreen:
     return DetailScreen(
-        f"Instance group {clean(group.name)} · {clean(detail.name)}", lambda _, now: group_sections(detail, group)
+        f"Instance group {clean(group.name)} · {clean(detail.name)}", lambda _, now: group_sections(detail, group, now)
     )
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from tui.sim import ids
 from tui.sim.lifecycle import HMA_DETECTION, HMA_HEALTHY, ScriptedLines
-from tui.sim.model import FAILURE, NOT_FOUND, PENDING, RUNNING, Cluster, InstanceGroup, Node
+from tui.sim.model import FAILURE, IMAGE_RELEASE, NOT_FOUND, PENDING, RUNNING, Cluster, InstanceGroup, Node
+from tui.sim.protocol import wire_time
 from tui.sim.world import World
 
 DAY = 86_400.0
@@ -28,10 +29,29 @@ class GroupSpec:
     status: str = "InService"
     deep_health_checks: tuple[str, ...] = ()
     image_version_status: str = "UpToDate"
+    image_release: str = IMAGE_RELEASE
+    desired_image_release: str | None = None
+    software_update_status: str | None = None
+    target_state_count: int | None = None
+    auto_patch: tuple[str, float] | None = None  # (PatchingStrategy, seconds from the world's start to the next patch)
 
     @classmethod
     def running(cls, name: str, instance_type: str, count: int, **kwargs) -> GroupSpec:
         return cls(name, instance_type, (RUNNING,) * count, **kwargs)
+
+
+def auto_patch_config(strategy: str, next_in: float, start: float) -> dict:
+    """An AutoPatchConfig as DescribeCluster sends it; a DrainFirst strategy comes with its drain policy."""
+    schedule = {"NextPatchDate": wire_time(start + next_in)}
+    config: dict = {
+        "PatchingStrategy": strategy,
+        "CurrentPatchSchedule": schedule,
+        "DesiredPatchSchedule": dict(schedule),
+        "IdleWaitWindowInSeconds": 4 * 3600,
+    }
+    if strategy == "DrainFirst":
+        config["DrainPolicy"] = {"DrainTimeoutInSeconds": 3600, "OnDrainTimeout": "Skip"}
+    return config
 
 
 def _threads(instance_type: str) -> int:
@@ -99,6 +119,11 @@ class ClusterBuilder:
                 deep_health_checks=spec.deep_health_checks,
                 image_version_status=spec.image_version_status,
                 volume_gb=500 if spec.slurm_node_type != "Controller" else 200,
+                image_release=spec.image_release,
+                desired_image_release=spec.desired_image_release,
+                software_update_status=spec.software_update_status,
+                target_state_count=spec.target_state_count,
+                auto_patch=auto_patch_config(*spec.auto_patch, world.start) if spec.auto_patch else None,
             )
         for spec in groups if populate else ():
             group = cluster.groups[spec.name]

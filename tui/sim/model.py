@@ -19,6 +19,15 @@ SHUTTING_DOWN = "ShuttingDown"
 SYSTEM_UPDATING = "SystemUpdating"
 DEEP_HEALTH_CHECK = "DeepHealthCheckInProgress"
 NOT_FOUND = "NotFound"
+# MoveClusterNodes: a node detaches from its cluster, then attaches to the target cluster's group.
+DETACH_IN_PROGRESS = "DetachInProgress"
+ATTACH_IN_PROGRESS = "AttachInProgress"
+
+# ClusterImageVersionStatus, least to most urgent (a cluster's summary reports its most urgent group's).
+IMAGE_VERSION_ORDER = ("UpToDate", "UpdateAvailable", "SecurityUpdateRequired", "EndOfLife")
+# ImageReleaseVersion values (the model's pattern is [0-9]+.[0-9]+.[0-9]+): the one most groups run, the newest.
+IMAGE_RELEASE = "2.3.0"
+NEWEST_IMAGE_RELEASE = "2.4.1"
 
 # What a node's `sagemaker.amazonaws.com/node-health-status` label says (docs/aws-facts.md, Node health).
 _HEALTH_BY_STATUS = {
@@ -65,6 +74,11 @@ class InstanceGroup:
     volume_gb: int = 500
     image_id: str = "default"
     image_version_status: str = "UpToDate"
+    image_release: str = IMAGE_RELEASE
+    desired_image_release: str | None = None  # another release while an update (or its rollback) runs
+    software_update_status: str | None = None  # the last UpdateClusterSoftware request's, absent if none
+    target_state_count: int | None = None  # nodes on the desired image, sent with a software update status
+    auto_patch: dict | None = None  # AutoPatchConfig as on the wire
 
     def details(self, current_count: int, orchestrator: str) -> dict:
         out = {
@@ -80,7 +94,15 @@ class InstanceGroup:
             "CurrentImageId": self.image_id,
             "DesiredImageId": self.image_id,
             "ImageVersionStatus": self.image_version_status,
+            "CurrentImageReleaseVersion": self.image_release,
+            "DesiredImageReleaseVersion": self.desired_image_release or self.image_release,
         }
+        if self.software_update_status:
+            out["SoftwareUpdateStatus"] = self.software_update_status
+            if self.target_state_count is not None:
+                out["TargetStateCount"] = self.target_state_count
+        if self.auto_patch:
+            out["AutoPatchConfig"] = self.auto_patch
         if self.deep_health_checks:
             out["OnStartDeepHealthChecks"] = list(self.deep_health_checks)
         if orchestrator == "Slurm" and self.slurm_node_type:
@@ -107,6 +129,7 @@ class Node:
         "capacity_type",
         "operation",
         "operation_seq",
+        "image_release",
         "_summary_json",
     )
 
@@ -138,6 +161,7 @@ class Node:
         # scheduled step notice that a newer action superseded it.
         self.operation: str | None = None
         self.operation_seq = 0
+        self.image_release: str | None = None  # None: the group's current release
         self._summary_json: str | None = None
 
     @property
@@ -151,6 +175,10 @@ class Node:
     @property
     def busy(self) -> bool:
         return self.operation in ("reboot", "replace", "delete")
+
+    @property
+    def release(self) -> str:
+        return self.image_release or self.group.image_release
 
     def begin(self, operation: str | None) -> int:
         self.operation = operation
@@ -177,6 +205,7 @@ class Node:
             "InstanceStatus": self.status_details(),
             "PrivateDnsHostname": self.hostname,
             "ImageVersionStatus": self.group.image_version_status,
+            "CurrentImageReleaseVersion": self.release,
         }
         if self.last_software_update is not None:
             out["LastSoftwareUpdateTime"] = wire_time(self.last_software_update)
@@ -304,12 +333,16 @@ class Cluster:
         return counts
 
     def summary(self) -> dict:
-        return {
+        out = {
             "ClusterArn": self.arn,
             "ClusterName": self.name,
             "CreationTime": wire_time(self.creation_time),
             "ClusterStatus": self.status,
         }
+        known = [g.image_version_status for g in self.groups.values() if g.image_version_status in IMAGE_VERSION_ORDER]
+        if known:
+            out["ImageVersionStatus"] = max(known, key=IMAGE_VERSION_ORDER.index)
+        return out
 
     def orchestrator_details(self) -> dict:
         if self.orchestrator == "Eks":

@@ -149,6 +149,8 @@ def node_details(cluster: Cluster, node: Node) -> dict:
         "CurrentImageId": group.image_id,
         "DesiredImageId": group.image_id,
         "ImageVersionStatus": group.image_version_status,
+        "CurrentImageReleaseVersion": node.release,
+        "DesiredImageReleaseVersion": group.desired_image_release or node.release,
         "CapacityType": node.capacity_type,
     }
     if node.last_software_update is not None:

@@ -13,7 +13,19 @@ from collections.abc import Callable
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.lifecycle import VerboseLines
-from tui.sim.model import DEEP_HEALTH_CHECK, FAILURE, NOT_FOUND, PENDING, RUNNING, SHUTTING_DOWN, SYSTEM_UPDATING
+from tui.sim.model import (
+    ATTACH_IN_PROGRESS,
+    DEEP_HEALTH_CHECK,
+    DETACH_IN_PROGRESS,
+    FAILURE,
+    NEWEST_IMAGE_RELEASE,
+    NOT_FOUND,
+    PENDING,
+    RUNNING,
+    SHUTTING_DOWN,
+    SYSTEM_UPDATING,
+    node_failure_status_message,
+)
 from tui.sim.world import World
 
 Scenario = Callable[[World, random.Random], None]
@@ -43,7 +55,7 @@ def demo(world: World, rng: random.Random) -> None:
                 20,
                 slurm_node_type="Compute",
                 partition="g5",
-                image_version_status="UpdateAvailable",
+                image_version_status="SecurityUpdateRequired",
             ),
         ],
     )
@@ -63,9 +75,13 @@ def demo(world: World, rng: random.Random) -> None:
         "InService",
         start - 30 * DAY - rng.uniform(0, 6 * 3600),
         [
-            GroupSpec.running("general-purpose", "ml.m5.12xlarge", 4),
-            GroupSpec.running("gpu-workers", "ml.g5.8xlarge", 12, deep_health_checks=GPU_CHECKS),
-            GroupSpec.running("training-p5", "ml.p5.48xlarge", 8, deep_health_checks=GPU_CHECKS),
+            GroupSpec.running("general-purpose", "ml.m5.12xlarge", 4, image_version_status="UpdateAvailable"),
+            GroupSpec.running(
+                "gpu-workers", "ml.g5.8xlarge", 12, deep_health_checks=GPU_CHECKS, auto_patch=("WhenIdle", 2.5 * DAY)
+            ),
+            GroupSpec.running(
+                "training-p5", "ml.p5.48xlarge", 8, deep_health_checks=GPU_CHECKS, auto_patch=("DrainFirst", 6 * DAY)
+            ),
         ],
         continuous=True,
     )
@@ -178,11 +194,14 @@ def scale_10k(world: World, rng: random.Random) -> None:
 
 
 def zoo(world: World, rng: random.Random) -> None:
-    """Every enum value somewhere: one cluster per ClusterStatus, groups in every InstanceGroupStatus, nodes in
-    every ClusterInstanceStatus, and a failed cluster whose logs use the `/aws/sagemaker/hyperpod/<name>` naming."""
+    """Every enum value somewhere: one cluster per ClusterStatus, groups in every InstanceGroupStatus,
+    ClusterImageVersionStatus and SoftwareUpdateStatus, nodes in every ClusterInstanceStatus (two of them moving
+    between clusters), and a failed cluster whose logs use the `/aws/sagemaker/hyperpod/<name>` naming."""
     start = world.start
     build = ClusterBuilder(world, rng)
-    ctl = GroupSpec.running("controller-machine", "ml.m5.12xlarge", 1, slurm_node_type="Controller")
+    ctl = GroupSpec.running(
+        "controller-machine", "ml.m5.12xlarge", 1, slurm_node_type="Controller", software_update_status="Succeeded"
+    )
     build.cluster(
         "zoo-creating",
         "Slurm",
@@ -221,6 +240,7 @@ def zoo(world: World, rng: random.Random) -> None:
                 slurm_node_type="Compute",
                 partition="p5",
                 status="Failed",
+                image_version_status="EndOfLife",
             ),
         ],
         brief_log_naming=True,
@@ -232,7 +252,9 @@ def zoo(world: World, rng: random.Random) -> None:
         start - 40 * DAY,
         [
             ctl,
-            GroupSpec.running("login-group", "ml.m5.4xlarge", 1, slurm_node_type="Login"),
+            GroupSpec.running(
+                "login-group", "ml.m5.4xlarge", 1, slurm_node_type="Login", software_update_status="RollbackComplete"
+            ),
             GroupSpec(
                 "worker-group-1",
                 "ml.p4d.24xlarge",
@@ -240,6 +262,8 @@ def zoo(world: World, rng: random.Random) -> None:
                 slurm_node_type="Compute",
                 partition="p4d",
                 status="Degraded",
+                image_version_status="SecurityUpdateRequired",
+                software_update_status="Failed",
             ),
         ],
     )
@@ -248,7 +272,17 @@ def zoo(world: World, rng: random.Random) -> None:
         "Eks",
         "RollingBack",
         start - 5 * DAY,
-        [GroupSpec("gpu-workers", "ml.g5.12xlarge", (RUNNING, PENDING), status="Updating")],
+        [
+            GroupSpec(
+                "gpu-workers",
+                "ml.g5.12xlarge",
+                (RUNNING, PENDING),
+                status="Updating",
+                desired_image_release=NEWEST_IMAGE_RELEASE,
+                software_update_status="RollbackInProgress",
+                target_state_count=1,
+            )
+        ],
     )
     updating = build.cluster(
         "zoo-systemupdating",
@@ -262,6 +296,9 @@ def zoo(world: World, rng: random.Random) -> None:
                 (SYSTEM_UPDATING, RUNNING, SYSTEM_UPDATING),
                 status="SystemUpdating",
                 image_version_status="UpdateAvailable",
+                desired_image_release=NEWEST_IMAGE_RELEASE,
+                software_update_status="InProgress",
+                target_state_count=1,
             )
         ],
         continuous=True,
@@ -273,6 +310,12 @@ def zoo(world: World, rng: random.Random) -> None:
         group=updating.groups["gpu-workers"],
     )
     slow = next(n for n in updating.nodes.values() if n.status == SYSTEM_UPDATING)
+    # An update that already failed once on this node: the message of that attempt stays while it updates again.
+    slow.set_status(
+        SYSTEM_UPDATING,
+        node_failure_status_message(updating.log_group, updating.lifecycle_stream("gpu-workers", slow.instance_id)),
+    )
+    next(n for n in updating.nodes.values() if n.status == RUNNING).image_release = NEWEST_IMAGE_RELEASE
     build.event(
         updating,
         start - 300,
@@ -295,10 +338,33 @@ def zoo(world: World, rng: random.Random) -> None:
                 partition="trn1",
                 status="Updating",
                 deep_health_checks=GPU_CHECKS,
+                software_update_status="Pending",
             ),
         ],
     )
-    world.landmarks.update({"brief_naming_cluster": failed.name, "failed_node": failed.failed_instance_id})
+    moving = build.cluster(
+        "zoo-moving",
+        "Eks",
+        "InService",
+        start - 7 * DAY,
+        [
+            GroupSpec(
+                "cpu-workers",
+                "ml.c5.18xlarge",
+                (RUNNING, DETACH_IN_PROGRESS, ATTACH_IN_PROGRESS),
+                auto_patch=("WhenAllIdle", 4 * DAY),
+            )
+        ],
+        continuous=True,
+    )
+    world.landmarks.update(
+        {
+            "brief_naming_cluster": failed.name,
+            "failed_node": failed.failed_instance_id,
+            "moving_cluster": moving.name,
+            "sticky_message_node": slow.instance_id,
+        }
+    )
 
 
 SCENARIOS: dict[str, Scenario] = {"demo": demo, "scale-10k": scale_10k, "zoo": zoo}
