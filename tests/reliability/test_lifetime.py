@@ -179,6 +179,9 @@ def test_the_app_its_children_and_its_sessions_end_together_within_2_s(tmp_path,
         elif how == "q":
             os.write(app.master, b"\x1d")  # ctrl+]: the keyboard leaves the shell for the tables
             time.sleep(0.3)
+            os.write(app.master, b"q")  # a shell runs: the app asks first, and q again means yes
+            time.sleep(0.5)
+            started = time.monotonic()
             os.write(app.master, b"q")
         else:
             os.kill(app.process.pid, getattr(signal, how))

@@ -40,7 +40,7 @@ class AskScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-dialog"):
-            yield Static(self.question, id="ask-question")
+            yield Static(Text.assemble(self.question), id="ask-question")
             shown = [key for key in self.yes_keys if key != "y"][:1]
             yield Static(Text(f"{' or '.join([*shown, 'y'])}: {self.yes_label} · Esc: stay"), id="ask-keys")
 
