@@ -40,10 +40,5 @@ class ConsoleController:
         if open_in_browser(url, os.environ):
             toast(app, f"Opened in the browser: {url}{demo}", title="AWS console")
             return
-        mechanism = clipboard.copy_native(url)
-        if mechanism is None:
-            app.call_from_thread(app.copy_to_clipboard, url)
-            how = "through the terminal (OSC 52)"
-        else:
-            how = f"to the system clipboard ({mechanism})"
+        how = clipboard.copy_for_user(url, lambda text: app.call_from_thread(app.copy_to_clipboard, text))
         toast(app, f"No browser here; copied {how}: {url}{demo}", title="AWS console", timeout=15)

@@ -288,12 +288,7 @@ class ShellController:
         except Exception as exc:  # noqa: BLE001 - e.g. no region configured
             app.call_from_thread(toast, app, self._problem(exc).one_line(), severity="error")
             return
-        mechanism = clipboard.copy_native(command)
-        if mechanism is None:
-            app.call_from_thread(app.copy_to_clipboard, command)
-            how = "through the terminal (OSC 52; in tmux: set -g set-clipboard on)"
-        else:
-            how = f"to the system clipboard ({mechanism})"
+        how = clipboard.copy_for_user(command, lambda text: app.call_from_thread(app.copy_to_clipboard, text))
         demo = (
             " (Demo: the target is simulated; against AWS the same line opens a real session.)"
             if app.settings.demo

@@ -72,6 +72,16 @@ def copy_native(text: str) -> str | None:
     return mechanism_name(copier)
 
 
+def copy_for_user(text: str, through_terminal: Callable[[str], None]) -> str:
+    """Copy `text` with the system clipboard, else hand it to `through_terminal` (the App's OSC 52 copy);
+    returns how it was copied, for the notification. Blocking: call it from a worker thread."""
+    mechanism = copy_native(text)
+    if mechanism is None:
+        through_terminal(text)
+        return "through the terminal (OSC 52; in tmux: set -g set-clipboard on)"
+    return f"to the system clipboard ({mechanism})"
+
+
 def reset() -> None:
     """Forget the probe (tests; or after the environment changed)."""
     global _probed, _copier
