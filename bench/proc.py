@@ -13,7 +13,7 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +81,8 @@ def timed_run(argv: Sequence[str], *, env: dict[str, str] | None = None, timeout
 
 @dataclass
 class PtyProcess:
-    """A process on a real pseudo-terminal (the app needs one), its output drained by a thread."""
+    """A process on a real pseudo-terminal (the app needs one), its output drained by a thread (and handed to
+    `on_output`, chunk by chunk, when given)."""
 
     process: subprocess.Popen
     master: int
@@ -89,7 +90,15 @@ class PtyProcess:
     reader: threading.Thread
 
     @classmethod
-    def spawn(cls, argv: Sequence[str], env: dict[str, str], *, columns: int = 160, rows: int = 45) -> PtyProcess:
+    def spawn(
+        cls,
+        argv: Sequence[str],
+        env: dict[str, str],
+        *,
+        columns: int = 160,
+        rows: int = 45,
+        on_output: Callable[[bytes], None] | None = None,
+    ) -> PtyProcess:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
@@ -98,18 +107,21 @@ class PtyProcess:
             argv, cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True
         )
         os.close(slave)
-        reader = threading.Thread(target=cls._drain, args=(master,), daemon=True)
+        reader = threading.Thread(target=cls._drain, args=(master, on_output), daemon=True)
         reader.start()
         return cls(process, master, started, reader)
 
     @staticmethod
-    def _drain(master: int) -> None:
+    def _drain(master: int, on_output: Callable[[bytes], None] | None = None) -> None:
         while True:
             try:
-                if not os.read(master, 1 << 16):
-                    return
+                chunk = os.read(master, 1 << 16)
             except OSError:
                 return
+            if not chunk:
+                return
+            if on_output is not None:
+                on_output(chunk)
 
     def stop(self, timeout: float = 10.0) -> None:
         if self.process.poll() is None:

@@ -19,25 +19,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import json
 import os
-import pty
 import random
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.proc import BIN, REGION, ROOT, clean_env, rss_kib
+from bench.proc import BIN, REGION, PtyProcess, clean_env, rss_kib
 from tui.sim import SimClock, Simulator
 from tui.sim.server import SimServer
 
@@ -113,42 +109,27 @@ class Report:
 
 
 class Terminal:
-    """The app on a pty; every byte it writes is scanned for the forbidden sequences as it arrives."""
+    """The app on a pty (bench.proc.PtyProcess); every byte it writes is scanned for the forbidden sequences."""
 
     def __init__(self, argv: list[str], env: dict[str, str], report: Report, columns: int = 120, rows: int = 40):
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-        env = {**env, "TERM": "xterm-256color", "COLUMNS": str(columns), "LINES": str(rows)}
-        self.process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True
-        )
-        os.close(slave)
-        self.master = master
         self.report = report
         self.tail = b""
         self.recent = bytearray()  # the last 64 KiB written, for the report when the app dies
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
+        self.pty = PtyProcess.spawn(argv, env, columns=columns, rows=rows, on_output=self._scan)
+        self.process, self.master = self.pty.process, self.pty.master
 
-    def _read(self) -> None:
+    def _scan(self, chunk: bytes) -> None:
         keep = max(map(len, FORBIDDEN)) + len(b"Traceback (most recent call last)")
-        while True:
-            try:
-                chunk = os.read(self.master, 1 << 16)
-            except OSError:
-                return
-            if not chunk:
-                return
-            self.recent += chunk
-            del self.recent[: max(0, len(self.recent) - 65_536)]
-            window = self.tail + chunk
-            for needle in FORBIDDEN:
-                if needle in window:
-                    name = needle.decode("latin-1").encode("unicode_escape").decode()
-                    self.report.escapes[name] = self.report.escapes.get(name, 0) + window.count(needle)
-            if b"Traceback (most recent call last)" in window:
-                self.report.crashes.append("a traceback on the terminal")
-            self.tail = window[-keep:]
+        self.recent += chunk
+        del self.recent[: max(0, len(self.recent) - 65_536)]
+        window = self.tail + chunk
+        for needle in FORBIDDEN:
+            if needle in window:
+                name = needle.decode("latin-1").encode("unicode_escape").decode()
+                self.report.escapes[name] = self.report.escapes.get(name, 0) + window.count(needle)
+        if b"Traceback (most recent call last)" in window:
+            self.report.crashes.append("a traceback on the terminal")
+        self.tail = window[-keep:]
 
     def keys(self, *names: str, gap: float = 0.15) -> None:
         for name in names:
