@@ -67,9 +67,10 @@ def _versions() -> list[str]:
 
 
 def _secrets(env: Mapping[str, str]) -> list[str]:
-    return sorted({value for name, value in env.items() if _SECRET_NAME.search(name) and len(value) >= 6}, key=len)[
-        ::-1
-    ]
+    # Longest first, so a secret that contains another is replaced whole.
+    return sorted(
+        {value for name, value in env.items() if _SECRET_NAME.search(name) and len(value) >= 6}, key=len, reverse=True
+    )
 
 
 def report_text(
