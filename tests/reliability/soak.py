@@ -5,7 +5,7 @@ process, which switches faults every few seconds (throttling bursts, server erro
 malformed answers where the simulator offers them) and every so often turns the journal's directory into a file
 so that the journal cannot be written. Hostile strings (escape sequences, markup, wide characters) sit in node
 messages, a cluster's FailureMessage and a lifecycle log. Keys move between panes, filter with hostile text, open
-details, logs and the palette, and reboot a marked node. At the end `q` is timed while every call hangs.
+details, logs and the palette, and reboot a marked node. At the end quit (rebound to F10) is timed while every call hangs.
 
 Reported, each with its limit: crashes (the app exited or printed a traceback), escapes (a hostile payload's escape
 sequence found in the bytes the app wrote to its terminal), journal lines missing (reboot calls the simulator
@@ -62,6 +62,10 @@ FILTERS = ["[/]", "\\", "[link=x]x", "日本", "status:fail", "[@click=app.quit]
 MUTATING = {"BatchRebootClusterNodes", "BatchReplaceClusterNodes", "BatchDeleteClusterNodes"}
 
 KEYS = {"tab": b"\t", "esc": b"\x1b", "down": b"\x1b[B", "up": b"\x1b[A", "enter": b"\r", "space": b" "}
+# The soak types hostile text ("[@click=app.quit]") that lands on the screen as keys whenever the filter or the
+# palette has not opened yet, so `q` would end the run early. Quit is rebound (the user's keymap, as a user would)
+# to a key no typed text can produce, and the timed exit at the end presses that key.
+QUIT_KEY, QUIT_BYTES = "f10", b"\x1b[21~"
 
 SAMPLE_EVERY = 10.0
 WARMUP = 60.0
@@ -276,7 +280,10 @@ def soak(seconds: float, seed: int) -> Report:
     scratch = Path(tempfile.mkdtemp(prefix="hyperpod-soak-"))
     state_dir = scratch / "state" / "hyperpod-tui"
     state_dir.mkdir(parents=True)
-    env = clean_env(XDG_STATE_HOME=str(scratch / "state"))
+    config_dir = scratch / "config" / "hyperpod-tui"
+    config_dir.mkdir(parents=True)
+    (config_dir / "config.toml").write_text(f'[keymap]\nquit = "{QUIT_KEY}"\n')
+    env = clean_env(XDG_STATE_HOME=str(scratch / "state"), XDG_CONFIG_HOME=str(scratch / "config"))
     argv = [str(BIN / "hyperpod-tui"), "--region", REGION, "--endpoint-url", server.url, "--refresh", "2"]
     term = Terminal(argv, env, report)
     faults = FaultCycle(sim, state_dir, rng, report)
@@ -307,7 +314,9 @@ def soak(seconds: float, seed: int) -> Report:
             sim.faults.latency_ms = 600_000.0  # every call hangs
             time.sleep(3.0)
             pressed = time.monotonic()
-            term.keys("q", gap=0.0)
+            term.keys(QUIT_BYTES.decode(), gap=0.3)  # a second press answers the quit question if a shell is open
+            if term.alive():
+                term.keys(QUIT_BYTES.decode(), gap=0.0)
             try:
                 term.process.wait(timeout=30)
                 report.exit_seconds = time.monotonic() - pressed
