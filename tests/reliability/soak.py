@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,10 +225,15 @@ def count_intents(state_dir: Path) -> int:
     return count
 
 
-def user_step(term: Terminal, rng: random.Random, report: Report) -> None:
+STEPS = ("panes", "filter", "details", "logs", "palette", "reboot", "reboot")
+
+
+def user_step(term: Terminal, rng: random.Random, report: Report, steps: Sequence[str] = STEPS) -> None:
     """One thing a user does; every step ends back on the main screen."""
-    step = rng.choice(["panes", "filter", "details", "logs", "palette", "reboot", "reboot"])
-    if step == "panes":
+    step = rng.choice(steps)
+    if step == "idle":
+        time.sleep(2.0)
+    elif step == "panes":
         term.keys(*rng.choices(["tab", "down", "up", "enter", "esc"], k=6))
     elif step == "filter":
         term.keys("esc", "esc", "esc", "tab")  # a table has the focus, so `/` opens the filter and text goes there
@@ -260,7 +265,7 @@ def user_step(term: Terminal, rng: random.Random, report: Report) -> None:
         term.keys("esc", "esc")
 
 
-def soak(seconds: float, seed: int) -> Report:
+def soak(seconds: float, seed: int, steps: Sequence[str] = STEPS, with_faults: bool = True) -> Report:
     report = Report()
     rng = random.Random(seed)
     sim = Simulator("demo", clock=SimClock(speed=1.0), seed=seed, region=REGION)
@@ -300,13 +305,13 @@ def soak(seconds: float, seed: int) -> Report:
                 )
                 break
             now = time.monotonic()
-            if now >= next_fault:
+            if with_faults and now >= next_fault:
                 faults.next()
                 next_fault = now + rng.uniform(4.0, 12.0)
             if now >= next_sample:
                 report.samples.append((now, rss_kib(term.process.pid)[0]))
                 next_sample = now + SAMPLE_EVERY
-            user_step(term, rng, report)
+            user_step(term, rng, report, steps)
         if term.alive():
             sim.faults.clear()
             faults.mend_journal()
@@ -337,8 +342,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.reliability.soak", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=600.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--steps", help=f"what the user does, from {','.join(dict.fromkeys(STEPS))},idle")
+    parser.add_argument("--no-faults", action="store_true", help="a well-behaved simulator (to bisect a finding)")
     args = parser.parse_args(argv)
-    report = soak(args.seconds, args.seed)
+    report = soak(
+        args.seconds, args.seed, args.steps.split(",") if args.steps else STEPS, with_faults=not args.no_faults
+    )
     growth = report.growth
     first = report.samples[0][1] / 1024 if report.samples else 0.0
     last = report.samples[-1][1] / 1024 if report.samples else 0.0
