@@ -158,7 +158,7 @@ async def test_expired_credentials_show_a_banner_keep_the_data_and_recover():
         await pilot.press("r")
         await settle(pilot)
         banner = main.query_one("#problem-banner", Banner)
-        assert banner.shown and "expired" in str(banner.render()).lower()
+        assert banner.shown and "expired" in banner.message.lower()
         assert main.header.stale_reason.startswith("ExpiredToken")
         assert main.clusters_table.row_count == shown
         sim.faults.expired_token = False
