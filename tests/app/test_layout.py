@@ -55,3 +55,31 @@ async def test_the_nodes_pane_shows_enough_rows_with_the_failure_band_present(si
         assert band.shown and band.region.height == 1
         assert rows >= least, rows
         assert_screen_does_not_scroll(main)
+
+
+def header_line(main: MainScreen) -> str:
+    return str(main.header.render())
+
+
+@pytest.mark.parametrize("width", [120, 80, 60])
+async def test_a_failed_refresh_says_stale_since_when_and_why_and_the_header_keeps_its_length(width):
+    app = make_app()
+    sim = app.simulator
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        main = pilot.app.screen
+        assert isinstance(main, MainScreen)
+        good = header_line(main)
+        stamp = good.split("refreshed ")[1][:8]
+        sim.faults.fail(
+            "ListClusters", "ExpiredTokenException", "The security token included in the request is expired"
+        )
+        await pilot.press("r")
+        await settle(pilot)
+        stale = header_line(main)
+        assert f"stale since {stamp} (expired token)" in stale, stale
+        assert len(stale) == len(good) == width - 2
+        # The freshness field ends in the same column, and what is left of it is where it was.
+        assert stale.index("(expired token)") + len("(expired token)") == good.index(stamp) + len(stamp)
+        assert stale[: good.index("refreshed") - 30] == good[: good.index("refreshed") - 30]
+        assert "ExpiredTokenException" in str(main.header.tooltip)

@@ -327,11 +327,13 @@ class MainScreen(Screen[None]):
             return
         if table.query:
             table.set_filter("")
-        elif table is self.nodes_table:
-            if self.state.group_scope is not None:
-                self.state.group_scope = None
-                table.set_scope(None)
-                self.panes.update_titles()
+        elif table is self.nodes_table:  # back where the Enter came from: a group's nodes, or the cluster's
+            if self.state.group_scope is None:
+                self.clusters_table.focus()
+                return
+            self.state.group_scope = None
+            table.set_scope(None)
+            self.panes.update_titles()
             self.groups_table.focus()
         elif table is self.groups_table:
             self.clusters_table.focus()
