@@ -2,8 +2,8 @@
 
 The freshness field keeps one width whatever it says (`refreshed 06:12:05`, `stale since 06:12:01 (no
 credentials)`, `loading…`), so a failed refresh never makes the rest of the line jump; the whole reason is the
-header's tooltip (and the problem banner's text when it blocks everything). Below NARROW cells the app's name and
-the interval are left out, so the target and the badges keep some room.
+header's tooltip (and the problem banner's text when it blocks everything). Below NARROW cells the app's name is left
+out and below WIDE the interval, so the target and the badges keep some room.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tui.core.errors import LABEL_CELLS
 from tui.core.sanitize import clean, fit_cells
 
 NARROW = 78  # content cells (an 80-column terminal less the padding)
+WIDE = 98  # from here on, the refresh interval too
 FRESHNESS_CELLS = len("stale since 00:00:00 ()") + LABEL_CELLS
 
 
@@ -75,7 +76,7 @@ class StatusHeader(Widget):
         right = Text(no_wrap=True)
         right.append("⟳ " if self.busy else "  ", style="bold")
         right.append_text(self.freshness())
-        if not narrow:
+        if width >= WIDE:
             right.append(f" · every {self.interval:g}s" if self.interval else " · auto-refresh off")
         gap = max(1, width - text.cell_len - right.cell_len)
         if text.cell_len + gap + right.cell_len > width:
