@@ -83,3 +83,74 @@ async def test_a_failed_refresh_says_stale_since_when_and_why_and_the_header_kee
         assert stale.index("(expired token)") + len("(expired token)") == good.index(stamp) + len(stamp)
         assert stale[: good.index("refreshed") - 30] == good[: good.index("refreshed") - 30]
         assert "ExpiredTokenException" in str(main.header.tooltip)
+
+
+async def test_enter_on_a_cluster_opens_its_nodes_and_the_others_shrink_to_their_title_line():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = pilot.app.screen
+        assert isinstance(main, MainScreen)
+        clusters, groups = main.query_one("#clusters-pane"), main.query_one("#groups-pane")
+        assert clusters.region.height > 1 and groups.region.height == 1  # the clusters focused, the nodes previewed
+        assert node_rows_on_screen(main) >= 5
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.focused is main.nodes_table and main.state.group_scope is None
+        assert clusters.region.height == groups.region.height == 1
+        assert "Clusters" in str(clusters.border_title)  # the title line is still there
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert app.focused is main.groups_table and groups.region.height > 1 and clusters.region.height == 1
+
+
+async def test_the_band_expands_and_folds_with_its_key():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        main = await open_slurm_nodes(pilot)
+        band = main.query_one("#failure-banner", Banner)
+        assert band.cut and "! more" in str(band.render())
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert band.region.height > 2 and node_rows_on_screen(main) >= 3
+        assert_screen_does_not_scroll(main)
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert band.region.height == 1
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+async def test_the_footer_keeps_help_when_the_nodes_keys_do_not_fit(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        main = await open_slurm_nodes(pilot)
+        from textual.widgets._footer import FooterKey
+
+        keys = [key for key in main.query(FooterKey)]
+        assert "help" in [key.action for key in keys]
+        assert all(key.region.right <= size[0] for key in keys)  # none cut at the edge
+        assert "reboot" in [key.action for key in keys]  # the pane's own keys before the generic ones
+
+
+async def test_toasts_stay_off_an_open_shells_bottom_lines(tmp_path):
+    from tests.app.shell_support import ECHO, fake_plugin, on_node, shell_text, wait_until
+    from tui.text import toast
+
+    app = make_app(ssm_plugin=str(fake_plugin(tmp_path, ECHO)))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await on_node(pilot, app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: "FAKE-PLUGIN" in shell_text(app), "the fake plugin's first line")
+        main = pilot.app.screen
+        assert isinstance(main, MainScreen)
+        toast(main, "a long notice that would sit on the prompt", severity="warning", timeout=30)
+        from textual.widgets._toast import Toast
+
+        await wait_until(pilot, lambda: bool(main.query(Toast)), "the toast")
+        await pilot.pause()
+        shell = main.query_one("#shell-pane")
+        bottom = shell.region.bottom
+        (shown,) = list(main.query(Toast))
+        assert shown.region.height > 0
+        assert shown.region.bottom <= bottom - 6, (shown.region, shell.region)
