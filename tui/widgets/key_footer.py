@@ -8,6 +8,7 @@ description.
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -81,14 +82,16 @@ class KeyFooter(Footer):
         keep = {id(binding) for binding in fitted(hints, width)}
         for binding, enabled, tooltip in rows:
             if id(binding) in keep:
-                yield FooterKey(
+                key = FooterKey(
                     binding.key,
                     self.app.get_key_display(binding),
                     binding.description,
                     binding.action,
                     disabled=not enabled,
-                    tooltip=tooltip,
-                ).data_bind(compact=Footer.compact)
+                )
+                if tooltip:
+                    key.tooltip = Text(tooltip)  # plain text: a Binding's tooltip is never parsed as markup here
+                yield key.data_bind(compact=Footer.compact)
 
     def on_resize(self) -> None:
         if self.size.width != self._width:
