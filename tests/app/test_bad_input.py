@@ -44,7 +44,7 @@ def real_app(**settings) -> HyperPodApp:
 def banner_text(app) -> str:
     banner = app.screen.query_one("#problem-banner", Banner)
     assert banner.shown
-    return str(banner.render())
+    return banner.message
 
 
 async def test_no_credentials(no_aws_config):

@@ -59,7 +59,8 @@ async def test_drill_into_a_group_end_escape_tab_keeps_the_cursor_on_screen_and_
         await settle(pilot)
         main = main_screen(app)
         nodes = main.nodes_table
-        await pilot.press("enter")  # clusters → groups
+        await pilot.press("enter")  # clusters → the cluster's nodes
+        await pilot.press("shift+tab")  # nodes → groups
         await pilot.press("enter")  # groups → the group's nodes
         await settle(pilot)
         assert app.focused is nodes and nodes.visible_count < nodes.row_count

@@ -31,7 +31,7 @@ class TestExplorer:
     def test_groups_pane(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("down", "enter")
+            await pilot.press("down", "tab")
             await settle(pilot)
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
@@ -39,7 +39,7 @@ class TestExplorer:
     def test_nodes_pane_of_one_group(self, snap_compare):
         async def run_before(pilot):
             await settle(pilot)
-            await pilot.press("down", "enter", "down", "down", "enter")
+            await pilot.press("down", "tab", "down", "down", "enter")
             await settle(pilot)
 
         assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)

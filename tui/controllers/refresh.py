@@ -116,6 +116,7 @@ class RefreshController:
             header.busy = False
         banner = screen.query_one("#problem-banner", Banner)
         header.stale_reason = self.schedule.stale_reason
+        header.stale_label = self.schedule.stale_label
         if problem is None:
             header.refreshed_at = message.started_at
             banner.hide()

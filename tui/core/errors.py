@@ -76,6 +76,29 @@ class Problem:
     def one_line(self) -> str:
         return f"{self.message} {self.hint}".strip()
 
+    @property
+    def label(self) -> str:
+        """A few words for the header (`stale since 06:12:01 (no credentials)`): at most LABEL_CELLS characters."""
+        if self.kind == "credentials":
+            if self.code in ("NoCredentialsError", "PartialCredentialsError"):
+                return "no credentials"
+            return "expired token" if "expired" in self.message.lower() else "creds rejected"
+        if self.kind == "network":
+            return "timed out" if "timed out" in self.message else "unreachable"
+        return _LABELS.get(self.kind) or self.code[:LABEL_CELLS]
+
+
+LABEL_CELLS = 16
+_LABELS = {
+    "access": "access denied",
+    "throttled": "throttled",
+    "service": "AWS error",
+    "malformed": "bad answer",
+    "incomplete": "listing cut",
+    "invalid": "bad request",
+    "not_found": "not found",
+}
+
 
 def _login_hint(profile: str | None) -> str:
     if profile:

@@ -226,6 +226,7 @@ class RefreshSchedule:
         self.first = True  # until a refresh has listed clusters
         self.throttled_streak = 0
         self.stale_reason = ""
+        self.stale_label = ""  # the same in a few words (Problem.label), for the header
         self._again = False
 
     def request(self) -> bool:
@@ -243,8 +244,9 @@ class RefreshSchedule:
         stale reason and the throttled streak but neither ends the running refresh nor schedules one."""
         if problem is None:
             self.throttled_streak = 0
-            self.stale_reason = ""
+            self.stale_reason = self.stale_label = ""
         else:
+            self.stale_label = problem.label
             self.throttled_streak = self.throttled_streak + 1 if problem.kind == "throttled" else 0
             # A malformed answer or a stopped listing says what it is in its first words (the header has room
             # for about 90 characters); the rest lead with their AWS error code.

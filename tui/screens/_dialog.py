@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.screen import ModalScreen
 from textual.widget import Widget
@@ -18,15 +20,23 @@ def plan_title(plan: ActionPlan) -> Text:
     return Text(f"DRY RUN · {title}" if plan.dry_run else title)
 
 
-def fit_table(screen: ModalScreen, dialog: Widget, table: Widget, limit: int, share: float = 0.94) -> None:
+def fit_table(
+    screen: ModalScreen,
+    dialog: Widget,
+    table: Widget,
+    limit: int,
+    share: float = 0.94,
+    below: Sequence[Widget] = (),
+) -> None:
     """Give `table` the rows the screen has left after everything else in `dialog`, at most `limit` and at
-    least 4, so the buttons stay on screen in a small terminal (CSS alone cannot shrink just the table)."""
+    least 4, so the buttons stay on screen in a small terminal (CSS alone cannot shrink just the table).
+    The widgets `below` it (prose) are not counted: they may scroll out of the dialog."""
     available = int(screen.size.height * share)
     chrome = dialog.outer_size.height - dialog.size.height
     others = sum(
         child.outer_size.height + child.styles.margin.top + child.styles.margin.bottom
         for child in dialog.children
-        if child is not table and child.display
+        if child is not table and child.display and child not in below
     )
     margins = table.styles.margin.top + table.styles.margin.bottom
     rows = max(4, min(limit, available - chrome - others - margins))

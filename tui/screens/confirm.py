@@ -95,8 +95,9 @@ class ConfirmActionScreen(ModalScreen[bool]):
     #confirm-dialog > .caution { color: $status-warn; }
     #confirm-dialog > #confirm-patch { color: $status-warn; text-style: bold; margin-top: 1; }
     #confirm-dialog > #confirm-targets { height: auto; margin-top: 1; border: round $pane-border; }
-    #confirm-dialog > #confirm-prompt { margin-top: 1; }
+    #confirm-dialog > #confirm-prompt { margin-top: 0; }
     #confirm-dialog > #confirm-name { width: 60; }
+    #confirm-dialog > #confirm-effects { margin-top: 1; }
     #confirm-dialog > #confirm-keys { color: $muted; margin-top: 1; }
     #confirm-buttons { height: auto; align: right middle; }
     #confirm-buttons > Button { margin-left: 2; }
@@ -111,6 +112,8 @@ class ConfirmActionScreen(ModalScreen[bool]):
         return self.plan.needs_typed_name
 
     def compose(self) -> ComposeResult:
+        # At 80×24 what decides comes first: the API, the cluster and its ARN, the typed-name box, the targets (the
+        # list scrolls and says how many it shows); the prose (effects, cautions) last, where the dialog scrolls.
         plan = self.plan
         classes = "-refused" if plan.refused else ("-destructive" if plan.kind.typed_confirmation else "")
         with VerticalScroll(can_focus=False, id="confirm-dialog", classes=classes) as dialog:
@@ -123,12 +126,7 @@ class ConfirmActionScreen(ModalScreen[bool]):
             yield Static(self._facts(), id="confirm-facts")
             for refusal in plan.refusals:
                 yield Static(Text(f"✖ Refused before any call: {clean(refusal, max_len=2_000)}"), classes="refusal")
-            for reason in plan.typed_name_reasons if not plan.refused else ():
-                yield Static(Text(f"⚠ {clean(reason, max_len=2_000)}"), classes="caution")
-            for caution in plan.cautions:
-                yield Static(Text(f"⚠ {clean(caution)}"), classes="caution")
-            yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="confirm-targets")
-            # Right above the typed name: the last thing read before typing, and on screen when the dialog scrolls.
+            # Right above the typed name: the last thing read before typing.
             if not plan.refused and (notice := plan.patch_notice):
                 yield Static(patch_text(notice), id="confirm-patch")
             if self.needs_typed_name:
@@ -137,8 +135,8 @@ class ConfirmActionScreen(ModalScreen[bool]):
                 prompt.append(" to enable the button:")
                 yield Static(prompt, id="confirm-prompt")
                 yield CleanInput(placeholder="cluster name", id="confirm-name", select_on_focus=False)
-            yield Static(self._keys_hint(), id="confirm-keys")
-            with Horizontal(id="confirm-buttons"):
+            yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="confirm-targets")
+            with Horizontal(id="confirm-buttons"):  # before the prose: on screen at 80×24
                 yield Button("Close" if plan.refused else "Cancel", id="cancel")
                 if not plan.refused:
                     yield Button(
@@ -147,6 +145,12 @@ class ConfirmActionScreen(ModalScreen[bool]):
                         disabled=self.needs_typed_name,
                         variant="error" if plan.kind.typed_confirmation else "primary",
                     )
+            for reason in plan.typed_name_reasons if not plan.refused else ():
+                yield Static(Text(f"⚠ {clean(reason, max_len=2_000)}"), classes="caution prose")
+            for caution in plan.cautions:
+                yield Static(Text(f"⚠ {clean(caution)}"), classes="caution prose")
+            yield Static(self._effects(), id="confirm-effects", classes="prose")
+            yield Static(self._keys_hint(), id="confirm-keys", classes="prose")
 
     def _keys_hint(self) -> Text:
         if self.plan.refused:
@@ -165,11 +169,17 @@ class ConfirmActionScreen(ModalScreen[bool]):
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
-        grid.add_row("Cluster", Text(f"{clean(plan.cluster)} ({clean(plan.orchestrator)})"))
-        grid.add_row("ARN", Text(clean(plan.cluster_arn) or "—"))
         grid.add_row("API", Text(call_summary(plan)))
-        effect = Text("\n".join(consequences(plan)))
-        grid.add_row("Effect", effect)
+        grid.add_row("Cluster", Text(f"{clean(plan.cluster)} ({clean(plan.orchestrator)})"))
+        grid.add_row("ARN", Text(clean(plan.cluster_arn) or "—", overflow="fold"))
+        return grid
+
+    def _effects(self) -> Table:
+        plan = self.plan
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        grid.add_row("Effect", Text("\n".join(consequences(plan))))
         count = len(plan.nodes)
         targets = f"{count} node{'s' if count != 1 else ''}, as they were when you pressed the key"
         if plan.hidden_by_filter:
@@ -180,7 +190,6 @@ class ConfirmActionScreen(ModalScreen[bool]):
     def on_mount(self) -> None:
         table = self.query_one("#confirm-targets", ResourceTable)
         table.set_rows(target_rows(self.plan))
-        table.border_title = Text(plural(len(self.plan.nodes), "target"))
         self.query_one("#cancel", Button).focus()
         self._fit()
         self.call_after_refresh(self._fit)
@@ -189,7 +198,18 @@ class ConfirmActionScreen(ModalScreen[bool]):
         self.call_after_refresh(self._fit)
 
     def _fit(self) -> None:
-        fit_table(self, self.query_one("#confirm-dialog"), self.query_one("#confirm-targets"), TARGET_ROWS)
+        dialog, table = self.query_one("#confirm-dialog"), self.query_one("#confirm-targets", ResourceTable)
+        fit_table(self, dialog, table, TARGET_ROWS, below=list(self.query(".prose")))
+        self.call_after_refresh(self._count_shown)
+        self.call_after_refresh(dialog.scroll_home, animate=False)  # the API and the cluster first, not the prose
+
+    def _count_shown(self) -> None:
+        """The list's title: how many targets it shows of how many (it scrolls for the rest)."""
+        table = self.query_one("#confirm-targets", ResourceTable)
+        total = len(self.plan.nodes)
+        height = table.styles.max_height.value if table.styles.max_height else table.outer_size.height
+        shown = min(total, max(0, int(height) - 3))  # less its border and its header line
+        table.border_title = Text(f"{plural(total, 'target')} · showing {shown} of {total}")
 
     # --- confirming ----------------------------------------------------------------------------------------
 

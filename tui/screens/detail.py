@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.core.errors import classify
@@ -37,6 +37,7 @@ from tui.core.models import (
 from tui.core.sanitize import clean
 from tui.core.tables import format_age
 from tui.typed_app import hyperpod_app
+from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
     from tui.core.aws import HyperPodApi
@@ -284,7 +285,7 @@ class DetailScreen(Screen[None]):
         yield Static(Text(self.title_text), id="detail-title")
         with VerticalScroll():
             yield Static(id="detail-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._paint()

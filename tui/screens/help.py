@@ -8,6 +8,7 @@ import pkgutil
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -78,18 +79,26 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._render_help())
 
     def _render_help(self) -> Group:
-        parts: list = []
+        rows: list[tuple[str, list[tuple[str, str, str]]]] = []
         for title, bindings in self._sections:
-            table = Table.grid(padding=(0, 2))
-            table.add_column(style="bold", no_wrap=True, min_width=14)
-            table.add_column(min_width=34)
-            table.add_column(style="dim")
+            section = []
             for binding in bindings:
                 display = ", ".join(
                     self.app.get_key_display(dataclasses.replace(binding, key=key)) for key in keys_for(self, binding)
                 )
-                description = binding.tooltip or binding.description or binding.action
-                table.add_row(Text(display), Text(description), Text(binding.id or ""))
+                section.append((display, binding.tooltip or binding.description or binding.action, binding.id or ""))
+            rows.append((title, section))
+        # One width per column for every section, so keys, descriptions and ids line up down the whole screen.
+        key_width = max([14] + [cell_len(key) for _, section in rows for key, _, _ in section])
+        id_width = max([0] + [cell_len(id_) for _, section in rows for _, _, id_ in section])
+        parts: list = []
+        for title, section in rows:
+            table = Table.grid(padding=(0, 2), expand=True)
+            table.add_column(style="bold", no_wrap=True, width=key_width)
+            table.add_column(ratio=1)
+            table.add_column(style="dim", no_wrap=True, width=id_width)
+            for key, description, id_ in section:
+                table.add_row(Text(key), Text(description), Text(id_))
             parts += [Text(title, style="bold underline"), table, Text("")]
         for note in self._notes:
             parts.append(Text(note, style="italic"))

@@ -12,6 +12,7 @@ feature's controller (tui/controllers: actions, shells, logs), which does the wo
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 from textual import events, on
@@ -19,12 +20,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.console import ConsoleController
+from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
@@ -40,6 +41,7 @@ from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.banner import Banner
 from tui.widgets.filter_box import FilterBox
+from tui.widgets.key_footer import KeyFooter
 from tui.widgets.node_table import LOGS_BINDING, NodeTable
 from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
@@ -55,6 +57,14 @@ NAVIGATION_BINDINGS: list[Binding] = [
     Binding("r", "refresh", "Refresh", id="refresh"),
     DETAILS_BINDING,
     Binding("b", "console", "Console", show=False, id="console", tooltip="The cluster in the AWS console (or its URL)"),
+    Binding(
+        "exclamation_mark",
+        "toggle_banners",
+        "More",
+        show=False,
+        id="expand-banner",
+        tooltip="Expand or fold the failure band (one line, cut with …)",
+    ),
 ]
 
 
@@ -72,6 +82,7 @@ class MainScreen(Screen[None]):
         self._dirty = False
         self._opened_cluster_flag = False
         self.panes = PanePainter(self)
+        self.pane_layout = PaneLayout(self)
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self, ask=AskScreen)
@@ -93,7 +104,7 @@ class MainScreen(Screen[None]):
         with Vertical(id="nodes-pane", classes="pane"):
             yield NodeTable(NODE_COLUMNS, read_only=app.settings.read_only, sort="status", clock=clock, id="nodes")
         yield FilterBox(id="filter")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def clusters_table(self) -> ResourceTable:
@@ -127,7 +138,24 @@ class MainScreen(Screen[None]):
         self.nodes_table.placeholder = "Select a cluster"
         self.clusters_table.focus()
         self.panes.update_titles()
+        self.pane_layout.apply()
+        banner_binding = NAVIGATION_BINDINGS[-1]
+        expand = self.app.get_key_display(dataclasses.replace(banner_binding, key=key_for(self, banner_binding)))
+        for banner in self.query(Banner):
+            banner.expand_key = expand
         self.refreshes.start()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.pane_layout.apply()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.pane_layout.focus_changed(self.focused)
+
+    def action_toggle_banners(self) -> None:
+        banners = [banner for banner in self.query(Banner) if banner.shown]
+        expand = not any(banner.expanded for banner in banners)
+        for banner in banners:
+            banner.expanded = expand
 
     # --- refreshing (the work is in controllers/refresh.py and core/refresh.py) -----------------------------
 
@@ -263,7 +291,7 @@ class MainScreen(Screen[None]):
 
     @on(ResourceTable.Selected, "#clusters")
     def _on_cluster_selected(self, message: ResourceTable.Selected) -> None:
-        self.groups_table.focus()
+        self.nodes_table.focus()  # one Enter: the cluster's nodes (its groups pane is one Tab from the clusters)
 
     @on(ResourceTable.Selected, "#groups")
     def _on_group_selected(self, message: ResourceTable.Selected) -> None:
@@ -299,11 +327,13 @@ class MainScreen(Screen[None]):
             return
         if table.query:
             table.set_filter("")
-        elif table is self.nodes_table:
-            if self.state.group_scope is not None:
-                self.state.group_scope = None
-                table.set_scope(None)
-                self.panes.update_titles()
+        elif table is self.nodes_table:  # back where the Enter came from: a group's nodes, or the cluster's
+            if self.state.group_scope is None:
+                self.clusters_table.focus()
+                return
+            self.state.group_scope = None
+            table.set_scope(None)
+            self.panes.update_titles()
             self.groups_table.focus()
         elif table is self.groups_table:
             self.clusters_table.focus()
@@ -406,10 +436,12 @@ class MainScreen(Screen[None]):
     def _on_shells_emptied(self, message: ShellTabs.Emptied) -> None:
         self.shells.return_to_tables()
         self.refresh_bindings()
+        self.pane_layout.apply()
 
     @on(ShellTabs.SessionChanged)
     def _on_shell_changed(self, message: ShellTabs.SessionChanged) -> None:
         self.refresh_bindings()
+        self.pane_layout.apply()
 
     # --- jumps (command palette) ---------------------------------------------------------------------------
 
