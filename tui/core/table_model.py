@@ -19,7 +19,7 @@ from itertools import filterfalse
 from typing import Any
 
 from tui.core.sanitize import cell_width
-from tui.core.tables import Column, TableRow, row_matcher, sort_key
+from tui.core.tables import Column, TableRow, filter_problem, row_matcher, sort_key
 
 AGE_WIDTH = 5  # "400d": an age cell is formatted at paint time, so its content cannot size the column
 
@@ -43,6 +43,8 @@ class TableModel:
         self.cursor = 0
         self.cursor_key: str | None = None
         self.marks: set[str] = set()
+        self.last_mark: str | None = None  # where a range mark (ctrl+space) starts
+        self.filter_problem: str | None = None  # e.g. `no column "foo" (columns: …)`
         self.widths: list[int] = [len(c.label) for c in self.columns]
         self.query = ""
         self.sort_index: int | None = self.column_index.get(sort) if sort is not None else None
@@ -83,6 +85,12 @@ class TableModel:
         except ValueError:
             return None
 
+    def empty_message(self) -> str | None:
+        """What an empty table says when the filter hid every row (None: it is not the filter)."""
+        if self.order or not self.rows or not self.query.strip():
+            return None
+        return self.filter_problem or "no matches"
+
     def hidden_marks(self) -> int:
         """Marked rows that the filter or scope currently hides."""
         if not self.marks:
@@ -115,6 +123,9 @@ class TableModel:
         key_function = self.key_function
         sort_keys = self._sort_keys
         moved: list[str] = list(removed)
+        # A replaced row that held a column's widest value may have taken it away: then measure every row anew,
+        # so the column shrinks back (checked against the old row before it is replaced).
+        shrink = bool(removed) or any(self._was_widest(old) for row in changed if (old := rows.get(row.key)))
         for row in changed:
             key = row.key
             rows[key] = row
@@ -124,7 +135,7 @@ class TableModel:
             after = sort_keys[key] = key_function(row)
             if after != before:  # a row whose sort value did not change keeps its place
                 moved.append(key)
-        widths_changed = self._measure(list(rows.values()) if removed else changed, reset=bool(removed))
+        widths_changed = self._measure(list(rows.values()) if shrink else changed, reset=shrink)
         self._resort(full=False, moved=moved if key_function is not None else [*moved, *(r.key for r in changed)])
         return RowUpdate(removed, widths_changed)
 
@@ -132,6 +143,7 @@ class TableModel:
 
     def set_filter(self, query: str) -> None:
         self.query = query
+        self.filter_problem = filter_problem(query, self.columns)
         self._matcher = row_matcher(query, self.columns)
         self._refilter()
 
@@ -163,7 +175,23 @@ class TableModel:
         if not self.markable or key is None or key not in self.rows:
             return False
         self.marks.symmetric_difference_update({key})
+        if key in self.marks:
+            self.last_mark = key
         return True
+
+    def mark_range(self) -> int:
+        """Mark every row shown from the last mark to the cursor, both included (k9s' ctrl+space); with no last
+        mark on screen, just the cursor's row. The count of rows newly marked."""
+        if not self.markable or self.cursor_key is None:
+            return 0
+        end = self.cursor
+        start = self.index_of(self.last_mark) if self.last_mark is not None else None
+        start = end if start is None else start
+        low, high = min(start, end), max(start, end)
+        added = set(self.order[low : high + 1]) - self.marks
+        self.marks |= added
+        self.last_mark = self.cursor_key
+        return len(added)
 
     def mark_keys(self, keys: Iterable[str]) -> bool:
         if not self.markable:
@@ -173,6 +201,7 @@ class TableModel:
 
     def clear_marks(self) -> None:
         self.marks.clear()
+        self.last_mark = None
 
     # --- cursor --------------------------------------------------------------------------------------------
 
@@ -248,6 +277,16 @@ class TableModel:
         self._restore_cursor()
 
     # --- widths --------------------------------------------------------------------------------------------
+
+    def _was_widest(self, row: TableRow) -> bool:
+        """Whether a cell of `row` is as wide as its (measured, widened past its label) column."""
+        for index, column in enumerate(self.columns):
+            width = self.widths[index]
+            if column.flex or column.kind == "age" or width <= max(len(column.label), column.min_width):
+                continue
+            if cell_width(row.text(index)) >= width:
+                return True
+        return False
 
     def _measure(self, rows: list[TableRow], *, reset: bool) -> bool:
         """Widen the columns for `rows` (or measure every column anew); True when a width changed."""

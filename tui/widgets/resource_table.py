@@ -130,6 +130,14 @@ class ResourceTable(ScrollView, can_focus=True):
         self._paint_width: int | None = None
         self._base_style: Style | None = None
         self._line_cache: dict[str, tuple[Any, Strip]] = {}
+        for column in self.columns:  # shift+<letter> sorts by that column, k9s style (again: reverses)
+            if column.sort_letter:
+                self._bindings.bind(
+                    column.sort_letter,
+                    f"sort_column('{column.key}')",
+                    f"Sort by {column.label}",
+                    show=False,
+                )
 
     # --- public API ----------------------------------------------------------------------------------------
 
@@ -351,6 +359,13 @@ class ResourceTable(ScrollView, can_focus=True):
     def action_sort_next(self) -> None:
         self.sort_by(self.model.next_sort_key(), self.model.sort_reverse)
 
+    def action_sort_column(self, column_key: str) -> None:
+        """shift+<letter>: sort by the column (ascending); pressed again on the sorted column, reverse it."""
+        if self.model.sort_column is not None and self.model.sort_column.key == column_key:
+            self.action_sort_reverse()
+        else:
+            self.sort_by(column_key)
+
     def action_sort_reverse(self) -> None:
         cursor = self.model.cursor_key
         self.model.reverse_sort()
@@ -480,8 +495,9 @@ class ResourceTable(ScrollView, can_focus=True):
         else:
             index = int(self.scroll_y) + y - 1
             if index >= len(self.model.order):
-                if index == 0 and self.placeholder:
-                    strip = Strip([Segment(" " + self.placeholder, self._style("placeholder"))])
+                placeholder = self.model.empty_message() or self.placeholder
+                if index == 0 and placeholder:
+                    strip = Strip([Segment(" " + placeholder, self._style("placeholder"))])
                 else:
                     return Strip.blank(width, base)
             else:
@@ -495,7 +511,7 @@ class ResourceTable(ScrollView, can_focus=True):
             label = column.label
             style = header
             if index == self.model.sort_index:
-                label += "↓" if not self.model.sort_reverse else "↑"
+                label += "↑" if not self.model.sort_reverse else "↓"  # k9s' reading: ↑ ascending
                 style = sorted_style
             text = label[:width].rjust(width) if column.align == "right" else label[:width].ljust(width)
             segments.append(Segment(text + (" " * GAP if index < len(self.columns) - 1 else ""), style))
@@ -562,9 +578,8 @@ class ResourceTable(ScrollView, can_focus=True):
                     room = width - used
                     if room <= 0:
                         break
-                    part = cut_cells(part, room)
-                    if not part:
-                        break
+                    if cell_width(part) > room:  # the cell is cut here: say so
+                        part = cut_cells(part, room - 1) + "…" if room > 1 else "…"
                     segments.append(
                         Segment(part, styles["dim"] if status is None else styles[f"status-{status_kind(status)}"])
                     )
