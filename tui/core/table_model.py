@@ -47,6 +47,10 @@ class TableModel:
         self.filter_problem: str | None = None  # e.g. `no column "foo" (columns: …)`
         self.widths: list[int] = [len(c.label) for c in self.columns]
         self.query = ""
+        self.wide = False  # k9s' wide mode: every column, the `wide` ones too
+        self.chosen: frozenset[str] | None = None  # the user's columns for the normal view (None: the defaults)
+        self.shown: list[int] = []  # the indices of the columns painted, in order
+        self._compute_shown()
         self.sort_index: int | None = self.column_index.get(sort) if sort is not None else None
         self.sort_reverse = False
         self._sorted: list[str] = []  # every key, in sort order
@@ -138,6 +142,28 @@ class TableModel:
         widths_changed = self._measure(list(rows.values()) if shrink else changed, reset=shrink)
         self._resort(full=False, moved=moved if key_function is not None else [*moved, *(r.key for r in changed)])
         return RowUpdate(removed, widths_changed)
+
+    # --- columns shown ---------------------------------------------------------------------------------------
+
+    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+        """Wide mode on/off (None: unchanged) and the chosen columns (None: each column's default; False:
+        unchanged). Keys that name no column are ignored; a choice that leaves nothing shows the first column."""
+        if wide is not None:
+            self.wide = wide
+        if chosen is not False:
+            self.chosen = None if chosen is None or chosen is True else frozenset(chosen)
+        self._compute_shown()
+
+    def default_columns(self) -> list[str]:
+        return [column.key for column in self.columns if not column.wide]
+
+    def _compute_shown(self) -> None:
+        chosen = self.chosen
+        self.shown = [
+            index
+            for index, column in enumerate(self.columns)
+            if self.wide or (column.key in chosen if chosen is not None else not column.wide)
+        ] or [0]
 
     # --- filter, scope and sort ----------------------------------------------------------------------------
 

@@ -48,6 +48,7 @@ class Column:
     live: bool = False  # changes on its own (age): never a reason to flash a row
     sort_letter: str = ""  # shift+<letter> sorts by this column (k9s style); unique within a table
     sort_as: SortAs = "default"  # how text cells order: as text, by their leading number, or as IP addresses
+    wide: bool = False  # shown only in wide mode (ctrl+w) unless the user chose it (the column chooser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,11 @@ NODE_COLUMNS = (
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
     Column("image", "IMAGE", kind="segments", max_width=24, sort_letter="M"),
     Column("message", "MESSAGE", flex=True, max_width=MESSAGE_LIMIT, sort_letter="E"),
+    Column("instance_type", "TYPE", max_width=20, sort_letter="Y", wide=True),
+    Column("launched", "LAUNCHED", max_width=16, sort_letter="L", wide=True),
+    Column("release", "IMAGE VERSION", max_width=24, sort_letter="V", wide=True),
+    Column("updated", "SW UPDATE", max_width=16, sort_letter="W", wide=True),
+    Column("logical_id", "LOGICAL ID", max_width=40, sort_letter="Z", wide=True),
 )
 
 _SHORT_STATUS = {
@@ -130,6 +136,11 @@ def software_update_state(group: InstanceGroup) -> tuple[tuple[str, str], ...]:
         "Succeeded": "",
     }.get(status, f"patch {clean(status, max_len=24)}" if status else "")
     return ((text, status),) if text else ()
+
+
+def iso_time(epoch: float | None) -> str:
+    """`2026-12-03 07:41`, local time: sorts as text in time order."""
+    return "" if epoch is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
 
 
 def patch_date(epoch: float | None) -> str:
@@ -229,6 +240,11 @@ def node_row(node: Node) -> TableRow:
             node.launch_time,
             node_image(node),
             clean(node.message, max_len=MESSAGE_LIMIT),
+            clean(node.instance_type),
+            iso_time(node.launch_time),
+            clean(node.image_release, max_len=24),
+            iso_time(node.last_software_update),
+            clean(node.node_logical_id),
         ),
     )
 

@@ -48,6 +48,7 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False, id="select"),
         Binding("o", "sort_next", "Sort", tooltip="Sort by the next column", id="sort-next"),
         Binding("O", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order", id="sort-reverse"),
+        Binding("ctrl+w", "toggle_wide", "Wide", show=False, tooltip="Wide mode: every column (k9s)", id="wide"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -238,6 +239,22 @@ class ResourceTable(ScrollView, can_focus=True):
         self.model.sort_by(column_key, reverse)
         self._show_order(cursor)
 
+    @property
+    def wide(self) -> bool:
+        return self.model.wide
+
+    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+        """Wide mode on or off, and/or the columns chosen for the normal view (None: the columns' defaults;
+        False: unchanged)."""
+        self.model.set_view(wide=wide, chosen=chosen)
+        self._clear_caches()
+        self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
+        self.refresh()
+        self.post_message(self.ViewChanged(self))
+
+    def action_toggle_wide(self) -> None:
+        self.set_view(wide=not self.model.wide)
+
     def move_cursor_to(self, key: str) -> bool:
         index = self.model.index_of(key)
         if index is None:
@@ -392,7 +409,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _click_header(self, x: int) -> None:
         position = MARK_WIDTH if self.markable else 0
-        for index, width in enumerate(self._layout_widths()):
+        for index, width in zip(self.model.shown, self._layout_widths(), strict=True):
             if position <= x < position + width + GAP:
                 reverse = not self.model.sort_reverse if index == self.model.sort_index else False
                 self.sort_by(self.columns[index].key, reverse)
@@ -402,23 +419,26 @@ class ResourceTable(ScrollView, can_focus=True):
     # --- layout and painting -------------------------------------------------------------------------------
 
     def _layout_widths(self) -> list[int]:
-        """Measured widths, with the flex column (the message) taking whatever the pane has left."""
+        """Measured widths of the columns shown (`model.shown`, in that order), with the flex column (the message)
+        taking whatever the pane has left."""
         available = self._paint_width or self.scrollable_content_region.width
         if self._layout is not None and self._layout[0] == available:
             return self._layout[1]
-        widths = list(self.model.widths)
-        flex = next((i for i, c in enumerate(self.columns) if c.flex), None)
+        shown = self.model.shown
+        widths = [self.model.widths[i] for i in shown]
+        flex = next((n for n, i in enumerate(shown) if self.columns[i].flex), None)
         if flex is not None:
             others = sum(widths) - widths[flex] + GAP * (len(widths) - 1) + (MARK_WIDTH if self.markable else 0)
-            widths[flex] = max(len(self.columns[flex].label), available - others)
+            widths[flex] = max(len(self.columns[shown[flex]].label), available - others)
         self._layout = (available, widths)
         return widths
 
     def _total_width(self) -> int:
         """The width the table needs: every column at its measured width, the flex column at its label's.
         Wider panes give the surplus to the flex column; narrower ones scroll horizontally."""
-        widths = [len(c.label) if c.flex else w for c, w in zip(self.columns, self.model.widths, strict=True)]
-        return sum(widths) + GAP * (len(self.columns) - 1) + (MARK_WIDTH if self.markable else 0)
+        columns, measured = self.columns, self.model.widths
+        widths = [len(columns[i].label) if columns[i].flex else measured[i] for i in self.model.shown]
+        return sum(widths) + GAP * (len(widths) - 1) + (MARK_WIDTH if self.markable else 0)
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -507,14 +527,17 @@ class ResourceTable(ScrollView, can_focus=True):
     def _header_strip(self) -> Strip:
         header, sorted_style = self._style("header"), self._style("header-sorted")
         segments = [Segment(" " * MARK_WIDTH, header)] if self.markable else []
-        for index, (column, width) in enumerate(zip(self.columns, self._layout_widths(), strict=True)):
+        shown = self.model.shown
+        last = shown[-1] if shown else -1
+        for index, width in zip(shown, self._layout_widths(), strict=True):
+            column = self.columns[index]
             label = column.label
             style = header
             if index == self.model.sort_index:
                 label += "↑" if not self.model.sort_reverse else "↓"  # k9s' reading: ↑ ascending
                 style = sorted_style
             text = label[:width].rjust(width) if column.align == "right" else label[:width].ljust(width)
-            segments.append(Segment(text + (" " * GAP if index < len(self.columns) - 1 else ""), style))
+            segments.append(Segment(text + (" " * GAP if index != last else ""), style))
         return Strip(segments)
 
     def _row_line(self, index: int, width: int, scroll_x: int, base: Style) -> Strip:
@@ -568,10 +591,13 @@ class ResourceTable(ScrollView, can_focus=True):
     ) -> list[Segment]:
         plain = styles["row"]
         segments = [Segment("✓ " if marked else "  ", plain)] if self.model.markable else []
-        last = len(self.columns) - 1
-        for column_index, (column, width) in enumerate(zip(self.columns, self._layout_widths(), strict=True)):
+        shown = self.model.shown
+        last = shown[-1] if shown else -1
+        columns = self.columns
+        for column_index, width in zip(shown, self._layout_widths(), strict=True):
+            column = columns[column_index]
             value = row.values[column_index]
-            gap = " " * GAP if column_index < last else ""
+            gap = " " * GAP if column_index != last else ""
             if column.kind == "segments":
                 used = 0
                 for part, status in value or ():
