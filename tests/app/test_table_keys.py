@@ -8,7 +8,9 @@ import dataclasses
 
 import pytest
 
-from tests.harness import make_app, settle
+from tests.harness import make_app, notices, settle
+from tui.config import read_config_file
+from tui.screens.columns import ColumnChooser
 from tui.screens.main import MainScreen
 from tui.widgets.node_table import NodeTable
 
@@ -112,3 +114,64 @@ async def test_a_column_shrinks_back_when_the_wide_value_is_gone():
         nodes.update_rows([before])  # the wide value is gone again
         await pilot.pause()
         assert painted(nodes, 0) == header
+
+
+async def test_ctrl_w_shows_the_wide_columns_and_hides_them_again():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        nodes = await open_nodes(pilot)
+        assert "TYPE" not in painted(nodes, 0) and "LAUNCHED" not in painted(nodes, 0)
+        normal_width = nodes.virtual_size.width
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert nodes.wide
+        assert nodes.virtual_size.width > normal_width  # scrolls sideways to the wide columns
+        nodes.scroll_to(x=nodes.virtual_size.width, animate=False, immediate=True, force=True)
+        await pilot.pause()
+        header = painted(nodes, 0)
+        assert "LOGICAL ID" in header and "SW UPDATE" in header
+        key = nodes.cursor_key
+        assert key is not None
+        node_type = nodes.row(key).values[nodes.model.column_index["instance_type"]]
+        assert node_type and node_type in "".join(painted(nodes, y) for y in range(1, nodes.size.height))
+        await pilot.press("ctrl+w")
+        await pilot.pause()
+        assert not nodes.wide and nodes.virtual_size.width == normal_width
+
+
+async def test_the_column_chooser_hides_a_column_and_saves_it_in_the_config(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('theme = "hyperpod-light"\n\n[keymap]\nquit = "f10"\n')
+    app = make_app(config_file=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        nodes = await open_nodes(pilot)
+        assert "HOSTNAME" in painted(nodes, 0)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, ColumnChooser)
+        await pilot.press("down", "down", "down", "space")  # the 4th column: HOSTNAME, off
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is not None and not isinstance(app.screen, ColumnChooser)
+        assert "HOSTNAME" not in painted(nodes, 0) and "INSTANCE ID" in painted(nodes, 0)
+    saved = read_config_file(config)
+    assert saved["theme"] == "hyperpod-light" and saved["keymap"] == {"quit": "f10"}  # the rest is kept
+    assert "hostname" not in saved["columns"]["nodes"] and "instance_id" in saved["columns"]["nodes"]
+    # The next start shows the saved choice.
+    app = make_app(config_file=config, columns=saved["columns"])
+    async with app.run_test(size=(120, 40)) as pilot:
+        nodes = await open_nodes(pilot)
+        assert "HOSTNAME" not in painted(nodes, 0) and "STATUS" in painted(nodes, 0)
+
+
+async def test_a_config_that_cannot_be_written_keeps_the_choice_for_the_session(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("not = [valid toml\n")  # never overwritten: it is the user's file
+    app = make_app(config_file=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        nodes = await open_nodes(pilot)
+        await pilot.press("c", "down", "down", "down", "space", "enter")
+        await settle(pilot)
+        assert "HOSTNAME" not in painted(nodes, 0)
+        assert any("for this session only" in text for text, _ in notices(app))
+    assert config.read_text() == "not = [valid toml\n"

@@ -37,7 +37,9 @@ MARK_BINDINGS: list[Binding] = [
         id="mark-range",
     ),
     Binding("ctrl+u", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node", id="unmark-all"),
-    Binding("ctrl+backslash", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node (k9s)", id="clear-marks"),
+    Binding(
+        "ctrl+backslash", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node (k9s)", id="clear-marks"
+    ),
 ]
 ACTION_BINDINGS: list[Binding] = [
     Binding("R", "reboot", "Reboot", tooltip="Reboot the marked nodes (or the highlighted one)", id="reboot"),

@@ -49,6 +49,7 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("o", "sort_next", "Sort", tooltip="Sort by the next column", id="sort-next"),
         Binding("O", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order", id="sort-reverse"),
         Binding("ctrl+w", "toggle_wide", "Wide", show=False, tooltip="Wide mode: every column (k9s)", id="wide"),
+        Binding("c", "choose_columns", "Columns", show=False, tooltip="Choose the columns shown (saved)", id="columns"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -103,6 +104,9 @@ class ResourceTable(ScrollView, can_focus=True):
         def __init__(self, table: ResourceTable, key: str) -> None:
             super().__init__(table)
             self.key = key
+
+    class ColumnsRequested(WidgetMessage):
+        """`c`: the user wants to choose this table's columns (the screen opens the chooser)."""
 
     class ViewChanged(WidgetMessage):
         """Row counts, filter, sort or marks changed: titles should update."""
@@ -254,6 +258,9 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def action_toggle_wide(self) -> None:
         self.set_view(wide=not self.model.wide)
+
+    def action_choose_columns(self) -> None:
+        self.post_message(self.ColumnsRequested(self))
 
     def move_cursor_to(self, key: str) -> bool:
         index = self.model.index_of(key)
