@@ -249,6 +249,11 @@ def node_row(node: Node) -> TableRow:
     )
 
 
+def sort_letters(columns: Sequence[Column]) -> str:
+    """`N name · T status · …`: the shift+<letter> sort keys of a table, for help."""
+    return " · ".join(f"{c.sort_letter} {c.label.lower()}" for c in columns if c.sort_letter)
+
+
 # --- age ---------------------------------------------------------------------------------------------------
 
 
