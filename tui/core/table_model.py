@@ -159,11 +159,13 @@ class TableModel:
 
     def _compute_shown(self) -> None:
         chosen = self.chosen
-        self.shown = [
+        shown = [
             index
             for index, column in enumerate(self.columns)
             if self.wide or (column.key in chosen if chosen is not None else not column.wide)
         ] or [0]
+        # The flex column (the message) last, so that the wide columns appear beside the others, not past it.
+        self.shown = [i for i in shown if not self.columns[i].flex] + [i for i in shown if self.columns[i].flex]
 
     # --- filter, scope and sort ----------------------------------------------------------------------------
 

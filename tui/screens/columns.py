@@ -31,7 +31,7 @@ class ColumnChooser(ModalScreen[list[str] | None]):
     DEFAULT_CSS = """
     ColumnChooser { align: center middle; }
     ColumnChooser > #columns-dialog {
-        width: auto; min-width: 40; max-width: 90%; height: auto; max-height: 90%;
+        width: 56; max-width: 100%; height: auto; max-height: 100%;
         border: thick $accent; background: $surface; padding: 0 1;
     }
     ColumnChooser SelectionList { height: auto; max-height: 16; border: none; padding: 0; }
