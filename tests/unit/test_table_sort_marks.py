@@ -113,3 +113,21 @@ def test_sort_letters_are_unique_per_table_and_free_of_other_keys() -> None:
         assert all(len(letter) == 1 and letter.isupper() for letter in letters)
         assert len(set(letters)) == len(letters)
         assert not taken & set(letters)
+
+
+def test_wide_mode_and_the_chosen_columns_decide_what_is_shown() -> None:
+    model = TableModel(NODE_COLUMNS)
+    keys = [c.key for c in NODE_COLUMNS]
+    normal = [keys[i] for i in model.shown]
+    assert normal == [c.key for c in NODE_COLUMNS if not c.wide] and "instance_type" not in normal
+    model.set_view(wide=True)
+    wide = [keys[i] for i in model.shown]
+    assert set(wide) == set(keys) and wide[-1] == "message"  # wide columns before the flex column
+    model.set_view(wide=False, chosen=["ip", "instance_type", "instance_id"])
+    assert [keys[i] for i in model.shown] == ["instance_id", "ip", "instance_type"]
+    model.set_view(chosen=[])  # never an empty table
+    assert [keys[i] for i in model.shown] == ["instance_id"]
+    model.set_view(chosen=None)
+    assert [keys[i] for i in model.shown] == normal
+    clusters = TableModel(CLUSTER_COLUMNS)
+    assert clusters.shown == list(range(len(CLUSTER_COLUMNS)))  # no wide columns: the defined order

@@ -164,8 +164,13 @@ class TableModel:
             for index, column in enumerate(self.columns)
             if self.wide or (column.key in chosen if chosen is not None else not column.wide)
         ] or [0]
-        # The flex column (the message) last, so that the wide columns appear beside the others, not past it.
-        self.shown = [i for i in shown if not self.columns[i].flex] + [i for i in shown if self.columns[i].flex]
+        # Wide columns go just before the flex column (the message), so they appear beside the others rather
+        # than past a column that takes the rest of the pane; the other columns keep their defined order.
+        columns = self.columns
+        ordered = [i for i in shown if not columns[i].wide]
+        flex = next((n for n, i in enumerate(ordered) if columns[i].flex), len(ordered))
+        ordered[flex:flex] = [i for i in shown if columns[i].wide]
+        self.shown = ordered
 
     # --- filter, scope and sort ----------------------------------------------------------------------------
 
