@@ -127,9 +127,15 @@ class TableModel:
         key_function = self.key_function
         sort_keys = self._sort_keys
         moved: list[str] = list(removed)
-        # A replaced row that held a column's widest value may have taken it away: then measure every row anew,
-        # so the column shrinks back (checked against the old row before it is replaced).
-        shrink = bool(removed) or any(self._was_widest(old) for row in changed if (old := rows.get(row.key)))
+        # A replaced row that held a column's widest value and now holds a narrower one may have taken the width
+        # away: those columns (only) are measured anew over every row, so they shrink back.
+        narrowed: set[int] = set()
+        candidates = self._shrinkable()
+        if candidates:
+            for row in changed:
+                old = rows.get(row.key)
+                if old is not None:
+                    self._narrowed(old, row, candidates, narrowed)
         for row in changed:
             key = row.key
             rows[key] = row
@@ -139,7 +145,9 @@ class TableModel:
             after = sort_keys[key] = key_function(row)
             if after != before:  # a row whose sort value did not change keeps its place
                 moved.append(key)
-        widths_changed = self._measure(list(rows.values()) if shrink else changed, reset=shrink)
+        widths_changed = self._measure(list(rows.values()) if removed else changed, reset=bool(removed))
+        if narrowed and not removed:
+            widths_changed = self._measure(list(rows.values()), reset=True, only=narrowed) or widths_changed
         self._resort(full=False, moved=moved if key_function is not None else [*moved, *(r.key for r in changed)])
         return RowUpdate(removed, widths_changed)
 
@@ -311,20 +319,37 @@ class TableModel:
 
     # --- widths --------------------------------------------------------------------------------------------
 
-    def _was_widest(self, row: TableRow) -> bool:
-        """Whether a cell of `row` is as wide as its (measured, widened past its label) column."""
-        for index, column in enumerate(self.columns):
-            width = self.widths[index]
-            if column.flex or column.kind == "age" or width <= max(len(column.label), column.min_width):
-                continue
-            if cell_width(row.text(index)) >= width:
-                return True
-        return False
+    def _shrinkable(self) -> list[tuple[int, int]]:
+        """(index, width) of the columns a narrower value could shrink: measured wider than their label."""
+        return [
+            (index, width)
+            for index, (column, width) in enumerate(zip(self.columns, self.widths, strict=True))
+            if not column.flex and column.kind != "age" and width > max(len(column.label), column.min_width)
+        ]
 
-    def _measure(self, rows: list[TableRow], *, reset: bool) -> bool:
-        """Widen the columns for `rows` (or measure every column anew); True when a width changed."""
-        widths = [len(c.label) for c in self.columns] if reset else list(self.widths)
+    @staticmethod
+    def _narrowed(old: TableRow, new: TableRow, candidates: list[tuple[int, int]], into: set[int]) -> None:
+        """Add to `into` the columns where `old` held a value as wide as the column and `new` a narrower one."""
+        before, after = old.values, new.values
+        for index, width in candidates:
+            was, now = before[index], after[index]
+            if was == now or index in into:
+                continue
+            if type(was) is str and type(now) is str and was.isascii() and now.isascii():
+                if len(was) >= width > len(now):
+                    into.add(index)
+            elif cell_width(old.text(index)) >= width > cell_width(new.text(index)):
+                into.add(index)
+
+    def _measure(self, rows: list[TableRow], *, reset: bool, only: set[int] | None = None) -> bool:
+        """Widen the columns for `rows` (or measure every column, or the columns in `only`, anew); True when a
+        width changed."""
+        widths = list(self.widths)
         for index, column in enumerate(self.columns):
+            if only is not None and index not in only:
+                continue
+            if reset:
+                widths[index] = len(column.label)
             if column.kind == "age":
                 widths[index] = max(widths[index], AGE_WIDTH)
                 continue
