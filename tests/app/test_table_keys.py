@@ -89,6 +89,7 @@ async def test_an_empty_filtered_table_says_why():
         assert nodes.visible_count == 0
         line = painted(nodes, 1)
         assert 'no column "foo" (columns: instance_id' in line
+        assert line.rstrip().endswith("…")  # the list of columns is longer than 80 cells: cut, and says so
         await pilot.press(*["backspace"] * 7, *"zzzzqq")  # a word no node has
         await pilot.pause()
         assert nodes.visible_count == 0 and nodes.query == "zzzzqq"

@@ -524,7 +524,9 @@ class ResourceTable(ScrollView, can_focus=True):
             if index >= len(self.model.order):
                 placeholder = self.model.empty_message() or self.placeholder
                 if index == 0 and placeholder:
-                    strip = Strip([Segment(" " + placeholder, self._style("placeholder"))])
+                    text = " " + placeholder  # cut with … at the pane's edge (a long list of column names)
+                    text = fit_cells(text, width) if cell_width(text) > width and not scroll_x else text
+                    strip = Strip([Segment(text, self._style("placeholder"))])
                 else:
                     return Strip.blank(width, base)
             else:
