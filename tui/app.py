@@ -23,6 +23,7 @@ from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
+from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, sort_letters
 from tui.core.wording import noun, plural
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
 from tui.screens.main import MainScreen
@@ -275,6 +276,13 @@ class HyperPodApp(App[None]):
         notes = [
             "Enter drills in (cluster → groups → nodes → details); Esc backs out or clears the filter.",
             "Inside a shell: shift+pageup / shift+pagedown (or the mouse wheel) scroll back, shift+end returns.",
+            "Sort (shift+letter, again reverses; ↑ ascending, ↓ descending as in k9s):",
+            f"  clusters: {sort_letters(CLUSTER_COLUMNS)}",
+            f"  groups: {sort_letters(GROUP_COLUMNS)}",
+            f"  nodes: {sort_letters(NODE_COLUMNS)}",
+            "ctrl+w: wide mode (every column) · c: choose the columns (saved in config.toml [columns]).",
+            "Marks: space, ctrl+space marks from the last mark to the cursor, ctrl+\\ or ctrl+u clears, ctrl+a all."
+            ' ctrl+a is a common tmux prefix: rebind it, e.g. [keymap] mark-all = "ctrl+g".',
         ]
         if self.settings.read_only:
             notes.append("READ-ONLY: actions that change anything are disabled.")

@@ -7,9 +7,11 @@ never silently ignored.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ class Settings:
     ssm_document: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
+    columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table id → the columns chosen
     config_file: Path | None = None
 
     @property
@@ -63,7 +66,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "ssm_plugin": str,
     "ssm_document": str,
 }
-_TABLE_KEYS = ("keymap", "markers")
+_TABLE_KEYS = ("keymap", "markers", "columns")
 
 
 def config_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -128,6 +131,100 @@ def _check_markers(value: Any, where: str) -> tuple[dict[str, Any], ...]:
     return rules
 
 
+def table_columns() -> dict[str, tuple[str, ...]]:
+    """Each table's id and the keys of its columns: what a [columns] entry may name."""
+    from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
+
+    return {
+        name: tuple(column.key for column in columns)
+        for name, columns in (("clusters", CLUSTER_COLUMNS), ("groups", GROUP_COLUMNS), ("nodes", NODE_COLUMNS))
+    }
+
+
+def _check_columns(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: [columns] must be a table of table = ["column", …] (e.g. nodes = ["ip"])')
+    known = table_columns()
+    chosen = {}
+    for table, keys in value.items():
+        if table not in known:
+            raise ConfigError(f"{where}: columns.{table} is not a table (tables: {', '.join(known)})")
+        if not isinstance(keys, list) or not keys or not all(isinstance(key, str) for key in keys):
+            raise ConfigError(f"{where}: columns.{table} must be a non-empty array of column names (got {keys!r})")
+        unknown = [key for key in keys if key not in known[table]]
+        if unknown:
+            raise ConfigError(
+                f"{where}: columns.{table}: no column {unknown[0]!r} (columns: {', '.join(known[table])})"
+            )
+        chosen[table] = tuple(keys)
+    return chosen
+
+
+def _columns_section(chosen: Mapping[str, Sequence[str]]) -> str:
+    lines = ["[columns]  # the column chooser (c) writes this table"]
+    for table, keys in chosen.items():
+        quoted = ", ".join(f'"{key}"' for key in keys)  # column keys are identifiers: nothing to escape
+        lines.append(f"{table} = [{quoted}]")
+    return "\n".join(lines) + "\n"
+
+
+def save_columns(path: Path, table: str, keys: Sequence[str]) -> None:
+    """Write `table`'s chosen columns into the config file's [columns] table, atomically (a temporary file in the
+    same directory, then a rename), keeping every other setting. The file is parsed before and after: when the
+    rewrite would change anything else (or the file cannot be parsed), nothing is written and ConfigError says
+    why; an OSError (read-only home, a full disk) is raised as ConfigError too."""
+    try:
+        old_text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old_text = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from None
+    try:
+        old = tomllib.loads(old_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML, so it is left as it is ({exc})") from None
+    chosen = dict(_check_columns(old.get("columns", {}), str(path)))
+    chosen[table] = tuple(keys)
+    _check_columns({name: list(value) for name, value in chosen.items()}, "the column chooser")
+    # Drop the old [columns] table (its header to the next table header), then append the new one.
+    kept: list[str] = []
+    inside = False
+    for line in old_text.splitlines(keepends=True):
+        header = line.strip()
+        if header.startswith("["):
+            inside = header.split("#", 1)[0].strip() == "[columns]"
+        if not inside:
+            kept.append(line)
+    body = "".join(kept)
+    if body and not body.endswith("\n"):
+        body += "\n"
+    new_text = body + ("\n" if body.strip() else "") + _columns_section(chosen)
+    try:
+        new = tomllib.loads(new_text)
+    except tomllib.TOMLDecodeError:
+        new = None
+    expected = {**old, "columns": {name: list(value) for name, value in chosen.items()}}
+    if new != expected:
+        raise ConfigError(f"{path}: the [columns] table cannot be rewritten without touching other settings")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".config.", suffix=".toml", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(new_text)
+                file.flush()
+                os.fsync(file.fileno())
+            if path.exists():
+                os.chmod(temporary, path.stat().st_mode & 0o777)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write the config file ({exc.strerror or exc})") from None
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The checked values of one config file; {} when it does not exist."""
     try:
@@ -146,6 +243,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
             values[key] = _check_keymap(value, str(path))
         elif key == "markers":
             values[key] = _check_markers(value, str(path))
+        elif key == "columns":
+            values[key] = _check_columns(value, str(path))
         else:
             allowed = ", ".join(sorted([*_SCALAR_KEYS, *_TABLE_KEYS]))
             raise ConfigError(f"{path}: unknown key {key!r} (allowed: {allowed})")

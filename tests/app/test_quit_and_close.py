@@ -62,16 +62,16 @@ async def test_closing_a_running_shell_asks_esc_keeps_it_y_closes_it(tmp_path):
         await pilot.press("s")
         await wait_until(pilot, lambda: "FAKE-PLUGIN" in shell_text(app), "the fake plugin's first line")
         tabs = main_screen(app).shells.tabs
-        await pilot.press("ctrl+right_square_bracket", "ctrl+w")
+        await pilot.press("ctrl+right_square_bracket", "ctrl+x")
         await pilot.pause()
         text = question_text(app)
-        assert f"Close the shell on {node.instance_id}" in text and "ctrl+w or y: close · Esc: stay" in text
+        assert f"Close the shell on {node.instance_id}" in text and "ctrl+x or y: close · Esc: stay" in text
         await pilot.press("escape")
         await settle(pilot)
         assert tabs.sessions and tabs.active.running
         (session,) = app.simulator.sessions
         assert session.terminated_at is None
-        await pilot.press("ctrl+w", "y")
+        await pilot.press("ctrl+x", "y")
         await settle(pilot)
         assert not tabs.sessions and session.terminated_at is not None
 

@@ -88,7 +88,7 @@ async def test_s_opens_a_terminal_tab_keys_and_resizes_reach_the_plugin_and_its_
         assert "session ended (exit 5)" in shell_text(app)
         assert session.terminated_at is not None  # TerminateSession, without closing the tab
         assert tabs.sessions == [tab] and "ended" in str(tabs.tabs.active_tab.label)  # the tab stays
-        await pilot.press("ctrl+w")  # keys belong to the app again in a finished terminal
+        await pilot.press("ctrl+x")  # keys belong to the app again in a finished terminal
         await settle(pilot)
         assert not tabs.sessions and not tabs.display
         assert app.focused is main.nodes_table
@@ -120,12 +120,12 @@ async def test_leave_come_back_zoom_and_close_a_running_shell(tmp_path):
         await pilot.pause()
         assert not main.has_class("-shell-zoomed") and main.query_one("#nodes-pane").display
 
-        await pilot.press("ctrl+w")  # inside a running shell ctrl+w is readline's, not ours
+        await pilot.press("ctrl+x")  # inside a running shell ctrl+x is readline's, not ours
         assert tabs.sessions and pane.running
-        await pilot.press("ctrl+right_square_bracket", "ctrl+w")
+        await pilot.press("ctrl+right_square_bracket", "ctrl+x")
         await settle(pilot)
         assert isinstance(app.screen, AskScreen) and tabs.sessions  # a running shell asks first
-        await pilot.press("ctrl+w")  # the same key again closes it
+        await pilot.press("ctrl+x")  # the same key again closes it
         await settle(pilot)
         assert not tabs.sessions
         assert process.returncode is not None  # hung up and reaped
@@ -150,7 +150,7 @@ async def test_several_shells_are_tabs_titled_by_node_and_cluster(tmp_path):
         assert tabs.active is tabs.sessions[0] and app.focused is main_screen(app).nodes_table
         await pilot.press("right_square_bracket")
         assert tabs.active is tabs.sessions[1]
-        await pilot.press("ctrl+w", "y")  # closes the active (second) one, after asking
+        await pilot.press("ctrl+x", "y")  # closes the active (second) one, after asking
         await settle(pilot)
         assert tabs.sessions and tabs.active.shell.instance_id == first.instance_id
         assert [s.terminated_at is not None for s in app.simulator.sessions] == [False, True]
@@ -256,7 +256,7 @@ async def test_tab_closed_while_starting_still_terminates_the_session(tmp_path, 
         await pilot.pause()
         tabs = main_screen(app).shells.tabs
         assert tabs.active.state == "starting"
-        await pilot.press("ctrl+w")
+        await pilot.press("ctrl+x")
         await pilot.pause()
         assert not tabs.sessions
         release.set()

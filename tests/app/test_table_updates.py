@@ -37,6 +37,7 @@ def row(key: str, rng: random.Random) -> TableRow:
             1_000_000.0 + rng.randrange(1000),
             (),  # image
             rng.choice(["", "lifecycle failed"]),
+            *("",) * 5,  # the wide columns: type, launched, image version, software update, logical id
         ),
     )
 

@@ -68,3 +68,43 @@ def test_marker_rules_from_the_file_are_kept_in_order(tmp_path):
     settings = load_settings({}, env={}, config_path=write(tmp_path, text))
     assert [rule.get("name") for rule in settings.markers] == ["fsx-timeout", None]
     assert settings.markers[0]["stage"] == "fsx"
+
+
+def test_columns_table_is_checked_and_saved_without_losing_other_settings(tmp_path):
+    from tui.config import ConfigError, read_config_file, save_columns
+
+    path = tmp_path / "config.toml"
+    path.write_text('refresh = 10\n\n[columns]\nnodes = ["ip"]\n\n[keymap]\nrefresh = "ctrl+r"\n')
+    assert read_config_file(path)["columns"] == {"nodes": ("ip",)}
+    save_columns(path, "groups", ["name", "count"])
+    saved = read_config_file(path)
+    assert saved["refresh"] == 10 and saved["keymap"] == {"refresh": "ctrl+r"}
+    assert saved["columns"] == {"nodes": ("ip",), "groups": ("name", "count")}
+    assert not [p for p in tmp_path.iterdir() if p.name != "config.toml"]  # no temporary file left behind
+    path.write_text('[columns]\nnodes = ["foo"]\n')
+    with pytest.raises(ConfigError, match=r"no column 'foo' \(columns: instance_id"):
+        read_config_file(path)
+    path.write_text('[columns]\npods = ["name"]\n')
+    with pytest.raises(ConfigError, match="columns.pods is not a table"):
+        read_config_file(path)
+
+
+def test_save_columns_refuses_to_touch_a_file_it_cannot_rewrite_exactly(tmp_path, monkeypatch):
+    from tui.config import ConfigError, save_columns
+
+    path = tmp_path / "config.toml"
+    original = 'columns.nodes = ["ip"]\n'  # a dotted key, not a [columns] header: not rewritten blindly
+    path.write_text(original)
+    with pytest.raises(ConfigError):
+        save_columns(path, "nodes", ["status"])
+    assert path.read_text() == original
+    path.write_text("")
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tui.config.os.replace", full_disk)  # (chmod stops no one when the tests run as root)
+    with pytest.raises(ConfigError, match="cannot write the config file .No space left"):
+        save_columns(path, "nodes", ["status"])
+    assert path.read_text() == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]  # the temporary file is removed

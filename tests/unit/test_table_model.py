@@ -24,6 +24,7 @@ def row(key: str, rng: random.Random, group: str | None = None) -> TableRow:
             1_000_000.0 + rng.randrange(1000),
             (),  # image
             rng.choice(["", "lifecycle failed"]),
+            *("",) * 5,  # the wide columns: type, launched, image version, software update, logical id
         ),
     )
 
@@ -165,7 +166,7 @@ def test_sort_by_and_next_sort_key():
 
 def test_widths_grow_with_content_and_report_a_change():
     model = TableModel(NODE_COLUMNS)
-    base = ("i-1", "g", "Running", "h", "", 1.0, "")
+    base = ("i-1", "g", "Running", "h", "", 1.0, "", "", *("",) * 5)
     model.set_rows([TableRow("i-1", base)])
     hostname = model.column_index["hostname"]
     before = model.widths[hostname]

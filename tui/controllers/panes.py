@@ -122,7 +122,7 @@ class PanePainter:
             if table.query:
                 parts.append(f"filter: {clean(table.query, max_len=40)}")
             if table.sort_column is not None:
-                parts.append(f"sort: {table.sort_column.label}{'↑' if table.sort_reverse else '↓'}")
+                parts.append(f"sort: {table.sort_column.label}{'↓' if table.sort_reverse else '↑'}")
             self._set_border(screen.query_one(pane), subtitle=" · ".join(parts))
 
     def _set_border(self, pane: Widget, title: str | None = None, subtitle: str | None = None) -> None:

@@ -9,8 +9,9 @@ exactly as `tui.core.ssm.SessionLauncher` does it. Every session opened is termi
   and the reason stay readable.
 - Keys: ctrl+] leaves the terminal for the tables; ctrl+t goes back; [ and ] (from the tables) switch tabs; f11
   zooms the shell pane (ctrl+] and f11 are priority keys, so they work from inside the terminal; ctrl+z is off
-  limits, textual#6298); ctrl+w closes the active tab. ctrl+w is not taken from a running shell (readline's
-  delete-word): press ctrl+] first, or end the shell. All of them can be rebound by id.
+  limits, textual#6298); ctrl+x closes the active tab, asking first while its shell runs (ctrl+w is the
+  tables' wide mode, as in k9s). ctrl+x is not taken from a running shell (readline's prefix key): press ctrl+]
+  first, or end the shell. All of them can be rebound by id.
 - Read-only mode allows shells: --read-only guards the HyperPod control plane (reboot, replace, delete); a shell
   changes nothing there. What is typed on the node is the user's, as with `aws ssm start-session`.
 - Copy: the system clipboard (pyperclip) when one is reachable, else OSC 52 through the terminal; decided off the

@@ -19,7 +19,7 @@ from itertools import filterfalse
 from typing import Any
 
 from tui.core.sanitize import cell_width
-from tui.core.tables import Column, TableRow, row_matcher, sort_key
+from tui.core.tables import Column, TableRow, filter_problem, row_matcher, sort_key
 
 AGE_WIDTH = 5  # "400d": an age cell is formatted at paint time, so its content cannot size the column
 
@@ -43,8 +43,14 @@ class TableModel:
         self.cursor = 0
         self.cursor_key: str | None = None
         self.marks: set[str] = set()
+        self.last_mark: str | None = None  # where a range mark (ctrl+space) starts
+        self.filter_problem: str | None = None  # e.g. `no column "foo" (columns: …)`
         self.widths: list[int] = [len(c.label) for c in self.columns]
         self.query = ""
+        self.wide = False  # k9s' wide mode: every column, the `wide` ones too
+        self.chosen: frozenset[str] | None = None  # the user's columns for the normal view (None: the defaults)
+        self.shown: list[int] = []  # the indices of the columns painted, in order
+        self._compute_shown()
         self.sort_index: int | None = self.column_index.get(sort) if sort is not None else None
         self.sort_reverse = False
         self._sorted: list[str] = []  # every key, in sort order
@@ -83,6 +89,12 @@ class TableModel:
         except ValueError:
             return None
 
+    def empty_message(self) -> str | None:
+        """What an empty table says when the filter hid every row (None: it is not the filter)."""
+        if self.order or not self.rows or not self.query.strip():
+            return None
+        return self.filter_problem or "no matches"
+
     def hidden_marks(self) -> int:
         """Marked rows that the filter or scope currently hides."""
         if not self.marks:
@@ -115,6 +127,15 @@ class TableModel:
         key_function = self.key_function
         sort_keys = self._sort_keys
         moved: list[str] = list(removed)
+        # A replaced row that held a column's widest value and now holds a narrower one may have taken the width
+        # away: those columns (only) are measured anew over every row, so they shrink back.
+        narrowed: set[int] = set()
+        candidates = self._shrinkable()
+        if candidates:
+            for row in changed:
+                old = rows.get(row.key)
+                if old is not None:
+                    self._narrowed(old, row, candidates, narrowed)
         for row in changed:
             key = row.key
             rows[key] = row
@@ -125,13 +146,45 @@ class TableModel:
             if after != before:  # a row whose sort value did not change keeps its place
                 moved.append(key)
         widths_changed = self._measure(list(rows.values()) if removed else changed, reset=bool(removed))
+        if narrowed and not removed:
+            widths_changed = self._measure(list(rows.values()), reset=True, only=narrowed) or widths_changed
         self._resort(full=False, moved=moved if key_function is not None else [*moved, *(r.key for r in changed)])
         return RowUpdate(removed, widths_changed)
+
+    # --- columns shown ---------------------------------------------------------------------------------------
+
+    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+        """Wide mode on/off (None: unchanged) and the chosen columns (None: each column's default; False:
+        unchanged). Keys that name no column are ignored; a choice that leaves nothing shows the first column."""
+        if wide is not None:
+            self.wide = wide
+        if chosen is not False:
+            self.chosen = None if chosen is None or chosen is True else frozenset(chosen)
+        self._compute_shown()
+
+    def default_columns(self) -> list[str]:
+        return [column.key for column in self.columns if not column.wide]
+
+    def _compute_shown(self) -> None:
+        chosen = self.chosen
+        shown = [
+            index
+            for index, column in enumerate(self.columns)
+            if self.wide or (column.key in chosen if chosen is not None else not column.wide)
+        ] or [0]
+        # Wide columns go just before the flex column (the message), so they appear beside the others rather
+        # than past a column that takes the rest of the pane; the other columns keep their defined order.
+        columns = self.columns
+        ordered = [i for i in shown if not columns[i].wide]
+        flex = next((n for n, i in enumerate(ordered) if columns[i].flex), len(ordered))
+        ordered[flex:flex] = [i for i in shown if columns[i].wide]
+        self.shown = ordered
 
     # --- filter, scope and sort ----------------------------------------------------------------------------
 
     def set_filter(self, query: str) -> None:
         self.query = query
+        self.filter_problem = filter_problem(query, self.columns)
         self._matcher = row_matcher(query, self.columns)
         self._refilter()
 
@@ -163,7 +216,23 @@ class TableModel:
         if not self.markable or key is None or key not in self.rows:
             return False
         self.marks.symmetric_difference_update({key})
+        if key in self.marks:
+            self.last_mark = key
         return True
+
+    def mark_range(self) -> int:
+        """Mark every row shown from the last mark to the cursor, both included (k9s' ctrl+space); with no last
+        mark on screen, just the cursor's row. The count of rows newly marked."""
+        if not self.markable or self.cursor_key is None:
+            return 0
+        end = self.cursor
+        start = self.index_of(self.last_mark) if self.last_mark is not None else None
+        start = end if start is None else start
+        low, high = min(start, end), max(start, end)
+        added = set(self.order[low : high + 1]) - self.marks
+        self.marks |= added
+        self.last_mark = self.cursor_key
+        return len(added)
 
     def mark_keys(self, keys: Iterable[str]) -> bool:
         if not self.markable:
@@ -173,6 +242,7 @@ class TableModel:
 
     def clear_marks(self) -> None:
         self.marks.clear()
+        self.last_mark = None
 
     # --- cursor --------------------------------------------------------------------------------------------
 
@@ -249,10 +319,37 @@ class TableModel:
 
     # --- widths --------------------------------------------------------------------------------------------
 
-    def _measure(self, rows: list[TableRow], *, reset: bool) -> bool:
-        """Widen the columns for `rows` (or measure every column anew); True when a width changed."""
-        widths = [len(c.label) for c in self.columns] if reset else list(self.widths)
+    def _shrinkable(self) -> list[tuple[int, int]]:
+        """(index, width) of the columns a narrower value could shrink: measured wider than their label."""
+        return [
+            (index, width)
+            for index, (column, width) in enumerate(zip(self.columns, self.widths, strict=True))
+            if not column.flex and column.kind != "age" and width > max(len(column.label), column.min_width)
+        ]
+
+    @staticmethod
+    def _narrowed(old: TableRow, new: TableRow, candidates: list[tuple[int, int]], into: set[int]) -> None:
+        """Add to `into` the columns where `old` held a value as wide as the column and `new` a narrower one."""
+        before, after = old.values, new.values
+        for index, width in candidates:
+            was, now = before[index], after[index]
+            if was == now or index in into:
+                continue
+            if type(was) is str and type(now) is str and was.isascii() and now.isascii():
+                if len(was) >= width > len(now):
+                    into.add(index)
+            elif cell_width(old.text(index)) >= width > cell_width(new.text(index)):
+                into.add(index)
+
+    def _measure(self, rows: list[TableRow], *, reset: bool, only: set[int] | None = None) -> bool:
+        """Widen the columns for `rows` (or measure every column, or the columns in `only`, anew); True when a
+        width changed."""
+        widths = list(self.widths)
         for index, column in enumerate(self.columns):
+            if only is not None and index not in only:
+                continue
+            if reset:
+                widths[index] = len(column.label)
             if column.kind == "age":
                 widths[index] = max(widths[index], AGE_WIDTH)
                 continue

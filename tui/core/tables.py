@@ -8,6 +8,7 @@ holds `(text, status)` pairs painted in status colours.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections import Counter
@@ -32,6 +33,7 @@ MESSAGE_LIMIT = 500
 # kind that does not exist.
 ColumnKind = Literal["text", "status", "age", "count", "segments"]
 Align = Literal["left", "right"]
+SortAs = Literal["default", "number", "ip"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,9 @@ class Column:
     flex: bool = False  # takes the width left over
     align: Align = "left"
     live: bool = False  # changes on its own (age): never a reason to flash a row
+    sort_letter: str = ""  # shift+<letter> sorts by this column (k9s style); unique within a table
+    sort_as: SortAs = "default"  # how text cells order: as text, by their leading number, or as IP addresses
+    wide: bool = False  # shown only in wide mode (ctrl+w) unless the user chose it (the column chooser)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,35 +64,40 @@ class TableRow:
 
 
 CLUSTER_COLUMNS = (
-    Column("name", "NAME", min_width=8, max_width=63),
-    Column("status", "STATUS", kind="status", max_width=14),
-    Column("orchestrator", "ORCH", max_width=5),
-    Column("nodes", "NODES", kind="count", align="right", max_width=6),
-    Column("health", "NODE STATUS", kind="segments", flex=True, max_width=80),
-    Column("image", "IMAGE", kind="segments", max_width=12),
-    Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
+    Column("name", "NAME", min_width=8, max_width=63, sort_letter="N"),
+    Column("status", "STATUS", kind="status", max_width=14, sort_letter="T"),
+    Column("orchestrator", "ORCH", max_width=5, sort_letter="C"),
+    Column("nodes", "NODES", kind="count", align="right", max_width=6, sort_letter="E"),
+    Column("health", "NODE STATUS", kind="segments", flex=True, max_width=80, sort_letter="H"),
+    Column("image", "IMAGE", kind="segments", max_width=12, sort_letter="M"),
+    Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
 )
 
 GROUP_COLUMNS = (
-    Column("name", "GROUP", min_width=8, max_width=63),
-    Column("type", "INSTANCE TYPE", max_width=20),
-    Column("count", "COUNT", align="right", max_width=9),
-    Column("status", "STATUS", kind="status", max_width=14),
-    Column("role", "SLURM", max_width=10),
-    Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60),
-    Column("patch", "IMAGE / PATCH", kind="segments", max_width=40),
-    Column("lifecycle", "ON CREATE", max_width=30),
+    Column("name", "GROUP", min_width=8, max_width=63, sort_letter="N"),
+    Column("type", "INSTANCE TYPE", max_width=20, sort_letter="Y"),
+    Column("count", "COUNT", align="right", max_width=9, sort_letter="C", sort_as="number"),
+    Column("status", "STATUS", kind="status", max_width=14, sort_letter="T"),
+    Column("role", "SLURM", max_width=10, sort_letter="L"),
+    Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60, sort_letter="H"),
+    Column("patch", "IMAGE / PATCH", kind="segments", max_width=40, sort_letter="M"),
+    Column("lifecycle", "ON CREATE", max_width=30, sort_letter="K"),
 )
 
 NODE_COLUMNS = (
-    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
-    Column("group", "GROUP", max_width=24),
-    Column("status", "STATUS", kind="status", max_width=25),
-    Column("hostname", "HOSTNAME", max_width=40),
-    Column("ip", "IP", max_width=15),
-    Column("age", "AGE", kind="age", align="right", max_width=7, live=True),
-    Column("image", "IMAGE", kind="segments", max_width=24),
-    Column("message", "MESSAGE", flex=True, max_width=MESSAGE_LIMIT),
+    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19, sort_letter="I"),
+    Column("group", "GROUP", max_width=24, sort_letter="U"),
+    Column("status", "STATUS", kind="status", max_width=25, sort_letter="T"),
+    Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
+    Column("ip", "IP", max_width=15, sort_letter="X", sort_as="ip"),
+    Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
+    Column("image", "IMAGE", kind="segments", max_width=24, sort_letter="M"),
+    Column("message", "MESSAGE", flex=True, max_width=MESSAGE_LIMIT, sort_letter="E"),
+    Column("instance_type", "TYPE", max_width=20, sort_letter="Y", wide=True),
+    Column("launched", "LAUNCHED", max_width=16, sort_letter="L", wide=True),
+    Column("release", "IMAGE VERSION", max_width=24, sort_letter="V", wide=True),
+    Column("updated", "SW UPDATE", max_width=16, sort_letter="W", wide=True),
+    Column("logical_id", "LOGICAL ID", max_width=40, sort_letter="Z", wide=True),
 )
 
 _SHORT_STATUS = {
@@ -126,6 +136,11 @@ def software_update_state(group: InstanceGroup) -> tuple[tuple[str, str], ...]:
         "Succeeded": "",
     }.get(status, f"patch {clean(status, max_len=24)}" if status else "")
     return ((text, status),) if text else ()
+
+
+def iso_time(epoch: float | None) -> str:
+    """`2026-12-03 07:41`, local time: sorts as text in time order."""
+    return "" if epoch is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
 
 
 def patch_date(epoch: float | None) -> str:
@@ -225,8 +240,18 @@ def node_row(node: Node) -> TableRow:
             node.launch_time,
             node_image(node),
             clean(node.message, max_len=MESSAGE_LIMIT),
+            clean(node.instance_type),
+            iso_time(node.launch_time),
+            clean(node.image_release, max_len=24),
+            iso_time(node.last_software_update),
+            clean(node.node_logical_id),
         ),
     )
+
+
+def sort_letters(columns: Sequence[Column]) -> str:
+    """`N name · T status · …`: the shift+<letter> sort keys of a table, for help."""
+    return " · ".join(f"{c.sort_letter} {c.label.lower()}" for c in columns if c.sort_letter)
 
 
 # --- age ---------------------------------------------------------------------------------------------------
@@ -286,6 +311,21 @@ def parse_filter(query: str, columns: Sequence[Column]) -> tuple[FilterTerm, ...
     return tuple(terms)
 
 
+def unknown_columns(query: str, columns: Sequence[Column]) -> list[str]:
+    """The `name:` prefixes in `query` that name no column (they are matched as plain text)."""
+    known = {c.key.casefold() for c in columns} | {c.label.casefold().replace(" ", "_") for c in columns}
+    return [name for _, name, _ in _TERM.findall(query.strip()) if name and name.casefold() not in known]
+
+
+def filter_problem(query: str, columns: Sequence[Column]) -> str | None:
+    """What is wrong with `query`, in words (`no column "foo" (columns: name, status, …)`), or None."""
+    unknown = unknown_columns(query, columns)
+    if not unknown:
+        return None
+    names = ", ".join(c.key for c in columns)
+    return f'no column "{unknown[0]}" (columns: {names})'
+
+
 def row_matcher(query: str, columns: Sequence[Column]) -> Callable[[TableRow], bool] | None:
     """A predicate for rows matching `query`, or None for an empty query (everything matches)."""
     terms = parse_filter(query, columns)
@@ -338,4 +378,26 @@ def sort_key(column: Column, index: int) -> Callable[[TableRow], Any]:
         return lambda row: (
             f"{min((status_severity(s) for _, s in row.values[index] if s is not None), default=9)}\0{row.key}"
         )
+    if column.sort_as == "number":
+        return lambda row: (leading_number(row.text(index)), row.key)
+    if column.sort_as == "ip":
+        return lambda row: (ip_order(row.text(index)), row.key)
     return lambda row: f"{row.text(index).casefold()}\0{row.key}"
+
+
+_LEADING_NUMBER = re.compile(r"\s*(-?\d+(?:\.\d+)?)")
+
+
+def leading_number(text: str) -> float:
+    """`"12/16"` → 12.0: counts written as text order by their number (2 before 10); no number sorts last."""
+    match = _LEADING_NUMBER.match(text)
+    return float(match.group(1)) if match else float("inf")
+
+
+def ip_order(text: str) -> tuple[int, int, str]:
+    """IPv4 before IPv6, each by address (10.0.0.9 before 10.0.0.10); an empty or unparsable cell sorts last."""
+    try:
+        address = ipaddress.ip_address(text.strip())
+    except ValueError:
+        return (9, 0, text)
+    return (address.version, int(address), "")

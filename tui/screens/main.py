@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
+from tui.controllers.columns import ColumnsController
 from tui.controllers.console import ConsoleController
 from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
@@ -36,6 +37,7 @@ from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
+from tui.screens.columns import ColumnChooser
 from tui.screens.confirm import ConfirmActionScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
@@ -86,6 +88,7 @@ class MainScreen(Screen[None]):
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self, ask=AskScreen)
+        self.columns = ColumnsController(self, chooser=ColumnChooser)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
 
@@ -136,6 +139,7 @@ class MainScreen(Screen[None]):
         self.clusters_table.placeholder = "Loading clusters…"
         self.groups_table.placeholder = "Select a cluster"
         self.nodes_table.placeholder = "Select a cluster"
+        self.columns.apply_settings([self.clusters_table, self.groups_table, self.nodes_table])
         self.clusters_table.focus()
         self.panes.update_titles()
         self.pane_layout.apply()
@@ -303,6 +307,12 @@ class MainScreen(Screen[None]):
     @on(ResourceTable.Selected, "#nodes")
     def _on_node_selected(self, message: ResourceTable.Selected) -> None:
         self.action_details()
+
+    @on(ResourceTable.ColumnsRequested)
+    def _choose_columns(self, event: ResourceTable.ColumnsRequested) -> None:
+        event.stop()
+        if isinstance(event.widget, ResourceTable):
+            self.columns.choose(event.widget)
 
     @on(ResourceTable.ViewChanged)
     def _on_view_changed(self, message: ResourceTable.ViewChanged) -> None:

@@ -28,7 +28,18 @@ CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete"})  # also their bind
 MARK_BINDINGS: list[Binding] = [
     Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
     Binding("ctrl+a", "mark_all", "Mark all", show=False, tooltip="Mark every node the filter shows", id="mark-all"),
+    Binding(
+        "ctrl+space,ctrl+@",  # a terminal sends NUL, which Textual names ctrl+@
+        "mark_range",
+        "Mark range",
+        show=False,
+        tooltip="Mark every node from the last mark to the highlighted one (k9s)",
+        id="mark-range",
+    ),
     Binding("ctrl+u", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node", id="unmark-all"),
+    Binding(
+        "ctrl+backslash", "unmark_all", "Unmark all", show=False, tooltip="Unmark every node (k9s)", id="clear-marks"
+    ),
 ]
 ACTION_BINDINGS: list[Binding] = [
     Binding("R", "reboot", "Reboot", tooltip="Reboot the marked nodes (or the highlighted one)", id="reboot"),
@@ -216,6 +227,14 @@ class NodeTable(ResourceTable):
 
     def action_mark_all(self) -> None:
         self.mark_keys(list(self.visible_keys))
+
+    def action_mark_range(self) -> None:
+        if not self._on_screen(MARK_BINDINGS[0], "mark it"):
+            return
+        if self.model.mark_range():
+            self._clear_caches()
+            self.refresh()
+            self.post_message(self.ViewChanged(self))
 
     def action_unmark_all(self) -> None:
         self.clear_marks()

@@ -48,6 +48,8 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Open", show=False, id="select"),
         Binding("o", "sort_next", "Sort", tooltip="Sort by the next column", id="sort-next"),
         Binding("O", "sort_reverse", "Reverse", show=False, tooltip="Reverse the sort order", id="sort-reverse"),
+        Binding("ctrl+w", "toggle_wide", "Wide", show=False, tooltip="Wide mode: every column (k9s)", id="wide"),
+        Binding("c", "choose_columns", "Columns", show=False, tooltip="Choose the columns shown (saved)", id="columns"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -103,6 +105,9 @@ class ResourceTable(ScrollView, can_focus=True):
             super().__init__(table)
             self.key = key
 
+    class ColumnsRequested(WidgetMessage):
+        """`c`: the user wants to choose this table's columns (the screen opens the chooser)."""
+
     class ViewChanged(WidgetMessage):
         """Row counts, filter, sort or marks changed: titles should update."""
 
@@ -130,6 +135,14 @@ class ResourceTable(ScrollView, can_focus=True):
         self._paint_width: int | None = None
         self._base_style: Style | None = None
         self._line_cache: dict[str, tuple[Any, Strip]] = {}
+        for column in self.columns:  # shift+<letter> sorts by that column, k9s style (again: reverses)
+            if column.sort_letter:
+                self._bindings.bind(
+                    column.sort_letter,
+                    f"sort_column('{column.key}')",
+                    f"Sort by {column.label}",
+                    show=False,
+                )
 
     # --- public API ----------------------------------------------------------------------------------------
 
@@ -229,6 +242,25 @@ class ResourceTable(ScrollView, can_focus=True):
         cursor = self.model.cursor_key
         self.model.sort_by(column_key, reverse)
         self._show_order(cursor)
+
+    @property
+    def wide(self) -> bool:
+        return self.model.wide
+
+    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+        """Wide mode on or off, and/or the columns chosen for the normal view (None: the columns' defaults;
+        False: unchanged)."""
+        self.model.set_view(wide=wide, chosen=chosen)
+        self._clear_caches()
+        self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
+        self.refresh()
+        self.post_message(self.ViewChanged(self))
+
+    def action_toggle_wide(self) -> None:
+        self.set_view(wide=not self.model.wide)
+
+    def action_choose_columns(self) -> None:
+        self.post_message(self.ColumnsRequested(self))
 
     def move_cursor_to(self, key: str) -> bool:
         index = self.model.index_of(key)
@@ -351,6 +383,13 @@ class ResourceTable(ScrollView, can_focus=True):
     def action_sort_next(self) -> None:
         self.sort_by(self.model.next_sort_key(), self.model.sort_reverse)
 
+    def action_sort_column(self, column_key: str) -> None:
+        """shift+<letter>: sort by the column (ascending); pressed again on the sorted column, reverse it."""
+        if self.model.sort_column is not None and self.model.sort_column.key == column_key:
+            self.action_sort_reverse()
+        else:
+            self.sort_by(column_key)
+
     def action_sort_reverse(self) -> None:
         cursor = self.model.cursor_key
         self.model.reverse_sort()
@@ -377,7 +416,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _click_header(self, x: int) -> None:
         position = MARK_WIDTH if self.markable else 0
-        for index, width in enumerate(self._layout_widths()):
+        for index, width in zip(self.model.shown, self._layout_widths(), strict=True):
             if position <= x < position + width + GAP:
                 reverse = not self.model.sort_reverse if index == self.model.sort_index else False
                 self.sort_by(self.columns[index].key, reverse)
@@ -387,23 +426,26 @@ class ResourceTable(ScrollView, can_focus=True):
     # --- layout and painting -------------------------------------------------------------------------------
 
     def _layout_widths(self) -> list[int]:
-        """Measured widths, with the flex column (the message) taking whatever the pane has left."""
+        """Measured widths of the columns shown (`model.shown`, in that order), with the flex column (the message)
+        taking whatever the pane has left."""
         available = self._paint_width or self.scrollable_content_region.width
         if self._layout is not None and self._layout[0] == available:
             return self._layout[1]
-        widths = list(self.model.widths)
-        flex = next((i for i, c in enumerate(self.columns) if c.flex), None)
+        shown = self.model.shown
+        widths = [self.model.widths[i] for i in shown]
+        flex = next((n for n, i in enumerate(shown) if self.columns[i].flex), None)
         if flex is not None:
             others = sum(widths) - widths[flex] + GAP * (len(widths) - 1) + (MARK_WIDTH if self.markable else 0)
-            widths[flex] = max(len(self.columns[flex].label), available - others)
+            widths[flex] = max(len(self.columns[shown[flex]].label), available - others)
         self._layout = (available, widths)
         return widths
 
     def _total_width(self) -> int:
         """The width the table needs: every column at its measured width, the flex column at its label's.
         Wider panes give the surplus to the flex column; narrower ones scroll horizontally."""
-        widths = [len(c.label) if c.flex else w for c, w in zip(self.columns, self.model.widths, strict=True)]
-        return sum(widths) + GAP * (len(self.columns) - 1) + (MARK_WIDTH if self.markable else 0)
+        columns, measured = self.columns, self.model.widths
+        widths = [len(columns[i].label) if columns[i].flex else measured[i] for i in self.model.shown]
+        return sum(widths) + GAP * (len(widths) - 1) + (MARK_WIDTH if self.markable else 0)
 
     def _style(self, name: str) -> Style:
         style = self._styles.get(name)
@@ -480,8 +522,11 @@ class ResourceTable(ScrollView, can_focus=True):
         else:
             index = int(self.scroll_y) + y - 1
             if index >= len(self.model.order):
-                if index == 0 and self.placeholder:
-                    strip = Strip([Segment(" " + self.placeholder, self._style("placeholder"))])
+                placeholder = self.model.empty_message() or self.placeholder
+                if index == 0 and placeholder:
+                    text = " " + placeholder  # cut with … at the pane's edge (a long list of column names)
+                    text = fit_cells(text, width) if cell_width(text) > width and not scroll_x else text
+                    strip = Strip([Segment(text, self._style("placeholder"))])
                 else:
                     return Strip.blank(width, base)
             else:
@@ -491,14 +536,17 @@ class ResourceTable(ScrollView, can_focus=True):
     def _header_strip(self) -> Strip:
         header, sorted_style = self._style("header"), self._style("header-sorted")
         segments = [Segment(" " * MARK_WIDTH, header)] if self.markable else []
-        for index, (column, width) in enumerate(zip(self.columns, self._layout_widths(), strict=True)):
+        shown = self.model.shown
+        last = shown[-1] if shown else -1
+        for index, width in zip(shown, self._layout_widths(), strict=True):
+            column = self.columns[index]
             label = column.label
             style = header
             if index == self.model.sort_index:
-                label += "↓" if not self.model.sort_reverse else "↑"
+                label += "↑" if not self.model.sort_reverse else "↓"  # k9s' reading: ↑ ascending
                 style = sorted_style
             text = label[:width].rjust(width) if column.align == "right" else label[:width].ljust(width)
-            segments.append(Segment(text + (" " * GAP if index < len(self.columns) - 1 else ""), style))
+            segments.append(Segment(text + (" " * GAP if index != last else ""), style))
         return Strip(segments)
 
     def _row_line(self, index: int, width: int, scroll_x: int, base: Style) -> Strip:
@@ -552,19 +600,21 @@ class ResourceTable(ScrollView, can_focus=True):
     ) -> list[Segment]:
         plain = styles["row"]
         segments = [Segment("✓ " if marked else "  ", plain)] if self.model.markable else []
-        last = len(self.columns) - 1
-        for column_index, (column, width) in enumerate(zip(self.columns, self._layout_widths(), strict=True)):
+        shown = self.model.shown
+        last = shown[-1] if shown else -1
+        columns = self.columns
+        for column_index, width in zip(shown, self._layout_widths(), strict=True):
+            column = columns[column_index]
             value = row.values[column_index]
-            gap = " " * GAP if column_index < last else ""
+            gap = " " * GAP if column_index != last else ""
             if column.kind == "segments":
                 used = 0
                 for part, status in value or ():
                     room = width - used
                     if room <= 0:
                         break
-                    part = cut_cells(part, room)
-                    if not part:
-                        break
+                    if cell_width(part) > room:  # the cell is cut here: say so
+                        part = cut_cells(part, room - 1) + "…" if room > 1 else "…"
                     segments.append(
                         Segment(part, styles["dim"] if status is None else styles[f"status-{status_kind(status)}"])
                     )

@@ -29,7 +29,7 @@ from tui.core.ssm import SsmSession, StartFailureScanner
 from tui.text import toast
 from tui.widgets.pty_pane import PtyPane
 
-# The shell pane's keys. The screen binds them, so that they also work from the tables (ctrl+t, [ and ], ctrl+w).
+# The shell pane's keys. The screen binds them, so that they also work from the tables (ctrl+t, [ and ], ctrl+x; ctrl+w is the tables' wide mode, as in k9s).
 SHELL_PANE_BINDINGS: list[Binding] = [
     Binding(
         "ctrl+right_square_bracket",
@@ -72,7 +72,7 @@ SHELL_PANE_BINDINGS: list[Binding] = [
         id="shell-zoom",
     ),
     Binding(
-        "ctrl+w",
+        "ctrl+x",
         "shell_close",
         "Close shell",
         show=False,
@@ -123,7 +123,7 @@ class ShellSession(Vertical):
     ShellSession > PtyPane { height: 1fr; }
     """
 
-    def __init__(self, shell: NodeShell, *, id: str, close_key: str = "ctrl+w") -> None:
+    def __init__(self, shell: NodeShell, *, id: str, close_key: str = "ctrl+x") -> None:
         super().__init__(id=id)
         self.shell = shell
         self.close_key = close_key
@@ -288,7 +288,7 @@ class ShellTabs(Vertical):
         self,
         *,
         hint: str = "",
-        close_key: str = "ctrl+w",
+        close_key: str = "ctrl+x",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
