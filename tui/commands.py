@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tui.core.node_lookup import DescribeResult, NodeMatch, index, instance_id_in, matches
+from tui.core.node_lookup import DescribeResult, Entry, NodeMatch, instance_id_in, matches
 from tui.core.sanitize import clean
 from tui.text import content, highlighted, markup_literal, toast
 
@@ -41,6 +41,8 @@ class JumpTarget(Protocol):
     def jump_to_cluster(self, name: str) -> None: ...
 
     def jump_to_node(self, instance_id: str, cluster: str | None = None) -> None: ...
+
+    def node_entries(self) -> list[Entry]: ...
 
     async def describe_unlisted_node(self, instance_id: str) -> DescribeResult | None: ...
 
@@ -92,7 +94,7 @@ class NodeCommands(Provider):
 
     async def startup(self) -> None:
         main = _main(self)
-        self._index = index(main.state.snapshots, first=main.state.focus) if main is not None else []
+        self._index = main.node_entries() if main is not None else []
 
     async def search(self, query: str) -> Hits:
         main = _main(self)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 from tui.core.models import Node, NodeDetail
-from tui.core.node_lookup import describe_everywhere, instance_id_in, matches, search_text
+from tui.core.node_lookup import NodeIndex, describe_everywhere, instance_id_in, matches, search_text
 
 ID = "i-0123456789abcdef0"
 
@@ -69,3 +69,24 @@ def test_the_lookup_is_bounded_in_clusters_parallel_calls_and_time():
     assert result.skipped == 20 and most[0] <= 3
     assert set(asked) <= set(clusters[:10]) and result.asked == 1
     assert set(result.unanswered) == set(clusters[1:10])
+
+
+class Listing:
+    """What NodeIndex reads of a NodeSnapshot."""
+
+    def __init__(self, cluster: str, fetched_at: float, *nodes: Node) -> None:
+        self.cluster, self.fetched_at, self.nodes = cluster, fetched_at, {n.instance_id: n for n in nodes}
+
+
+def test_the_index_puts_the_open_cluster_first_and_follows_newer_listings_only():
+    a, b = node("i-000000000000000aa"), node("i-000000000000000bb", "ip-10-9-9-9")
+    index = NodeIndex()
+    listings = {"a": Listing("a", 1.0, a), "b": Listing("b", 1.0, b)}
+    assert [cluster for _, cluster, _ in index.entries(listings, first="b")] == ["b", "a"]
+    first = index.entries(listings)
+    assert index.entries(listings)[0] is first[0]  # kept, not rebuilt
+    moved = node("i-000000000000000aa", "ip-10-7-7-7")
+    listings["a"] = Listing("a", 2.0, moved)
+    assert [m.node for m in matches(index.entries(listings), "10.7.7.7")] == [moved]
+    del listings["b"]
+    assert [cluster for _, cluster, _ in index.entries(listings)] == ["a"]

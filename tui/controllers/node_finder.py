@@ -1,4 +1,5 @@
-"""The palette's lookup of an instance id no listing holds: DescribeClusterNode of each cluster, in a worker.
+"""The palette's node search: the names of every node listed so far (`core.node_lookup.NodeIndex`), and the lookup
+of an instance id no listing holds: DescribeClusterNode of each cluster, in a worker.
 
 `core.node_lookup.describe_everywhere` does the asking (bounded in clusters, parallel calls and time); this object
 runs it in a thread worker of the main screen (one at a time: a newer lookup cancels the older), waits for it
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from tui.core.node_lookup import DescribeResult, describe_everywhere
+from tui.core.node_lookup import DescribeResult, Entry, NodeIndex, describe_everywhere
 from tui.typed_app import hyperpod_app
 from tui.workers import run_in_thread
 
@@ -29,6 +30,12 @@ class NodeFinder:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
         self._answers: dict[str, tuple[float, DescribeResult]] = {}
+        self._index = NodeIndex()
+
+    def entries(self) -> list[Entry]:
+        """Every node listed so far, for the palette's search (the open cluster's first)."""
+        state = self.screen.state
+        return self._index.entries(state.snapshots, first=state.focus)
 
     async def describe(self, instance_id: str) -> DescribeResult | None:
         """Which clusters have `instance_id` (None if the lookup failed or was cancelled). Clusters whose nodes

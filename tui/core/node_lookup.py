@@ -41,13 +41,36 @@ def search_text(node: Node) -> str:
     return f"{node.instance_id} hyperpod-{node.instance_id} {node.hostname} {node.ip} {slurm_name(node)}".casefold()
 
 
-def index(snapshots: Mapping[str, NodeSnapshot], *, first: str | None = None) -> list[tuple[str, str, Node]]:
-    """(search text, cluster, node) for every node held, cluster `first` first: built once per palette."""
-    order = sorted(snapshots, key=lambda name: (name != first, name))
-    return [(search_text(node), cluster, node) for cluster in order for node in snapshots[cluster].nodes.values()]
+Entry = tuple[str, str, Node]  # (search text, cluster, node)
 
 
-def matches(entries: Iterable[tuple[str, str, Node]], query: str) -> Iterator[NodeMatch]:
+def entries_of(snapshot: NodeSnapshot) -> list[Entry]:
+    return [(search_text(node), snapshot.cluster, node) for node in snapshot.nodes.values()]
+
+
+class NodeIndex:
+    """The search texts of every node held, kept per cluster and rebuilt only for a newer listing (~4 µs a node:
+    a 10,000-node cluster is 40 ms, paid once per listing rather than at every palette opening)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[float, list[Entry]]] = {}
+
+    def entries(self, snapshots: Mapping[str, NodeSnapshot], *, first: str | None = None) -> list[Entry]:
+        """Every node of `snapshots`, cluster `first` first, then by name."""
+        for gone in set(self._entries) - set(snapshots):
+            del self._entries[gone]
+        found: list[Entry] = []
+        for cluster in sorted(snapshots, key=lambda name: (name != first, name)):
+            snapshot = snapshots[cluster]
+            held = self._entries.get(cluster)
+            if held is None or held[0] != snapshot.fetched_at:
+                held = (snapshot.fetched_at, entries_of(snapshot))
+                self._entries[cluster] = held
+            found += held[1]
+        return found
+
+
+def matches(entries: Iterable[Entry], query: str) -> Iterator[NodeMatch]:
     """Nodes whose id, hostname, IP or Slurm name contains `query` (case-insensitive), in the index's order."""
     needle = query.strip().casefold()
     if not needle:

@@ -32,7 +32,7 @@ from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
-from tui.core.node_lookup import DescribeResult
+from tui.core.node_lookup import DescribeResult, Entry
 from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
@@ -462,6 +462,9 @@ class MainScreen(Screen[None]):
             table.move_cursor_to(instance_id)
         self.groups_table.move_cursor_to(node.group)
         self.panes.update_titles()
+
+    def node_entries(self) -> list[Entry]:
+        return self.node_finder.entries()
 
     async def describe_unlisted_node(self, instance_id: str) -> DescribeResult | None:
         return await self.node_finder.describe(instance_id)
