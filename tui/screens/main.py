@@ -251,6 +251,7 @@ class MainScreen(Screen[None]):
 
     def _set_focus(self, name: str | None) -> None:
         self.state.focus, self.state.group_scope = name, None
+        self._pending_jump = None  # a palette jump waiting for another cluster's nodes is dropped
         self.nodes_table.set_scope(None)
         self._show_focus_cluster()
         if name is not None:
@@ -429,7 +430,7 @@ class MainScreen(Screen[None]):
     def _move_to_cluster(self, name: str) -> bool:
         table = self.clusters_table
         if name not in self.state.clusters:
-            toast(self, f"Cluster {name} is no longer listed", severity="warning")
+            toast(self, f"Cluster {name} is not listed (any more)", severity="warning")
             return False
         if not table.move_cursor_to(name):
             table.set_filter("")
