@@ -62,3 +62,13 @@ def rendered_text(renderable, width: int = 140) -> str:
 def notices(app) -> list[tuple[str, str]]:
     """The toasts shown so far, as (text, severity): the one place tests read Textual's notification list."""
     return [(str(notice.message), notice.severity) for notice in app._notifications]
+
+
+KEY_NAMES = {"[": "left_square_bracket", "]": "right_square_bracket", "\\": "backslash", " ": "space", "/": "slash"}
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type `text` key by key, as a user would (the printable characters of it)."""
+    for char in text:
+        if char.isprintable() and (char.isascii() or char in KEY_NAMES):
+            await pilot.press(KEY_NAMES.get(char, char))

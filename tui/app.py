@@ -8,17 +8,18 @@ import sys
 import termios
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
 from tui import benchmark_probe, gc_policy
 from tui.config import DEFAULT_THEME, Settings
+from tui.core.command_line import command_summary
 from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
@@ -33,6 +34,7 @@ from tui.typed_app import keys_for
 
 if TYPE_CHECKING:
     from textual.driver import Driver
+    from textual.screen import Screen
 
     from tui.core.aws import HyperPodApi  # botocore loads in the worker that first needs it, not before the UI
     from tui.core.models import ClusterSummary
@@ -61,6 +63,17 @@ def terminal_alive(fd: int) -> bool:
 QUIT_BINDING = Binding(
     "q", "quit", "Quit", tooltip="Quit hyperpod-tui (asks first while shells or actions run)", id="quit"
 )
+# A priority key, so that it also works from inside a shell pane (the shell never gets ctrl+p: readline's previous
+# history is the up arrow, or rebind `command-palette`). Bound here, Textual adds no ctrl+p binding of its own.
+PALETTE_BINDING = Binding(
+    "ctrl+p",
+    "command_palette",
+    "Palette",
+    show=False,
+    priority=True,
+    tooltip="Command palette: find a node (id, hostname, IP, Slurm name) or a cluster; also from a shell",
+    id="command-palette",
+)
 LIVE_SHELL_STATES = ("starting", "running")  # tui.widgets.shell_tabs.ShellSession.state
 
 
@@ -70,14 +83,7 @@ class HyperPodApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         QUIT_BINDING,
         Binding("question_mark", "help", "Help", tooltip="Show every key", id="help"),
-        Binding(
-            "colon",
-            "command_palette",
-            "Commands",
-            show=False,
-            tooltip="Command palette (also ctrl+p)",
-            id="command-palette",
-        ),
+        PALETTE_BINDING,
     ]
 
     def __init__(
@@ -103,6 +109,7 @@ class HyperPodApp(App[None]):
         self.crash_report: Path | None = None  # where the report of an unexpected exception went
         self.crash_report_problem = ""  # why it could not be written
         self._input_handled.set()
+        self.own_themes: tuple[str, ...] = ()
 
     # --- AWS -----------------------------------------------------------------------------------------------
 
@@ -149,7 +156,8 @@ class HyperPodApp(App[None]):
         return isinstance(focused, PtyPane) or (event.is_printable and isinstance(focused, Input))
 
     async def run_action(self, action: Any, default_namespace: Any = None, namespaces: Any = None) -> bool:
-        self.recent_input.action(action if isinstance(action, str) else str(getattr(action, "name", "action")))
+        name = action if isinstance(action, str) else action[1] if isinstance(action, tuple) and len(action) > 1 else ""
+        self.recent_input.action(str(name) or "action")
         return await super().run_action(action, default_namespace, namespaces)
 
     def _handle_exception(self, error: Exception) -> None:
@@ -213,6 +221,7 @@ class HyperPodApp(App[None]):
         if not self.is_headless:
             self.set_interval(TERMINAL_CHECK_SECONDS, self._exit_if_terminal_is_gone)
         loaded = load_all_themes()
+        self.own_themes = tuple(loaded.themes)  # the bundled and the user's theme files, named first in `:theme`
         for theme in loaded.themes.values():
             self.register_theme(theme)
         if loaded.errors:
@@ -256,6 +265,7 @@ class HyperPodApp(App[None]):
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
         from tui.screens.logs import LogScreen
         from tui.screens.main import NAVIGATION_BINDINGS
+        from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
         from tui.widgets.log_view import LogView
         from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, SHELL_BINDINGS
         from tui.widgets.resource_table import ResourceTable
@@ -263,12 +273,48 @@ class HyperPodApp(App[None]):
 
         return [
             ("Everywhere", bindings_of(type(self))),
+            ("Command line (:)", [COMMAND_LINE_BINDING, *bindings_of(CommandLine)]),
             ("Panes", [LOGS_BINDING, *NAVIGATION_BINDINGS]),
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
             ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
         ]
+
+    def action_use_theme(self, name: str) -> None:
+        """`:theme NAME` (the command line has checked that NAME is registered)."""
+        self.theme = name
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's palette commands, with the two that mean nothing here made useful: "Keys" opens this app's
+        help (Textual's key panel lists its own bindings, not ours), and "Screenshot" says where the file went
+        (Textual's writes into the working directory without a word)."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Keys", "Screenshot"):
+                yield command
+        yield SystemCommand("Keys", "Every key, and the id to rebind it by (also ?)", self.action_help)
+        yield SystemCommand(
+            "Screenshot",
+            "Save this screen as an SVG under $XDG_STATE_HOME/hyperpod-tui/screenshots",
+            lambda: self.set_timer(0.1, self.save_screenshot_file),
+        )
+
+    def save_screenshot_file(self) -> None:
+        """The screen as SVG (taken here, on the event loop), written by a worker thread, and where it went."""
+        from tui.core.screenshots import write_screenshot
+        from tui.workers import run_in_thread
+
+        svg = self.export_screenshot()
+
+        def write() -> None:
+            try:
+                path = write_screenshot(svg)
+            except OSError as exc:
+                toast(self, f"Screenshot not saved: {exc}", severity="error", timeout=10)
+            else:
+                toast(self, f"Screenshot saved: {path}", timeout=10)
+
+        run_in_thread(self, write, group="screenshot", description="Saving a screenshot")
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -283,6 +329,9 @@ class HyperPodApp(App[None]):
             "ctrl+w: wide mode (every column) · c: choose the columns (saved in config.toml [columns]).",
             "Marks: space, ctrl+space marks from the last mark to the cursor, ctrl+\\ or ctrl+u clears, ctrl+a all."
             ' ctrl+a is a common tmux prefix: rebind it, e.g. [keymap] mark-all = "ctrl+g".',
+            "Inside a shell, ctrl+p opens the palette and is not sent to the shell (readline's previous-history: use"
+            " the up arrow, or rebind command-palette in [keymap]).",
+            command_summary(),
         ]
         if self.settings.read_only:
             notes.append("READ-ONLY: actions that change anything are disabled.")

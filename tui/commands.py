@@ -1,4 +1,6 @@
-"""Command-palette providers (`:` or ctrl+p): jump to a cluster, or to a node by id, hostname or IP.
+"""Command-palette providers (ctrl+p): jump to a cluster, or to a node by instance id, hostname, IP or Slurm name
+in every cluster listed so far; a whole instance id no listing holds is asked of each cluster (DescribeClusterNode,
+tui/controllers/node_finder.py), so that an id pasted from an alert is found.
 
 Hit text is clean and reaches the palette as Textual `Content` (a `str` prompt would be parsed as markup), with the
 match highlighted by `tui.text.highlighted`, since `Matcher.highlight` parses its candidate as markup.
@@ -14,11 +16,15 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui.core.node_lookup import DescribeResult, Entry, NodeMatch, instance_id_in, matches
 from tui.core.sanitize import clean
-from tui.text import content, highlighted, markup_literal
+from tui.text import content, highlighted, markup_literal, toast
 
 if TYPE_CHECKING:
+    from textual.fuzzy import Matcher
+
     from tui.core.explorer import ExplorerState
+    from tui.core.models import Node
 
 MAX_NODE_HITS = 40
 HIT_NAME_LIMIT = 200  # characters of a name in one palette line
@@ -34,18 +40,23 @@ class JumpTarget(Protocol):
 
     def jump_to_cluster(self, name: str) -> None: ...
 
-    def jump_to_node(self, instance_id: str) -> None: ...
+    def jump_to_node(self, instance_id: str, cluster: str | None = None) -> None: ...
+
+    def node_entries(self) -> list[Entry]: ...
+
+    async def describe_unlisted_node(self, instance_id: str) -> DescribeResult | None: ...
+
+
+def _main(provider: Provider) -> JumpTarget | None:
+    screen = provider.screen
+    return screen if isinstance(screen, JumpTarget) else None
 
 
 class ClusterCommands(Provider):
     """`cluster <name>`: move the clusters pane to that cluster."""
 
-    @property
-    def _main(self) -> JumpTarget | None:
-        return self.screen if isinstance(self.screen, JumpTarget) else None
-
     async def discover(self) -> Hits:
-        main = self._main
+        main = _main(self)
         if main is None:
             return
         for name in sorted(main.state.cluster_names):
@@ -53,7 +64,7 @@ class ClusterCommands(Provider):
             yield DiscoveryHit(content(text), partial(main.jump_to_cluster, name), text=text, help="Open this cluster")
 
     async def search(self, query: str) -> Hits:
-        main = self._main
+        main = _main(self)
         if main is None:
             return
         matcher = self.matcher(query)
@@ -70,35 +81,63 @@ class ClusterCommands(Provider):
                 )
 
 
+def node_text(node: Node) -> str:
+    return (
+        f"node {clean(node.instance_id, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
+        f"  {clean(node.ip)}  ({clean(node.group, max_len=HIT_NAME_LIMIT)}, {clean(node.status)})"
+    )
+
+
 class NodeCommands(Provider):
-    """A node of the open cluster by instance id, hostname or IP (substring match, then fuzzy-scored)."""
+    """A node of any cluster listed so far, by instance id, hostname, IP or Slurm name (substring match, then
+    fuzzy-scored; the open cluster's first); a whole instance id that no listing holds is looked up."""
+
+    async def startup(self) -> None:
+        main = _main(self)
+        self._index = main.node_entries() if main is not None else []
 
     async def search(self, query: str) -> Hits:
-        main = self.screen
-        if not isinstance(main, JumpTarget) or len(query.strip()) < 2:
+        main = _main(self)
+        if main is None or len(query.strip()) < 2:
             return
-        snapshot = main.state.focus_snapshot
-        if snapshot is None:
-            return
-        needle = query.strip().casefold()
         matcher = self.matcher(query)
         found = 0
-        for node in snapshot.nodes.values():
-            haystack = f"{node.instance_id} {node.hostname} {node.ip}".casefold()
-            if needle not in haystack:
-                continue
-            text = (
-                f"node {clean(node.instance_id, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
-                f"  {clean(node.ip)}  ({clean(node.group, max_len=HIT_NAME_LIMIT)}, {clean(node.status)})"
-            )
-            yield Hit(
-                max(matcher.match(text), 0.5),
-                highlighted(matcher, text),
-                partial(main.jump_to_node, node.instance_id),
-                text=text,
-                # Textual parses a hit's help as markup whatever its type: the one place markup_literal is needed.
-                help=markup_literal(f"Show this node in {clean(snapshot.cluster, max_len=HIT_NAME_LIMIT)}"),
-            )
+        for match in matches(self._index, query):
+            yield self._hit(main, matcher, match)
             found += 1
             if found >= MAX_NODE_HITS:
                 return
+        instance_id = instance_id_in(query)
+        if found or instance_id is None:
+            return
+        result = await main.describe_unlisted_node(instance_id)
+        if result is None:
+            return
+        for cluster, detail in result.found:
+            yield self._hit(main, matcher, NodeMatch(cluster, detail.node), unlisted=True)
+        if not result.found:
+            message = not_found_message(result)
+            yield Hit(0.5, content(message), partial(toast, self.app, message, severity="warning"), text=message)
+
+    def _hit(self, main: JumpTarget, matcher: Matcher, match: NodeMatch, *, unlisted: bool = False) -> Hit:
+        node, cluster = match.node, clean(match.cluster, max_len=HIT_NAME_LIMIT)
+        text = node_text(node)
+        how = " (not in its listing yet: found by DescribeClusterNode)" if unlisted else ""
+        return Hit(
+            max(matcher.match(text), 0.5),
+            highlighted(matcher, text),
+            partial(main.jump_to_node, node.instance_id, match.cluster),
+            text=text,
+            # Textual parses a hit's help as markup whatever its type: the one place markup_literal is needed.
+            help=markup_literal(f"Show this node in {cluster}{how}"),
+        )
+
+
+def not_found_message(result: DescribeResult) -> str:
+    parts = [f"{clean(result.instance_id)}: no cluster has this node (asked {result.asked})"]
+    if result.unanswered:
+        names = ", ".join(clean(name, max_len=60) for name in result.unanswered[:5])
+        parts.append(f"no answer from {len(result.unanswered)}: {names}")
+    if result.skipped:
+        parts.append(f"{result.skipped} not asked (limit)")
+    return "; ".join(parts)

@@ -271,7 +271,7 @@ async def test_command_palette_jumps_to_a_node_by_hostname():
         main = main_screen(app)
         target = list(main.state.focus_snapshot.nodes.values())[-1]
         assert main.nodes_table.cursor_key != target.instance_id
-        await pilot.press("colon")
+        await pilot.press("ctrl+p")
         await pilot.press(*target.hostname.split(".")[0])
         await pilot.pause(0.6)
         await pilot.press("enter")

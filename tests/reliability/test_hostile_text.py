@@ -26,7 +26,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from textual.command import CommandPalette
 
-from tests.harness import FROZEN_AT, make_app, settle
+from tests.harness import FROZEN_AT, make_app, settle, type_text
 from tui.screens.confirm import ConfirmActionScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.logs import LogScreen
@@ -226,14 +226,6 @@ def assert_columns_line_up(table, marker: str) -> None:
     assert len(offsets) == 1, f"{marker!r} at cell offsets {sorted(offsets)}"
 
 
-async def type_text(pilot, text: str) -> None:
-    """Type `text` key by key, as a user would (the printable characters of it)."""
-    names = {"[": "left_square_bracket", "]": "right_square_bracket", "\\": "backslash", " ": "space", "/": "slash"}
-    for char in text:
-        if char.isprintable() and (char.isascii() or char in names):
-            await pilot.press(names.get(char, char))
-
-
 SEEDS = [1, 2, 3]
 
 
@@ -272,7 +264,7 @@ async def test_hostile_text_everywhere(seed, monkeypatch, tmp_path):
         await settle(pilot)
 
         # The palette: every cluster, then the nodes.
-        await pilot.press("colon")
+        await pilot.press("ctrl+p")
         await type_text(pilot, "cluster")
         await pilot.pause(0.6)
         await settle(pilot)
@@ -281,7 +273,7 @@ async def test_hostile_text_everywhere(seed, monkeypatch, tmp_path):
         assert "cluster [/]" in text and "cluster llm-pretrain-slurm" in text
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("colon")
+        await pilot.press("ctrl+p")
         await type_text(pilot, "i-0")  # every node of the open cluster, with its hostile hostname and group
         await pilot.pause(0.6)
         await settle(pilot)

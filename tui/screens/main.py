@@ -28,11 +28,14 @@ from tui.controllers.columns import ColumnsController
 from tui.controllers.console import ConsoleController
 from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
+from tui.controllers.node_finder import NodeFinder
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
+from tui.core.node_lookup import DescribeResult, Entry
+from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
@@ -42,6 +45,7 @@ from tui.screens.confirm import ConfirmActionScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.banner import Banner
+from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
 from tui.widgets.filter_box import FilterBox
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.node_table import LOGS_BINDING, NodeTable
@@ -76,6 +80,7 @@ class MainScreen(Screen[None]):
         *SHELL_PANE_BINDINGS,  # the shell pane's keys
         LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
         *NAVIGATION_BINDINGS,
+        COMMAND_LINE_BINDING,
     ]
 
     def __init__(self) -> None:
@@ -91,6 +96,8 @@ class MainScreen(Screen[None]):
         self.columns = ColumnsController(self, chooser=ColumnChooser)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
+        self.node_finder = NodeFinder(self)
+        self._pending_jump: tuple[str, str] | None = None  # (cluster, instance id) to show once its nodes arrive
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -107,6 +114,7 @@ class MainScreen(Screen[None]):
         with Vertical(id="nodes-pane", classes="pane"):
             yield NodeTable(NODE_COLUMNS, read_only=app.settings.read_only, sort="status", clock=clock, id="nodes")
         yield FilterBox(id="filter")
+        yield CommandLine(self.command_candidates, id="command-line")
         yield KeyFooter()
 
     @property
@@ -256,6 +264,7 @@ class MainScreen(Screen[None]):
             self.panes.show_groups()
             self.panes.notify_failures(snapshot)
             self.panes.update_titles()
+            self._finish_pending_jump(snapshot)
 
     def on_screen_resume(self) -> None:
         if self._dirty:  # repaint what arrived while another screen was on top
@@ -274,6 +283,7 @@ class MainScreen(Screen[None]):
 
     def _set_focus(self, name: str | None) -> None:
         self.state.focus, self.state.group_scope = name, None
+        self._pending_jump = None  # a palette jump waiting for another cluster's nodes is dropped
         self.nodes_table.set_scope(None)
         self._show_focus_cluster()
         if name is not None:
@@ -456,21 +466,79 @@ class MainScreen(Screen[None]):
     # --- jumps (command palette) ---------------------------------------------------------------------------
 
     def jump_to_cluster(self, name: str) -> None:
+        if self._move_to_cluster(name):
+            self.groups_table.focus()
+
+    def _move_to_cluster(self, name: str) -> bool:
         table = self.clusters_table
         if name not in self.state.clusters:
-            return
+            toast(self, f"Cluster {name} is not listed (any more)", severity="warning")
+            return False
         if not table.move_cursor_to(name):
             table.set_filter("")
             table.move_cursor_to(name)
-        self._set_focus(name)
-        self.groups_table.focus()
+        if name != self.state.focus:
+            self._set_focus(name)
+        return True
 
-    def jump_to_node(self, instance_id: str) -> None:
+    def jump_to_node(self, instance_id: str, cluster: str | None = None) -> None:
+        """Show a node: its cluster in focus, the nodes pane scoped to its group, the cursor on its row. A node
+        its cluster's listing does not hold yet (found by DescribeClusterNode) is shown once the listing has it."""
+        cluster = cluster or self.state.focus
+        if cluster is None or not self._move_to_cluster(cluster):
+            return
+        self.nodes_table.focus()
+        snapshot = self.state.snapshot_of(cluster)
+        node = snapshot.nodes.get(instance_id) if snapshot is not None else None
+        if node is None:
+            self._pending_jump = (cluster, instance_id)
+            toast(self, f"{instance_id}: waiting for the node listing of {cluster}…", timeout=4)
+            if snapshot is not None:  # listed before this node was there: list again
+                self.refreshes.request()
+            return
+        self._pending_jump = None
         table = self.nodes_table
+        self.state.group_scope = node.group
+        table.set_scope(table.model.where("group", node.group))
         if not table.move_cursor_to(instance_id):
             table.set_filter("")
-            self.state.group_scope = None
-            table.set_scope(None)
             table.move_cursor_to(instance_id)
-        table.focus()
+        self.groups_table.move_cursor_to(node.group)
         self.panes.update_titles()
+
+    def node_entries(self) -> list[Entry]:
+        return self.node_finder.entries()
+
+    async def describe_unlisted_node(self, instance_id: str) -> DescribeResult | None:
+        return await self.node_finder.describe(instance_id)
+
+    def _finish_pending_jump(self, snapshot: NodeSnapshot) -> None:
+        if self._pending_jump is None or self._pending_jump[0] != snapshot.cluster:
+            return
+        cluster, instance_id = self._pending_jump
+        self._pending_jump = None
+        if instance_id in snapshot.nodes:
+            self.jump_to_node(instance_id, cluster)
+        else:
+            toast(self, f"{instance_id} is not in the node listing of {cluster}", severity="warning")
+
+    # --- the command line (`:`; its commands are tui/core/command_line.py) ---------------------------------
+
+    def action_command_line(self) -> None:
+        self.query_one(CommandLine).open()
+
+    def command_candidates(self, kind: str) -> list[str]:
+        """The names a command's argument of this kind may take now."""
+        if kind == "cluster":
+            return sorted(self.state.cluster_names)
+        if kind == "theme":
+            own = hyperpod_app(self).own_themes
+            return [*own, *sorted(name for name in self.app.available_themes if name not in own)]
+        return []
+
+    def action_show_pane(self, pane: str) -> None:
+        {"clusters": self.clusters_table, "groups": self.groups_table}.get(pane, self.nodes_table).focus()
+
+    def action_show_nodes(self, cluster: str | None = None) -> None:
+        if cluster is None or self._move_to_cluster(cluster):
+            self.nodes_table.focus()

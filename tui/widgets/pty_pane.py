@@ -89,8 +89,8 @@ Keys go to the program running here (ctrl+c interrupts it, as in any terminal).
 
 - **ctrl+]** leaves the terminal and returns to the app; that key is never sent to the program.
 - Once the program has ended, keys are the app's again.
-- The app's own priority keys still reach the app: **ctrl+q** quits, **ctrl+p** opens the command palette
-  (use the up arrow for shell history).
+- The app's own priority keys still reach the app: **ctrl+q** quits, **ctrl+p** opens the command palette and is
+  not sent to the shell (use the up arrow for shell history, or rebind `command-palette` in [keymap]).
 - Pasting works; programs that ask for bracketed paste get it.
 - **shift+pageup** / **shift+pagedown** (or the mouse wheel) scroll back through the last 5,000 lines that
   left the screen; **shift+home** / **shift+end** go to the oldest line and back to the live screen. Typing
