@@ -84,17 +84,17 @@ class NodeCommands(Provider):
         matcher = self.matcher(query)
         found = 0
         for node in snapshot.nodes.values():
-            haystack = f"{node.instance_id} {node.hostname} {node.ip}".casefold()
+            haystack = f"{node.key} {node.hostname} {node.ip}".casefold()
             if needle not in haystack:
                 continue
             text = (
-                f"node {clean(node.instance_id, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
+                f"node {clean(node.key, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
                 f"  {clean(node.ip)}  ({clean(node.group, max_len=HIT_NAME_LIMIT)}, {clean(node.status)})"
             )
             yield Hit(
                 max(matcher.match(text), 0.5),
                 highlighted(matcher, text),
-                partial(main.jump_to_node, node.instance_id),
+                partial(main.jump_to_node, node.key),
                 text=text,
                 # Textual parses a hit's help as markup whatever its type: the one place markup_literal is needed.
                 help=markup_literal(f"Show this node in {clean(snapshot.cluster, max_len=HIT_NAME_LIMIT)}"),
