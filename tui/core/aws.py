@@ -23,7 +23,7 @@ import botocore.session
 from botocore.config import Config
 
 from tui import __version__
-from tui.core import bounds
+from tui.core import api_log, bounds
 from tui.core.botocore_speedups import core_session, use_fast_parsing, use_model_cache
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
@@ -164,6 +164,7 @@ class HyperPodApi:
             if client is None:
                 client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=self._config)
                 bounds.install(client)  # size and time caps on reading answers, and their shape
+                api_log.install(client)  # every call into the API log view (A)
                 self._clients[service] = client
             return client
 
@@ -175,6 +176,7 @@ class HyperPodApi:
             if client is None:
                 config = self._config.merge(NO_RETRIES)
                 client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=config)
+                api_log.install(client)
                 self._mutating_clients[service] = client
             return client
 
