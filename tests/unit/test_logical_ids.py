@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.unit.test_actions import CONTEXT, ARN, ScriptedClient, detail, lines, nodes
+from tests.unit.test_actions import ARN, CONTEXT, ScriptedClient, detail, lines, nodes
 from tui.core.actions import DELETE, FAILED, REBOOT, REPLACE, SUCCESSFUL, plan_action, run_plan
 from tui.core.journal import Journal
 from tui.core.models import Node, is_continuous, no_instance_reason
@@ -26,7 +26,10 @@ def continuous(workers: int = 200):
 
 
 def waiting(count: int, group: str = "workers") -> list[Node]:
-    return [Node("", group, "ml.g5.8xlarge", "Pending", "", None, "", node_logical_id=f"{group}-{n:08x}") for n in range(count)]
+    return [
+        Node("", group, "ml.g5.8xlarge", "Pending", "", None, "", node_logical_id=f"{group}-{n:08x}")
+        for n in range(count)
+    ]
 
 
 @pytest.mark.parametrize("summary", [SUMMARY, {**SUMMARY, "InstanceId": ""}, {**SUMMARY, "InstanceId": None}])
@@ -94,7 +97,10 @@ def test_run_sends_each_member_and_reads_outcomes_from_the_logical_lists(tmp_pat
 
     journal = Journal(tmp_path / "actions.jsonl")
     result = run_plan(plan_action(REBOOT, continuous(), [*instance, *logical]), Client(), journal, CONTEXT)
-    assert sorted(tuple(sorted(p)) for p in calls_seen) == [("ClusterName", "NodeIds"), ("ClusterName", "NodeLogicalIds")]
+    assert sorted(tuple(sorted(p)) for p in calls_seen) == [
+        ("ClusterName", "NodeIds"),
+        ("ClusterName", "NodeLogicalIds"),
+    ]
     assert all(p["ClusterName"] == ARN for p in calls_seen)
     outcomes = {key: o.outcome for key, o in result.outcomes.items()}
     assert outcomes == {instance[0].key: SUCCESSFUL, logical[0].key: SUCCESSFUL, logical[1].key: FAILED}

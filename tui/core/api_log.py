@@ -9,6 +9,7 @@ headers or credentials. No Textual here; the screen is tui/screens/api_log.py.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 CAPACITY = 2000
+_logger = logging.getLogger("tui.api")
 _STARTED = "hyperpod_api_log_started"
 _ATTEMPTS = "hyperpod_api_log_attempts"
 _OPERATION = "hyperpod_api_log_operation"
@@ -46,6 +48,7 @@ class ApiLog:
     """Thread-safe ring buffer of the last `capacity` calls; `version` grows with every call recorded."""
 
     def __init__(self, capacity: int = CAPACITY, clock: Callable[[], float] = time.time) -> None:
+        self.capacity = capacity
         self._calls: deque[ApiCall] = deque(maxlen=capacity)
         self._lock = threading.Lock()
         self._clock = clock
@@ -59,7 +62,17 @@ class ApiLog:
             self.version += 1
             call = ApiCall(seq=self.version, **fields)
             self._calls.append(call)
-            return call
+        _logger.debug(
+            "%s %s %s %.0f ms %s retries=%d request_id=%s",
+            call.service,
+            call.operation,
+            call.region,
+            call.duration * 1000,
+            call.outcome,
+            call.retries,
+            call.request_id,
+        )
+        return call
 
     def calls(self, query: str = "") -> list[ApiCall]:
         """The calls kept, oldest first; with `query`, those whose service, operation, region, outcome or request
@@ -90,7 +103,7 @@ def default_log() -> ApiLog:
 
 def install(client: Any, log: ApiLog | None = None) -> None:
     """Record every call `client` makes into `log` (the process's log by default)."""
-    log = log or _DEFAULT
+    log = _DEFAULT if log is None else log  # an empty ApiLog is falsy (it has a length)
     events = client.meta.events
     service = str(client.meta.service_model.service_name)
     region = str(client.meta.region_name or "")

@@ -55,6 +55,7 @@ NAVIGATION_BINDINGS: list[Binding] = [
     Binding("r", "refresh", "Refresh", id="refresh"),
     DETAILS_BINDING,
     Binding("b", "console", "Console", show=False, id="console", tooltip="The cluster in the AWS console (or its URL)"),
+    Binding("A", "api_log", "API log", show=False, id="api-log", tooltip="Every AWS call the app made: time, outcome"),
 ]
 
 
@@ -328,6 +329,11 @@ class MainScreen(Screen[None]):
 
     def action_console(self) -> None:
         self.console.open(self.state.focus)
+
+    def action_api_log(self) -> None:
+        from tui.screens.api_log import ApiLogScreen
+
+        self.app.push_screen(ApiLogScreen())
 
     # --- requests from the nodes pane, and the keys behind them --------------------------------------------
 
