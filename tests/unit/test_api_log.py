@@ -114,3 +114,14 @@ def test_an_unwritable_log_file_is_a_clean_error(tmp_path, capsys):
     blocker.write_text("")
     assert main(["--demo", "--log-file", str(blocker / "sub" / "x.log")]) == 2
     assert "--log-file" in capsys.readouterr().err
+
+
+def test_a_throttled_call_retried_by_botocore_counts_its_retries(sim, monkeypatch):
+    monkeypatch.setattr("time.sleep", lambda _seconds: None)  # botocore's backoff
+    log = ApiLog()
+    client = simulated_api(sim).client("sagemaker")  # standard retry mode, 3 attempts
+    api_log.install(client, log)
+    sim.faults.throttle("ListClusters", times=2)
+    client.list_clusters()
+    (call,) = log.calls()
+    assert call.ok and call.retries == 2

@@ -55,7 +55,14 @@ NAVIGATION_BINDINGS: list[Binding] = [
     Binding("r", "refresh", "Refresh", id="refresh"),
     DETAILS_BINDING,
     Binding("b", "console", "Console", show=False, id="console", tooltip="The cluster in the AWS console (or its URL)"),
-    Binding("A", "api_log", "API log", show=False, id="api-log", tooltip="Every AWS call the app made: time, outcome"),
+    Binding(
+        "A",
+        "api_log",
+        "API log",
+        show=False,
+        id="api-log",
+        tooltip="API log: every AWS call the app made (outcome, retries, request id)",
+    ),
 ]
 
 
