@@ -172,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument(
         "--ssm-document", metavar="NAME", help="SSM document for shells, e.g. SSM-SessionManagerRunShellAsUbuntu"
     )
+    ui.add_argument(
+        "--log-file", metavar="PATH", help="write a debug log (the app's and botocore's; credentials redacted) here"
+    )
     _add_headless_commands(parser)
     return parser
 
@@ -264,6 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    from pathlib import Path
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -273,6 +278,13 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run_headless(args, settings, own_process=argv is None)
         from tui.startup import prepare
 
+        if getattr(args, "log_file", None):
+            from tui.core import debug_log
+
+            try:
+                debug_log.configure(Path(args.log_file))
+            except OSError as exc:
+                raise ConfigError(f"--log-file: cannot write {args.log_file!r}: {exc.strerror or exc}") from None
         problem = not_a_terminal()
         if problem:
             _check_choices(settings)

@@ -83,7 +83,7 @@ class ClusterCommands(Provider):
 
 def node_text(node: Node) -> str:
     return (
-        f"node {clean(node.instance_id, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
+        f"node {clean(node.key, max_len=HIT_NAME_LIMIT)}  {clean(node.hostname, max_len=HIT_NAME_LIMIT)}"
         f"  {clean(node.ip)}  ({clean(node.group, max_len=HIT_NAME_LIMIT)}, {clean(node.status)})"
     )
 
@@ -126,7 +126,7 @@ class NodeCommands(Provider):
         return Hit(
             max(matcher.match(text), 0.5),
             highlighted(matcher, text),
-            partial(main.jump_to_node, node.instance_id, match.cluster),
+            partial(main.jump_to_node, node.key, match.cluster),
             text=text,
             # Textual parses a hit's help as markup whatever its type: the one place markup_literal is needed.
             help=markup_literal(f"Show this node in {cluster}{how}"),

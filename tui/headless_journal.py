@@ -34,7 +34,10 @@ FIELDS = (
 
 
 def _node_ids(attempt: JournalAttempt) -> list[str]:
+    """The chunk's ids: NodeIds, or NodeLogicalIds for nodes that had no instance id."""
     ids = attempt.intent.get("node_ids")
+    if not isinstance(ids, list):
+        ids = attempt.intent.get("node_logical_ids")
     return [str(node_id) for node_id in ids] if isinstance(ids, list) else []
 
 

@@ -269,7 +269,7 @@ async def test_command_palette_jumps_to_a_node_by_hostname():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
-        target = list(main.state.focus_snapshot.nodes.values())[-1]
+        target = [node for node in main.state.focus_snapshot.nodes.values() if node.hostname][-1]
         assert main.nodes_table.cursor_key != target.instance_id
         await pilot.press("ctrl+p")
         await pilot.press(*target.hostname.split(".")[0])

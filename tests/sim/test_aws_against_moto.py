@@ -86,3 +86,13 @@ def test_describe_node(api):
     some = api.list_nodes("big", ["worker-10"])[0]
     detail = api.describe_node("big", some.instance_id)
     assert detail.node.instance_id == some.instance_id and detail.node.group == "worker-10"
+
+
+def test_listing_with_logical_ids_tolerates_a_peer_without_the_flag(api):
+    """moto 5 knows no IncludeNodeLogicalIds: it ignores it and sends no NodeLogicalId. The listing then is the
+    plain one, every node keyed by its instance id, and describing still goes by NodeId."""
+    nodes = api.list_nodes("big", ["worker-1", "worker-10"], logical_ids=True)
+    assert len(nodes) == len({node.key for node in nodes}) == 90
+    assert all(node.key == node.instance_id and not node.logical_only for node in nodes)
+    detail = api.describe_node("big", nodes[0].instance_id, logical_id=nodes[0].node_logical_id)
+    assert detail.node.instance_id == nodes[0].instance_id

@@ -44,14 +44,14 @@ def test_at_most_listing_concurrency_groups_run_at_once(api, monkeypatch):
     running, peak, lock = 0, 0, threading.Lock()
     original = HyperPodApi._list_nodes_pages
 
-    def counted(self, cluster, group):
+    def counted(self, cluster, group, logical_ids=False):
         nonlocal running, peak
         with lock:
             running += 1
             peak = max(peak, running)
         time.sleep(0.05)
         try:
-            return original(self, cluster, group)
+            return original(self, cluster, group, logical_ids)
         finally:
             with lock:
                 running -= 1

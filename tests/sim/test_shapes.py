@@ -58,7 +58,15 @@ def test_read_operations_validate_for_every_resource(scenario):
         call(sm, "DescribeCluster", ClusterName=name)
         call(sm, "DescribeCluster", ClusterName=summary["ClusterArn"])
         nodes = call(sm, "ListClusterNodes", ClusterName=name)["ClusterNodeSummaries"]
-        assert {n["InstanceId"] for n in nodes} == set(sim.cluster(name).nodes)
+        with_instances = {key for key, node in sim.cluster(name).nodes.items() if node.instance_pending is None}
+        assert {n["InstanceId"] for n in nodes} == with_instances
+        everything = sm.list_cluster_nodes(ClusterName=name, IncludeNodeLogicalIds=True)
+        assert len(everything["ClusterNodeSummaries"]) == len(sim.cluster(name).nodes)
+        # The one documented deviation from the model: a node without an instance yet may omit InstanceId.
+        for summary in everything["ClusterNodeSummaries"]:
+            assert "InstanceId" in summary or summary["NodeLogicalId"]
+            summary.setdefault("InstanceId", "")
+        assert_valid_output(sm, "ListClusterNodes", everything)
         call(sm, "ListClusterNodes", ClusterName=name, IncludeNodeLogicalIds=True, SortBy="NAME", MaxResults=2)
         for node in nodes:
             call(sm, "DescribeClusterNode", ClusterName=name, NodeId=node["InstanceId"])
@@ -80,8 +88,11 @@ def test_read_operations_validate_for_every_resource(scenario):
 def test_logical_ids_appear_only_on_request_and_only_in_continuous_clusters(demo):
     sm = clients(demo)[0]
     eks = demo.landmarks["eks_cluster"]
-    with_ids = call(sm, "ListClusterNodes", ClusterName=eks, IncludeNodeLogicalIds=True)["ClusterNodeSummaries"]
+    with_ids = sm.list_cluster_nodes(ClusterName=eks, IncludeNodeLogicalIds=True)["ClusterNodeSummaries"]
     assert all("NodeLogicalId" in n for n in with_ids)
+    # The demo's capacity shortage: one node omits InstanceId, one sends "" (AWS's choice is unconfirmed).
+    waiting = {n["NodeLogicalId"]: n.get("InstanceId") for n in with_ids if not n.get("InstanceId")}
+    assert waiting == {demo.landmarks["logical_only_node"]: None, demo.landmarks["empty_instance_id_node"]: ""}
     plain = call(sm, "ListClusterNodes", ClusterName=eks)["ClusterNodeSummaries"]
     assert not any("NodeLogicalId" in n for n in plain)
     slurm = call(sm, "ListClusterNodes", ClusterName=demo.landmarks["slurm_cluster"], IncludeNodeLogicalIds=True)

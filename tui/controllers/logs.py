@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.core.log_target import LogTarget
+from tui.core.models import no_instance_reason
 from tui.core.sanitize import clean
 from tui.text import toast
 
@@ -25,6 +26,10 @@ class LogsController:
         snapshot = screen.state.focus_snapshot
         node = snapshot.nodes.get(instance_id) if snapshot else None
         if node is None or screen.state.focus is None:
+            return
+        refusal = no_instance_reason(node, "its lifecycle and health logs (named by instance id)")
+        if refusal:
+            toast(screen, refusal, severity="warning")
             return
         self._open_log(LogTarget.for_node(screen.state.focus, screen.state.focus_detail, node))
 

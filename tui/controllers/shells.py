@@ -36,6 +36,7 @@ from textual.worker import get_current_worker
 from tui.config import Settings
 from tui.core import clipboard, lifetime
 from tui.core.errors import Problem, classify
+from tui.core.models import no_instance_reason
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
 from tui.core.sanitize import clean
 from tui.core.ssm import PLUGIN_NAME, PluginMissing, SessionLauncher, SsmError, SsmSession, ignore_user_signals
@@ -124,6 +125,10 @@ class ShellController:
         node = snapshot.nodes.get(node_id) if snapshot is not None and node_id else None
         if detail is None or node is None:
             toast(screen, "No node highlighted: pick one in the Nodes pane first.", severity="warning")
+            return None
+        refusal = no_instance_reason(node, "an SSM session (and its command)")
+        if refusal:
+            toast(screen, refusal, severity="warning")
             return None
         try:
             return NodeShell.for_node(

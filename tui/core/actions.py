@@ -7,6 +7,10 @@ shows it, the worker executes it. Rules enforced here, before any call (docs/aws
 - AWS cannot replace or delete Slurm controller nodes: a plan containing one is refused as a whole;
 - BatchDeleteClusterNodes' model allows 3000 ids but the documentation sends more than 99 to AWS Support: a
   delete of more than 99 nodes is refused.
+- a node still being provisioned on a Continuous cluster has no instance id, only a NodeLogicalId: it is sent
+  in `NodeLogicalIds` (at most 25 per reboot/replace call; delete: the model says 99, its documentation 50
+  combined with NodeIds, so 50), never mixed with NodeIds in one call (each chunk is one member); on a cluster
+  that is not Continuous such a node is refused (AWS takes NodeLogicalIds only in Continuous mode).
 Rules of this app, not of AWS: replace and delete always need the cluster's name typed; so does any action on
 more than TYPED_NAME_ABOVE nodes, on every node of the cluster, or on a Slurm controller (a reboot: replace and
 delete refuse it). The plan lists the controller first, then the nodes not Running, then the others.
@@ -37,11 +41,14 @@ from botocore.exceptions import ClientError
 from tui.core import send_fate
 from tui.core.errors import classify
 from tui.core.journal import INTENT, OUTCOME_UNKNOWN, RESULT, Journal, JournalError, iso_utc, new_attempt_id
-from tui.core.models import ClusterDetail, Node
+from tui.core.models import ClusterDetail, Node, is_continuous
 from tui.core.patching import GroupPatchState, other_groups_needing_patch, patch_notice, patch_states
 from tui.core.wording import plural
 
 MAX_IDS_PER_CALL = 25
+MAX_LOGICAL_IDS_PER_CALL = 25  # reboot and replace: NodeLogicalIds 1-25
+DELETE_LOGICAL_IDS_PER_CALL = 50  # model max 99, but the doc: "up to 50 … a combined maximum of 50 identifiers"
+NODE_IDS, NODE_LOGICAL_IDS = "NodeIds", "NodeLogicalIds"  # the request members a chunk is sent in
 DELETE_LIMIT = 99  # more needs AWS Support, whatever the model's 3000 says
 MAX_CONCURRENT_CALLS = 4
 TYPED_NAME_ABOVE = 25  # an action on more nodes than this needs the cluster's name typed, whatever its kind
@@ -66,6 +73,7 @@ class ActionKind:
     code_field: str  # where a Failed entry keeps its code
     typed_confirmation: bool
     refuses_controller: bool
+    logical_per_call: int = MAX_LOGICAL_IDS_PER_CALL  # NodeLogicalIds per call
 
 
 REBOOT = ActionKind(
@@ -100,16 +108,28 @@ DELETE = ActionKind(
     "Code",
     True,
     True,
+    DELETE_LOGICAL_IDS_PER_CALL,
 )
 ACTIONS: dict[str, ActionKind] = {kind.name: kind for kind in (REBOOT, REPLACE, DELETE)}
 
 
 @dataclass(frozen=True, slots=True)
 class PlannedNode:
-    instance_id: str
+    instance_id: str  # "" for a node known only by its NodeLogicalId
     group: str
     hostname: str
     status: str
+    logical_id: str = ""
+
+    @property
+    def key(self) -> str:
+        """The id this plan, its outcomes and the journal use for the node (as Node.key)."""
+        return self.instance_id or self.logical_id
+
+    @property
+    def member(self) -> str:
+        """The request member the node is sent in."""
+        return NODE_IDS if self.instance_id else NODE_LOGICAL_IDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +170,26 @@ class ActionPlan:
 
     @property
     def node_ids(self) -> tuple[str, ...]:
-        return tuple(node.instance_id for node in self.nodes)
+        """Every target's key (instance id, else NodeLogicalId), in plan order."""
+        return tuple(node.key for node in self.nodes)
 
     @property
     def chunks(self) -> tuple[tuple[str, ...], ...]:
-        ids = self.node_ids
-        size = self.kind.per_call
-        return tuple(ids[start : start + size] for start in range(0, len(ids), size))
+        """The calls: instance ids in chunks of `per_call`, then NodeLogicalIds in chunks of `logical_per_call`
+        (one member per call; `chunk_members` says which)."""
+        return tuple(chunk for _member, chunk in self._chunked)
+
+    @property
+    def chunk_members(self) -> tuple[str, ...]:
+        return tuple(member for member, _chunk in self._chunked)
+
+    @property
+    def _chunked(self) -> list[tuple[str, tuple[str, ...]]]:
+        out: list[tuple[str, tuple[str, ...]]] = []
+        for member, size in ((NODE_IDS, self.kind.per_call), (NODE_LOGICAL_IDS, self.kind.logical_per_call)):
+            ids = tuple(node.key for node in self.nodes if node.member == member)
+            out += [(member, ids[start : start + size]) for start in range(0, len(ids), size)]
+        return out
 
     @property
     def call_count(self) -> int:
@@ -187,20 +220,26 @@ def plan_action(
 ) -> ActionPlan:
     """Freeze the targets and decide, before any call, whether the action may run at all and whether it needs
     the cluster's name typed. `cluster_nodes`: how many nodes the cluster has (None: not known)."""
-    unique = list({node.instance_id: node for node in nodes}.values())
+    unique = list({node.key: node for node in nodes if node.key}.values())
     controller_ids = {
-        n.instance_id
+        n.key
         for n in unique
         if detail.is_slurm and (group := detail.group(n.group)) is not None and group.slurm_node_type == "Controller"
     }
     # The controller first, then the nodes in an abnormal state, then the rest in the order given.
-    unique.sort(key=lambda n: (n.instance_id not in controller_ids, n.status == NORMAL_STATUS))
-    planned = tuple(PlannedNode(n.instance_id, n.group, n.hostname, n.status) for n in unique)
-    controllers = [n for n in planned if n.instance_id in controller_ids]
-    names = ", ".join(f"{n.instance_id} ({n.group})" for n in controllers)
+    unique.sort(key=lambda n: (n.key not in controller_ids, n.status == NORMAL_STATUS))
+    planned = tuple(PlannedNode(n.instance_id, n.group, n.hostname, n.status, n.node_logical_id) for n in unique)
+    controllers = [n for n in planned if n.key in controller_ids]
+    names = ", ".join(f"{n.key} ({n.group})" for n in controllers)
     refusals: list[str] = []
     if not planned:
         refusals.append("No nodes to act on.")
+    logical = [n for n in planned if not n.instance_id]
+    if logical and not is_continuous(detail):
+        refusals.append(
+            f"{plural(len(logical), 'node')} without an instance id ({logical[0].key}…): AWS takes NodeLogicalIds "
+            "only on a cluster in Continuous provisioning mode."
+        )
     if kind.refuses_controller and controllers:
         refusals.append(f"Slurm controller nodes cannot be {kind.name}d: {names}. Unmark them and try again.")
     typed_name_reasons: list[str] = []
@@ -249,7 +288,7 @@ def plan_action(
         tuple(cautions),
         tuple(capacity),
         tuple(typed_name_reasons),
-        tuple(n.instance_id for n in controllers),
+        tuple(n.key for n in controllers),
         patch,
         other_groups_needing_patch(detail, patch) if any(state.needs_patch for state in patch) else (),
     )
@@ -278,6 +317,9 @@ def call_summary(plan: ActionPlan) -> str:
     """How many API calls the plan takes, and why that many."""
     count, kind = plan.call_count, plan.kind
     calls = f"{count} call{'s' if count != 1 else ''} to {kind.operation}"
+    logical = plan.chunk_members.count(NODE_LOGICAL_IDS)
+    if logical:
+        calls += f" ({logical} by NodeLogicalIds, at most {kind.logical_per_call} per call)"
     if kind is DELETE:
         return f"{calls} (at most {DELETE_LIMIT} nodes; more needs AWS Support)."
     concurrent = f", {min(count, MAX_CONCURRENT_CALLS)} at a time" if count > 1 else ""
@@ -289,7 +331,7 @@ def call_summary(plan: ActionPlan) -> str:
 
 @dataclass(frozen=True, slots=True)
 class NodeOutcome:
-    instance_id: str
+    instance_id: str  # the node's key: its instance id, or its NodeLogicalId when it has none
     outcome: str  # SUCCESSFUL | FAILED | DRY_RUN | UNREPORTED | UNKNOWN | NOT_SENT
     code: str = ""
     message: str = ""
@@ -362,12 +404,17 @@ class CallContext:
 
 
 def _outcomes_from_response(
-    kind: ActionKind, chunk: Sequence[str], response: Mapping[str, Any]
+    kind: ActionKind, chunk: Sequence[str], response: Mapping[str, Any], member: str = NODE_IDS
 ) -> tuple[NodeOutcome, ...]:
-    successful = {str(node_id) for node_id in response.get("Successful") or ()}
+    logical = member == NODE_LOGICAL_IDS
+    successful = {
+        str(node_id) for node_id in response.get("SuccessfulNodeLogicalIds" if logical else "Successful") or ()
+    }
     failed: dict[str, NodeOutcome] = {}
-    for entry in response.get("Failed") or ():
-        node_id = str(entry.get("NodeId", ""))
+    for entry in response.get("FailedNodeLogicalIds" if logical else "Failed") or ():
+        if not isinstance(entry, Mapping):
+            continue
+        node_id = str(entry.get("NodeLogicalId" if logical else "NodeId", ""))
         code = entry.get(kind.code_field) or entry.get("ErrorCode") or entry.get("Code") or "Unknown"
         failed[node_id] = NodeOutcome(node_id, FAILED, str(code), str(entry.get("Message") or ""))
     outcomes = []
@@ -409,6 +456,7 @@ def _intent_entry(
     action_id: str,
     when: float,
 ) -> dict[str, Any]:
+    member = plan.chunk_members[index]
     return {
         "time": iso_utc(when),
         "kind": INTENT,
@@ -421,7 +469,7 @@ def _intent_entry(
         "cluster": plan.cluster,
         "cluster_arn": plan.cluster_arn,
         "operation": plan.kind.operation,
-        "node_ids": list(chunk),
+        **({"node_logical_ids": list(chunk)} if member == NODE_LOGICAL_IDS else {"node_ids": list(chunk)}),
         "dry_run": plan.dry_run,
         "call": f"{index + 1}/{plan.call_count}",
         "chunk": index,
@@ -569,8 +617,9 @@ def _attempt(
         probe.arm()
     started = monotonic()
     try:
-        response = getattr(client, kind.method)(ClusterName=plan.target, NodeIds=list(chunk))
-        outcomes = _outcomes_from_response(kind, chunk, response)
+        member = plan.chunk_members[int(intent["chunk"])]
+        response = getattr(client, kind.method)(ClusterName=plan.target, **{member: list(chunk)})
+        outcomes = _outcomes_from_response(kind, chunk, response, member)
         request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
     except Exception as error:  # noqa: BLE001 - every failure is judged: answered, not sent, or unknown
         return _failed_attempt(plan, chunk, intent, error, probe, clock(), monotonic() - started)

@@ -23,7 +23,7 @@ import botocore.session
 from botocore.config import Config
 
 from tui import __version__
-from tui.core import bounds
+from tui.core import api_log, bounds
 from tui.core.botocore_speedups import core_session, use_fast_parsing, use_model_cache
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
@@ -164,6 +164,7 @@ class HyperPodApi:
             if client is None:
                 client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=self._config)
                 bounds.install(client)  # size and time caps on reading answers, and their shape
+                api_log.install(client)  # every call into the API log view (A)
                 self._clients[service] = client
             return client
 
@@ -175,6 +176,7 @@ class HyperPodApi:
             if client is None:
                 config = self._config.merge(NO_RETRIES)
                 client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=config)
+                api_log.install(client)
                 self._mutating_clients[service] = client
             return client
 
@@ -213,13 +215,16 @@ class HyperPodApi:
 
     # --- SageMaker: nodes ----------------------------------------------------------------------------------
 
-    def _list_nodes_pages(self, cluster: str, group: str | None) -> list[Node]:
+    def _list_nodes_pages(self, cluster: str, group: str | None, logical_ids: bool = False) -> list[Node]:
         """One paginated listing (of the nodes of `group` exactly, when given), each page turned into Nodes as it
-        arrives: the response dicts die young instead of piling up until the last page."""
+        arrives: the response dicts die young instead of piling up until the last page. `logical_ids`: also the
+        nodes still being provisioned, known by their NodeLogicalId only (Continuous mode)."""
         paginator = self.client("sagemaker").get_paginator("list_cluster_nodes")
         kwargs: dict[str, Any] = {"ClusterName": cluster, "PaginationConfig": {"PageSize": PAGE_SIZE}}
         if group:
             kwargs["InstanceGroupNameContains"] = group
+        if logical_ids:
+            kwargs["IncludeNodeLogicalIds"] = True
         nodes: list[Node] = []
         gate = self.page_gate
         pages = bounded_pages(paginator.paginate(**kwargs), "ListClusterNodes", "ClusterNodeSummaries", NODE_PAGE_CAP)
@@ -236,23 +241,26 @@ class HyperPodApi:
             )
         return nodes
 
-    def list_nodes(self, cluster: str, groups: Sequence[str] | None = None) -> list[Node]:
+    def list_nodes(self, cluster: str, groups: Sequence[str] | None = None, *, logical_ids: bool = False) -> list[Node]:
         """Every node of a cluster, every page.
 
         With `groups`, one paginated listing per group runs in parallel. InstanceGroupNameContains matches
         substrings (`worker-1` also matches `worker-10`), so only nodes of exactly that group are kept and the
-        union is deduplicated by instance id. If any group's listing fails the whole listing fails: a partial
-        list would look like nodes had vanished.
+        union is deduplicated by key (instance id, else NodeLogicalId). If any group's listing fails the whole
+        listing fails: a partial list would look like nodes had vanished. `logical_ids`: list with
+        IncludeNodeLogicalIds (Continuous clusters), which adds the nodes that have no instance id yet.
         """
         if not groups:
-            return self._list_nodes_pages(cluster, None)
+            return self._list_nodes_pages(cluster, None, logical_ids)
         nodes: dict[str, Node] = {}
-        for _group, listed in self.iter_group_nodes(cluster, groups):
+        for _group, listed in self.iter_group_nodes(cluster, groups, logical_ids=logical_ids):
             for node in listed:
-                nodes.setdefault(node.instance_id, node)
+                nodes.setdefault(node.key, node)
         return list(nodes.values())
 
-    def iter_group_nodes(self, cluster: str, groups: Sequence[str]) -> Iterator[tuple[str, list[Node]]]:
+    def iter_group_nodes(
+        self, cluster: str, groups: Sequence[str], *, logical_ids: bool = False
+    ) -> Iterator[tuple[str, list[Node]]]:
         """(group, its nodes) for each instance group, listed in parallel (at most `listing_concurrency` at a
         time), as each listing completes: a caller can work on the first groups while the last are still
         arriving. Raises the first failure."""
@@ -263,7 +271,7 @@ class HyperPodApi:
             while waiting or running:
                 while waiting and len(running) < limit:
                     group = waiting.pop(0)
-                    running[self._pool.submit(self._list_nodes_pages, cluster, group)] = group
+                    running[self._pool.submit(self._list_nodes_pages, cluster, group, logical_ids)] = group
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     yield running.pop(future), future.result()
@@ -271,8 +279,12 @@ class HyperPodApi:
             for future in running:
                 future.cancel()
 
-    def describe_node(self, cluster: str, instance_id: str) -> NodeDetail:
-        response = self.client("sagemaker").describe_cluster_node(ClusterName=cluster, NodeId=instance_id)
+    def describe_node(self, cluster: str, instance_id: str, *, logical_id: str = "") -> NodeDetail:
+        """DescribeClusterNode by NodeId, or by NodeLogicalId for a node without an instance id (never both)."""
+        if instance_id or not logical_id:
+            response = self.client("sagemaker").describe_cluster_node(ClusterName=cluster, NodeId=instance_id)
+        else:
+            response = self.client("sagemaker").describe_cluster_node(ClusterName=cluster, NodeLogicalId=logical_id)
         return NodeDetail.from_api(response.get("NodeDetails") or {})
 
 

@@ -81,6 +81,11 @@ _CLUSTER_ID = re.compile(r"^[a-z0-9]{12}$")
 _IP_FROM_HOSTNAME = re.compile(r"^ip-(\d{1,3})-(\d{1,3})-(\d{1,3})-(\d{1,3})(?:\.|$)")
 
 
+def is_continuous(detail: ClusterDetail | None) -> bool:
+    """NodeProvisioningMode Continuous: nodes may be known by NodeLogicalId before they have an instance."""
+    return detail is not None and detail.node_provisioning_mode == "Continuous"
+
+
 def status_kind(status: str | None) -> str:
     return _STATUS_KINDS.get(status or "", "unknown")
 
@@ -313,11 +318,24 @@ class Node:
     def ip(self) -> str:
         return ip_from_hostname(self.hostname)
 
+    @property
+    def key(self) -> str:
+        """What identifies the node: its instance id, or (a node still being provisioned in Continuous mode,
+        listed with IncludeNodeLogicalIds) its NodeLogicalId; '' when it has neither."""
+        return self.instance_id or self.node_logical_id
+
+    @property
+    def logical_only(self) -> bool:
+        """Known only by its NodeLogicalId: no instance yet, so nothing that needs one (SSM, its logs) applies."""
+        return not self.instance_id and bool(self.node_logical_id)
+
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Node:
         status = data.get("InstanceStatus") or {}
         return cls(
-            instance_id=str(data.get("InstanceId", "")),
+            # A node listed with IncludeNodeLogicalIds before it has an instance may lack the key or send "" (the
+            # model says required, the docs say absent; UNCONFIRMED which): both become "".
+            instance_id=str(data.get("InstanceId") or ""),
             group=str(data.get("InstanceGroupName", "")),
             instance_type=str(data.get("InstanceType", "")),
             status=str(status.get("Status", "")),
@@ -329,6 +347,17 @@ class Node:
             node_logical_id=str(data.get("NodeLogicalId") or ""),
             image_release=str(data.get("CurrentImageReleaseVersion") or ""),
         )
+
+
+def no_instance_reason(node: Node, what: str) -> str:
+    """One line on why `what` (an SSM shell, its logs, …) cannot be done on a node that has no instance id yet;
+    '' when it has one."""
+    if node.instance_id:
+        return ""
+    return (
+        f"{node.key or 'This node'} has no instance yet ({node.status or 'being provisioned'}): {what} needs an "
+        "EC2 instance id."
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ def slurm_name(node: Node) -> str:
 
 def search_text(node: Node) -> str:
     """Every name of the node, casefolded, as one string to search."""
-    return f"{node.instance_id} hyperpod-{node.instance_id} {node.hostname} {node.ip} {slurm_name(node)}".casefold()
+    return f"{node.key} hyperpod-{node.key} {node.hostname} {node.ip} {slurm_name(node)}".casefold()
 
 
 Entry = tuple[str, str, Node]  # (search text, cluster, node)

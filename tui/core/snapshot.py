@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from tui.core.diff import KeyedDiff, Transition, diff_keyed, transitions
-from tui.core.models import ClusterDetail, Node
+from tui.core.models import ClusterDetail, Node, is_continuous
 from tui.core.tables import TableRow, node_row, status_summary
 
 
 class NodeLister(Protocol):
-    def list_nodes(self, cluster: str, groups: Sequence[str] | None = None) -> list[Node]: ...
+    def list_nodes(
+        self, cluster: str, groups: Sequence[str] | None = None, *, logical_ids: bool = False
+    ) -> list[Node]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +42,9 @@ def build_snapshot(
     previous: NodeSnapshot | None,
     fetched_at: float,
 ) -> NodeSnapshot:
-    """Key the nodes, diff them against `previous`, and build table rows only for what changed."""
-    by_id = {node.instance_id: node for node in nodes}
+    """Key the nodes (instance id, else NodeLogicalId; a node with neither cannot be shown or acted on and is
+    dropped), diff them against `previous`, and build table rows only for what changed."""
+    by_id = {node.key: node for node in nodes if node.key}
     old_nodes: Mapping[str, Node] = previous.nodes if previous else {}
     diff = diff_keyed(old_nodes, by_id)
     stale = set(diff.added) | set(diff.changed)
@@ -73,6 +76,8 @@ def build_snapshot(
 def fetch_snapshot(
     api: NodeLister, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float
 ) -> NodeSnapshot:
-    """List every node of the cluster (per instance group, in parallel) and snapshot them."""
-    nodes = api.list_nodes(detail.name, [group.name for group in detail.instance_groups])
+    """List every node of the cluster (per instance group, in parallel) and snapshot them. A Continuous cluster
+    is listed with IncludeNodeLogicalIds, so nodes still waiting for an instance show too."""
+    groups = [group.name for group in detail.instance_groups]
+    nodes = api.list_nodes(detail.name, groups, logical_ids=is_continuous(detail))
     return build_snapshot(detail.name, nodes, previous, fetched_at)

@@ -85,7 +85,7 @@ GROUP_COLUMNS = (
 )
 
 NODE_COLUMNS = (
-    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19, sort_letter="I"),
+    Column("instance_id", "INSTANCE ID", min_width=19, max_width=32, sort_letter="I"),  # 32: a NodeLogicalId, when no instance id
     Column("group", "GROUP", max_width=24, sort_letter="U"),
     Column("status", "STATUS", kind="status", max_width=25, sort_letter="T"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
@@ -229,10 +229,11 @@ def short_hostname(hostname: str) -> str:
 
 
 def node_row(node: Node) -> TableRow:
+    """Keyed by the node's key; a node without an instance id shows its NodeLogicalId in the id column."""
     return TableRow(
-        node.instance_id,
+        node.key,
         (
-            clean(node.instance_id),
+            clean(node.key),
             clean(node.group),
             clean(node.status),
             clean(short_hostname(node.hostname)),

@@ -42,7 +42,7 @@ from tui.widgets.resource_table import ResourceTable
 RESULT_ROWS = 20
 
 RESULT_COLUMNS = (
-    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
+    Column("instance_id", "INSTANCE ID", min_width=19, max_width=32),  # 32: a NodeLogicalId, when no instance id
     Column("group", "GROUP", max_width=20),
     Column("result", "RESULT", kind="segments", min_width=10, max_width=12),
     Column("code", "CODE", max_width=24),
@@ -233,7 +233,7 @@ class ActionResultsScreen(ModalScreen[None]):
                     "EXECUTED; not retried"
                 )
             elif plan.dry_run:
-                line = f"{label}: would call {plan.kind.operation}(ClusterName={clean(plan.target)}, NodeIds=[{len(call.node_ids)} ids])"
+                line = f"{label}: would call {plan.kind.operation}(ClusterName={clean(plan.target)}, {plan.chunk_members[index]}=[{len(call.node_ids)} ids])"
             elif call.error_code:
                 line = f"{label} failed as a whole ({plural(len(call.node_ids), 'node')}): {clean(call.error_message)}"
             elif call.attempts > 1:

@@ -33,7 +33,7 @@ from tui.widgets.resource_table import ResourceTable
 TARGET_ROWS = 14  # the target list's height at most (header and border included); it scrolls beyond
 
 TARGET_COLUMNS = (
-    Column("instance_id", "INSTANCE ID", min_width=19, max_width=19),
+    Column("instance_id", "INSTANCE ID", min_width=19, max_width=32),  # 32: a NodeLogicalId, when no instance id
     Column("group", "GROUP", max_width=24),
     Column("status", "STATUS", kind="status", max_width=25),
     Column("hostname", "HOSTNAME", flex=True, max_width=60),
@@ -43,8 +43,8 @@ TARGET_COLUMNS = (
 def target_rows(plan: ActionPlan) -> list[TableRow]:
     return [
         TableRow(
-            node.instance_id,
-            (clean(node.instance_id), clean(node.group), clean(node.status), clean(short_hostname(node.hostname))),
+            node.key,
+            (clean(node.key), clean(node.group), clean(node.status), clean(short_hostname(node.hostname))),
         )
         for node in plan.nodes
     ]

@@ -181,7 +181,8 @@ def group_sections(detail: ClusterDetail, group: InstanceGroup, now: float) -> l
 def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None, now: float) -> list[Section]:
     base = detail.node if detail else node
     fields: list[Field] = [
-        ("Instance id", base.instance_id),
+        ("Instance id", base.instance_id or "(none yet: still being provisioned)"),
+        *([("Logical id", logical)] if (logical := base.node_logical_id or node.node_logical_id) else []),
         ("Cluster", cluster.name),
         ("Instance group", base.group),
         ("Instance type", base.instance_type),
@@ -338,10 +339,10 @@ def group_detail_screen(detail: ClusterDetail, group: InstanceGroup) -> DetailSc
 
 def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], HyperPodApi]) -> DetailScreen:
     def load() -> NodeDetail:
-        return api_getter().describe_node(cluster.name, node.instance_id)
+        return api_getter().describe_node(cluster.name, node.instance_id, logical_id=node.node_logical_id)
 
     return DetailScreen(
-        f"Node {clean(node.instance_id)} · {clean(node.group)} · {clean(cluster.name)}",
+        f"Node {clean(node.key)} · {clean(node.group)} · {clean(cluster.name)}",
         lambda loaded, now: node_sections(cluster, node, loaded if isinstance(loaded, NodeDetail) else None, now),
         loader=load,
     )

@@ -71,6 +71,14 @@ NAVIGATION_BINDINGS: list[Binding] = [
         id="expand-banner",
         tooltip="Expand or fold the failure band (one line, cut with …)",
     ),
+    Binding(
+        "at",
+        "api_log",
+        "API log",
+        show=False,
+        id="api-log",
+        tooltip="API log: every AWS call the app made (outcome, retries, request id)",
+    ),
 ]
 
 
@@ -378,6 +386,11 @@ class MainScreen(Screen[None]):
 
     def action_console(self) -> None:
         self.console.open(self.state.focus)
+
+    def action_api_log(self) -> None:
+        from tui.screens.api_log import ApiLogScreen
+
+        self.app.push_screen(ApiLogScreen())
 
     # --- requests from the nodes pane, and the keys behind them --------------------------------------------
 

@@ -185,6 +185,25 @@ class ClusterBuilder:
         self.world.provision(cluster, node, script_start, running_at)
         return node
 
+    def capacity_shortage(
+        self, cluster: Cluster, group: InstanceGroup, count: int, requested: float, rng: random.Random
+    ) -> list[Node]:
+        """`count` nodes of a scale-up that found no capacity (Continuous mode): Pending, with a message, known by
+        NodeLogicalId only. The first omits InstanceId from answers, the others send "" (which AWS does is
+        UNCONFIRMED). `rng` is the caller's own, so the rest of the scenario stays as it was."""
+        group.target_count += count
+        nodes = []
+        for index in range(count):
+            node = self.world.new_node(cluster, group, requested, PENDING, rng)
+            node.instance_pending = "missing" if index == 0 else "empty"
+            node.set_status(
+                PENDING,
+                f"Insufficient capacity for {group.instance_type} in the requested Availability Zones; HyperPod "
+                "keeps retrying (Continuous provisioning).",
+            )
+            nodes.append(node)
+        return nodes
+
     def health_agent_log(self, cluster: Cluster, node: Node, *, detection: bool) -> None:
         stream = f"SagemakerHealthMonitoringAgent/{node.group.name}/{node.instance_id}"
         start = node.launch_time + 600

@@ -130,6 +130,7 @@ class Node:
         "operation",
         "operation_seq",
         "image_release",
+        "instance_pending",
         "_summary_json",
     )
 
@@ -162,6 +163,10 @@ class Node:
         self.operation: str | None = None
         self.operation_seq = 0
         self.image_release: str | None = None  # None: the group's current release
+        # Waiting for an instance (Continuous mode, capacity shortage): listed only with IncludeNodeLogicalIds,
+        # known by its logical id; `instance_id` is then an internal key no answer shows. "missing": the answer
+        # omits InstanceId (what the docs describe), "empty": it sends "" (the model keeps it required).
+        self.instance_pending: str | None = None
         self._summary_json: str | None = None
 
     @property
@@ -196,6 +201,13 @@ class Node:
             details["Message"] = self.message
         return details
 
+    @property
+    def visible_id(self) -> str | None:
+        """The InstanceId answers show: None (the key omitted) or "" for a node still waiting for an instance."""
+        if self.instance_pending is None:
+            return self.instance_id
+        return "" if self.instance_pending == "empty" else None
+
     def summary(self, include_logical_id: bool = False) -> dict:
         out = {
             "InstanceGroupName": self.group.name,
@@ -207,6 +219,12 @@ class Node:
             "ImageVersionStatus": self.group.image_version_status,
             "CurrentImageReleaseVersion": self.release,
         }
+        if self.instance_pending is not None:
+            del out["PrivateDnsHostname"]
+            if self.instance_pending == "empty":
+                out["InstanceId"] = ""
+            else:
+                del out["InstanceId"]
         if self.last_software_update is not None:
             out["LastSoftwareUpdateTime"] = wire_time(self.last_software_update)
         if include_logical_id and self.logical_id:
@@ -299,6 +317,11 @@ class Cluster:
         if self.brief_log_naming:
             return f"{instance_id}/on_create.sh"
         return f"LifecycleConfig/{group_name}/{instance_id}"
+
+    @property
+    def awaiting_instances(self) -> bool:
+        """Some node waits for an instance (listed only with IncludeNodeLogicalIds)."""
+        return any(node.instance_pending is not None for node in self.nodes.values())
 
     def add_node(self, node: Node) -> None:
         self.nodes[node.instance_id] = node

@@ -95,10 +95,16 @@ def list_cluster_nodes(world: World, params: dict) -> dict:
     accept = None
     contains = params.get("InstanceGroupNameContains")
     after, before = _time_window(params, "CreationTimeAfter", "CreationTimeBefore")
+    everything = bool(params.get("IncludeNodeLogicalIds"))
     if contains is not None or after is not None or before is not None:
         needle = (contains or "").lower()
         groups = {name for name in cluster.groups if needle in name.lower()}
-        accept = lambda n: n.group.name in groups and _within(n.launch_time, after, before)  # noqa: E731
+        accept = lambda n: (  # noqa: E731
+            n.group.name in groups and _within(n.launch_time, after, before) and (everything or not n.instance_pending)
+        )
+    elif not everything and cluster.awaiting_instances:
+        # "When set to False (default), only nodes with assigned InstanceIds are returned."
+        accept = lambda n: not n.instance_pending  # noqa: E731
     kind = f"nodes:{sort_by}"
     found, last = page(
         keys,
@@ -125,6 +131,8 @@ def find_node(cluster: Cluster, params: dict) -> Node:
         raise validation_error("Specify either NodeId or NodeLogicalId, but not both.")
     if node_id is not None:
         node = cluster.nodes.get(node_id)
+        if node is not None and node.instance_pending is not None:
+            node = None  # its internal key is no instance id
     else:
         node = next((n for n in cluster.nodes.values() if n.logical_id == logical_id), None)
     if node is None:
@@ -136,7 +144,7 @@ def node_details(cluster: Cluster, node: Node) -> dict:
     group = node.group
     details = {
         "InstanceGroupName": group.name,
-        "InstanceId": node.instance_id,
+        "InstanceId": node.visible_id,
         "InstanceStatus": node.status_details(),
         "InstanceType": group.instance_type,
         "LaunchTime": wire_time(node.launch_time),
@@ -157,6 +165,12 @@ def node_details(cluster: Cluster, node: Node) -> dict:
         details["LastSoftwareUpdateTime"] = wire_time(node.last_software_update)
     if node.logical_id:
         details["NodeLogicalId"] = node.logical_id
+    if node.instance_pending is not None:  # no instance yet: no address, no Kubernetes node
+        for key in ("PrivatePrimaryIp", "PrivateDnsHostname", "Placement"):
+            details.pop(key)
+        if node.visible_id is None:
+            details.pop("InstanceId")
+        return details
     if group.instance_type.startswith(("ml.p", "ml.trn")):
         details["NetworkInterface"] = {"InterfaceType": "efa"}
     if cluster.orchestrator == "Eks":

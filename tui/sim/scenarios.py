@@ -132,9 +132,15 @@ def demo(world: World, rng: random.Random) -> None:
         script_start = start + 1 + 3 * k + rng.uniform(0, 2)
         build.provisioning_node(fresh, group, created + 20 + k, script_start, script_start + rng.uniform(30, 38))
 
+    # A scale-up of gpu-workers twenty minutes ago that found no capacity: two nodes Pending with a message and no
+    # instance, known only by NodeLogicalId (their own rng: the rest of the demo stays as it was).
+    short = build.capacity_shortage(eks, gpu, 2, start - 20 * 60, random.Random(f"{world.seed}:capacity"))
+
     world.start_churn([slurm, eks], start + rng.uniform(20, 40))
     world.landmarks.update(
         {
+            "logical_only_node": short[0].logical_id or "",  # InstanceId omitted from answers
+            "empty_instance_id_node": short[1].logical_id or "",  # InstanceId ""
             "slurm_cluster": slurm.name,
             "eks_cluster": eks.name,
             "creating_cluster": fresh.name,
