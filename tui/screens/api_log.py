@@ -1,4 +1,4 @@
-"""`A`: the API log, every AWS call the app made (core/api_log.py), newest last, filterable as you type."""
+"""`@`: the API log, every AWS call the app made (core/api_log.py), newest last, filterable as you type."""
 
 from __future__ import annotations
 
