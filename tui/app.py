@@ -18,10 +18,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui import benchmark_probe, gc_policy
+from tui.backend import fleet_members
 from tui.config import DEFAULT_THEME, Settings
 from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
+from tui.core.fleet import describe_fleet
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.wording import noun, plural
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
@@ -118,6 +120,40 @@ class HyperPodApp(App[None]):
                     gc_policy.resume_after_startup()
             return self._api
 
+    # --- the fleet: `:region R` / `:profile P` call these (tui/core/fleet.py) -------------------------------
+
+    def switch_region(self, region: str) -> None:
+        """Show region `region` alone (every profile of the fleet kept); the clusters are listed afresh."""
+        self._switch_fleet(region=region.strip())
+
+    def switch_profile(self, profile: str) -> None:
+        """Show profile `profile` alone (every region of the fleet kept); the clusters are listed afresh."""
+        self._switch_fleet(profile=profile.strip())
+
+    def _switch_fleet(self, **change: str) -> None:
+        from dataclasses import replace
+
+        from tui.backend import make_api_factory
+
+        if not all(change.values()):
+            return
+        members = fleet_members(self.settings)
+        profile = ",".join(dict.fromkeys(m.profile for m in members if m.profile)) or None
+        region = ",".join(dict.fromkeys(m.region for m in members if m.region)) or None
+        self.settings = replace(
+            self.settings, fleet=(), profile=change.get("profile", profile), region=change.get("region", region)
+        )
+        factory, simulator = make_api_factory(self.settings)
+        with self._api_lock:
+            old, self._api, self._api_factory = self._api, None, factory
+            if simulator is not None:
+                self.simulator = simulator
+        if old is not None:
+            threading.Thread(target=old.close, name="hyperpod-close-api", daemon=True).start()
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.fleet_changed()
+
     def take_prefetched_clusters(self) -> list[ClusterSummary] | None:
         """The clusters a child process listed while the UI started (tui/core/prefetch.py), once; None when there
         is no such answer (call from a worker thread: it waits for the child)."""
@@ -177,6 +213,9 @@ class HyperPodApp(App[None]):
     def target_description(self) -> str:
         settings = self.settings
         parts = []
+        members = fleet_members(settings)
+        if len(members) > 1:
+            return describe_fleet(members, self._api, demo=settings.demo, scenario=settings.demo_scenario)
         if settings.demo:
             parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")
         else:

@@ -16,6 +16,9 @@ DEMO_REGION = "us-west-2"
 
 def make_api_factory(settings: Settings):
     """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
+    members = fleet_members(settings)
+    if len(members) > 1:
+        return make_fleet_factory(settings, members)
     if not settings.demo:
 
         def connect():
@@ -30,6 +33,69 @@ def make_api_factory(settings: Settings):
 
     simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock())
     return (lambda: demo_api(simulator)), simulator
+
+
+def fleet_members(settings: Settings):
+    from tui.core.fleet import members_of
+
+    return members_of(settings.profile, settings.region, settings.fleet)
+
+
+def make_fleet_factory(settings: Settings, members):
+    """Many profiles × regions (tui/core/fleet.py): one facade per member, one botocore Session per profile, made
+    one after the other in the calling (worker) thread. Under --demo each region is its own simulated world (its
+    own seed), answering on its own boto3 Session; the first region's simulator is the one returned."""
+    from tui.core.fleet import FleetApi
+
+    if settings.demo:
+        from tui.sim import SimClock, Simulator
+
+        clock = SimClock()
+        simulators = {
+            member: Simulator(
+                scenario=settings.demo_scenario,
+                clock=clock,
+                seed=7 + index,
+                region=member.region or DEMO_REGION,
+            )
+            for index, member in enumerate(members)
+        }
+
+        return DemoFleet(simulators), next(iter(simulators.values()))
+
+    def connect():
+        import botocore.session
+
+        from tui.core.aws import HyperPodApi
+        from tui.core.botocore_speedups import use_model_cache
+        from tui.core.environment import aws_region
+
+        sessions: dict[str | None, botocore.session.Session] = {}
+        apis = {}
+        for member in members:
+            core = sessions.get(member.profile)
+            if core is None:  # credentials (SSO included) resolve once per profile, on its own Session
+                core = botocore.session.Session(profile=member.profile)
+                use_model_cache(core)
+                core.get_scoped_config()  # an unknown profile raises here
+                sessions[member.profile] = core
+            region = member.region or aws_region(None) or core.get_config_variable("region")
+            apis[member] = HyperPodApi(core, profile=member.profile, endpoint_url=settings.endpoint_url, region=region)
+        return FleetApi(apis)
+
+    return connect, None
+
+
+class DemoFleet:
+    """The --demo fleet's factory: one simulated world per member (`simulators`, for tests and the app)."""
+
+    def __init__(self, simulators: dict[Any, Any]) -> None:
+        self.simulators = simulators
+
+    def __call__(self) -> Any:
+        from tui.core.fleet import FleetApi
+
+        return FleetApi({m: demo_api(sim, m.region or DEMO_REGION) for m, sim in self.simulators.items()})
 
 
 class EarlyApi:

@@ -41,6 +41,7 @@ class Settings:
     ssm_document: str | None = None
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
+    fleet: tuple[Mapping[str, str], ...] = ()  # [[fleet]] entries: {profile?, region?} (tui/core/fleet.py)
     config_file: Path | None = None
 
     @property
@@ -63,7 +64,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "ssm_plugin": str,
     "ssm_document": str,
 }
-_TABLE_KEYS = ("keymap", "markers")
+_TABLE_KEYS = ("keymap", "markers", "fleet")
 
 
 def config_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -128,6 +129,18 @@ def _check_markers(value: Any, where: str) -> tuple[dict[str, Any], ...]:
     return rules
 
 
+def _check_fleet(value: Any, where: str) -> tuple[dict[str, str], ...]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError(f"{where}: fleet must be an array of tables ([[fleet]] with profile and/or region)")
+    entries = []
+    for index, item in enumerate(value, 1):
+        unknown = set(item) - {"profile", "region"}
+        if unknown or not item:
+            raise ConfigError(f"{where}: [[fleet]] entry {index} takes profile and/or region (got {sorted(item)})")
+        entries.append({key: _coerce(f"fleet.{key}", item[key], str, where) for key in item})
+    return tuple(entries)
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The checked values of one config file; {} when it does not exist."""
     try:
@@ -146,6 +159,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
             values[key] = _check_keymap(value, str(path))
         elif key == "markers":
             values[key] = _check_markers(value, str(path))
+        elif key == "fleet":
+            values[key] = _check_fleet(value, str(path))
         else:
             allowed = ", ".join(sorted([*_SCALAR_KEYS, *_TABLE_KEYS]))
             raise ConfigError(f"{path}: unknown key {key!r} (allowed: {allowed})")
