@@ -133,7 +133,7 @@ class HyperPodApp(App[None]):
     def _switch_fleet(self, **change: str) -> None:
         from dataclasses import replace
 
-        from tui.backend import make_api_factory
+        from tui.backend import DemoFleet, demo_factory, make_api_factory
 
         if not all(change.values()):
             return
@@ -144,6 +144,11 @@ class HyperPodApp(App[None]):
             self.settings, fleet=(), profile=change.get("profile", profile), region=change.get("region", region)
         )
         factory, simulator = make_api_factory(self.settings)
+        if isinstance(self._api_factory, DemoFleet):  # the demo keeps each region's world across a switch
+            worlds = self._api_factory.simulators
+            wanted = fleet_members(self.settings)
+            if all(member in worlds for member in wanted):
+                factory, simulator = demo_factory({member: worlds[member] for member in wanted})
         with self._api_lock:
             old, self._api, self._api_factory = self._api, None, factory
             if simulator is not None:
@@ -218,6 +223,8 @@ class HyperPodApp(App[None]):
             return describe_fleet(members, self._api, demo=settings.demo, scenario=settings.demo_scenario)
         if settings.demo:
             parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")
+            if settings.region:  # a region picked (e.g. by switch_region); the plain demo names none
+                parts.append(f"region {settings.region}")
         else:
             profile = settings.profile or os.environ.get("AWS_PROFILE") or "default"
             region = aws_region(settings.region) or "(from profile)"

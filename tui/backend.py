@@ -31,8 +31,9 @@ def make_api_factory(settings: Settings):
         return connect, None
     from tui.sim import SimClock, Simulator
 
-    simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock())
-    return (lambda: demo_api(simulator)), simulator
+    region = settings.region or DEMO_REGION  # the flag only: the user's AWS environment never reaches the demo
+    simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock(), region=region)
+    return (lambda: demo_api(simulator, region)), simulator
 
 
 def fleet_members(settings: Settings):
@@ -84,6 +85,15 @@ def make_fleet_factory(settings: Settings, members):
         return FleetApi(apis)
 
     return connect, None
+
+
+def demo_factory(simulators: dict[Any, Any]):
+    """(factory, first simulator) over these per-member worlds: a fleet when several, else one plain facade."""
+    first_member, first = next(iter(simulators.items()))
+    if len(simulators) > 1:
+        return DemoFleet(simulators), first
+    region = first_member.region or DEMO_REGION
+    return (lambda: demo_api(first, region)), first
 
 
 class DemoFleet:

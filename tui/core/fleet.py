@@ -137,6 +137,13 @@ class FleetApi:
         """The first member's client (warm-up only: per-cluster clients come from `resolve`)."""
         return next(iter(self.apis.values())).client(service)
 
+    def clone(self) -> FleetApi:
+        """Fresh clients on the same Sessions (a forked process), knowing the same clusters."""
+        fleet = FleetApi({m: api.clone() for m, api in self.apis.items()}, deadline=self.deadline)
+        with self._lock:
+            fleet._by_key, fleet._last = dict(self._by_key), dict(self._last)
+        return fleet
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         for api in self.apis.values():
@@ -145,15 +152,18 @@ class FleetApi:
     # --- routing ----------------------------------------------------------------------------------------
 
     def member_of(self, key: str) -> Member:
-        """The member that listed cluster `key` (a plain name works when exactly one member has it)."""
+        """The member that listed cluster `key` (its ARN too; a plain name works when exactly one member has it).
+        Nothing listed yet (a headless `nodes --cluster`): the clusters are listed first."""
+        if not self._by_key:
+            self.list_clusters()
         with self._lock:
             member = self._by_key.get(key)
             if member is None:
-                matches = {m for k, m in self._by_key.items() if real_name(k) == key}
+                matches = {m for k, m in self._by_key.items() if "@" in k and real_name(k) == key}
                 if len(matches) == 1:
                     member = matches.pop()
         if member is None:
-            raise KeyError(f"no cluster {key!r} in the fleet (list the clusters first; qualify it as name@region)")
+            raise KeyError(f"cluster {key!r} is in no region of the fleet, or in several: name it as name@region")
         return member
 
     def resolve(self, key: str) -> tuple[HyperPodApi, str]:
@@ -199,6 +209,7 @@ class FleetApi:
                 listed = [replace(summary, stale=reason) for summary in self._last.get(member, [])]
             clusters.extend(listed)
             by_key.update((summary.name, member) for summary in listed)
+            by_key.update((summary.arn, member) for summary in listed if summary.arn)
         with self._lock:
             self.failures = failures
             self._by_key = by_key
@@ -256,9 +267,9 @@ def describe_fleet(members: Sequence[Member], api: Any, *, demo: bool = False, s
     """The header's line for a fleet: its profiles and regions, then each stale member and why."""
     profiles = list(dict.fromkeys(member.profile or "default" for member in members))
     regions = list(dict.fromkeys(member.region or "(profile region)" for member in members))
-    parts = [f"DEMO · simulated control planes ({scenario})"] if demo else []
-    parts.append(f"{'profiles' if len(profiles) > 1 else 'profile'} {', '.join(profiles)}")
+    parts = [f"DEMO ({scenario})"] if demo else []
     parts.append(f"{'regions' if len(regions) > 1 else 'region'} {', '.join(regions)}")
+    parts.append(f"{'profiles' if len(profiles) > 1 else 'profile'} {', '.join(profiles)}")
     stale = api.stale_summary() if isinstance(api, FleetApi) else ""
     if stale:
         parts.append(stale)
