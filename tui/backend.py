@@ -70,16 +70,23 @@ def make_fleet_factory(settings: Settings, members):
         from tui.core.aws import HyperPodApi
         from tui.core.botocore_speedups import use_model_cache
         from tui.core.environment import aws_region
+        from tui.core.fleet import UnusableMember
 
-        sessions: dict[str | None, botocore.session.Session] = {}
-        apis = {}
+        sessions: dict[str | None, botocore.session.Session | Exception] = {}
+        apis: dict[Any, Any] = {}
         for member in members:
             core = sessions.get(member.profile)
             if core is None:  # credentials (SSO included) resolve once per profile, on its own Session
-                core = botocore.session.Session(profile=member.profile)
-                use_model_cache(core)
-                core.get_scoped_config()  # an unknown profile raises here
+                try:
+                    core = botocore.session.Session(profile=member.profile)
+                    use_model_cache(core)
+                    core.get_scoped_config()  # an unknown profile raises here
+                except Exception as exc:  # noqa: BLE001 - that profile's members fail alone, saying why
+                    core = exc
                 sessions[member.profile] = core
+            if isinstance(core, Exception):
+                apis[member] = UnusableMember(core, member.profile)
+                continue
             region = member.region or aws_region(None) or core.get_config_variable("region")
             apis[member] = HyperPodApi(core, profile=member.profile, endpoint_url=settings.endpoint_url, region=region)
         return FleetApi(apis)

@@ -134,8 +134,16 @@ class FleetApi:
         return " ".join(warning for api in self.apis.values() if (warning := api.region_warning()))
 
     def client(self, service: str) -> Any:
-        """The first member's client (warm-up only: per-cluster clients come from `resolve`)."""
-        return next(iter(self.apis.values())).client(service)
+        """The first usable member's client (warm-up only: per-cluster clients come from `resolve`); a member
+        that cannot make one (a bad region name) fails in its own listing instead."""
+        error: Exception | None = None
+        for api in self.apis.values():
+            try:
+                return api.client(service)
+            except Exception as exc:  # noqa: BLE001 - the next member may work; the listing reports this one
+                error = error or exc
+        assert error is not None
+        raise error
 
     def clone(self) -> FleetApi:
         """Fresh clients on the same Sessions (a forked process), knowing the same clusters."""
@@ -274,3 +282,28 @@ def describe_fleet(members: Sequence[Member], api: Any, *, demo: bool = False, s
     if stale:
         parts.append(stale)
     return " · ".join(parts)
+
+
+class UnusableMember:
+    """A member whose facade could not be made (an unknown profile): every listing raises why, so its region
+    shows as failing while the rest of the fleet works."""
+
+    def __init__(self, error: Exception, profile: str | None = None) -> None:
+        self.error, self.profile, self.endpoint_url = error, profile, None
+        self.page_gate: Callable[[], object] | None = None
+        self.listing_concurrency: int | None = None
+
+    def list_clusters(self) -> list[ClusterSummary]:
+        raise self.error
+
+    def region_warning(self) -> str:
+        return ""
+
+    def client(self, service: str) -> Any:
+        raise self.error
+
+    def clone(self) -> UnusableMember:
+        return self
+
+    def close(self) -> None:
+        pass
