@@ -108,3 +108,34 @@ async def test_switching_to_one_region_lists_only_it():
             c.arn for c in sims["us-east-1"].world.clusters.values()
         }
         assert app.simulator is sims["us-east-1"]  # the same world as in the fleet, not a new one
+
+
+async def test_a_nodes_log_is_read_from_its_clusters_own_region(monkeypatch):
+    from tests.app.log_app import wait_for
+    from tui.screens.logs import LogScreen
+
+    monkeypatch.setattr(LogScreen, "follow_interval", 3600.0)
+    app, sims = make_fleet_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        key = f"{SLURM}@us-east-1"
+        main.jump_to_cluster(key)
+        await settle(pilot)
+        node = next(iter(main.state.snapshot_of(key).nodes))
+        main.jump_to_node(node)
+        await settle(pilot)
+
+        def log_calls():
+            return {r: len([c for c in s.calls if c.service == "logs"]) for r, s in sims.items()}
+
+        before = log_calls()
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, LogScreen)
+        await wait_for(pilot, lambda: log_calls()["us-east-1"] > before["us-east-1"])
+        await settle(pilot)
+        after = log_calls()
+        assert after["us-east-1"] > before["us-east-1"] and after["us-west-2"] == before["us-west-2"]
+        groups = {c.params.get("logGroupName") for c in sims["us-east-1"].calls if c.service == "logs"}
+        assert all(g is None or "@" not in g for g in groups)  # the real name in the log group, never the key
