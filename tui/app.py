@@ -18,12 +18,11 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from tui import benchmark_probe, gc_policy
-from tui.backend import fleet_members
+from tui.backend import fleet_members, is_fleet
 from tui.config import DEFAULT_THEME, Settings
 from tui.core.crash_report import RecentInput, report_text, write_report
 from tui.core.daemon_pool import DaemonThreadPool
 from tui.core.environment import aws_region
-from tui.core.fleet import describe_fleet
 from tui.core.markers import MarkerMatcher, MarkerRuleError, default_matcher, merge_rules
 from tui.core.wording import noun, plural
 from tui.screens.help import HelpScreen, bindings_of, interface_classes
@@ -218,8 +217,10 @@ class HyperPodApp(App[None]):
     def target_description(self) -> str:
         settings = self.settings
         parts = []
-        members = fleet_members(settings)
-        if len(members) > 1:
+        if is_fleet(settings):
+            from tui.core.fleet import describe_fleet
+
+            members = fleet_members(settings)
             return describe_fleet(members, self._api, demo=settings.demo, scenario=settings.demo_scenario)
         if settings.demo:
             parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")

@@ -16,9 +16,8 @@ DEMO_REGION = "us-west-2"
 
 def make_api_factory(settings: Settings):
     """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
-    members = fleet_members(settings)
-    if len(members) > 1:
-        return make_fleet_factory(settings, members)
+    if is_fleet(settings):
+        return make_fleet_factory(settings, fleet_members(settings))
     if not settings.demo:
 
         def connect():
@@ -34,6 +33,14 @@ def make_api_factory(settings: Settings):
     region = settings.region or DEMO_REGION  # the flag only: the user's AWS environment never reaches the demo
     simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock(), region=region)
     return (lambda: demo_api(simulator, region)), simulator
+
+
+def is_fleet(settings: Settings) -> bool:
+    """More than one profile or region (a comma list, or [[fleet]] entries): checked without importing the fleet
+    code, so that the single-region start-up does no more work than before."""
+    if not (settings.fleet or "," in (settings.profile or "") or "," in (settings.region or "")):
+        return False
+    return len(fleet_members(settings)) > 1
 
 
 def fleet_members(settings: Settings):

@@ -365,9 +365,9 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     command, fields, operation = COMMANDS[args.command]
-    from tui.backend import fleet_members
+    from tui.backend import is_fleet
 
-    if args.command == "clusters" and len(fleet_members(settings)) > 1:
+    if args.command == "clusters" and is_fleet(settings):
         fields = FLEET_CLUSTER_FIELDS
     api = None
     try:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from tui.core import clipboard
 from tui.core.console import console_url, open_in_browser, region_of_arn
 from tui.core.environment import aws_region
-from tui.core.fleet import real_name
 from tui.text import toast
 from tui.typed_app import hyperpod_app
 from tui.workers import run_in_thread
@@ -26,7 +25,8 @@ class ConsoleController:
         if summary is None:
             return None
         region = region_of_arn(summary.arn) or aws_region(hyperpod_app(self.screen).settings.region)
-        return console_url(region, real_name(summary.name)) if region else None
+        name = summary.name.split("@", 1)[0]  # a fleet's key is name@region (core/fleet.py)
+        return console_url(region, name) if region else None
 
     def open(self, cluster: str | None) -> None:
         url = self.url_for(cluster) if cluster else None

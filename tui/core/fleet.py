@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, wait
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from tui.core.daemon_pool import DaemonThreadPool
-from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
+if TYPE_CHECKING:  # kept out of the import: the single-region start-up reads only `members_of` from here
+    from concurrent.futures import Future
 
-if TYPE_CHECKING:
     from tui.core.aws import HyperPodApi
+    from tui.core.models import ClusterDetail, ClusterSummary, Node, NodeDetail
 
 MEMBER_DEADLINE = 12.0  # seconds a member's cluster listing may take before its rows are shown stale
 
@@ -101,6 +100,8 @@ class FleetApi:
         self._running: dict[Member, Future[list[ClusterSummary]]] = {}
         self.failures: dict[Member, str] = {}  # member → why its rows are stale (the latest listing)
         self._by_key: dict[str, Member] = {}
+        from tui.core.daemon_pool import DaemonThreadPool
+
         self._pool = DaemonThreadPool(max_workers=max(2, len(self.members)), thread_name_prefix="hyperpod-fleet")
         first = next(iter(self.apis.values()))
         self.profile = getattr(first, "profile", None)
@@ -193,6 +194,8 @@ class FleetApi:
         ]
 
     def list_clusters(self) -> list[ClusterSummary]:
+        from concurrent.futures import wait
+
         with self._lock:
             for member in self.members:
                 running = self._running.get(member)

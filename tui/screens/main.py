@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
-from tui.backend import fleet_members
+from tui.backend import fleet_members, is_fleet
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.console import ConsoleController
@@ -31,7 +31,6 @@ from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
 from tui.core.explorer import ExplorerState
-from tui.core.fleet import fleet_columns
 from tui.core.log_target import LogTarget
 from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS, cluster_columns
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
@@ -89,7 +88,12 @@ class MainScreen(Screen[None]):
         yield StatusHeader(clock=clock, id="status-header")
         yield Banner(id="problem-banner")
         with Vertical(id="clusters-pane", classes="pane"):
-            profiles, regions = self.fleet_columns = fleet_columns(fleet_members(hyperpod_app(self).settings))
+            settings = hyperpod_app(self).settings
+            if is_fleet(settings):
+                from tui.core.fleet import fleet_columns
+
+                self.fleet_columns = fleet_columns(fleet_members(settings))
+            profiles, regions = self.fleet_columns
             yield ResourceTable(
                 cluster_columns(profiles=profiles, regions=regions), sort="name", clock=clock, id="clusters"
             )
