@@ -139,3 +139,10 @@ async def test_a_nodes_log_is_read_from_its_clusters_own_region(monkeypatch):
         assert after["us-east-1"] > before["us-east-1"] and after["us-west-2"] == before["us-west-2"]
         groups = {c.params.get("logGroupName") for c in sims["us-east-1"].calls if c.service == "logs"}
         assert all(g is None or "@" not in g for g in groups)  # the real name in the log group, never the key
+
+
+async def test_cluster_flag_takes_a_key_in_a_fleet():
+    app, sims = make_fleet_app(cluster=f"{SLURM}@us-east-1")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert main_screen(app).state.focus == f"{SLURM}@us-east-1"

@@ -198,6 +198,9 @@ class MainScreen(Screen[None]):
         if not wanted or self._opened_cluster_flag or not clusters:
             return
         self._opened_cluster_flag = True
+        if wanted not in clusters:  # in a fleet, a plain name found in one region only is that cluster
+            matches = [key for key in clusters if "@" in key and key.split("@", 1)[0] == wanted]
+            wanted = matches[0] if len(matches) == 1 else wanted
         if wanted in clusters:
             self.clusters_table.move_cursor_to(wanted)
             self._set_focus(wanted)
