@@ -24,6 +24,23 @@ def make_app(scenario: str = "demo", *, sim: Simulator | None = None, **settings
     return HyperPodApp(Settings(**values), lambda: demo_api(sim), clock=sim.clock.now, simulator=sim)
 
 
+def make_fleet_app(regions: tuple[str, ...] = ("us-west-2", "us-east-1"), scenario: str = "demo", **settings: Any):
+    """The app over a --demo fleet of `regions` (one simulated world each, seeded apart, one frozen clock);
+    returns (app, {region: simulator})."""
+    from tui.backend import DemoFleet
+    from tui.core.fleet import Member
+
+    clock = SimClock.frozen(at=FROZEN_AT)
+    sims = {
+        Member(None, region): Simulator(scenario=scenario, clock=clock, seed=7 + index, region=region)
+        for index, region in enumerate(regions)
+    }
+    values = {"demo": True, "demo_scenario": scenario, "refresh": 0.0, "region": ",".join(regions), **settings}
+    first = next(iter(sims.values()))
+    app = HyperPodApp(Settings(**values), DemoFleet(sims), clock=clock.now, simulator=first)
+    return app, {member.region: sim for member, sim in sims.items()}
+
+
 def sim_client(sim: Simulator, service: str = "sagemaker"):
     """A boto3 client answered by `sim`, for tests that act on the control plane behind the app's back."""
     session = boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2")

@@ -18,6 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 
 from tui import benchmark_probe, gc_policy
+from tui.backend import fleet_members, is_fleet
 from tui.config import DEFAULT_THEME, Settings
 from tui.core.command_line import command_summary
 from tui.core.crash_report import RecentInput, report_text, write_report
@@ -126,6 +127,45 @@ class HyperPodApp(App[None]):
                     gc_policy.resume_after_startup()
             return self._api
 
+    # --- the fleet: `:region R` / `:profile P` call these (tui/core/fleet.py) -------------------------------
+
+    def switch_region(self, region: str) -> None:
+        """Show region `region` alone (every profile of the fleet kept); the clusters are listed afresh."""
+        self._switch_fleet(region=region.strip())
+
+    def switch_profile(self, profile: str) -> None:
+        """Show profile `profile` alone (every region of the fleet kept); the clusters are listed afresh."""
+        self._switch_fleet(profile=profile.strip())
+
+    def _switch_fleet(self, **change: str) -> None:
+        from dataclasses import replace
+
+        from tui.backend import DemoFleet, demo_factory, make_api_factory
+
+        if not all(change.values()):
+            return
+        members = fleet_members(self.settings)
+        profile = ",".join(dict.fromkeys(m.profile for m in members if m.profile)) or None
+        region = ",".join(dict.fromkeys(m.region for m in members if m.region)) or None
+        self.settings = replace(
+            self.settings, fleet=(), profile=change.get("profile", profile), region=change.get("region", region)
+        )
+        factory, simulator = make_api_factory(self.settings)
+        if isinstance(self._api_factory, DemoFleet):  # the demo keeps each region's world across a switch
+            worlds = self._api_factory.simulators
+            wanted = fleet_members(self.settings)
+            if all(member in worlds for member in wanted):
+                factory, simulator = demo_factory({member: worlds[member] for member in wanted})
+        with self._api_lock:
+            old, self._api, self._api_factory = self._api, None, factory
+            if simulator is not None:
+                self.simulator = simulator
+        if old is not None:
+            threading.Thread(target=old.close, name="hyperpod-close-api", daemon=True).start()
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.fleet_changed()
+
     def take_prefetched_clusters(self) -> list[ClusterSummary] | None:
         """The clusters a child process listed while the UI started (tui/core/prefetch.py), once; None when there
         is no such answer (call from a worker thread: it waits for the child)."""
@@ -186,8 +226,15 @@ class HyperPodApp(App[None]):
     def target_description(self) -> str:
         settings = self.settings
         parts = []
+        if is_fleet(settings):
+            from tui.core.fleet import describe_fleet
+
+            members = fleet_members(settings)
+            return describe_fleet(members, self._api, demo=settings.demo, scenario=settings.demo_scenario)
         if settings.demo:
             parts.append(f"DEMO · simulated control plane ({settings.demo_scenario})")
+            if settings.region:  # a region picked (e.g. by switch_region); the plain demo names none
+                parts.append(f"region {settings.region}")
         else:
             profile = settings.profile or os.environ.get("AWS_PROFILE") or "default"
             region = aws_region(settings.region) or "(from profile)"

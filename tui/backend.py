@@ -16,6 +16,8 @@ DEMO_REGION = "us-west-2"
 
 def make_api_factory(settings: Settings):
     """A callable that creates the AWS facade (in a worker thread), and the simulator when --demo."""
+    if is_fleet(settings):
+        return make_fleet_factory(settings, fleet_members(settings))
     if not settings.demo:
 
         def connect():
@@ -28,8 +30,96 @@ def make_api_factory(settings: Settings):
         return connect, None
     from tui.sim import SimClock, Simulator
 
-    simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock())
-    return (lambda: demo_api(simulator)), simulator
+    region = settings.region or DEMO_REGION  # the flag only: the user's AWS environment never reaches the demo
+    simulator = Simulator(scenario=settings.demo_scenario, clock=SimClock(), region=region)
+    return (lambda: demo_api(simulator, region)), simulator
+
+
+def is_fleet(settings: Settings) -> bool:
+    """More than one profile or region (a comma list, or [[fleet]] entries): checked without importing the fleet
+    code, so that the single-region start-up does no more work than before."""
+    if not (settings.fleet or "," in (settings.profile or "") or "," in (settings.region or "")):
+        return False
+    return len(fleet_members(settings)) > 1
+
+
+def fleet_members(settings: Settings):
+    from tui.core.fleet import members_of
+
+    return members_of(settings.profile, settings.region, settings.fleet)
+
+
+def make_fleet_factory(settings: Settings, members):
+    """Many profiles × regions (tui/core/fleet.py): one facade per member, one botocore Session per profile, made
+    one after the other in the calling (worker) thread. Under --demo each region is its own simulated world (its
+    own seed), answering on its own boto3 Session; the first region's simulator is the one returned."""
+    from tui.core.fleet import FleetApi
+
+    if settings.demo:
+        from tui.sim import SimClock, Simulator
+
+        clock = SimClock()
+        simulators = {
+            member: Simulator(
+                scenario=settings.demo_scenario,
+                clock=clock,
+                seed=7 + index,
+                region=member.region or DEMO_REGION,
+            )
+            for index, member in enumerate(members)
+        }
+
+        return DemoFleet(simulators), next(iter(simulators.values()))
+
+    def connect():
+        import botocore.session
+
+        from tui.core.aws import HyperPodApi
+        from tui.core.botocore_speedups import use_model_cache
+        from tui.core.environment import aws_region
+        from tui.core.fleet import UnusableMember
+
+        sessions: dict[str | None, botocore.session.Session | Exception] = {}
+        apis: dict[Any, Any] = {}
+        for member in members:
+            core = sessions.get(member.profile)
+            if core is None:  # credentials (SSO included) resolve once per profile, on its own Session
+                try:
+                    core = botocore.session.Session(profile=member.profile)
+                    use_model_cache(core)
+                    core.get_scoped_config()  # an unknown profile raises here
+                except Exception as exc:  # noqa: BLE001 - that profile's members fail alone, saying why
+                    core = exc
+                sessions[member.profile] = core
+            if isinstance(core, Exception):
+                apis[member] = UnusableMember(core, member.profile)
+                continue
+            region = member.region or aws_region(None) or core.get_config_variable("region")
+            apis[member] = HyperPodApi(core, profile=member.profile, endpoint_url=settings.endpoint_url, region=region)
+        return FleetApi(apis)
+
+    return connect, None
+
+
+def demo_factory(simulators: dict[Any, Any]):
+    """(factory, first simulator) over these per-member worlds: a fleet when several, else one plain facade."""
+    first_member, first = next(iter(simulators.items()))
+    if len(simulators) > 1:
+        return DemoFleet(simulators), first
+    region = first_member.region or DEMO_REGION
+    return (lambda: demo_api(first, region)), first
+
+
+class DemoFleet:
+    """The --demo fleet's factory: one simulated world per member (`simulators`, for tests and the app)."""
+
+    def __init__(self, simulators: dict[Any, Any]) -> None:
+        self.simulators = simulators
+
+    def __call__(self) -> Any:
+        from tui.core.fleet import FleetApi
+
+        return FleetApi({m: demo_api(sim, m.region or DEMO_REGION) for m, sim in self.simulators.items()})
 
 
 class EarlyApi:

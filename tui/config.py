@@ -44,6 +44,7 @@ class Settings:
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table id → the columns chosen
+    fleet: tuple[Mapping[str, str], ...] = ()  # [[fleet]] entries: {profile?, region?} (tui/core/fleet.py)
     config_file: Path | None = None
 
     @property
@@ -66,7 +67,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "ssm_plugin": str,
     "ssm_document": str,
 }
-_TABLE_KEYS = ("keymap", "markers", "columns")
+_TABLE_KEYS = ("keymap", "markers", "columns", "fleet")
 
 
 def config_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -225,6 +226,18 @@ def save_columns(path: Path, table: str, keys: Sequence[str]) -> None:
         raise ConfigError(f"{path}: cannot write the config file ({exc.strerror or exc})") from None
 
 
+def _check_fleet(value: Any, where: str) -> tuple[dict[str, str], ...]:
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ConfigError(f"{where}: fleet must be an array of tables ([[fleet]] with profile and/or region)")
+    entries = []
+    for index, item in enumerate(value, 1):
+        unknown = set(item) - {"profile", "region"}
+        if unknown or not item:
+            raise ConfigError(f"{where}: [[fleet]] entry {index} takes profile and/or region (got {sorted(item)})")
+        entries.append({key: _coerce(f"fleet.{key}", item[key], str, where) for key in item})
+    return tuple(entries)
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """The checked values of one config file; {} when it does not exist."""
     try:
@@ -245,6 +258,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
             values[key] = _check_markers(value, str(path))
         elif key == "columns":
             values[key] = _check_columns(value, str(path))
+        elif key == "fleet":
+            values[key] = _check_fleet(value, str(path))
         else:
             allowed = ", ".join(sorted([*_SCALAR_KEYS, *_TABLE_KEYS]))
             raise ConfigError(f"{path}: unknown key {key!r} (allowed: {allowed})")

@@ -67,6 +67,15 @@ CLUSTER_FIELDS = (
     Field("arn", "ARN", "arn"),
 )
 
+# A fleet (--region a,b / --profile p,q / [[fleet]]): NAME is the cluster's key, name@region (core/fleet.py).
+FLEET_CLUSTER_FIELDS = (
+    CLUSTER_FIELDS[0],
+    Field("profile", "PROFILE", "profile"),
+    Field("region", "REGION", "region"),
+    *CLUSTER_FIELDS[1:],
+    Field("stale", "STALE", "stale"),
+)
+
 GROUP_FIELDS = (
     Field("name", "GROUP", "name"),
     Field("instance_type", "INSTANCE TYPE", "instance_type"),
@@ -106,6 +115,9 @@ class ClusterLine:
     arn: str
     current_count: int | None
     target_count: int | None
+    profile: str = ""
+    region: str = ""
+    stale: str = ""  # why its region's listing failed (a fleet keeps the last answer)
 
 
 def list_clusters(api: Any, args: Any, encode: Encode) -> Chunks:
@@ -117,7 +129,19 @@ def list_clusters(api: Any, args: Any, encode: Encode) -> Chunks:
         groups = getattr(detail, "instance_groups", None)
         nodes = sum(group.current_count for group in groups) if groups is not None else None
         target = sum(group.target_count for group in groups) if groups is not None else None
-        lines.append(ClusterLine(cluster.name, cluster.status, cluster.created, cluster.arn, nodes, target))
+        lines.append(
+            ClusterLine(
+                cluster.name,
+                cluster.status,
+                cluster.created,
+                cluster.arn,
+                nodes,
+                target,
+                cluster.profile,
+                cluster.region,
+                cluster.stale,
+            )
+        )
     yield 0, encode(lines)
 
 
@@ -341,6 +365,10 @@ def run(
     out = out or sys.stdout
     err = err or sys.stderr
     command, fields, operation = COMMANDS[args.command]
+    from tui.backend import is_fleet
+
+    if args.command == "clusters" and is_fleet(settings):
+        fields = FLEET_CLUSTER_FIELDS
     api = None
     try:
         if api_factory is None:
@@ -349,6 +377,8 @@ def run(
             api_factory, _simulator = make_api_factory(settings)
         api = api_factory()
         text = render(args.format, fields, command, api, args)
+        if stale := getattr(api, "stale_summary", lambda: "")():
+            print(f"hyperpod-tui: warning: {stale}", file=err)  # the other regions answered
     except HeadlessError as exc:
         print(f"hyperpod-tui: error: {exc}", file=err)
         return 1

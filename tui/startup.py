@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tui.backend import EarlyApi, make_api_factory
+from tui.backend import EarlyApi, is_fleet, make_api_factory
 from tui.config import Settings
 from tui.core import lifetime
 
@@ -116,6 +116,8 @@ def prepare(settings: Settings) -> Launch:
     lower_escape_delay()  # Textual reads ESCDELAY once, when it is imported
     factory, simulator = make_api_factory(settings)
     prefetch = None
+    if is_fleet(settings):  # a fleet: no prefetch child (it lists one region); a head start instead
+        return Launch(settings, EarlyApi(factory) if simulator is None else factory, simulator, None)
     if simulator is None:
         from tui.core.prefetch import ClusterPrefetch
 

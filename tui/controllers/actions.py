@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -125,13 +125,15 @@ class ActionsController:
             screen.post_message(ActionCallDone(call))
 
         try:
-            api = app.ensure_api()
+            # The cluster's own facade (in a fleet: its profile's credentials, its region), called by its real name.
+            api, name = app.ensure_api().resolve(plan.cluster)
+            plan = replace(plan, cluster=name) if name != plan.cluster else plan
             # botocore's retries are off on this client: one journalled attempt is one request.
             client = api.mutating_client("sagemaker")  # created even in a dry run (no call) to name its endpoint
             demo = app.settings.demo
             context = CallContext(
                 profile=None if demo else (api.profile or os.environ.get("AWS_PROFILE") or api.session.profile_name),
-                region=api.session.region_name,
+                region=api.region_name,
                 endpoint=api.endpoint_url or (None if demo else client.meta.endpoint_url),
                 extra={"demo": True} if demo else {},
             )

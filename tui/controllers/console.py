@@ -25,7 +25,8 @@ class ConsoleController:
         if summary is None:
             return None
         region = region_of_arn(summary.arn) or aws_region(hyperpod_app(self.screen).settings.region)
-        return console_url(region, summary.name) if region else None
+        name = summary.name.split("@", 1)[0]  # a fleet's key is name@region (core/fleet.py)
+        return console_url(region, name) if region else None
 
     def open(self, cluster: str | None) -> None:
         url = self.url_for(cluster) if cluster else None

@@ -41,6 +41,8 @@ class PanePainter:
             screen.state.detail_of(name),
             snapshot.health if snapshot else None,
             len(snapshot.nodes) if snapshot else None,
+            profiles=screen.fleet_columns[0],
+            regions=screen.fleet_columns[1],
         )
 
     def show_nodes(self, snapshot: NodeSnapshot | None) -> None:

@@ -56,6 +56,13 @@ class RefreshController:
             self.timer = None
         self.start()
 
+    def restart(self) -> None:
+        """Refresh now whatever is running (the fleet changed: a refresh on the old facade is cancelled)."""
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+        self.start()
+
     def start(self) -> None:
         screen = self.screen
         self.schedule.started()
@@ -117,6 +124,7 @@ class RefreshController:
         banner = screen.query_one("#problem-banner", Banner)
         header.stale_reason = self.schedule.stale_reason
         header.stale_label = self.schedule.stale_label
+        header.target = self.app.target_description  # a fleet names its stale members there
         if problem is None:
             header.refreshed_at = message.started_at
             banner.hide()

@@ -144,10 +144,11 @@ class ShellController:
             toast(screen, f"No SSM target for {node.instance_id}: {error}", severity="error")
             return None
 
-    def _launcher(self) -> SessionLauncher:
-        """Worker threads only: creating the SSM client loads botocore models."""
+    def _launcher(self, cluster: str) -> SessionLauncher:
+        """Worker threads only: creating the SSM client loads botocore models. The cluster's own facade (in a
+        fleet: its profile and region, so the plugin gets that region and profile too)."""
         app = hyperpod_app(self.screen)
-        api = app.ensure_api()
+        api, _name = app.ensure_api().resolve(cluster)
         return SessionLauncher(
             api.client("ssm"), profile=api.profile, endpoint_url=api.endpoint_url, plugin=plugin_for(app.settings)
         )
@@ -159,7 +160,7 @@ class ShellController:
     def _start_session(self, shell: NodeShell) -> tuple[SessionLauncher, SsmSession] | str:
         """Preflight + StartSession (worker thread): the launcher and session, or what to tell the user."""
         try:
-            launcher = self._launcher()
+            launcher = self._launcher(shell.cluster)
             session = launcher.open(shell.target, document=shell.document)
             lifetime.adopt_session(session)  # terminated on SIGHUP/SIGTERM/exit if nothing else ends it first
             return launcher, session
@@ -290,7 +291,7 @@ class ShellController:
     def _copy_command(self, shell: NodeShell) -> None:
         app = hyperpod_app(self.screen)
         try:
-            command = self._launcher().command_for(shell.target, shell.document)
+            command = self._launcher(shell.cluster).command_for(shell.target, shell.document)
         except Exception as exc:  # noqa: BLE001 - e.g. no region configured
             app.call_from_thread(toast, app, self._problem(exc).one_line(), severity="error")
             return

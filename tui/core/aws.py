@@ -89,6 +89,7 @@ class HyperPodApi:
         endpoint_url: str | None = None,
         max_workers: int = DEFAULT_WORKERS,
         config: Config = RETRY_CONFIG,
+        region: str | None = None,
     ) -> None:
         self._session = session if hasattr(session, "_session") else None
         self._core = core_session(session)
@@ -96,6 +97,7 @@ class HyperPodApi:
         self.profile = profile
         self.endpoint_url = endpoint_url
         self._config = config
+        self._region = region  # a fleet member's region on a Session shared by its profile (None: the Session's)
         self._clients: dict[str, Any] = {}
         self._mutating_clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -126,7 +128,11 @@ class HyperPodApi:
     def clone(self) -> HyperPodApi:
         """A facade with its own clients and connections on the same Session (e.g. for a forked process)."""
         api = HyperPodApi(
-            self._session or self._core, profile=self.profile, endpoint_url=self.endpoint_url, config=self._config
+            self._session or self._core,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            config=self._config,
+            region=self._region,
         )
         api.listing_concurrency = self.listing_concurrency
         return api
@@ -141,7 +147,7 @@ class HyperPodApi:
 
     @property
     def region_name(self) -> str | None:
-        region = self._core.get_config_variable("region")
+        region = self._region or self._core.get_config_variable("region")
         return None if region is None else str(region)
 
     @property
@@ -162,9 +168,11 @@ class HyperPodApi:
         with self._lock:
             client = self._clients.get(service)
             if client is None:
-                client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=self._config)
+                client = self._core.create_client(
+                    service, region_name=self._region, endpoint_url=self.endpoint_url, config=self._config
+                )
                 bounds.install(client)  # size and time caps on reading answers, and their shape
-                api_log.install(client)  # every call into the API log view (A)
+                api_log.install(client)  # every call into the API log view (@)
                 self._clients[service] = client
             return client
 
@@ -175,10 +183,16 @@ class HyperPodApi:
             client = self._mutating_clients.get(service)
             if client is None:
                 config = self._config.merge(NO_RETRIES)
-                client = self._core.create_client(service, endpoint_url=self.endpoint_url, config=config)
+                client = self._core.create_client(
+                    service, region_name=self._region, endpoint_url=self.endpoint_url, config=config
+                )
                 api_log.install(client)
                 self._mutating_clients[service] = client
             return client
+
+    def resolve(self, cluster: str) -> tuple[HyperPodApi, str]:
+        """(the facade that holds `cluster`, its real name): this one, as is (a fleet routes; core/fleet.py)."""
+        return self, cluster
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -137,6 +137,10 @@ class ClusterSummary:
     status: str
     created: float | None
     image_version_status: str = ""  # the cluster's aggregate ClusterImageVersionStatus
+    # In a fleet (tui/core/fleet.py): the member that listed it, and why its listing is stale ("" when fresh).
+    profile: str = ""
+    region: str = ""
+    stale: str = ""
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> ClusterSummary:

@@ -72,6 +72,17 @@ CLUSTER_COLUMNS = (
     Column("image", "IMAGE", kind="segments", max_width=12, sort_letter="M"),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
 )
+# A fleet's columns (tui/core/fleet.py), after NAME: only when the fleet has more than one profile / region.
+PROFILE_COLUMN = Column("profile", "PROFILE", max_width=20)
+REGION_COLUMN = Column("region", "REGION", max_width=16)
+
+
+def cluster_columns(*, profiles: bool = False, regions: bool = False) -> tuple[Column, ...]:
+    if not (profiles or regions):
+        return CLUSTER_COLUMNS
+    extra = (PROFILE_COLUMN,) * profiles + (REGION_COLUMN,) * regions
+    return (CLUSTER_COLUMNS[0], *extra, *CLUSTER_COLUMNS[1:])
+
 
 GROUP_COLUMNS = (
     Column("name", "GROUP", min_width=8, max_width=63, sort_letter="N"),
@@ -85,7 +96,9 @@ GROUP_COLUMNS = (
 )
 
 NODE_COLUMNS = (
-    Column("instance_id", "INSTANCE ID", min_width=19, max_width=32, sort_letter="I"),  # 32: a NodeLogicalId, when no instance id
+    Column(
+        "instance_id", "INSTANCE ID", min_width=19, max_width=32, sort_letter="I"
+    ),  # 32: a NodeLogicalId, when no instance id
     Column("group", "GROUP", max_width=24, sort_letter="U"),
     Column("status", "STATUS", kind="status", max_width=25, sort_letter="T"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
@@ -175,10 +188,18 @@ NOT_LISTED: Health = (("not listed yet", None),)
 
 
 def cluster_row(
-    summary: ClusterSummary, detail: ClusterDetail | None, health: Health | None, total: int | None
+    summary: ClusterSummary,
+    detail: ClusterDetail | None,
+    health: Health | None,
+    total: int | None,
+    *,
+    profiles: bool = False,
+    regions: bool = False,
 ) -> TableRow:
     """`health`/`total` come from the latest node listing; without one, the groups' CurrentCount stands in and
-    NODE STATUS says the nodes are not listed yet (an empty cell would read as "no nodes")."""
+    NODE STATUS says the nodes are not listed yet (an empty cell would read as "no nodes"). In a fleet the key is
+    `name@region` (core/fleet.py): NAME shows the name, PROFILE/REGION (when asked for) where it lives, and a
+    member whose listing failed marks its rows' STATUS stale."""
     orchestrator = detail.orchestrator if detail else ""
     image = summary.image_version_status
     if not image and detail is not None:  # ListClusters without the aggregate: the worst group's stands in
@@ -189,11 +210,14 @@ def cluster_row(
         )
     if total is None and detail is not None:
         total = sum(group.current_count for group in detail.instance_groups)
+    where = (clean(summary.profile),) * profiles + (clean(summary.region),) * regions
+    status = clean(summary.status) + (" (stale)" if summary.stale else "")
     return TableRow(
         summary.name,
         (
-            clean(summary.name),
-            clean(summary.status),
+            clean(summary.name.split("@", 1)[0] if where else summary.name),
+            *where,
+            status,
             orchestrator,
             "" if total is None else total,
             NOT_LISTED if health is None else health,

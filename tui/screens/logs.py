@@ -216,10 +216,12 @@ class LogScreen(Screen[None]):
             return closed.is_set() or worker.is_cancelled
 
         try:
-            client = hyperpod_app(self).ensure_api().client("logs")
+            # The cluster's own region and credentials (a fleet routes by key), and its log group's real name.
+            api, cluster_name = hyperpod_app(self).ensure_api().resolve(target.cluster_name)
+            client = api.client("logs")
             resolution = known
             if resolution is None:
-                locator = LogLocator(client, target.cluster_name, target.cluster_arn, should_stop=should_stop)
+                locator = LogLocator(client, cluster_name, target.cluster_arn, should_stop=should_stop)
                 if mode == HEALTH and target.instance_id:
                     resolution = locator.health_monitor(target.instance_id, target.instance_group, group=group)
                 else:

@@ -22,6 +22,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from tui.backend import fleet_members, is_fleet
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.columns import ColumnsController
@@ -36,7 +37,7 @@ from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
 from tui.core.node_lookup import DescribeResult, Entry
 from tui.core.snapshot import NodeSnapshot
-from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
+from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS, cluster_columns
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
@@ -84,6 +85,7 @@ NAVIGATION_BINDINGS: list[Binding] = [
 
 class MainScreen(Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
+    fleet_columns: tuple[bool, bool] = (False, False)  # PROFILE, REGION columns shown (a fleet: core/fleet.py)
     BINDINGS: ClassVar[list[BindingType]] = [
         *SHELL_PANE_BINDINGS,  # the shell pane's keys
         LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
@@ -115,7 +117,15 @@ class MainScreen(Screen[None]):
         yield StatusHeader(clock=clock, id="status-header")
         yield Banner(id="problem-banner")
         with Vertical(id="clusters-pane", classes="pane"):
-            yield ResourceTable(CLUSTER_COLUMNS, sort="name", clock=clock, id="clusters")
+            settings = hyperpod_app(self).settings
+            if is_fleet(settings):
+                from tui.core.fleet import fleet_columns
+
+                self.fleet_columns = fleet_columns(fleet_members(settings))
+            profiles, regions = self.fleet_columns
+            yield ResourceTable(
+                cluster_columns(profiles=profiles, regions=regions), sort="name", clock=clock, id="clusters"
+            )
         yield Banner(id="failure-banner")
         with Vertical(id="groups-pane", classes="pane"):
             yield ResourceTable(GROUP_COLUMNS, clock=clock, id="groups")
@@ -179,6 +189,19 @@ class MainScreen(Screen[None]):
 
     # --- refreshing (the work is in controllers/refresh.py and core/refresh.py) -----------------------------
 
+    def fleet_changed(self) -> None:
+        """The app switched profile or region (HyperPodApp.switch_region/switch_profile): forget every cluster
+        of the old fleet and list the new one now (the running refresh, on the old facade, is cancelled)."""
+        state, focus = self.state, self.state.focus
+        for name in state.take_clusters(()):
+            self._forgotten(name, "the fleet changed", was_focus=False)
+        if focus is not None:
+            self._show_focus_cluster()
+        self.header.target = hyperpod_app(self).target_description
+        self.clusters_table.placeholder = "Loading clusters…"
+        self.panes.update_titles()
+        self.refreshes.restart()
+
     def action_refresh(self) -> None:
         self.refreshes.request()
 
@@ -223,6 +246,9 @@ class MainScreen(Screen[None]):
         if not wanted or self._opened_cluster_flag or not clusters:
             return
         self._opened_cluster_flag = True
+        if wanted not in clusters:  # in a fleet, a plain name found in one region only is that cluster
+            matches = [key for key in clusters if "@" in key and key.split("@", 1)[0] == wanted]
+            wanted = matches[0] if len(matches) == 1 else wanted
         if wanted in clusters:
             self.clusters_table.move_cursor_to(wanted)
             self._set_focus(wanted)
