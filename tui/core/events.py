@@ -24,12 +24,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from tui.core.aws import PAGE_SIZE, bounded_pages
 from tui.core.models import InstanceGroup
+from tui.core.observed import Observed
 from tui.core.sanitize import clean
+from tui.core.tables import Column, TableRow
 
+PAGE_SIZE = 100  # the API's maximum for ListClusterEvents and ListClusterOperations
 EVENT_PAGE_CAP = 10  # the service keeps ~500 events (5 pages of 100); twice that leaves room for a busy hour
 OPERATION_PAGE_CAP = 5
 FOLD_WINDOW = 2.0  # seconds: the provisioning fault pair arrives ~1 s apart
@@ -185,8 +185,9 @@ def fold(events: Iterable[ClusterEvent], window: float = FOLD_WINDOW) -> list[Cl
     return out
 
 
-def _is_validation(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ValidationException"
+def _is_validation(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    return isinstance(response, dict) and response.get("Error", {}).get("Code") == "ValidationException"
 
 
 def list_events(
@@ -221,6 +222,10 @@ def list_events(
     ):
         if value is not None:
             params[key] = value
+    from botocore.exceptions import ClientError  # here: the screens import this module, botocore loads later
+
+    from tui.core.aws import bounded_pages
+
     pages = client.get_paginator("list_cluster_events").paginate(**params)
     events: list[ClusterEvent] = []
     try:
@@ -233,7 +238,7 @@ def list_events(
         if _is_validation(exc):
             raise EventsUnavailable(cluster, str(exc.response.get("Error", {}).get("Message") or exc)) from None
         raise
-    return events
+    return events[: page_cap * PAGE_SIZE]
 
 
 # --- details ------------------------------------------------------------------------------------------------
@@ -415,6 +420,10 @@ def list_operations(client: Any, cluster: str, *, in_progress_only: bool = True)
     sm = client
     if not hasattr(sm, "list_cluster_operations"):
         return []
+    from botocore.exceptions import ClientError
+
+    from tui.core.aws import bounded_pages
+
     pages = _operation_pages(sm, params)
     try:
         for page in bounded_pages(pages, "ListClusterOperations", "ClusterOperationSummaries", OPERATION_PAGE_CAP):
@@ -495,3 +504,68 @@ class EventQuery:
     def fetch(self, client: Any) -> list[ClusterEvent]:
         """Folded events of this scope, newest first."""
         return fold(list_events(client, self.cluster, group=self.group, node=self.node, after=self.since))
+
+
+# --- the Events view's table (the tables' Column / TableRow, so the `/` filter grammar is the same) ---------
+
+EVENT_COLUMNS = (
+    Column("time", "TIME", min_width=14, max_width=14),
+    Column("level", "LEVEL", kind="segments", min_width=5, max_width=5),
+    Column("resource", "RESOURCE", min_width=4, max_width=13),
+    Column("group", "GROUP", min_width=5, max_width=20),
+    Column("instance", "INSTANCE", min_width=8, max_width=19),
+    Column("description", "DESCRIPTION", flex=True, max_width=DESCRIPTION_LIMIT),
+)
+# Under WIDE_FROM cells: no RESOURCE column (it is in the details) and a narrower GROUP, so that the description
+# keeps some room at 80 columns; the view shows the highlighted event's whole description under the table.
+WIDE_FROM = 110
+NARROW_EVENT_COLUMNS = (
+    Column("time", "TIME", min_width=14, max_width=14),
+    Column("level", "LEVEL", kind="segments", min_width=5, max_width=5),
+    Column("group", "GROUP", min_width=5, max_width=12),
+    Column("instance", "INSTANCE", min_width=8, max_width=19),
+    Column("description", "DESCRIPTION", flex=True, max_width=DESCRIPTION_LIMIT),
+)
+# A level painted in the colour of a status of the same weight; a Warn of a normal scale-up as progress, not warn.
+_LEVEL_STATUS = {"Error": "Failed", "Warn": "Degraded", "Info": "Running"}
+
+
+def format_time(moment: datetime, *, utc: bool) -> str:
+    """`12-03 07:41:31`: the column's width; local time unless `utc`."""
+    return (moment if utc else moment.astimezone()).strftime("%m-%d %H:%M:%S")
+
+
+def _row(key: str, values: tuple, narrow: bool) -> TableRow:
+    return TableRow(key, values[:2] + values[3:] if narrow else values)
+
+
+def event_row(event: ClusterEvent, *, utc: bool, narrow: bool = False) -> TableRow:
+    """The event's row under EVENT_COLUMNS (NARROW_EVENT_COLUMNS when `narrow`)."""
+    status = "Pending" if event.is_scaling_noise else _LEVEL_STATUS.get(event.level or "")
+    description = event.description + (f" (×{event.count})" if event.count > 1 else "")
+    values = (
+        format_time(event.time, utc=utc),
+        ((event.level_text, status),),
+        event.resource_type,
+        event.group or "",
+        event.instance_id or "",
+        description,
+    )
+    return _row(event.event_id, values, narrow)
+
+
+def observed_key(observed: Observed) -> str:
+    return f"observed:{observed.instance_id}:{observed.time}:{observed.after}"
+
+
+def observed_row(observed: Observed, *, utc: bool, narrow: bool = False) -> TableRow:
+    moment = datetime.fromtimestamp(observed.time, UTC)
+    values = (
+        format_time(moment, utc=utc),
+        ((NO_LEVEL, None),),
+        "Instance",
+        clean(observed.group, max_len=63),
+        clean(observed.instance_id, max_len=40),
+        clean(observed.description, max_len=DESCRIPTION_LIMIT),
+    )
+    return _row(observed_key(observed), values, narrow)

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState
 from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.console import ConsoleController
+from tui.controllers.events import EVENTS_BINDING, EventsController
 from tui.controllers.logs import LogsController
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
@@ -63,6 +64,7 @@ class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *SHELL_PANE_BINDINGS,  # the shell pane's keys
         LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
+        EVENTS_BINDING,  # clusters, groups and nodes panes: the Events view of what is highlighted
         *NAVIGATION_BINDINGS,
     ]
 
@@ -77,6 +79,7 @@ class MainScreen(Screen[None]):
         self.shells = ShellController(self, ask=AskScreen)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
+        self.cluster_events = EventsController(self)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -325,6 +328,10 @@ class MainScreen(Screen[None]):
             screen = detail_screen_for(table.id, table.cursor_key, self.state, hyperpod_app(self).ensure_api)
             if screen is not None:
                 self.app.push_screen(screen)
+
+    def action_events(self) -> None:
+        """The Events view of the highlighted cluster, group or node (also what `:events` calls)."""
+        self.cluster_events.open()
 
     def action_console(self) -> None:
         self.console.open(self.state.focus)
