@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 EVENTS_BINDING = Binding(
-    "e", "events", "Events", id="events", tooltip="Cluster events of the highlighted cluster, group or node"
+    "e", "events", "Events", show=False, id="events", tooltip="Cluster events of the highlighted cluster, group or node"
 )
 
 
