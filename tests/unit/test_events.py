@@ -14,15 +14,12 @@ from tui.core.events import (
     ClusterEvent,
     EventDetail,
     EventsUnavailable,
-    GroupActivity,
-    Operation,
     extract_instance_id,
     fold,
-    group_activity,
     list_events,
-    list_operations,
 )
 from tui.core.models import InstanceGroup
+from tui.core.operations import GroupActivity, Operation, group_activity, list_operations
 from tui.sim import SimClock, Simulator
 
 EKS = "genai-eks-prod"
@@ -218,3 +215,13 @@ def test_continuous_scaling_is_seen_in_the_counts_and_zero_of_forty_is_not_healt
     )
     assert op is not None
     assert group_activity(group(12, 40), [op]) == GroupActivity("scaling 12→40", healthy=False)
+
+
+def test_the_group_row_says_scaling_in_the_warn_colour_while_nodes_are_missing():
+    from tui.core.models import status_kind
+    from tui.core.tables import GROUP_COLUMNS, group_row
+
+    index = [c.key for c in GROUP_COLUMNS].index("activity")
+    [(text, status)] = group_row(group(0, 40), None, slurm=False).values[index]
+    assert text == "scaling 0→40" and status_kind(status) == "warn"
+    assert group_row(group(4, 4), None, slurm=False).values[index] == ()

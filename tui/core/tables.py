@@ -22,6 +22,7 @@ from tui.core.models import (
     Node,
     status_severity,
 )
+from tui.core.operations import group_activity
 from tui.core.sanitize import clean
 
 MESSAGE_LIMIT = 500
@@ -73,6 +74,9 @@ GROUP_COLUMNS = (
     Column("type", "INSTANCE TYPE", max_width=20),
     Column("count", "COUNT", align="right", max_width=9),
     Column("status", "STATUS", kind="status", max_width=14),
+    # What the group is doing (core/operations.group_activity): `scaling 12→40`; in the warn colour while fewer
+    # nodes run than wanted, so an InService group (or cluster) with 0 of 40 workers never reads as healthy.
+    Column("activity", "ACTIVITY", kind="segments", max_width=16),
     Column("role", "SLURM", max_width=10),
     Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60),
     Column("patch", "IMAGE / PATCH", kind="segments", max_width=40),
@@ -188,6 +192,13 @@ def cluster_row(
     )
 
 
+def _activity(group: InstanceGroup) -> tuple[tuple[str, str], ...]:
+    activity = group_activity(group)
+    if activity is None:
+        return ()
+    return ((activity.text, "InProgress" if activity.healthy else "Degraded"),)
+
+
 def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> TableRow:
     role = clean(group.slurm_node_type) if slurm else "—"
     return TableRow(
@@ -197,6 +208,7 @@ def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> Ta
             clean(group.instance_type),
             f"{group.current_count}/{group.target_count}",
             clean(group.status),
+            _activity(group),
             role,
             health or (),
             group_patch(group),
