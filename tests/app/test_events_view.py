@@ -162,3 +162,23 @@ async def test_a_cluster_not_in_continuous_mode_says_so_and_lists_what_the_app_o
         assert isinstance(screen, EventsScreen)
         rows = [screen.table.row(k) for k in screen.table.visible_keys]
         assert any(pending in row.text(5) and "Pending → Running" in row.text(5) for row in rows)
+
+
+async def test_a_nodes_details_list_its_last_events():
+    from tui.screens.detail import DetailScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        main.jump_to_cluster(EKS)
+        await settle(pilot)
+        node = next(e.instance_id for e in main.state.snapshot_of(EKS).nodes.values() if e.group == "general-purpose")
+        main.nodes_table.focus()
+        main.nodes_table.move_cursor_to(node)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = rendered_text(app.screen.query_one("#detail-body").content, width=200)
+        section = text[text.index("Last events") :]
+        assert "lifecycle script execution" in section and node in section

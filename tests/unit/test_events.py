@@ -111,6 +111,7 @@ def test_paging_follows_next_token_and_stops_at_the_cap(sim, monkeypatch):
     assert len(events) == len(sim.cluster(EKS).events)
     with pytest.raises(bounds.ListingStopped):
         list_events(sm, EKS, page_cap=2)
+    assert len(list_events(sm, EKS, page_cap=2, newest_only=True)) == 10  # the two newest pages
 
 
 def test_filters_reach_the_service(sim):

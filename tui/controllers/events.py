@@ -7,6 +7,7 @@ lifecycle-script log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -17,6 +18,8 @@ from tui.text import toast
 from tui.typed_app import hyperpod_app
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from tui.screens.main import MainScreen
 
 EVENTS_BINDING = Binding(
@@ -25,8 +28,16 @@ EVENTS_BINDING = Binding(
 
 
 class EventsController:
-    def __init__(self, screen: MainScreen) -> None:
+    """`events_screen(query, api_getter, observed=, open_node=, open_log=)` builds the Events view and
+    `node_screen(detail, node, api_getter)` a node's details: the main screen supplies them (controllers never
+    import screens)."""
+
+    def __init__(
+        self, screen: MainScreen, *, events_screen: Callable[..., Screen], node_screen: Callable[..., Screen]
+    ) -> None:
         self.screen = screen
+        self._events_screen = events_screen
+        self._node_screen = node_screen
 
     def query_for_focus(self) -> EventQuery | None:
         screen = self.screen
@@ -46,11 +57,9 @@ class EventsController:
         if query is None:
             toast(self.screen, "No cluster to show events of yet.", timeout=3)
             return
-        from tui.screens.events import EventsScreen
-
         state = self.screen.state
         self.screen.app.push_screen(
-            EventsScreen(
+            self._events_screen(
                 query,
                 hyperpod_app(self.screen).ensure_api,
                 observed=lambda: state.observed.of(query.cluster, group=query.group, node=query.node),
@@ -69,12 +78,10 @@ class EventsController:
         return node
 
     def open_node(self, cluster: str, instance_id: str) -> None:
-        from tui.screens.detail import node_detail_screen
-
         detail = self.screen.state.detail_of(cluster)
         node = self._node(cluster, instance_id)
         if node is not None and detail is not None:
-            self.screen.app.push_screen(node_detail_screen(detail, node, hyperpod_app(self.screen).ensure_api))
+            self.screen.app.push_screen(self._node_screen(detail, node, hyperpod_app(self.screen).ensure_api))
 
     def open_log(self, cluster: str, instance_id: str) -> None:
         if self._node(cluster, instance_id) is None:

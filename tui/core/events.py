@@ -200,10 +200,12 @@ def list_events(
     operation_id: str | None = None,
     newest_first: bool = True,
     page_cap: int = EVENT_PAGE_CAP,
+    newest_only: bool = False,
 ) -> list[ClusterEvent]:
     """Every page of ListClusterEvents (bounded: `page_cap` pages, `aws.LISTING_DEADLINE`), unfolded.
 
-    Raises `EventsUnavailable` for a cluster not in Continuous mode, `bounds.ListingStopped` at the caps."""
+    Raises `EventsUnavailable` for a cluster not in Continuous mode, `bounds.ListingStopped` at the caps (with
+    `newest_only`, the pages read so far are the answer: e.g. one page of a node's latest events)."""
     params: dict[str, Any] = {
         "ClusterName": cluster,
         "SortBy": "EventTime",
@@ -223,6 +225,7 @@ def list_events(
     from botocore.exceptions import ClientError  # here: the screens import this module, botocore loads later
 
     from tui.core.aws import bounded_pages
+    from tui.core.bounds import ListingStopped
 
     pages = client.get_paginator("list_cluster_events").paginate(**params)
     events: list[ClusterEvent] = []
@@ -232,6 +235,9 @@ def list_events(
                 event = ClusterEvent.from_api(item)
                 if event is not None:
                     events.append(event)
+    except ListingStopped:
+        if not newest_only:
+            raise
     except ClientError as exc:
         if _is_validation(exc):
             raise EventsUnavailable(cluster, str(exc.response.get("Error", {}).get("Message") or exc)) from None

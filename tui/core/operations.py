@@ -67,8 +67,8 @@ class Operation:
         for item in data.get("ScalingDetails") or ():
             if not isinstance(item, dict) or not item.get("InstanceGroupName"):
                 continue
-            original = item.get("Original") if isinstance(item.get("Original"), dict) else {}
-            desired = item.get("Desired") if isinstance(item.get("Desired"), dict) else {}
+            original = _dict(item.get("Original"))
+            desired = _dict(item.get("Desired"))
             scaling.append(
                 GroupScaling(
                     clean(item["InstanceGroupName"], max_len=63),
@@ -100,6 +100,10 @@ class Operation:
         if group in self.health_check_groups:
             return "deep health check"
         return None
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any) -> int | None:

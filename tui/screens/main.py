@@ -12,7 +12,7 @@ feature's controller (tui/controllers: actions, shells, logs), which does the wo
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -59,6 +59,18 @@ NAVIGATION_BINDINGS: list[Binding] = [
 ]
 
 
+def _events_screen(*args: Any, **kwargs: Any) -> Screen[None]:
+    from tui.screens.events import EventsScreen  # loaded when first opened
+
+    return EventsScreen(*args, **kwargs)
+
+
+def _node_screen(*args: Any, **kwargs: Any) -> Screen[None]:
+    from tui.screens.detail import node_detail_screen
+
+    return node_detail_screen(*args, **kwargs)
+
+
 class MainScreen(Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -79,7 +91,7 @@ class MainScreen(Screen[None]):
         self.shells = ShellController(self, ask=AskScreen)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
-        self.cluster_events = EventsController(self)
+        self.cluster_events = EventsController(self, events_screen=_events_screen, node_screen=_node_screen)
 
     # --- composition ---------------------------------------------------------------------------------------
 
