@@ -310,6 +310,8 @@ class HyperPodApp(App[None]):
         return list(found.values())
 
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
+        from tui.controllers.events import EVENTS_BINDING
+        from tui.screens.events import EventDetailScreen, EventsScreen
         from tui.screens.logs import LogScreen
         from tui.screens.main import NAVIGATION_BINDINGS
         from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
@@ -321,11 +323,12 @@ class HyperPodApp(App[None]):
         return [
             ("Everywhere", bindings_of(type(self))),
             ("Command line (:)", [COMMAND_LINE_BINDING, *bindings_of(CommandLine)]),
-            ("Panes", [LOGS_BINDING, *NAVIGATION_BINDINGS]),
+            ("Panes", [LOGS_BINDING, EVENTS_BINDING, *NAVIGATION_BINDINGS]),
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
             ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
+            ("Events view (e)", [*bindings_of(EventsScreen), *bindings_of(EventDetailScreen)]),
         ]
 
     def action_use_theme(self, name: str) -> None:

@@ -125,6 +125,17 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     nodes.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
     nodes.add_argument("--group", metavar="NAME", help="only this instance group")
     nodes.add_argument("--status", type=_status, metavar="STATUS", help="only nodes in this status (e.g. Failure)")
+    events = commands.add_parser(
+        "events",
+        prog="hyperpod-tui events",
+        help="list a cluster's events (Continuous mode; near-duplicates folded)",
+        description="List a cluster's events, newest first (ListClusterEvents, every page; only clusters with "
+        "NodeProvisioningMode Continuous have them). Near-duplicates about a second apart are folded: N counts them.",
+    )
+    events.add_argument("cluster", metavar="CLUSTER", nargs="?", help="cluster name or ARN")
+    events.add_argument("--group", metavar="NAME", help="only this instance group")
+    events.add_argument("--node", metavar="ID", help="only this node (instance id)")
+    events.add_argument("--since", type=_since, metavar="AGE", help="only events this recent: 1d, 2h, 30m, 45s")
     journal = commands.add_parser(
         "journal",
         prog="hyperpod-tui journal",
@@ -141,7 +152,7 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     )
     journal.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (every field)")
     journal.set_defaults(format="table")
-    for sub in (clusters, groups, nodes):
+    for sub in (clusters, groups, nodes, events):
         formats = sub.add_mutually_exclusive_group()
         formats.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (exact values)")
         formats.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV with a header row")
@@ -155,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A keyboard-driven terminal UI for Amazon SageMaker HyperPod clusters.",
         epilog="Config: $XDG_CONFIG_HOME/hyperpod-tui/config.toml · keys: press ? in the app.",
         usage="hyperpod-tui [options]                            (the TUI)\n"
-        "       hyperpod-tui {clusters,groups,nodes} … [options]  (print and exit; --json, --csv)\n"
+        "       hyperpod-tui {clusters,groups,nodes,events} … [options]  (print and exit; --json, --csv)\n"
         "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)",
     )
     parser.add_argument("--version", action="version", version=f"hyperpod-tui {__version__}")

@@ -1,4 +1,5 @@
-"""Headless subcommands for scripts: `clusters`, `groups CLUSTER`, `nodes CLUSTER [--group G] [--status S]`.
+"""Headless subcommands for scripts: `clusters`, `groups CLUSTER`, `nodes CLUSTER [--group G] [--status S]`,
+`events CLUSTER [--group G] [--node ID] [--since 1h]` (the cluster's events, near-duplicates folded: `count`).
 
 The same core as the TUI (HyperPodApi with its per-group parallel node listing, the models, `errors.classify`),
 printed as an aligned plain-text table (default), `--csv` or `--json`. Start-up matters (a script may call this in
@@ -41,7 +42,7 @@ class Field:
     name: str  # the JSON key and CSV header
     label: str  # the table header
     attr: str  # the model's attribute (dotted for nested ones)
-    kind: str = "text"  # text | int | time
+    kind: str = "text"  # text | int | time | level
 
     def get(self, item: Any) -> Any:
         return attrgetter(self.attr)(item)
@@ -95,6 +96,18 @@ NODE_FIELDS = (
     Field("ip", "IP", "ip"),
     Field("launch_time", "LAUNCHED", "launch_time", "time"),
     Field("message", "MESSAGE", "message"),
+)
+
+EVENT_FIELDS = (
+    Field("time", "TIME", "epoch", "time"),
+    Field("level", "LEVEL", "level", "level"),  # no EventLevel: "–" in a table or CSV, null in JSON
+    Field("resource_type", "RESOURCE", "resource_type"),
+    Field("group", "GROUP", "group"),
+    Field("instance_id", "INSTANCE", "instance_id"),
+    Field("count", "N", "count", "int"),
+    Field("description", "DESCRIPTION", "description"),
+    Field("event_id", "EVENT ID", "event_id"),
+    Field("operation_id", "OPERATION", "operation_id"),
 )
 
 
@@ -244,10 +257,35 @@ class ForkedWork:
             return None
 
 
+def list_events(api: Any, args: Any, encode: Encode) -> Chunks:
+    """The cluster's events, newest first, near-duplicates folded (`count` > 1). A cluster not in Continuous mode
+    has none: one line saying so (exit status 1)."""
+    from datetime import timedelta
+
+    from tui.core.events import EventQuery, EventsUnavailable
+    from tui.core.journal import parse_since
+
+    if not getattr(args, "cluster", None):
+        raise HeadlessError("events: name a CLUSTER")
+    since = None
+    if getattr(args, "since", None):
+        since = datetime.now(UTC) - timedelta(seconds=parse_since(args.since))
+    query = EventQuery(args.cluster, group=args.group, node=args.node, since=since)
+    try:
+        events = query.fetch(api.client("sagemaker"))
+    except EventsUnavailable as exc:
+        raise HeadlessError(
+            f"cluster {clean(args.cluster)!r} has no cluster events (only clusters with NodeProvisioningMode "
+            f"Continuous have them): {exc.message}"
+        ) from None
+    yield 0, encode(events)
+
+
 COMMANDS: dict[str, tuple[Callable[[Any, Any, Encode], Chunks], Sequence[Field], str]] = {
     "clusters": (list_clusters, CLUSTER_FIELDS, "ListClusters"),
     "groups": (list_groups, GROUP_FIELDS, "DescribeCluster"),
     "nodes": (list_nodes, NODE_FIELDS, "ListClusterNodes"),
+    "events": (list_events, EVENT_FIELDS, "ListClusterEvents"),
 }
 
 
@@ -264,6 +302,8 @@ def _iso(epoch: float | None) -> str | None:
 def _display(value: Any, kind: str) -> str:
     if kind == "time":
         return _iso(value) or ""
+    if kind == "level":
+        return clean(value) if value else "–"
     if value is None:
         return ""
     return clean(value) if kind == "text" else str(value)

@@ -110,7 +110,8 @@ def test_demo_has_the_promised_clusters(demo):
     assert len(pages) > 2 and len({e["EventId"] for e in events}) == len(events)
     times = [e["EventTime"] for e in events]
     assert times == sorted(times)
-    assert {e["EventLevel"] for e in events} == enum("sagemaker", "ClusterEventLevel")
+    # Most real events carry no EventLevel; the demo keeps some of each kind.
+    assert {e.get("EventLevel") for e in events} == {None, *enum("sagemaker", "ClusterEventLevel")}
     assert {e["ResourceType"] for e in events} == enum("sagemaker", "ClusterEventResourceType")
 
 

@@ -15,6 +15,9 @@ COVERED = {
     ("sagemaker", "ListClusterNodes"),
     ("sagemaker", "DescribeClusterNode"),
     ("sagemaker", "ListClusterEvents"),
+    ("sagemaker", "DescribeClusterEvent"),
+    ("sagemaker", "ListClusterOperations"),
+    ("sagemaker", "DescribeClusterOperation"),
     ("sagemaker", "BatchRebootClusterNodes"),
     ("sagemaker", "BatchReplaceClusterNodes"),
     ("sagemaker", "BatchDeleteClusterNodes"),
@@ -76,6 +79,14 @@ def test_read_operations_validate_for_every_resource(scenario):
             call(
                 sm, "ListClusterEvents", ClusterName=name, ResourceType="Instance", SortOrder="Descending", MaxResults=3
             )
+            for event in events:
+                call(sm, "DescribeClusterEvent", ClusterName=name, EventId=event["EventId"])
+        else:
+            with pytest.raises(ClientError) as refused:
+                sm.list_cluster_events(ClusterName=name)
+            assert error_code(refused) == "ValidationException"
+        for operation in call(sm, "ListClusterOperations", ClusterName=name)["ClusterOperationSummaries"]:
+            call(sm, "DescribeClusterOperation", ClusterName=name, OperationId=operation["OperationId"])
     for group in call(logs, "DescribeLogGroups")["logGroups"]:
         name = group["logGroupName"]
         streams = call(logs, "DescribeLogStreams", logGroupName=name)["logStreams"]

@@ -272,3 +272,21 @@ def test_clusters_with_a_describe_that_fails_shows_no_counts_for_it():
     records = json.loads(out.getvalue())
     assert len(records) == 3
     assert sum(1 for r in records if r["current_count"] is None and r["target_count"] is None) == 1
+
+
+def test_events_of_a_continuous_cluster_and_the_refusal_of_the_others(capsys):
+    code, out, err = cli(["--demo", "events", "genai-eks-prod"], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["TIME", "LEVEL", "RESOURCE"]
+    assert any(" – " in line for line in lines[1:])  # no EventLevel: a dash
+    code, out, _ = cli(["events", "genai-eks-prod", "--demo", "--json", "--group", "gpu-workers"], capsys)
+    records = json.loads(out)
+    assert code == 0 and records and {r["group"] for r in records} == {"gpu-workers"}
+    assert any(r["count"] == 2 and r["level"] == "Error" for r in records)  # the provisioning pair, folded
+    assert any(r["level"] is None for r in records)
+    code, out, _ = cli(["--demo", "events", "genai-eks-prod", "--since", "15m", "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows and len(rows) < len(records)
+    code, out, err = cli(["--demo", "events", "llm-pretrain-slurm"], capsys)
+    assert code == 1 and out == "" and "Continuous" in err

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tui.core.models import ClusterDetail, ClusterSummary
+from tui.core.observed import ObservedLog
 from tui.core.snapshot import NodeSnapshot
 
 
@@ -22,6 +23,7 @@ class ExplorerState:
     snapshots: dict[str, NodeSnapshot] = field(default_factory=dict)
     focus: str | None = None  # the cluster whose groups and nodes are shown
     group_scope: str | None = None  # the instance group the nodes pane is scoped to (None: all groups)
+    observed: ObservedLog = field(default_factory=ObservedLog)  # node transitions seen, for the Events view
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -84,6 +86,7 @@ class ExplorerState:
         if snapshot.cluster not in self.clusters or (current is not None and current.fetched_at >= snapshot.fetched_at):
             return False
         self.snapshots[snapshot.cluster] = snapshot
+        self.observed.record(snapshot)
         return True
 
     def forget(self, name: str) -> None:
@@ -91,5 +94,6 @@ class ExplorerState:
         self.clusters.pop(name, None)
         self.details.pop(name, None)
         self.snapshots.pop(name, None)
+        self.observed.forget(name)
         if self.focus == name:
             self.focus = None

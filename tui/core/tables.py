@@ -23,6 +23,7 @@ from tui.core.models import (
     Node,
     status_severity,
 )
+from tui.core.operations import group_activity
 from tui.core.sanitize import clean
 
 MESSAGE_LIMIT = 500
@@ -89,6 +90,9 @@ GROUP_COLUMNS = (
     Column("type", "INSTANCE TYPE", max_width=20, sort_letter="Y"),
     Column("count", "COUNT", align="right", max_width=9, sort_letter="C", sort_as="number"),
     Column("status", "STATUS", kind="status", max_width=14, sort_letter="T"),
+    # What the group is doing (core/operations.group_activity): `scaling 12→40`; in the warn colour while fewer
+    # nodes run than wanted, so an InService group (or cluster) with 0 of 40 workers never reads as healthy.
+    Column("activity", "ACTIVITY", kind="segments", max_width=16),
     Column("role", "SLURM", max_width=10, sort_letter="L"),
     Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60, sort_letter="H"),
     Column("patch", "IMAGE / PATCH", kind="segments", max_width=40, sort_letter="M"),
@@ -227,6 +231,13 @@ def cluster_row(
     )
 
 
+def _activity(group: InstanceGroup) -> tuple[tuple[str, str], ...]:
+    activity = group_activity(group)
+    if activity is None:
+        return ()
+    return ((activity.text, "InProgress" if activity.healthy else "Degraded"),)
+
+
 def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> TableRow:
     role = clean(group.slurm_node_type) if slurm else "—"
     return TableRow(
@@ -236,6 +247,7 @@ def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> Ta
             clean(group.instance_type),
             f"{group.current_count}/{group.target_count}",
             clean(group.status),
+            _activity(group),
             role,
             health or (),
             group_patch(group),

@@ -337,15 +337,44 @@ def group_detail_screen(detail: ClusterDetail, group: InstanceGroup) -> DetailSc
     )
 
 
-def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], HyperPodApi]) -> DetailScreen:
-    def load() -> NodeDetail:
-        return api_getter().describe_node(cluster.name, node.instance_id, logical_id=node.node_logical_id)
+NODE_EVENTS = 8  # the node's last events on its details page (Continuous-mode clusters only)
 
-    return DetailScreen(
-        f"Node {clean(node.key)} · {clean(node.group)} · {clean(cluster.name)}",
-        lambda loaded, now: node_sections(cluster, node, loaded if isinstance(loaded, NodeDetail) else None, now),
-        loader=load,
-    )
+
+def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], HyperPodApi]) -> DetailScreen:
+    continuous = cluster.node_provisioning_mode == "Continuous"
+
+    def load() -> tuple[NodeDetail, list[Field] | None]:
+        api = api_getter()
+        detail = api.describe_node(cluster.name, node.instance_id, logical_id=node.node_logical_id)
+        return detail, (_last_events(api, cluster.name, node.key) if continuous else None)
+
+    def sections(loaded: object | None, now: float) -> list[Section]:
+        detail, events = loaded if isinstance(loaded, tuple) else (None, None)
+        out = node_sections(cluster, node, detail if isinstance(detail, NodeDetail) else None, now)
+        if continuous:
+            out.append(
+                ("Last events (e on the node for all)", events or [("", "loading…" if loaded is None else "none")])
+            )
+        return out
+
+    return DetailScreen(f"Node {clean(node.key)} · {clean(node.group)} · {clean(cluster.name)}", sections, loader=load)
+
+
+def _last_events(api: HyperPodApi, cluster: str, instance_id: str) -> list[Field]:
+    """The node's newest events, one line each (one page, folded); a failure is one line, not the page's."""
+    from tui.core.events import fold, format_time, list_events
+
+    try:
+        events = fold(list_events(api.client("sagemaker"), cluster, node=instance_id, page_cap=1, newest_only=True))
+    except Exception as exc:  # noqa: BLE001 - the node's details still show
+        return [("", classify(exc, operation="ListClusterEvents").one_line())]
+    return [
+        (
+            format_time(event.time, utc=False),
+            f"{event.level_text}  {event.description}" + (f" (×{event.count})" if event.count > 1 else ""),
+        )
+        for event in events[:NODE_EVENTS]
+    ]
 
 
 def detail_screen_for(

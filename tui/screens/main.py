@@ -13,7 +13,7 @@ feature's controller (tui/controllers: actions, shells, logs), which does the wo
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -27,6 +27,7 @@ from tui.commands import ClusterCommands, NodeCommands
 from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFinished
 from tui.controllers.columns import ColumnsController
 from tui.controllers.console import ConsoleController
+from tui.controllers.events import EVENTS_BINDING, EventsController
 from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
 from tui.controllers.node_finder import NodeFinder
@@ -83,12 +84,25 @@ NAVIGATION_BINDINGS: list[Binding] = [
 ]
 
 
+def _events_screen(*args: Any, **kwargs: Any) -> Screen[None]:
+    from tui.screens.events import EventsScreen  # loaded when first opened
+
+    return EventsScreen(*args, **kwargs)
+
+
+def _node_screen(*args: Any, **kwargs: Any) -> Screen[None]:
+    from tui.screens.detail import node_detail_screen
+
+    return node_detail_screen(*args, **kwargs)
+
+
 class MainScreen(Screen[None]):
     COMMANDS = Screen.COMMANDS | {ClusterCommands, NodeCommands}
     fleet_columns: tuple[bool, bool] = (False, False)  # PROFILE, REGION columns shown (a fleet: core/fleet.py)
     BINDINGS: ClassVar[list[BindingType]] = [
         *SHELL_PANE_BINDINGS,  # the shell pane's keys
         LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
+        EVENTS_BINDING,  # clusters, groups and nodes panes: the Events view of what is highlighted
         *NAVIGATION_BINDINGS,
         COMMAND_LINE_BINDING,
     ]
@@ -108,6 +122,7 @@ class MainScreen(Screen[None]):
         self.console = ConsoleController(self)
         self.node_finder = NodeFinder(self)
         self._pending_jump: tuple[str, str] | None = None  # (cluster, instance id) to show once its nodes arrive
+        self.cluster_events = EventsController(self, events_screen=_events_screen, node_screen=_node_screen)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -409,6 +424,10 @@ class MainScreen(Screen[None]):
             screen = detail_screen_for(table.id, table.cursor_key, self.state, hyperpod_app(self).ensure_api)
             if screen is not None:
                 self.app.push_screen(screen)
+
+    def action_events(self) -> None:
+        """The Events view of the highlighted cluster, group or node (also what `:events` calls)."""
+        self.cluster_events.open()
 
     def action_console(self) -> None:
         self.console.open(self.state.focus)

@@ -259,13 +259,23 @@ class ClusterEvent:
     time: float
     resource_type: str
     description: str
-    level: str = "Info"
+    level: str | None = "Info"  # None: no EventLevel on the wire (most real events have none)
     group_name: str | None = None
     instance_id: str | None = None
+    metadata: dict | None = None  # DescribeClusterEvent's EventMetadata subtrees
+    id_in_description_only: bool = False  # the real trap: an Instance event whose id is only in the Description
+    operation_id: str | None = None
 
     @property
     def key(self) -> tuple:
         return (self.time, self.event_id)
+
+    def detail(self, cluster_name: str, cluster_arn: str) -> dict:
+        out = self.summary(cluster_name, cluster_arn)
+        # EventMetadata is a union: botocore refuses an answer with no member set (nulls do not count).
+        metadata = self.metadata or {}
+        out["EventDetails"] = {"EventMetadata": metadata} if any(v is not None for v in metadata.values()) else {}
+        return out
 
     def summary(self, cluster_name: str, cluster_arn: str) -> dict:
         out = {
@@ -275,13 +285,28 @@ class ClusterEvent:
             "ResourceType": self.resource_type,
             "EventTime": wire_time(self.time),
             "Description": self.description,
-            "EventLevel": self.level,
         }
+        if self.level:
+            out["EventLevel"] = self.level
         if self.group_name:
             out["InstanceGroupName"] = self.group_name
-        if self.instance_id:
+        if self.instance_id and not self.id_in_description_only:
             out["InstanceId"] = self.instance_id
+        if self.operation_id:
+            out["OperationId"] = self.operation_id
         return out
+
+
+@dataclass
+class ClusterOperation:
+    """A Scaling or DeepHealthCheck operation (ListClusterOperations / DescribeClusterOperation)."""
+
+    operation_id: str
+    type: str
+    status: str
+    creation_time: float
+    scaling: list[dict] = field(default_factory=list)
+    health_checks: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -304,6 +329,7 @@ class Cluster:
     continuous: bool = False
     brief_log_naming: bool = False
     events: list[ClusterEvent] = field(default_factory=list)
+    operations: list[ClusterOperation] = field(default_factory=list)
     ips_taken: set[str] = field(default_factory=set)
     _order: dict = field(default_factory=dict, repr=False)
 

@@ -199,20 +199,17 @@ def describe_cluster_node(world: World, params: dict) -> dict:
 @sagemaker("ListClusterEvents")
 def list_cluster_events(world: World, params: dict) -> dict:
     cluster = require_cluster(world, params["ClusterName"])
-    if not cluster.continuous:
-        # AWS documents events for Continuous provisioning only; the exact refusal is unconfirmed.
-        raise validation_error(
-            f"Cluster {cluster.name} does not use NodeProvisioningMode Continuous; "
-            "cluster events are only available for clusters in Continuous provisioning mode."
-        )
+    _require_continuous(cluster)
     group, node_id, resource = params.get("InstanceGroupName"), params.get("NodeId"), params.get("ResourceType")
     after, before = _time_window(params, "EventTimeAfter", "EventTimeBefore")
+    operation = params.get("OperationId")
 
     def accept(event) -> bool:
         return (
             (group is None or event.group_name == group)
             and (node_id is None or event.instance_id == node_id)
             and (resource is None or event.resource_type == resource)
+            and (operation is None or event.operation_id == operation)
             and _within(event.time, after, before)
         )
 
@@ -228,4 +225,74 @@ def list_cluster_events(world: World, params: dict) -> dict:
     reply: dict = {"Events": [e.summary(cluster.name, cluster.arn) for e in events]}
     if last is not None:
         reply["NextToken"] = next_token(kind, last)
+    return reply
+
+
+def _require_continuous(cluster: Cluster) -> None:
+    if not cluster.continuous:
+        # AWS documents events for Continuous provisioning only; the exact refusal is unconfirmed.
+        raise validation_error(
+            f"Cluster {cluster.name} does not use NodeProvisioningMode Continuous; "
+            "cluster events are only available for clusters in Continuous provisioning mode."
+        )
+
+
+@sagemaker("DescribeClusterEvent")
+def describe_cluster_event(world: World, params: dict) -> dict:
+    cluster = require_cluster(world, params["ClusterName"])
+    _require_continuous(cluster)
+    event = next((e for e in cluster.events if e.event_id == params["EventId"]), None)
+    if event is None:
+        raise SimError("ResourceNotFound", f"Event {params['EventId']} not found in cluster {cluster.name}.")
+    return {"EventDetails": event.detail(cluster.name, cluster.arn)}
+
+
+@sagemaker("ListClusterOperations")
+def list_cluster_operations(world: World, params: dict) -> dict:
+    cluster = require_cluster(world, params["ClusterName"])
+    status, kind = params.get("Status"), params.get("Type")
+    operations = sorted(cluster.operations, key=lambda o: (o.creation_time, o.operation_id))
+    kinds = "operations"
+    found, last = page(
+        [(o.creation_time, o.operation_id) for o in operations],
+        operations,
+        after=resume_key(params.get("NextToken"), kinds, BAD_TOKEN),
+        limit=params.get("MaxResults", DEFAULT_MAX_RESULTS),
+        descending=params.get("SortOrder", "Descending") == "Descending",
+        accept=lambda o: (status is None or o.status == status) and (kind is None or o.type == kind),
+    )
+    reply: dict = {
+        "ClusterOperationSummaries": [
+            {
+                "OperationId": o.operation_id,
+                "ClusterArn": cluster.arn,
+                "Type": o.type,
+                "Status": o.status,
+                "CreationTime": wire_time(o.creation_time),
+            }
+            for o in found
+        ]
+    }
+    if last is not None:
+        reply["NextToken"] = next_token(kinds, last)
+    return reply
+
+
+@sagemaker("DescribeClusterOperation")
+def describe_cluster_operation(world: World, params: dict) -> dict:
+    cluster = require_cluster(world, params["ClusterName"])
+    operation = next((o for o in cluster.operations if o.operation_id == params["OperationId"]), None)
+    if operation is None:
+        raise SimError("ResourceNotFound", f"Operation {params['OperationId']} not found in cluster {cluster.name}.")
+    reply: dict = {
+        "OperationId": operation.operation_id,
+        "ClusterArn": cluster.arn,
+        "Type": operation.type,
+        "Status": operation.status,
+        "CreationTime": wire_time(operation.creation_time),
+    }
+    if operation.scaling:
+        reply["ScalingDetails"] = operation.scaling
+    if operation.health_checks:
+        reply["DeepHealthCheckDetails"] = operation.health_checks
     return reply

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
+from tui.sim.event_history import continuous_history
 from tui.sim.lifecycle import VerboseLines
 from tui.sim.model import (
     ATTACH_IN_PROGRESS,
@@ -106,6 +107,7 @@ def demo(world: World, rng: random.Random) -> None:
         level="Error",
     )
     world.hold_status(eks, checking, DEEP_HEALTH_CHECK, start - 30, start + 150)
+    continuous_history(world, eks, rng)
 
     created = start - 40
     fresh = build.cluster(

@@ -176,9 +176,11 @@ class World:
         at: float,
         description: str,
         *,
-        level: str = "Info",
+        level: str | None = "Info",
         node: Node | None = None,
         group: InstanceGroup | None = None,
+        instance_id: str | None = None,
+        **extra,
     ) -> None:
         if not cluster.continuous:
             return
@@ -193,8 +195,11 @@ class World:
             description,
             level,
             group.name if group else None,
-            node.instance_id if node else None,
+            node.instance_id if node else instance_id,
+            **extra,
         )
+        if instance_id is not None and node is None:
+            event.resource_type = "Instance"
         events = cluster.events
         if events and events[-1].key > event.key:
             events.append(event)
