@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,7 @@ WAIT_SECONDS = 20  # SQS's longest long poll
 MAX_MESSAGES = 10  # SQS's most per receive
 MAX_BODY = 256 * 1024  # SQS's largest message; anything longer is not from SQS
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 60.0
+MIN_ROUND = 0.5  # seconds: the shortest receive round when nothing arrives
 
 LIVE = "live"
 
@@ -333,9 +335,13 @@ class StreamWorker:
 
     def run(self) -> None:
         while not self._stop.is_set():
-            self.poll_once()
+            started = time.monotonic()
+            handled = self.poll_once()
             if self.backoff:
                 self._stop.wait(self.backoff)
+            elif not handled and time.monotonic() - started < MIN_ROUND:
+                # An empty answer that came back at once (a simulator, a proxy) must not become a busy loop.
+                self._stop.wait(MIN_ROUND)
 
     # --- one round -----------------------------------------------------------------------------------------
 

@@ -22,6 +22,8 @@ TARGET_PREFIXES = {
     "sagemaker": "SageMaker",
     "logs": "Logs_20140328",
     "ssm": "AmazonSSM",
+    "sqs": "AmazonSQS",
+    "events": "AWSEvents",
 }
 SERVICE_BY_PREFIX = {prefix: service for service, prefix in TARGET_PREFIXES.items()}
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 from tui.sim import ids
 from tui.sim.lifecycle import EKS_SUCCESS, FSX_FAILURE, SLURM_SUCCESS, ScriptedLines
 from tui.sim.logstore import LogStore
+from tui.sim.stream import EventBus
 from tui.sim.model import (
     DEEP_HEALTH_CHECK,
     FAILURE,
@@ -65,6 +66,7 @@ class World:
         self.sessions: list = []
         self.faults: Faults | None = None  # the simulator's Faults, for per-node failures in Batch* calls
         self.churn_enabled = True
+        self.event_bus = EventBus(region, account_id)  # SQS + EventBridge (stream.py): the demo's live stream
         self._timeline: list[tuple[float, int, Step]] = []
         self._seq = 0
 
@@ -195,6 +197,7 @@ class World:
             group.name if group else None,
             node.instance_id if node else None,
         )
+        self.event_bus.cluster_event(cluster, event)
         events = cluster.events
         if events and events[-1].key > event.key:
             events.append(event)
@@ -250,6 +253,7 @@ class World:
         cluster.status = "InService"
         for group in cluster.groups.values():
             group.status = "InService"
+        self.event_bus.state_change(cluster, at)
         self.add_event(cluster, at, f"Cluster {cluster.name} is InService")
 
     # -- node actions (the Batch* APIs) -----------------------------------------------------------------------
