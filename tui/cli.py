@@ -56,6 +56,9 @@ class _ScenarioHelp(str):
         return f"simulator scenario for --demo: {', '.join(Simulator.scenarios())} (default: demo)"
 
 
+# The queue `events-setup --apply` makes by default; under --demo the simulator gets it at start.
+DEMO_EVENTS_QUEUE = "hyperpod-tui-events-queue"
+
 HEADLESS_HINT = "for a pipe or a file use a headless command: hyperpod-tui clusters|groups|nodes [--json|--csv]"
 
 
@@ -243,7 +246,12 @@ def _load_settings(args: argparse.Namespace) -> Settings:
     flags: dict[str, Any] = {key: getattr(args, key, None) for key in _FLAG_KEYS}
     if flags["demo_scenario"] is not None:
         flags["demo"] = True
-    return load_settings(flags, config_path=Path(args.config).expanduser() if args.config else None)
+    settings = load_settings(flags, config_path=Path(args.config).expanduser() if args.config else None)
+    if settings.demo and not settings.events_queue:
+        from dataclasses import replace
+
+        settings = replace(settings, events_queue=DEMO_EVENTS_QUEUE)  # the demo starts with the stream on
+    return settings
 
 
 def _check_choices(settings: Settings, *, theme: bool = True) -> None:

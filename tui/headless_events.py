@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -98,7 +99,14 @@ def run_follow(
     if not queue:
         print("hyperpod-tui: error: --events-queue URL-or-name is needed (see events-setup)", file=err)
         return 2
-    if sqs is None:
+    if sqs is None and settings.demo:
+        from tui.backend import make_api_factory
+
+        api = make_api_factory(settings)[0]()
+        sqs = api.long_poll_client("sqs", wait_seconds)
+        if queue == events_setup.queue_name(events_setup.DEFAULT_NAME):  # the simulator's stream, set up now
+            queue = events_setup.apply(sqs, api.client("events"), events_setup.DEFAULT_NAME).queue_url
+    elif sqs is None:
         (sqs,) = make_clients(settings, ("sqs",))
     printed = 0
     malformed_seen = 0
@@ -119,14 +127,15 @@ def run_follow(
     worker = event_stream.StreamWorker(sqs, queue, on_event=emit, on_status=status, wait_seconds=wait_seconds)
     try:
         while not (until is not None and until(printed)):
-            worker.poll_once()
+            started = time.monotonic()
+            handled = worker.poll_once()
             if worker.stats.malformed != malformed_seen:
                 malformed_seen = worker.stats.malformed
                 print(f"hyperpod-tui: {worker.stats.diagnostics()}", file=err)
             if worker.backoff:
-                import time
-
                 time.sleep(worker.backoff)
+            elif not handled and time.monotonic() - started < event_stream.MIN_ROUND:
+                time.sleep(event_stream.MIN_ROUND)  # an empty answer at once (the simulator) is no busy loop
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
@@ -137,7 +146,7 @@ def run_follow(
 def _summary(item: event_stream.StreamItem) -> str:
     from tui.core.sanitize import clean
 
-    from_time = event_stream.datetime.fromtimestamp(item.envelope.time).isoformat(timespec="seconds")
+    from_time = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(item.envelope.time))
     if isinstance(item, event_stream.StateChange):
         text = f"state {item.status or '–'}"
     elif isinstance(item, event_stream.NodeHealth):

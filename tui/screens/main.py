@@ -29,6 +29,7 @@ from tui.controllers.logs import LogsController
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
+from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
 from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS
@@ -77,6 +78,7 @@ class MainScreen(Screen[None]):
         self.shells = ShellController(self, ask=AskScreen)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
+        self.stream = StreamController(self)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -128,6 +130,18 @@ class MainScreen(Screen[None]):
         self.clusters_table.focus()
         self.panes.update_titles()
         self.refreshes.start()
+        self.stream.start()
+
+    def on_unmount(self) -> None:
+        self.stream.stop()
+
+    @on(StreamItemArrived)
+    def _on_stream_item(self, message: StreamItemArrived) -> None:
+        self.stream.arrived(message.item)
+
+    @on(StreamStatusChanged)
+    def _on_stream_status(self, message: StreamStatusChanged) -> None:
+        self.stream.status_changed(message.status)
 
     # --- refreshing (the work is in controllers/refresh.py and core/refresh.py) -----------------------------
 

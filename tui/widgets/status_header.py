@@ -29,6 +29,7 @@ class StatusHeader(Widget):
     interval: reactive[float] = reactive(0.0)
     stale_reason: reactive[str] = reactive("")
     busy: reactive[bool] = reactive(False)
+    events: reactive[str] = reactive("")  # "events: live" / "events: polling (reason)"; "" without a queue
 
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -54,6 +55,10 @@ class StatusHeader(Widget):
         else:
             right.append("loading…")
         right.append(f" · every {self.interval:g}s" if self.interval else " · auto-refresh off")
+        if self.events:
+            live = self.events == "events: live"
+            right.append(" · ")
+            right.append(clean(self.events, max_len=60), style="bold" if live else "bold reverse")
         width = self.content_region.width
         gap = max(2, width - text.cell_len - right.cell_len)
         if text.cell_len + gap + right.cell_len > width:
