@@ -153,7 +153,9 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
         "A queue serves one hyperpod-tui instance.",
     )
     modes = setup.add_mutually_exclusive_group(required=True)
-    modes.add_argument("--print", dest="mode", action="store_const", const="print", help="print a CloudFormation template")
+    modes.add_argument(
+        "--print", dest="mode", action="store_const", const="print", help="print a CloudFormation template"
+    )
     modes.add_argument("--apply", dest="mode", action="store_const", const="apply", help="create them with boto3")
     modes.add_argument("--delete", dest="mode", action="store_const", const="delete", help="remove them")
     setup.add_argument("--name", default="hyperpod-tui-events", help="base name (default hyperpod-tui-events)")

@@ -77,7 +77,12 @@ def test_apply_creates_rule_queue_policy_and_routes_a_put_event_to_follow(aws, t
     assert attrs["MessageRetentionPeriod"] == "3600"
     # journaled write-ahead: every changing call is an intent paired with an ok result
     report = read_journal(journal.path)
-    assert [a.intent["operation"] for a in report.attempts] == ["CreateQueue", "PutRule", "SetQueueAttributes", "PutTargets"]
+    assert [a.intent["operation"] for a in report.attempts] == [
+        "CreateQueue",
+        "PutRule",
+        "SetQueueAttributes",
+        "PutTargets",
+    ]
     assert all(a.outcome == "ok" for a in report.attempts)
     # idempotent: a second apply succeeds and changes nothing visible
     again = io.StringIO()
@@ -115,7 +120,9 @@ def test_read_only_refuses_apply_and_delete(aws):
     sqs, events = aws
     for mode in ("apply", "delete"):
         err = io.StringIO()
-        code = run_setup(setup_args(mode), settings(read_only=True), out=io.StringIO(), err=err, clients=lambda: [sqs, events])
+        code = run_setup(
+            setup_args(mode), settings(read_only=True), out=io.StringIO(), err=err, clients=lambda: [sqs, events]
+        )
         assert code == 1 and "read-only" in err.getvalue()
     assert not sqs.list_queues().get("QueueUrls")
     assert not events.list_rules()["Rules"]
@@ -125,7 +132,9 @@ def test_no_terminal_and_no_yes_changes_nothing(aws):
     sqs, events = aws
     err = io.StringIO()
     args = SimpleNamespace(mode="apply", name="hp-test", yes=False)
-    code = run_setup(args, settings(), out=io.StringIO(), err=err, stdin=io.StringIO("y\n"), clients=lambda: [sqs, events])
+    code = run_setup(
+        args, settings(), out=io.StringIO(), err=err, stdin=io.StringIO("y\n"), clients=lambda: [sqs, events]
+    )
     assert code == 1 and "--yes" in err.getvalue()
     assert "create or update SQS queue hp-test-queue" in err.getvalue()
     assert not sqs.list_queues().get("QueueUrls")

@@ -303,8 +303,8 @@ class StreamWorker:
         sqs: Any,
         queue: str,
         *,
-        on_event: Callable[[StreamItem], None],
-        on_status: Callable[[StreamStatus], None] | None = None,
+        on_event: Callable[[StreamItem], object],
+        on_status: Callable[[StreamStatus], object] | None = None,
         wait_seconds: int = WAIT_SECONDS,
     ) -> None:
         self.sqs = sqs

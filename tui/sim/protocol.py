@@ -26,6 +26,8 @@ TARGET_PREFIXES = {
     "events": "AWSEvents",
 }
 SERVICE_BY_PREFIX = {prefix: service for service, prefix in TARGET_PREFIXES.items()}
+# The JSON protocol version of each service's model, where it is not 1.1 (SQS speaks AWS JSON 1.0).
+JSON_VERSIONS = {"sqs": "1.0"}
 
 
 class JsonFragments:

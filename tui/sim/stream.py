@@ -214,7 +214,7 @@ def receive_message(world: World, params: dict) -> dict:
     queue = _bus(world).queue_by_url(params["QueueUrl"])
     wanted = int(params.get("MaxNumberOfMessages") or 1)
     hide = int(params.get("VisibilityTimeout", queue.attributes.get("VisibilityTimeout", DEFAULT_VISIBILITY)))
-    out = []
+    out: list[dict] = []
     for message in queue.messages:
         if len(out) >= wanted:
             break

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, cast
 from tui.sim import ids
 from tui.sim.lifecycle import EKS_SUCCESS, FSX_FAILURE, SLURM_SUCCESS, ScriptedLines
 from tui.sim.logstore import LogStore
-from tui.sim.stream import EventBus
 from tui.sim.model import (
     DEEP_HEALTH_CHECK,
     FAILURE,
@@ -31,6 +30,7 @@ from tui.sim.model import (
     lifecycle_failure_message,
     node_failure_status_message,
 )
+from tui.sim.stream import EventBus
 
 if TYPE_CHECKING:
     from tui.sim.faults import Faults
