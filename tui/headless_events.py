@@ -21,6 +21,13 @@ def make_clients(settings: Any, services: tuple[str, ...]) -> list[Any]:
     return [session.client(name, endpoint_url=settings.endpoint_url or None) for name in services]
 
 
+def _demo_clients(settings: Any, services: tuple[str, ...]) -> list[Any]:
+    from tui.backend import make_api_factory
+
+    api = make_api_factory(settings)[0]()
+    return [api.client(name) for name in services]
+
+
 def _confirm(lines: list[str], *, yes: bool, stdin: TextIO, err: TextIO) -> bool:
     print("events-setup will:", file=err)
     for line in lines:
@@ -66,7 +73,12 @@ def run_setup(
 
         journal = Journal(default_journal_path(demo=bool(settings.demo)))
     try:
-        sqs, events = clients() if clients is not None else make_clients(settings, ("sqs", "events"))
+        if clients is not None:
+            sqs, events = clients()
+        elif settings.demo:  # the simulator's SQS and EventBridge (a fresh simulator: for trying the command)
+            sqs, events = _demo_clients(settings, ("sqs", "events"))
+        else:
+            sqs, events = make_clients(settings, ("sqs", "events"))
         if args.mode == "delete":
             for line in events_setup.delete(sqs, events, name, journal=journal):
                 print(line, file=out)
