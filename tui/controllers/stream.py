@@ -60,6 +60,7 @@ class StreamController:
         self.health = NodeHealthStore()
         self._thread: threading.Thread | None = None
         self._ignored_shown = 0
+        self._state_shown = ""
 
     @property
     def queue(self) -> str | None:
@@ -114,8 +115,9 @@ class StreamController:
         self._show_ignored()
 
     def status_changed(self, status: StreamStatus) -> None:
+        shown, self._state_shown = self._state_shown, status.state
         self.screen.header.events = status.header()
-        if status.banner:
+        if status.banner and status.state != shown:  # once per new trouble, not at every retry
             toast(self.screen, status.banner, severity="warning", timeout=10)
         self._show_ignored()
 

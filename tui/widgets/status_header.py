@@ -55,11 +55,13 @@ class StatusHeader(Widget):
         else:
             right.append("loading…")
         right.append(f" · every {self.interval:g}s" if self.interval else " · auto-refresh off")
-        if self.events:
-            live = self.events == "events: live"
-            right.append(" · ")
-            right.append(clean(self.events, max_len=60), style="bold" if live else "bold reverse")
         width = self.content_region.width
+        if self.events:
+            events = clean(self.events, max_len=60)
+            if text.cell_len + right.cell_len + len(events) + 5 > width:
+                events = events.split(" (", 1)[0].split(" · ", 1)[0]  # narrow: "events: polling", the badges stay
+            right.append(" · ")
+            right.append(events, style="bold" if self.events == "events: live" else "bold reverse")
         gap = max(2, width - text.cell_len - right.cell_len)
         if text.cell_len + gap + right.cell_len > width:
             text.truncate(max(0, width - right.cell_len - 2), overflow="ellipsis")
