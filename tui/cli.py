@@ -56,6 +56,9 @@ class _ScenarioHelp(str):
         return f"simulator scenario for --demo: {', '.join(Simulator.scenarios())} (default: demo)"
 
 
+# The queue `events-setup --apply` makes by default; under --demo the simulator gets it at start.
+DEMO_EVENTS_QUEUE = "hyperpod-tui-events-queue"
+
 HEADLESS_HINT = "for a pipe or a file use a headless command: hyperpod-tui clusters|groups|nodes [--json|--csv]"
 
 
@@ -152,6 +155,38 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     )
     journal.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (every field)")
     journal.set_defaults(format="table")
+    setup = commands.add_parser(
+        "events-setup",
+        prog="hyperpod-tui events-setup",
+        help="print or make the EventBridge rule and SQS queue that --events-queue reads",
+        description="The EventBridge rule (source aws.sagemaker, detail-type 'SageMaker HyperPod*') and the SQS "
+        "queue (SSE on, 1 h retention, a policy letting only that rule send) that the live stream reads. "
+        "A queue serves one hyperpod-tui instance.",
+    )
+    modes = setup.add_mutually_exclusive_group(required=True)
+    modes.add_argument(
+        "--print", dest="mode", action="store_const", const="print", help="print a CloudFormation template"
+    )
+    modes.add_argument("--apply", dest="mode", action="store_const", const="apply", help="create them with boto3")
+    modes.add_argument("--delete", dest="mode", action="store_const", const="delete", help="remove them")
+    setup.add_argument("--name", default="hyperpod-tui-events", help="base name (default hyperpod-tui-events)")
+    setup.add_argument("--yes", action="store_true", help="no confirmation prompt (for scripts)")
+    setup.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse --apply/--delete")
+    _add_target_flags(setup, default=argparse.SUPPRESS)
+    follow = commands.add_parser(
+        "events-follow",
+        prog="hyperpod-tui events-follow",
+        help="print HyperPod events from the --events-queue as they arrive (Ctrl-C stops)",
+        description="Long-poll the SQS queue and print each EventBridge envelope as it arrives, deleting it "
+        "(a queue serves one reader). Malformed or foreign messages are counted on stderr.",
+    )
+    follow.add_argument("--follow", action="store_true", help="accepted for `events --follow` compatibility")
+    follow.add_argument(
+        "--events-queue", metavar="URL-or-name", default=argparse.SUPPRESS, help="the queue (or config events_queue)"
+    )
+    follow.add_argument("--json", dest="format", action="store_const", const="json", help="one JSON envelope a line")
+    follow.set_defaults(format="text")
+    _add_target_flags(follow, default=argparse.SUPPRESS)
     for sub in (clusters, groups, nodes, events):
         formats = sub.add_mutually_exclusive_group()
         formats.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (exact values)")
@@ -167,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Config: $XDG_CONFIG_HOME/hyperpod-tui/config.toml · keys: press ? in the app.",
         usage="hyperpod-tui [options]                            (the TUI)\n"
         "       hyperpod-tui {clusters,groups,nodes,events} … [options]  (print and exit; --json, --csv)\n"
-        "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)",
+        "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)\n"
+        "       hyperpod-tui events-setup --print|--apply|--delete (the EventBridge → SQS stream)\n"
+        "       hyperpod-tui events-follow --events-queue Q [--json] (print events as they arrive)",
     )
     parser.add_argument("--version", action="version", version=f"hyperpod-tui {__version__}")
     _add_target_flags(parser, default=None)
@@ -186,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument(
         "--log-file", metavar="PATH", help="write a debug log (the app's and botocore's; credentials redacted) here"
     )
+    ui.add_argument(
+        "--events-queue",
+        metavar="URL-or-name",
+        help="SQS queue fed by the EventBridge rule (hyperpod-tui events-setup): changes show at once",
+    )
     _add_headless_commands(parser)
     return parser
 
@@ -203,6 +245,7 @@ _FLAG_KEYS = (
     "dry_run",
     "ssm_plugin",
     "ssm_document",
+    "events_queue",
 )
 
 
@@ -219,7 +262,12 @@ def _load_settings(args: argparse.Namespace) -> Settings:
     flags: dict[str, Any] = {key: getattr(args, key, None) for key in _FLAG_KEYS}
     if flags["demo_scenario"] is not None:
         flags["demo"] = True
-    return load_settings(flags, config_path=Path(args.config).expanduser() if args.config else None)
+    settings = load_settings(flags, config_path=Path(args.config).expanduser() if args.config else None)
+    if settings.demo and not settings.events_queue:
+        from dataclasses import replace
+
+        settings = replace(settings, events_queue=DEMO_EVENTS_QUEUE)  # the demo starts with the stream on
+    return settings
 
 
 def _check_choices(settings: Settings, *, theme: bool = True) -> None:
@@ -253,6 +301,14 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
         from tui import headless_journal
 
         code = headless_journal.run(args, out=sys.stdout, err=sys.stderr)
+    elif args.command == "events-setup":
+        from tui import headless_events
+
+        code = headless_events.run_setup(args, settings)
+    elif args.command == "events-follow":
+        from tui import headless_events
+
+        code = headless_events.run_follow(args, settings)
     else:
         from tui.headless import run
 

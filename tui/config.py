@@ -41,6 +41,7 @@ class Settings:
     cluster: str | None = None
     ssm_plugin: str | None = None
     ssm_document: str | None = None
+    events_queue: str | None = None  # SQS queue URL or name of the EventBridge stream (core/event_stream.py)
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table id → the columns chosen
@@ -66,6 +67,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "cluster": str,
     "ssm_plugin": str,
     "ssm_document": str,
+    "events_queue": str,
 }
 _TABLE_KEYS = ("keymap", "markers", "columns", "fleet")
 

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from tests.sim.conftest import clients, wired_session
 from tui.sim import SimClock, SimError, Simulator
-from tui.sim.protocol import TARGET_PREFIXES, JsonFragments, encode_body, materialize
+from tui.sim.protocol import JSON_VERSIONS, TARGET_PREFIXES, JsonFragments, encode_body, materialize
 
 ONE_ATTEMPT = Config(retries={"total_max_attempts": 1})
 
@@ -23,7 +23,7 @@ def test_target_prefixes_and_protocol_match_botocore_models():
     for service, prefix in TARGET_PREFIXES.items():
         model = session.get_service_model(service)
         assert model.metadata["targetPrefix"] == prefix
-        assert model.protocol == "json" and model.metadata["jsonVersion"] == "1.1"
+        assert model.protocol == "json" and model.metadata["jsonVersion"] == JSON_VERSIONS.get(service, "1.1")
 
 
 def test_install_answers_clients_created_afterwards(demo):

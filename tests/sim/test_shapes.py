@@ -9,6 +9,17 @@ from tests.sim.conftest import T0, clients
 from tests.sim.shapes import assert_valid_output, constraint_errors
 from tui.sim import SimClock, Simulator
 
+STREAM_OPERATIONS = {
+    ("sqs", name)
+    for name in (
+        "CreateQueue", "GetQueueUrl", "GetQueueAttributes", "SetQueueAttributes", "DeleteQueue", "SendMessage",
+        "ReceiveMessage", "DeleteMessage", "DeleteMessageBatch",
+    )
+} | {
+    ("events", name)
+    for name in ("PutRule", "DescribeRule", "PutTargets", "ListTargetsByRule", "RemoveTargets", "DeleteRule")
+}  # fmt: skip
+
 COVERED = {
     ("sagemaker", "ListClusters"),
     ("sagemaker", "DescribeCluster"),
@@ -27,6 +38,7 @@ COVERED = {
     ("logs", "FilterLogEvents"),
     ("ssm", "StartSession"),
     ("ssm", "TerminateSession"),
+    *STREAM_OPERATIONS,
 }
 
 
@@ -255,3 +267,33 @@ def test_the_checker_catches_what_botocore_does_not(sm):
     assert any("length 0 < min 1" in p for p in problems)
     assert any("length 26 > max 25" in p for p in problems)
     assert any("'Nope' is not one of" in p for p in problems)
+
+
+def test_the_stream_operations_validate(quiet_demo):
+    from tests.sim.conftest import wired_session
+
+    session = wired_session(quiet_demo)
+    sqs, events = session.client("sqs"), session.client("events")
+    url = call(sqs, "CreateQueue", QueueName="q", Attributes={"SqsManagedSseEnabled": "true"})["QueueUrl"]
+    assert call(sqs, "GetQueueUrl", QueueName="q")["QueueUrl"] == url
+    arn = call(sqs, "GetQueueAttributes", QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    call(sqs, "SetQueueAttributes", QueueUrl=url, Attributes={"Policy": "{}"})
+    rule = call(events, "PutRule", Name="r", EventPattern='{"source": ["aws.sagemaker"]}')["RuleArn"]
+    assert call(events, "DescribeRule", Name="r")["Arn"] == rule
+    call(events, "PutTargets", Rule="r", Targets=[{"Id": "t", "Arn": arn}])
+    assert call(events, "ListTargetsByRule", Rule="r")["Targets"] == [{"Id": "t", "Arn": arn}]
+    call(sqs, "SendMessage", QueueUrl=url, MessageBody="a")
+    call(sqs, "SendMessage", QueueUrl=url, MessageBody="b")
+    got = call(sqs, "ReceiveMessage", QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)["Messages"]
+    assert [m["Body"] for m in got] == ["a", "b"]
+    call(sqs, "DeleteMessage", QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
+    batch = call(
+        sqs, "DeleteMessageBatch", QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": got[1]["ReceiptHandle"]}]
+    )
+    assert batch["Successful"] == [{"Id": "1"}]
+    call(events, "RemoveTargets", Rule="r", Ids=["t"])
+    call(events, "DeleteRule", Name="r")
+    call(sqs, "DeleteQueue", QueueUrl=url)
+    with pytest.raises(ClientError) as excinfo:
+        sqs.get_queue_url(QueueName="q")
+    assert "NonExistentQueue" in error_code(excinfo)

@@ -176,6 +176,14 @@ class HyperPodApi:
                 self._clients[service] = client
             return client
 
+    def long_poll_client(self, service: str, wait_seconds: float) -> Any:
+        """A client for long polls (SQS ReceiveMessage, core/event_stream.py): the read timeout outlasts the wait.
+        Not cached with the others, and without their read caps: its answers are SQS's (≤ 10 × 256 KiB)."""
+        from botocore.config import Config
+
+        config = self._config.merge(Config(read_timeout=wait_seconds + 10))
+        return self._core.create_client(service, endpoint_url=self.endpoint_url, config=config)
+
     def mutating_client(self, service: str) -> Any:
         """A client for calls that change something: the same settings and timeouts, but botocore never retries
         (one call of ours is one request; see core/actions.py for the retries that are journalled)."""

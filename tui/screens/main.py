@@ -34,6 +34,7 @@ from tui.controllers.node_finder import NodeFinder
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.shells import ShellController
+from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
 from tui.core.node_lookup import DescribeResult, Entry
@@ -123,6 +124,7 @@ class MainScreen(Screen[None]):
         self.node_finder = NodeFinder(self)
         self._pending_jump: tuple[str, str] | None = None  # (cluster, instance id) to show once its nodes arrive
         self.cluster_events = EventsController(self, events_screen=_events_screen, node_screen=_node_screen)
+        self.stream = StreamController(self)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -189,6 +191,18 @@ class MainScreen(Screen[None]):
         for banner in self.query(Banner):
             banner.expand_key = expand
         self.refreshes.start()
+        self.stream.start()
+
+    def on_unmount(self) -> None:
+        self.stream.stop()
+
+    @on(StreamItemArrived)
+    def _on_stream_item(self, message: StreamItemArrived) -> None:
+        self.stream.arrived(message.item)
+
+    @on(StreamStatusChanged)
+    def _on_stream_status(self, message: StreamStatusChanged) -> None:
+        self.stream.status_changed(message.status)
 
     def on_resize(self, event: events.Resize) -> None:
         self.pane_layout.apply()

@@ -22,8 +22,12 @@ TARGET_PREFIXES = {
     "sagemaker": "SageMaker",
     "logs": "Logs_20140328",
     "ssm": "AmazonSSM",
+    "sqs": "AmazonSQS",
+    "events": "AWSEvents",
 }
 SERVICE_BY_PREFIX = {prefix: service for service, prefix in TARGET_PREFIXES.items()}
+# The JSON protocol version of each service's model, where it is not 1.1 (SQS speaks AWS JSON 1.0).
+JSON_VERSIONS = {"sqs": "1.0"}
 
 
 class JsonFragments:

@@ -25,6 +25,7 @@ from tui.sim.protocol import (
 from tui.sim.sagemaker import sagemaker
 from tui.sim.scenarios import SCENARIOS, build_scenario
 from tui.sim.ssm import SsmSession, ssm
+from tui.sim.stream import events, sqs
 from tui.sim.world import World
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class Simulator:
         self.world.churn_enabled = churn
         build_scenario(scenario, self.world)
         self.world.warm_caches()
-        self.registry = Registry([sagemaker, logs, ssm])
+        self.registry = Registry([sagemaker, logs, ssm, sqs, events])
         self.dispatcher = Dispatcher(self.registry, self.faults, self.clock.now, self._run_handler)
         self._hook = InProcessHook(self)
 

@@ -30,6 +30,7 @@ from tui.sim.model import (
     lifecycle_failure_message,
     node_failure_status_message,
 )
+from tui.sim.stream import EventBus
 
 if TYPE_CHECKING:
     from tui.sim.faults import Faults
@@ -65,6 +66,7 @@ class World:
         self.sessions: list = []
         self.faults: Faults | None = None  # the simulator's Faults, for per-node failures in Batch* calls
         self.churn_enabled = True
+        self.event_bus = EventBus(region, account_id)  # SQS + EventBridge (stream.py): the demo's live stream
         self._timeline: list[tuple[float, int, Step]] = []
         self._seq = 0
 
@@ -200,6 +202,7 @@ class World:
         )
         if instance_id is not None and node is None:
             event.resource_type = "Instance"
+        self.event_bus.cluster_event(cluster, event)
         events = cluster.events
         if events and events[-1].key > event.key:
             events.append(event)
@@ -255,6 +258,7 @@ class World:
         cluster.status = "InService"
         for group in cluster.groups.values():
             group.status = "InService"
+        self.event_bus.state_change(cluster, at)
         self.add_event(cluster, at, f"Cluster {cluster.name} is InService")
 
     # -- node actions (the Batch* APIs) -----------------------------------------------------------------------

@@ -41,6 +41,7 @@ class StatusHeader(Widget):
     stale_reason: reactive[str] = reactive("")
     stale_label: reactive[str] = reactive("")
     busy: reactive[bool] = reactive(False)
+    events: reactive[str] = reactive("")  # "events: live" / "events: polling (reason)"; "" without a queue
 
     def __init__(self, clock: Callable[[], float] = time.time, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -78,6 +79,12 @@ class StatusHeader(Widget):
         right.append_text(self.freshness())
         if width >= WIDE:
             right.append(f" · every {self.interval:g}s" if self.interval else " · auto-refresh off")
+        if self.events:
+            events = clean(self.events, max_len=60)
+            if text.cell_len + right.cell_len + len(events) + 5 > width:
+                events = events.split(" (", 1)[0].split(" · ", 1)[0]  # narrow: "events: polling", the badges stay
+            right.append(" · ")
+            right.append(events, style="bold" if self.events == "events: live" else "bold reverse")
         gap = max(1, width - text.cell_len - right.cell_len)
         if text.cell_len + gap + right.cell_len > width:
             text.truncate(max(0, width - right.cell_len - 1), overflow="ellipsis")
