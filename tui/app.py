@@ -137,6 +137,12 @@ class HyperPodApp(App[None]):
         """Show profile `profile` alone (every region of the fleet kept); the clusters are listed afresh."""
         self._switch_fleet(profile=profile.strip())
 
+    def action_switch_region(self, region: str) -> None:  # `:region R`
+        self.switch_region(region)
+
+    def action_switch_profile(self, profile: str) -> None:  # `:profile P`
+        self.switch_profile(profile)
+
     def _switch_fleet(self, **change: str) -> None:
         from dataclasses import replace
 

@@ -107,11 +107,27 @@ async def test_a_command_not_built_yet_says_so_and_does_nothing():
         await settle(pilot)
         main = main_screen(app)
         focused = app.focused
-        for line in ("events", "triage", "pf", "run", "region us-east-1"):
+        for line in ("triage", "pf", "run"):
             await run_command(pilot, line)
             # read at once: a toast leaves Textual's list when it times out
             assert errors(app)[-1] == f":{line.split()[0]} is not available yet"
         assert app.focused is focused and isinstance(app.screen, MainScreen) and main.state.focus is not None
+
+
+async def test_events_opens_the_events_view_and_region_switches_the_region():
+    from tui.screens.events import EventsScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await run_command(pilot, "events")
+        await settle(pilot)
+        assert isinstance(app.screen, EventsScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await run_command(pilot, "region us-east-1")  # not in the fleet: an open argument, taken as typed
+        await settle(pilot)
+        assert app.settings.region == "us-east-1" and not errors(app)
 
 
 async def test_theme_switches_the_theme():

@@ -33,16 +33,16 @@ def test_refusals_name_the_problem_in_one_line():
     )
     assert parse("clusters x", candidates) == Refusal(':clusters takes no argument (got "x")')
     assert parse("theme", candidates).message.startswith("usage: :theme NAME (themes: hyperpod-dark")  # type: ignore[union-attr]
-    assert parse("events", candidates) == Refusal(":events is not available yet")
+    assert parse("triage", candidates) == Refusal(":triage is not available yet")
     long = parse("x" * 500 + "\x1b[2J", candidates)
     assert isinstance(long, Refusal) and "\x1b" not in long.message and len(long.message) < 300
 
 
 def test_an_entry_with_an_action_is_all_a_new_command_needs():
-    wired = Command("events", "Cluster events", action="show_events")
-    table = tuple(wired if command.name == "events" else command for command in COMMANDS)
-    parsed = parse("events", candidates, table)
-    assert isinstance(parsed, Parsed) and parsed.action == ("", "show_events", ())
+    wired = Command("triage", "Triage", action="show_triage")
+    table = tuple(wired if command.name == "triage" else command for command in COMMANDS)
+    parsed = parse("triage", candidates, table)
+    assert isinstance(parsed, Parsed) and parsed.action == ("", "show_triage", ())
 
 
 def test_tab_completes_the_command_then_the_argument():

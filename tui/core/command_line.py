@@ -11,8 +11,9 @@ Wiring a feature that lives on another branch (the coordinator's job at merge): 
 candidates the main screen passes (`MainScreen.command_candidates`). An entry without an action answers
 "`:events` is not available yet" and runs nothing.
 
-Argument kinds: "cluster" (a listed cluster's name), "theme" (a registered theme), "region" and "profile" (free
-text until their feature gives candidates). A typed argument of a kind with candidates must be one of them (exactly,
+Argument kinds: "cluster" (a listed cluster's name), "theme" (a registered theme), "region" and "profile" (the
+fleet's regions and profiles are offered; an `open` argument takes any other name as typed). A typed argument of a
+kind with candidates must otherwise be one of them (exactly,
 or the one that matches ignoring case); an argument is always one word.
 """
 
@@ -34,6 +35,7 @@ class Argument:
     label: str  # as help shows it: CLUSTER, NAME, R
     kind: ArgumentKind
     required: bool = True
+    open: bool = False  # the candidates are suggestions: another name is taken as typed (a region not in the fleet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +73,18 @@ COMMANDS: tuple[Command, ...] = (
         action="show_nodes",
         aliases=("node", "no"),
     ),
-    Command("events", "Cluster events"),
+    Command("events", "Cluster events of the highlighted cluster, group or node", action="events"),
     Command("triage", "Every node that needs attention, across clusters"),
     Command("pf", "Port forwards"),
     Command("run", "Run a command on the marked nodes"),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),
-    Command("region", "Switch to region R", Argument("R", "region")),
-    Command("profile", "Switch to AWS profile P", Argument("P", "profile")),
+    Command(
+        "region",
+        "Show region R alone (the fleet's other regions are dropped)",
+        Argument("R", "region", open=True),
+        action="app.switch_region",
+    ),
+    Command("profile", "Show AWS profile P alone", Argument("P", "profile", open=True), action="app.switch_profile"),
     Command("help", "Every key", action="app.help", aliases=("h",)),
     Command("q", "Quit (asks first while shells or actions run)", action="app.quit", aliases=("quit", "q!")),
 )
@@ -157,6 +164,8 @@ def parse(text: str, candidates: Candidates, commands: Sequence[Command] = COMMA
     folded = [name for name in known if name.casefold() == value.casefold()]
     if len(folded) == 1:
         return Parsed(command, folded[0])
+    if spec.open:
+        return Parsed(command, value)
     return Refusal(f"no {spec.kind} {shown(value)} ({spec.kind}s: {choices(known)})")
 
 

@@ -606,6 +606,12 @@ class MainScreen(Screen[None]):
         if kind == "theme":
             own = hyperpod_app(self).own_themes
             return [*own, *sorted(name for name in self.app.available_themes if name not in own)]
+        if kind in ("region", "profile"):
+            settings = hyperpod_app(self).settings
+            members = fleet_members(settings) if is_fleet(settings) else []
+            named = {getattr(member, kind, None) or "" for member in members}
+            named.add(getattr(settings, kind, None) or "")
+            return sorted(name for name in named if name and "," not in name)
         return []
 
     def action_show_pane(self, pane: str) -> None:
