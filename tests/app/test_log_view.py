@@ -188,7 +188,7 @@ async def test_follow_scrolls_with_new_lines_and_stops_when_the_user_scrolls_up(
         assert "FOLLOW" in screen_rows(view)[0]
 
 
-async def test_wrap_cuts_only_what_is_shown_and_keeps_the_text():
+async def test_wrap_cuts_only_what_is_shown_keeps_the_text_and_indents_the_further_rows():
     long = "x" * 150 + "END"
     app = LogApp(events("short", long, "after"))
     async with app.run_test(size=(62, 10)) as pilot:
@@ -199,13 +199,20 @@ async def test_wrap_cuts_only_what_is_shown_and_keeps_the_text():
         await pilot.pause()
         width = view.scrollable_content_region.width
         rows = screen_rows(view)
-        expected_rows = -(-(len(long) + 20) // width)
+        # the first row holds `width` cells (timestamp included), each further row `width - 20` under the text
+        expected_rows = 1 + -(-(len(long) + 20 - width) // (width - 20))
         assert view.virtual_size.height == 1 + 1 + expected_rows + 1
         assert len(view.renderer.wrapped) <= 3  # only the lines on screen were cut
         pieces = rows[2 : 2 + expected_rows]
-        assert "".join(pieces)[20:].rstrip() == long  # every cell of the line, in order, nothing lost
+        assert all(piece.startswith(" " * 20) and piece[20] == "x" for piece in pieces[1:])  # the hanging indent
+        assert "".join(piece[20:] for piece in pieces).rstrip() == long  # every cell, in order, nothing lost
         assert all(len(piece) == width for piece in pieces)
         assert rows[2 + expected_rows][20:].startswith("after")
+        await pilot.press("t")  # no timestamp column: a two-cell indent
+        await pilot.pause()
+        rows = screen_rows(view)
+        assert rows[2].startswith("x") and rows[3].startswith("  x")
+        assert "".join([rows[2], *(row[2:] for row in rows[3:])]).replace(" ", "").startswith(long)
         await pilot.press("w")
         await pilot.pause()
         assert view.virtual_size.height == 4

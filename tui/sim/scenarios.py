@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
-from tui.sim.lifecycle import VerboseLines
+from tui.sim.lifecycle import EKS_RETRIED, SLURM_RETRIED, ScriptedLines, VerboseLines
 from tui.sim.model import (
     ATTACH_IN_PROGRESS,
     DEEP_HEALTH_CHECK,
@@ -24,6 +24,8 @@ from tui.sim.model import (
     RUNNING,
     SHUTTING_DOWN,
     SYSTEM_UPDATING,
+    Cluster,
+    Node,
     node_failure_status_message,
 )
 from tui.sim.world import World
@@ -133,8 +135,14 @@ def demo(world: World, rng: random.Random) -> None:
         build.provisioning_node(fresh, group, created + 20 + k, script_start, script_start + rng.uniform(30, 38))
 
     world.start_churn([slurm, eks], start + rng.uniform(20, 40))
+    retried = next(n for n in slurm.nodes.values() if n.group is workers1 and n.status == RUNNING and n is not faulty)
+    retried_eks = next(n for n in eks.nodes.values() if n.group.name == "general-purpose" and n.status == RUNNING)
+    _several_attempts(world, slurm, retried, SLURM_RETRIED)
+    _several_attempts(world, eks, retried_eks, EKS_RETRIED)
     world.landmarks.update(
         {
+            "retried_node": retried.instance_id,
+            "retried_eks_node": retried_eks.instance_id,
             "slurm_cluster": slurm.name,
             "eks_cluster": eks.name,
             "creating_cluster": fresh.name,
@@ -144,6 +152,14 @@ def demo(world: World, rng: random.Random) -> None:
             "health_event_node": faulty.instance_id,
         }
     )
+
+
+def _several_attempts(world: World, cluster: Cluster, node: Node, template: tuple) -> None:
+    """The node's lifecycle stream holds several attempts, the last one ending before the clock starts."""
+    stream = world.logs.groups[cluster.log_group].streams[cluster.lifecycle_stream(node.group.name, node.instance_id)]
+    begin = min(stream.creation_ms, int(world.start * 1000) - template[-1][0] - 3_600_000)
+    stream.creation_ms = begin
+    stream.source = ScriptedLines(template, begin, world.script_params(cluster, node))
 
 
 _SCALE_TYPES = (

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
+from tui.core.log_document import hanging_indent, wrap_cuts
 from tui.core.sanitize import clean
 from tui.core.wording import plural
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _STAMP_WIDTH = len("0000-00-00 00:00:00") + 1
+HANGING_INDENT = 2  # cells before the further rows of a wrapped line when there is no timestamp column
 _SYMBOL_KIND = {"✓": "success", "✗": "failure", "…": "progress"}
 
 
@@ -69,6 +71,10 @@ class LogRenderer:
     def prefix_width(self) -> int:
         return _STAMP_WIDTH if self.view.show_timestamps else 0
 
+    def indent(self) -> int:
+        """The hanging indent of wrapped rows: under the text after the timestamp column, else two cells."""
+        return self.prefix_width() or HANGING_INDENT
+
     def stamp(self, stamp_ms: int) -> str:
         tz = self.view.tz
         moment = datetime.fromtimestamp(stamp_ms / 1000, tz) if tz else datetime.fromtimestamp(stamp_ms / 1000)
@@ -83,7 +89,7 @@ class LogRenderer:
         key = (self.width(), self.prefix_width(), len(document))
         if self._rows is None or key != self._rows_key:
             grown = self._rows is not None and key[:2] == self._rows_key[:2] and key[2] > self._rows_key[2]
-            self._rows = document.row_starts(key[0], key[1], self._rows if grown else None)
+            self._rows = document.row_starts(key[0], key[1], self._rows if grown else None, self.indent())
             self._rows_key = key
         return self._rows
 
@@ -162,7 +168,17 @@ class LogRenderer:
             return cached
         strip = self.line_strip(index)
         length = strip.cell_length
-        pieces = [strip] if length <= width else list(strip.divide([*range(width, length, width), length]))
+        if length <= width:
+            pieces = [strip]
+        else:
+            pieces = list(strip.divide(wrap_cuts(length, width, self.indent())))
+            indent = hanging_indent(width, self.indent())
+            if indent:
+                style = (self._frame or self.begin_frame())[0]
+                if index == self.view.pointer:
+                    style += self.view.get_component_rich_style("log-view--pointer", partial=True)
+                pad = Strip.blank(indent, style)
+                pieces[1:] = [Strip.join([pad, piece]) for piece in pieces[1:]]
         self.wrapped[index] = pieces
         return pieces
 
