@@ -114,7 +114,17 @@ async def test_n_and_shift_n_walk_markers_and_e_jumps_to_the_first_failure():
         await pilot.pause()
         assert view.scroll_y == view.max_scroll_y and view.pointer == len(view.document) - 1
         await pilot.press("N")
-        assert view.pointer == 6  # the marker before the last line (not before the old pointer)
+        assert view.pointer == 8  # the last marker, on the last line itself (not the one before the old pointer)
+        await pilot.press("N")
+        assert view.pointer == 6
+        await pilot.press("g")
+        assert view.pointer == 0 and view.scroll_y == 0  # g goes to line 1 ...
+        await pilot.press("n")
+        assert view.pointer == 0  # ... and n then finds the first marker, there on line 1
+        await pilot.press("n", "end", "N", "home", "n")
+        assert view.pointer == 0  # Home and End as g and G
+        await pilot.press("end", "N")
+        assert view.pointer == 8
 
 
 async def test_search_highlights_every_match_keeps_all_lines_and_n_walks_matches():

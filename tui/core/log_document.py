@@ -163,9 +163,7 @@ class LogDocument:
             self._cells = _cells(self.lines)
         return self._cells
 
-    def row_starts(
-        self, width: int, prefix: int = 0, known: list[int] | None = None, indent: int = 0
-    ) -> list[int]:
+    def row_starts(self, width: int, prefix: int = 0, known: list[int] | None = None, indent: int = 0) -> list[int]:
         """First screen row of every line when lines are cut every `width` cells, plus the total at the end.
 
         The first row of a line holds `width` cells (its `prefix` included); each further row starts with a

@@ -105,6 +105,7 @@ SLURM_SUCCESS = _join(_HEAD, _SLURM_WORK, _SUCCESS_TAIL)
 EKS_SUCCESS = _join(_HEAD, _EKS_WORK, _SUCCESS_TAIL)
 FSX_FAILURE = _join(_HEAD, _FSX_FAILURE)
 
+
 def _after(gap_ms: int, part: tuple) -> tuple:
     """`part` starting `gap_ms` after the previous part ended (a later attempt in the same stream)."""
     return tuple((offset + gap_ms, line) for offset, line in part)

@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from tui.core.log_document import hanging_indent, wrap_cuts
 from tui.core.sanitize import clean
+from tui.core.timeline import format_duration, summarize
 from tui.core.wording import plural
 
 if TYPE_CHECKING:
@@ -182,6 +183,27 @@ class LogRenderer:
         self.wrapped[index] = pieces
         return pieces
 
+    def summary(self) -> str:
+        """The header's timeline: of the attempt shown when the stream holds several, with the time a running
+        attempt (or a provisioning node's log) has been going by the clock, not just to its last line."""
+        view = self.view
+        document = view.document
+        if not len(document):
+            return "no log lines yet"
+        timeline = document.timeline
+        attempt = view.current_attempt() if len(timeline.attempts) > 1 else None
+        if attempt is None:
+            text = timeline.summary(view.tz)
+        else:
+            text = f"attempt {attempt.attempt} of {len(timeline.attempts)}: {summarize(attempt, view.tz)}"
+        shown = attempt or timeline
+        latest = attempt is None or attempt.attempt == len(timeline.attempts)
+        if view.clock is not None and latest and shown.started_ms is not None:
+            if shown.outcome == "running" or (view.live and shown.outcome not in ("succeeded", "failed")):
+                elapsed = int(view.clock() * 1000) - shown.started_ms
+                text += f" · {format_duration(max(0, elapsed))} elapsed"
+        return text
+
     def header(self, width: int) -> Strip:
         """Timeline summary on the left (✓ ✗ … in marker colours); search, follow, wrap, position on the right."""
         view = self.view
@@ -191,8 +213,7 @@ class LogRenderer:
         def part(name: str) -> Style:
             return view.get_component_rich_style(name, partial=True)
 
-        summary = document.timeline.summary(view.tz) if len(document) else "no log lines yet"
-        left = Text(f" {summary}{'' if view.complete else '  (loading…)'}", style=style, no_wrap=True, end="")
+        left = Text(f" {self.summary()}{'' if view.complete else '  (loading…)'}", style=style, no_wrap=True, end="")
         for position, char in enumerate(left.plain):
             if char in _SYMBOL_KIND:
                 left.stylize(part(f"log-view--marker-{_SYMBOL_KIND[char]}"), position, position + 1)
