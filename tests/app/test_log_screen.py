@@ -577,3 +577,15 @@ async def test_hostile_lines_in_the_attempt_rows_and_the_why_line_are_inert_and_
         assert "curl: (28) [/] Connection timed out 漢字 [@click=app.quit]q CCC" in text_of(screen, "#log-cause")
         assert cause.render_line(0).text.rstrip().endswith("…")
         assert app.is_running  # [@click=app.quit] stayed text
+
+
+async def test_a_provisioning_nodes_timeline_shows_the_time_elapsed_by_the_clock():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_node_log(pilot, SLURM, app.simulator.landmarks["pending_node"])
+        view = screen.view
+        assert screen.target.provisioning and view.live and len(view.document)
+        started = view.document.timeline.started_ms
+        header = screen_rows(view)[0]
+        elapsed = int(app.clock() * 1000) - started
+        assert f"{elapsed // 60_000}:{elapsed // 1000 % 60:02d} elapsed" in header, header
