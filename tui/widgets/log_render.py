@@ -46,7 +46,7 @@ class LogRenderer:
     def __init__(self, view: LogView) -> None:
         self.view = view
         self.strips: LRUCache[int, Strip] = LRUCache(1024)
-        self.wrapped: LRUCache[int, list[Strip]] = LRUCache(512)
+        self.wrapped: LRUCache[int, tuple[int, list[Strip]]] = LRUCache(512)  # index → (width, pieces)
         self._rows: list[int] | None = None
         self._rows_key = (-1, -1, -1)
         self.top_line = 0  # the line last drawn on the first content row
@@ -165,8 +165,8 @@ class LogRenderer:
 
     def wrapped_strips(self, index: int, width: int) -> list[Strip]:
         cached = self.wrapped.get(index)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == width:  # pieces cut for another width (a first layout) are stale
+            return cached[1]
         strip = self.line_strip(index)
         length = strip.cell_length
         if length <= width:
@@ -180,7 +180,7 @@ class LogRenderer:
                     style += self.view.get_component_rich_style("log-view--pointer", partial=True)
                 pad = Strip.blank(indent, style)
                 pieces[1:] = [Strip.join([pad, piece]) for piece in pieces[1:]]
-        self.wrapped[index] = pieces
+        self.wrapped[index] = (width, pieces)
         return pieces
 
     def summary(self) -> str:
