@@ -2,7 +2,7 @@ import os
 import random
 import stat
 
-from tui.core.log_document import hanging_indent, wrap_cuts, LogDocument, next_after, previous_before, write_lines
+from tui.core.log_document import LogDocument, hanging_indent, next_after, previous_before, wrap_cuts, write_lines
 from tui.core.log_stream import LogEvent
 from tui.core.sanitize import LOG_LINE_LIMIT, clean_log_line, clean_log_lines
 
