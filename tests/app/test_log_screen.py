@@ -457,3 +457,135 @@ async def test_the_title_follows_the_nodes_status_while_the_log_is_open():
         screen.sync_node_status()
         await settle(pilot)
         assert "(no longer listed)" in text_of(screen, "#log-title")
+
+
+# -- several attempts in one stream -------------------------------------------------------------------------
+
+
+def attempt_rows(screen: LogScreen) -> list[str]:
+    return text_of(screen, "#log-attempts").splitlines()
+
+
+async def test_a_slurm_stream_with_three_attempts_shows_a_row_each_and_brackets_e_and_n_say_which_attempt():
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        node = app.simulator.landmarks["retried_node"]
+        screen = await open_node_log(pilot, SLURM, node)
+        view = screen.view
+        attempts = view.document.timeline.attempts
+        assert len(attempts) == 3 and [a.outcome for a in attempts] == ["failed", "succeeded", "succeeded"]
+        rows = attempt_rows(screen)
+        assert rows[0].startswith("3 attempts in this stream") and len(rows) == 4
+        # attempt 1 left only its last line and HyperPod's failure line: that line is named as the last step
+        assert rows[1].startswith("▶  1") and "✗ failed" in rows[1]
+        assert "last step: Installing Docker 27.3.1" in rows[1]
+        assert "✓ succeeded" in rows[2] and "✓ succeeded" in rows[3] and "0:33" in rows[2]
+        assert screen_rows(view)[0].startswith(" attempt 1 of 3: failed at")
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert view.pointer == attempts[1].begin_index
+        assert view.document.lines[view.pointer] == "[SageMaker] Downloading lifecycle scripts"
+        assert attempt_rows(screen)[2].startswith("▶  2") and not attempt_rows(screen)[1].startswith("▶")
+        assert screen_rows(view)[0].startswith(" attempt 2 of 3: download ✓")
+        assert "attempt 2/3" in text_of(screen, "#log-status")
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert view.pointer == attempts[2].begin_index and ("No later attempt.", "information") in notices(app)
+        await pilot.press("left_square_bracket")  # at the start of attempt 3: to attempt 2
+        await settle(pilot)
+        assert view.pointer == attempts[1].begin_index
+        # e: attempt 2 has no failure line, so the latest attempt that has one, and it says which attempt
+        await pilot.press("e")
+        await settle(pilot)
+        assert view.document.lines[view.pointer] == "[SageMaker] The lifecycle scripts failed."
+        assert ("Attempt 1 of 3", "information") in notices(app)
+        assert attempt_rows(screen)[1].startswith("▶  1")
+        await pilot.press("n")  # into the next attempt: the note again
+        await settle(pilot)
+        assert view.attempt_of(view.pointer).attempt == 2 and notices(app).count(("Attempt 2 of 3", "information"))
+
+
+async def test_an_eks_stream_with_three_attempts_collapses_to_one_line_at_80x24_and_a_expands_it():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        node = app.simulator.landmarks["retried_eks_node"]
+        screen = await open_node_log(pilot, "genai-eks-prod", node)
+        view = screen.view
+        attempts = view.document.timeline.attempts
+        assert [a.outcome for a in attempts] == ["succeeded", "failed", "succeeded"]
+        assert attempts[1].cause == "403 Forbidden"
+        rows = attempt_rows(screen)
+        assert rows == [rows[0]] and rows[0].startswith("3 attempts: ▶1 ✓ · 2 ✗ · 3 ✓")
+        assert screen.query_one("#log-attempts").size.height == 1
+        assert view.size.height >= 14  # the log keeps its rows
+        await pilot.press("a")
+        await settle(pilot)
+        rows = attempt_rows(screen)
+        assert len(rows) >= 3 and "✗ failed" in "".join(rows) or "showing" in rows[0]
+        assert view.size.height >= 9
+        await pilot.press("right_square_bracket", "a")
+        await settle(pilot)
+        assert attempt_rows(screen)[0].startswith("3 attempts: 1 ✓ · ▶2 ✗ · 3 ✓")
+        await pilot.press("e")
+        await settle(pilot)
+        assert "403 Forbidden" in view.document.lines[view.pointer]
+
+
+async def test_the_attempt_keys_are_hidden_for_a_stream_of_one_attempt():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_node_log(pilot, SLURM, app.simulator.landmarks["failed_node"])
+        assert not screen.query_one("#log-attempts").display
+        actions = {active.binding.action for active in app.active_bindings.values()}
+        assert "next_attempt" not in actions and "toggle_attempts" not in actions
+        assert "first_failure" in actions  # (the view's other keys are there)
+        await pilot.press("right_square_bracket")
+        assert screen.view.pointer is None
+
+
+HOSTILE_ATTEMPTS = [
+    "[SageMaker] Downloading lifecycle scripts",
+    "\x1b]52;c;ZWNobyBwd25lZA==\x07[bold red]x[/] 漢字漢字 " + "B" * 1_048_576,
+    "[SageMaker] The lifecycle scripts failed.",
+    "[SageMaker] Downloading lifecycle scripts",
+    "curl: (28) \x1b[2J[/] Connection timed out 漢字 [@click=app.quit]q " + "C" * 300,
+    "[SCRIPT_EXECUTION_FAILED] Script failed with exit code 7",
+    "[SageMaker] The lifecycle scripts failed.",
+]
+
+
+async def test_hostile_lines_in_the_attempt_rows_and_the_why_line_are_inert_and_cut_with_an_ellipsis():
+    app = make_app("zoo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        sim = app.simulator
+        cluster = sim.cluster("zoo-inservice")
+        node = next(n for n in cluster.nodes.values() if n.status == "NotFound")
+        sim.put_log_events(cluster.log_group, f"LifecycleConfig/worker-group-1/{node.instance_id}", HOSTILE_ATTEMPTS)
+        screen = await open_node_log(pilot, "zoo-inservice", node.instance_id)
+        assert len(screen.view.document.timeline.attempts) == 2
+        strip = screen.query_one("#log-attempts")
+        rows = attempt_rows(screen)
+        assert "last step: [bold red]x[/] 漢字漢字 BBB" in rows[1]  # the markup literal, the escape gone
+        assert rows[2].endswith("last step: execute · connection timed out")
+        painted = [strip.render_line(y).text for y in range(strip.size.height)]
+        assert all(len(row) <= 120 for row in painted) and painted[1].rstrip().endswith("…")
+        for text in (*rows, text_of(screen, "#log-cause"), *painted):
+            assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text)
+            assert "ZWNobyBwd25lZA" not in text
+        # the Why line says so when it is cut
+        cause = screen.query_one("#log-cause")
+        assert "curl: (28) [/] Connection timed out 漢字 [@click=app.quit]q CCC" in text_of(screen, "#log-cause")
+        assert cause.render_line(0).text.rstrip().endswith("…")
+        assert app.is_running  # [@click=app.quit] stayed text
+
+
+async def test_a_provisioning_nodes_timeline_shows_the_time_elapsed_by_the_clock():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_node_log(pilot, SLURM, app.simulator.landmarks["pending_node"])
+        view = screen.view
+        assert screen.target.provisioning and view.live and len(view.document)
+        started = view.document.timeline.started_ms
+        header = screen_rows(view)[0]
+        elapsed = int(app.clock() * 1000) - started
+        assert f"{elapsed // 60_000}:{elapsed // 1000 % 60:02d} elapsed" in header, header

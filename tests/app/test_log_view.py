@@ -6,6 +6,7 @@ import os
 import stat
 
 from tests.app.log_app import T0, LogApp, events, screen_rows, wait_for
+from tests.harness import notices
 from tui.core.sanitize import LOG_LINE_LIMIT
 from tui.themes import load_all_themes
 from tui.widgets.log_view import LogView
@@ -114,7 +115,17 @@ async def test_n_and_shift_n_walk_markers_and_e_jumps_to_the_first_failure():
         await pilot.pause()
         assert view.scroll_y == view.max_scroll_y and view.pointer == len(view.document) - 1
         await pilot.press("N")
-        assert view.pointer == 6  # the marker before the last line (not before the old pointer)
+        assert view.pointer == 8  # the last marker, on the last line itself (not the one before the old pointer)
+        await pilot.press("N")
+        assert view.pointer == 6
+        await pilot.press("g")
+        assert view.pointer == 0 and view.scroll_y == 0  # g goes to line 1 ...
+        await pilot.press("n")
+        assert view.pointer == 0  # ... and n then finds the first marker, there on line 1
+        await pilot.press("n", "end", "N", "home", "n")
+        assert view.pointer == 0  # Home and End as g and G
+        await pilot.press("end", "N")
+        assert view.pointer == 8
 
 
 async def test_search_highlights_every_match_keeps_all_lines_and_n_walks_matches():
@@ -188,7 +199,7 @@ async def test_follow_scrolls_with_new_lines_and_stops_when_the_user_scrolls_up(
         assert "FOLLOW" in screen_rows(view)[0]
 
 
-async def test_wrap_cuts_only_what_is_shown_and_keeps_the_text():
+async def test_wrap_cuts_only_what_is_shown_keeps_the_text_and_indents_the_further_rows():
     long = "x" * 150 + "END"
     app = LogApp(events("short", long, "after"))
     async with app.run_test(size=(62, 10)) as pilot:
@@ -199,13 +210,20 @@ async def test_wrap_cuts_only_what_is_shown_and_keeps_the_text():
         await pilot.pause()
         width = view.scrollable_content_region.width
         rows = screen_rows(view)
-        expected_rows = -(-(len(long) + 20) // width)
+        # the first row holds `width` cells (timestamp included), each further row `width - 20` under the text
+        expected_rows = 1 + -(-(len(long) + 20 - width) // (width - 20))
         assert view.virtual_size.height == 1 + 1 + expected_rows + 1
         assert len(view.renderer.wrapped) <= 3  # only the lines on screen were cut
         pieces = rows[2 : 2 + expected_rows]
-        assert "".join(pieces)[20:].rstrip() == long  # every cell of the line, in order, nothing lost
+        assert all(piece.startswith(" " * 20) and piece[20] == "x" for piece in pieces[1:])  # the hanging indent
+        assert "".join(piece[20:] for piece in pieces).rstrip() == long  # every cell, in order, nothing lost
         assert all(len(piece) == width for piece in pieces)
         assert rows[2 + expected_rows][20:].startswith("after")
+        await pilot.press("t")  # no timestamp column: a two-cell indent
+        await pilot.pause()
+        rows = screen_rows(view)
+        assert rows[2].startswith("x") and rows[3].startswith("  x")
+        assert "".join([rows[2], *(row[2:] for row in rows[3:])]).replace(" ", "").startswith(long)
         await pilot.press("w")
         await pilot.pause()
         assert view.virtual_size.height == 4
@@ -312,7 +330,7 @@ async def test_follow_in_wrap_mode_stays_at_the_bottom():
         rows_before = view.virtual_size.height
         view.append_events(events("tail " + "q" * 130, start=T0 + 90_000))
         await pilot.pause()
-        assert view.virtual_size.height == rows_before + 3  # 20 + 135 cells at width 58
+        assert view.virtual_size.height == rows_before + 4  # 20 + 135 cells at width 58: 58, then 38 a row
         assert view.follow and view.scroll_y == view.max_scroll_y
         assert "q" in screen_rows(view)[-1]
 
@@ -334,3 +352,74 @@ async def test_timestamp_and_pointer_use_solid_theme_colours_in_every_theme():
             assert stamp.style.color.name.lower() == variables["log-timestamp"].lower(), name
             body = next(seg for seg in row if "installing" in seg.text)
             assert body.style.bgcolor.name.lower() == variables["cursor-blurred"].lower(), name
+
+
+async def test_f_from_the_top_points_at_the_last_line_and_follows_like_less_plus_f():
+    app = LogApp(events(*[f"line {i}" for i in range(200)]))
+    async with app.run_test(size=(80, 12)) as pilot:
+        await pilot.pause()
+        view = app.view
+        assert view.scroll_y == 0 and not view.follow
+        await pilot.press("f")
+        await pilot.pause()
+        assert view.follow and view.pointer == 199 and view.scroll_y == view.max_scroll_y
+        assert screen_rows(view)[-1][20:].startswith("line 199")
+        view.append_events(events("line 200", start=T0 + 900_000))
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y and screen_rows(view)[-1][20:].startswith("line 200")
+        await pilot.press("f")
+        assert not view.follow
+
+
+async def test_n_past_the_last_match_wraps_around_to_the_first_with_a_note():
+    app = LogApp(events(*[f"line {i} {'needle' if i in (3, 40, 90) else 'hay'}" for i in range(120)]))
+    async with app.run_test(size=(80, 12)) as pilot:
+        await pilot.pause()
+        view = app.view
+        await pilot.press("slash", *"needle", "enter")
+        await wait_for(pilot, lambda: app.focused is view)
+        await pilot.press("n", "n")
+        assert view.pointer == 90
+        await pilot.press("n")
+        assert view.pointer == 3 and ("Search wrapped around to the first match.", "information") in notices(app)
+        await pilot.press("N")
+        assert view.pointer == 90 and ("Search wrapped around to the last match.", "information") in notices(app)
+        assert "/needle 3/3 matches" in screen_rows(view)[0]
+
+
+MULTI_ATTEMPT = events(
+    "boot noise before the first marker",  # 0
+    "[SageMaker] Downloading lifecycle scripts",  # 1
+    "[SageMaker] The lifecycle scripts failed.",  # 2
+    "[SageMaker] Downloading lifecycle scripts",  # 3
+    "[LIFECYCLE_SCRIPT_START] Starting lifecycle script execution",  # 4
+    "still going",  # 5
+)
+
+
+async def test_brackets_walk_the_attempts_and_a_running_attempts_header_shows_the_time_elapsed_by_the_clock():
+    messages = []
+    now = [(T0 + 125_000) / 1000]
+    app = LogApp(MULTI_ATTEMPT, clock=lambda: now[0])
+    async with app.run_test(size=(100, 12), message_hook=messages.append) as pilot:
+        await pilot.pause()
+        view = app.view
+        assert [a.outcome for a in view.attempts] == ["failed", "running"]
+        assert screen_rows(view)[0].startswith(" attempt 1 of 2: failed at 12:00:02 (line 3)")
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert view.pointer == 3 and view.scroll_y == min(3, view.max_scroll_y)
+        # started 12:00:03, the clock says 12:02:05: 2:02 elapsed, though the last line is from 12:00:05
+        assert screen_rows(view)[0].startswith(" attempt 2 of 2: ") and "2:02 elapsed" in screen_rows(view)[0]
+        now[0] += 60
+        view.refresh_header()
+        await pilot.pause()
+        assert "3:02 elapsed" in screen_rows(view)[0]
+        await pilot.press("left_square_bracket")  # at the start of attempt 2: to attempt 1, from its first line
+        await pilot.pause()
+        assert view.pointer == 0 and view.attempt_of(view.pointer).attempt == 1
+        posted = {id(m): m for m in messages if isinstance(m, LogView.AttemptChanged)}  # each once, not per hop
+        assert [m.attempt for m in posted.values()][-2:] == [2, 1]
+        await pilot.press("G", "left_square_bracket")  # inside attempt 2: first to its start
+        await pilot.pause()
+        assert view.pointer == 3

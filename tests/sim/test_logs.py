@@ -185,7 +185,10 @@ def test_filter_log_events_terms_phrases_and_paging(demo):
         logStreamNamePrefix="LifecycleConfig/worker-group-1/",
     )["events"]
     group_size = sum(n.group.name == "worker-group-1" for n in demo.cluster(SLURM).nodes.values())
-    assert len(started) == group_size
+    # one run a node, and the retried node's stream holds two full runs after one that left two lines
+    assert len(started) == group_size + 1
+    retried = f"LifecycleConfig/worker-group-1/{demo.landmarks['retried_node']}"
+    assert sum(e["logStreamName"] == retried for e in started) == 2
     everything = logs.filter_log_events(logGroupName=group, filterPattern="[start]")["events"]
     paged = [
         e

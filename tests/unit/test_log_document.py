@@ -2,7 +2,7 @@ import os
 import random
 import stat
 
-from tui.core.log_document import LogDocument, next_after, previous_before, write_lines
+from tui.core.log_document import LogDocument, hanging_indent, next_after, previous_before, wrap_cuts, write_lines
 from tui.core.log_stream import LogEvent
 from tui.core.sanitize import LOG_LINE_LIMIT, clean_log_line, clean_log_lines
 
@@ -86,6 +86,17 @@ def test_row_starts_are_arithmetic_and_extend_incrementally():
     known = document.row_starts(10)
     document.append([(1, "c" * 31)])
     assert document.row_starts(10, 0, known) == document.row_starts(10) == [0, 1, 2, 5, 7, 11]
+
+
+def test_row_starts_count_the_hanging_indent_of_further_rows_like_the_cuts():
+    document = LogDocument.from_events([(0, "a" * 20), (0, ""), (0, "b" * 21), (0, "c" * 50)])
+    # 20 cells a first row, then 15 (5 are indent): 21 → 2 rows, 50 → 1 + ceil(30 / 15) = 3
+    assert document.row_starts(20, indent=5) == [0, 1, 2, 4, 7]
+    assert wrap_cuts(50, 20, 5) == [20, 35, 50] and wrap_cuts(20, 20, 5) == [20]
+    # an indent that would leave fewer than 10 cells a row is not used
+    assert hanging_indent(14, 5) == 0 and document.row_starts(14, indent=5) == document.row_starts(14)
+    with_prefix = document.row_starts(30, prefix=20, indent=20)  # rows of 30 cells, 10 of text after the first
+    assert with_prefix == [0, 2, 3, 6, 11]
 
 
 def test_marker_navigation_helpers():

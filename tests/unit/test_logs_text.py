@@ -5,7 +5,15 @@ from __future__ import annotations
 from tui.core.log_locator import LIKELY_REASONS, LogResolution
 from tui.core.log_target import LogTarget
 from tui.core.timeline import build_timeline
-from tui.screens._log_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.screens._log_text import (
+    StatusFacts,
+    attempts_text,
+    cause_text,
+    notice_text,
+    status_text,
+    title_text,
+    where_text,
+)
 
 EVIL = "evil\x1b]52;c;cHduZWQ=\x07[bold red]x[/]\x00"
 
@@ -44,3 +52,23 @@ def test_status_line_says_follow_new_lines_matches_count_and_loading():
     ).plain
     assert "follow off (f)" in text and "▼ 7 new lines (f)" in text and "/lustre: 2/3 matches" in text
     assert "loading… page 3" in text
+
+
+def test_attempt_rows_clean_raw_lines_themselves_and_bound_them():
+    """build_timeline on raw events (no LogDocument in between): the rows must still be inert and short."""
+    raw = [
+        "[SageMaker] Downloading lifecycle scripts",
+        "\x1b]52;c;ZWNobyBwd25lZA==\x07[bold red]x[/] 漢字 \x1b[2J" + "B" * 1_048_576,
+        "[SageMaker] The lifecycle scripts failed.",
+        "[SageMaker] Downloading lifecycle scripts",
+        "[SageMaker] The lifecycle scripts succeeded.",
+    ]
+    timeline = build_timeline([(1_000 * i, line) for i, line in enumerate(raw)])
+    assert len(timeline.attempts) == 2 and "\x1b" in (timeline.attempts[0].last_step_text or "")
+    for expanded in (True, False):
+        text = attempts_text(timeline, 1, expanded=expanded)
+        assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) <= 0x9F for c in text.plain)
+        assert "ZWNobyBwd25lZA" not in text.plain and len(text.plain) < 1_000
+        assert not text.spans or all(span.style in ("bold", "dim", "") for span in text.spans)
+    row = attempts_text(timeline, 1, expanded=True).plain.splitlines()[1]
+    assert "last step: [bold red]x[/] 漢字 BBB" in row and row.startswith("▶  1")

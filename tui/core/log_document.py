@@ -163,18 +163,39 @@ class LogDocument:
             self._cells = _cells(self.lines)
         return self._cells
 
-    def row_starts(self, width: int, prefix: int = 0, known: list[int] | None = None) -> list[int]:
+    def row_starts(self, width: int, prefix: int = 0, known: list[int] | None = None, indent: int = 0) -> list[int]:
         """First screen row of every line when lines are cut every `width` cells, plus the total at the end.
 
+        The first row of a line holds `width` cells (its `prefix` included); each further row starts with a
+        hanging `indent` of blank cells and holds `width - indent` cells of the line (see `wrap_cuts`).
         Arithmetic on cell widths only: no line is wrapped here, the view wraps just the lines it shows.
-        `known`: the result for a shorter version of this document (same width and prefix), to extend.
+        `known`: the result for a shorter version of this document (same width, prefix and indent), to extend.
         """
         width = max(1, width)
+        step = width - hanging_indent(width, indent)
         done = len(known) - 1 if known else 0
-        heights = [(cells + prefix - 1) // width + 1 if cells + prefix else 1 for cells in self.cells()[done:]]
+        heights = [
+            1 if cells + prefix <= width else 1 + (cells + prefix - width + step - 1) // step
+            for cells in self.cells()[done:]
+        ]
         if known:
             return known + list(accumulate(heights, initial=known[-1]))[1:]
         return [0, *accumulate(heights)]
+
+
+def hanging_indent(width: int, indent: int) -> int:
+    """The indent of a wrapped line's further rows: none when it would leave fewer than 10 cells a row."""
+    return indent if 0 < indent <= width - 10 else 0
+
+
+def wrap_cuts(length: int, width: int, indent: int) -> list[int]:
+    """Where a line of `length` cells is cut into rows (the ends of the rows): `width` cells, then
+    `width - indent` cells per row, as `LogDocument.row_starts` counts them."""
+    width = max(1, width)
+    if length <= width:
+        return [length]
+    step = width - hanging_indent(width, indent)
+    return [*range(width, length, step), length]
 
 
 def _split_events(events: Iterable[EventLike]) -> tuple[list[object], list[int | None], bytearray]:

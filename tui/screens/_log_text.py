@@ -8,13 +8,14 @@ Colours come from the widgets' CSS (theme variables); these texts use only bold/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from rich.text import Text
 
 from tui.core.log_locator import LogResolution
 from tui.core.log_target import LogTarget
 from tui.core.sanitize import clean
-from tui.core.timeline import Timeline
+from tui.core.timeline import SYMBOLS, Timeline, format_duration
 from tui.core.wording import plural
 
 Mode = str  # "lifecycle" | "health"
@@ -86,6 +87,97 @@ def cause_text(timeline: Timeline) -> Text | None:
     return text
 
 
+OUTCOME_WORDS = {"succeeded": "succeeded", "failed": "failed", "running": "running", "unknown": "no outcome"}
+OUTCOME_SYMBOLS = {"succeeded": SYMBOLS["ok"], "failed": SYMBOLS["failed"], "running": SYMBOLS["running"]}
+STEP_CELLS = 160  # most characters of a log line quoted as an attempt's last step or cause
+
+
+def _started(ms: int | None, tz: tzinfo | None) -> str:
+    if ms is None:
+        return "?".ljust(14)
+    return datetime.fromtimestamp(ms / 1000, tz or UTC).strftime("%m-%d %H:%M:%S")
+
+
+def attempt_step(attempt: Timeline) -> str:
+    """The last step a failed or running attempt ran (sanitised): the line before HyperPod's failure line, the
+    stage that failed, or the stage still running."""
+    if attempt.last_step_text is not None:
+        return clean(attempt.last_step_text, max_len=STEP_CELLS)
+    if attempt.failing_stage is not None:
+        return clean(attempt.failing_stage.label, max_len=STEP_CELLS)
+    shown = [stage for stage in attempt.stages if stage.label != "lifecycle"]
+    if attempt.outcome == "running":
+        running = [stage for stage in shown if stage.status == "running"]
+        return clean(running[-1].label, max_len=STEP_CELLS) if running else ""
+    return ""  # it succeeded: no step to name
+
+
+def attempt_row(attempt: Timeline, *, current: bool, now_ms: int | None = None, tz: tzinfo | None = UTC) -> Text:
+    """`▶ 2  11-27 08:09:06    0:13  ✗ failed     last step: Installing Docker … · 403 Forbidden`."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append("▶ " if current else "  ", style="bold")
+    text.append(f"{attempt.attempt:>2}  ", style="bold" if current else "")
+    text.append(_started(attempt.started_ms, tz))
+    end = attempt.last_ms
+    if attempt.outcome == "running" and now_ms is not None:
+        end = max(end or 0, now_ms)
+    duration = format_duration(end - attempt.started_ms) if end is not None and attempt.started_ms else ""
+    text.append(f" {duration:>7}  ")
+    outcome = attempt.outcome
+    text.append(
+        f"{OUTCOME_SYMBOLS.get(outcome, '?')} {OUTCOME_WORDS[outcome]:<10}", style="bold" * (outcome == "failed")
+    )
+    step = attempt_step(attempt)
+    if step:
+        text.append(" last step: ", style="dim")
+        text.append(step)
+    failure = attempt.failure_text or ""
+    cause = attempt.cause or ("" if failure.startswith("[SageMaker] ") else clean(failure, max_len=STEP_CELLS))
+    if cause and cause != step:
+        text.append(" · ", style="dim")
+        text.append(clean(cause, max_len=STEP_CELLS), style="bold")
+    return text
+
+
+def attempts_text(
+    timeline: Timeline,
+    current: int,
+    *,
+    expanded: bool,
+    rows: int = 8,
+    now_ms: int | None = None,
+    tz: tzinfo | None = UTC,
+) -> Text:
+    """The attempts strip: a title and one row per attempt (at most `rows`, around the current one), or,
+    collapsed, one line: `3 attempts: 1 ✗ · 2 ✓ · ▶3 ✓  ([ ]: move · a: rows)`."""
+    attempts = timeline.attempts
+    if not expanded:
+        text = Text(no_wrap=True, overflow="ellipsis", end="")
+        text.append(f"{len(attempts)} attempts: ", style="bold")
+        for position, attempt in enumerate(attempts):
+            if position:
+                text.append(" · ", style="dim")
+            mark = "▶" if attempt.attempt == current else ""
+            symbol = OUTCOME_SYMBOLS.get(attempt.outcome, "?")
+            text.append(
+                f"{mark}{attempt.attempt} {symbol}", style="bold" if mark or attempt.outcome == "failed" else ""
+            )
+        text.append("   [ ]: move · a: rows", style="dim")
+        return text
+    rows = max(1, rows)
+    first = 0 if len(attempts) <= rows else min(max(0, current - 1 - rows // 2), len(attempts) - rows)
+    shown = attempts[first : first + rows]
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
+    text.append(f"{len(attempts)} attempts in this stream", style="bold")
+    if len(shown) < len(attempts):
+        text.append(f" (showing {shown[0].attempt}–{shown[-1].attempt})")
+    text.append("   [ ]: move · a: collapse", style="dim")
+    for attempt in shown:
+        text.append("\n")
+        text.append_text(attempt_row(attempt, current=attempt.attempt == current, now_ms=now_ms, tz=tz))
+    return text
+
+
 def notice_text(
     resolution: LogResolution | None,
     mode: Mode,
@@ -140,6 +232,8 @@ class StatusFacts:
     problem: str = ""
     stopped: str = ""  # a read cap ended the last load or poll: "stopped after N pages …"
     dropped: int = 0  # lines the document did not keep (its size caps)
+    attempt: int = 0  # the attempt shown (1-based) when the stream holds several
+    attempts: int = 0
 
 
 def status_text(facts: StatusFacts) -> Text:
@@ -156,6 +250,8 @@ def status_text(facts: StatusFacts) -> Text:
         parts.append(
             (f"/{clean(facts.term, max_len=40)}: {where}{plural(facts.matches, 'match', 'matches')} (n/N)", "")
         )
+    if facts.attempts > 1 and facts.attempt:
+        parts.append((f"attempt {facts.attempt}/{facts.attempts} ([ ])", "bold"))
     parts.append((plural(facts.lines, "line"), ""))
     if facts.loading:
         parts.append((f"loading… page {facts.pages}" if facts.pages else "loading…", "italic"))

@@ -31,7 +31,15 @@ from tui.core.log_locator import LogLocator, LogResolution
 from tui.core.log_stream import FollowResult, LogEvent, LogFollower, LogsError, iter_log_pages
 from tui.core.log_target import LogTarget
 from tui.core.sanitize import clean
-from tui.screens._log_text import StatusFacts, cause_text, notice_text, status_text, title_text, where_text
+from tui.screens._log_text import (
+    StatusFacts,
+    attempts_text,
+    cause_text,
+    notice_text,
+    status_text,
+    title_text,
+    where_text,
+)
 from tui.text import toast
 from tui.typed_app import hyperpod_app
 from tui.widgets.log_view import LogView, default_save_path
@@ -92,12 +100,28 @@ class LogScreen(Screen[None]):
             tooltip="Next script stream, when the log is split per script (<instance>/<script>)",
         ),
         Binding("r", "reload", "Reload", id="log-reload", show=False, tooltip="Find and fetch the log again"),
+        Binding(
+            "a",
+            "toggle_attempts",
+            "Attempts",
+            id="log-attempts",
+            show=False,
+            tooltip="Show one row per attempt, or one line for all (a stream the scripts ran in several times)",
+        ),
     ]
     DEFAULT_CSS = """
     LogScreen { layout: vertical; }
     LogScreen > #log-title { height: 1; padding: 0 1; background: $panel; }
     LogScreen > #log-where { height: auto; max-height: 3; padding: 0 1; background: $panel; color: $foreground; }
-    LogScreen > #log-cause { height: 1; padding: 0 1; background: $panel; color: $log-marker-failure; display: none; }
+    LogScreen.-short > #log-where { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    LogScreen > #log-cause {
+        height: 1; padding: 0 1; background: $panel; color: $log-marker-failure; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
+    LogScreen > #log-attempts {
+        height: auto; padding: 0 1; background: $panel; color: $foreground; display: none;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     LogScreen > #log-notice {
         height: auto; margin: 1 1; padding: 0 1; border: round $log-marker-warning; display: none;
     }
@@ -107,6 +131,8 @@ class LogScreen(Screen[None]):
     """
 
     follow_interval: ClassVar[float] = FOLLOW_INTERVAL
+    # Below this many rows the attempts strip is one line (`a` shows a row per attempt); above, a row each.
+    ATTEMPT_ROWS_FROM_HEIGHT: ClassVar[int] = 32
 
     def __init__(self, target: LogTarget) -> None:
         super().__init__()
@@ -125,6 +151,8 @@ class LogScreen(Screen[None]):
         # that Textual cannot kill still makes no call after the screen is gone.
         self._gone = threading.Event()
         self._next_poll_at = 0.0  # monotonic time before which the timer does not poll (throttle backoff)
+        self.attempts_expanded: bool | None = None  # None: by the terminal's height; `a` decides otherwise
+        self.current_attempt = 0
 
     # -- composition ----------------------------------------------------------------------------------------
 
@@ -132,9 +160,12 @@ class LogScreen(Screen[None]):
         yield Static(id="log-title")
         yield Static(id="log-where")
         yield Static(id="log-cause")
+        yield Static(id="log-attempts")
         yield Static(id="log-notice")
         matcher = getattr(self.app, "marker_matcher", None)
-        yield LogView(matcher=matcher, id="log-view")
+        view = LogView(matcher=matcher, id="log-view", clock=getattr(self.app, "clock", None))
+        view.live = self.target.provisioning
+        yield view
         yield Static(id="log-status")
         yield Footer()
 
@@ -329,6 +360,7 @@ class LogScreen(Screen[None]):
         notice.display = True
         self.view.display = False
         self.query_one("#log-cause").display = False
+        self.query_one("#log-attempts").display = False
 
     def _hide_notice(self) -> None:
         self.query_one("#log-notice").display = False
@@ -343,6 +375,33 @@ class LogScreen(Screen[None]):
         cause.display = text is not None
         if text is not None:
             cause.update(text)
+        self._update_attempts()
+
+    @property
+    def attempts_shown_expanded(self) -> bool:
+        if self.attempts_expanded is not None:
+            return self.attempts_expanded
+        return self.size.height >= self.ATTEMPT_ROWS_FROM_HEIGHT
+
+    def _update_attempts(self) -> None:
+        """One row per attempt (start, duration, outcome, last step, cause), or one line when the screen is
+        small, so the log keeps its rows; shown only when the stream holds several attempts."""
+        strip = self.query_one("#log-attempts", Static)
+        view = self.view
+        timeline = view.document.timeline
+        several = view.display and len(timeline.attempts) > 1
+        strip.display = several
+        if not several:
+            return
+        clock = getattr(self.app, "clock", None)
+        now_ms = int(clock() * 1000) if clock is not None else None
+        rows = max(1, min(8, self.size.height - 18))
+        current = self.current_attempt or len(timeline.attempts)
+        strip.update(
+            attempts_text(
+                timeline, current, expanded=self.attempts_shown_expanded, rows=rows, now_ms=now_ms, tz=view.tz
+            )
+        )
 
     def _update_status(self) -> None:
         self.facts.lines = len(self.view.document)
@@ -359,6 +418,18 @@ class LogScreen(Screen[None]):
     @on(LogView.TimelineChanged)
     def _on_timeline(self, message: LogView.TimelineChanged) -> None:
         self._update_cause()
+
+    @on(LogView.AttemptChanged)
+    def _on_attempt(self, message: LogView.AttemptChanged) -> None:
+        self.current_attempt = message.attempt
+        self.facts.attempt, self.facts.attempts = message.attempt, message.count
+        self._update_attempts()
+        self._update_status()
+        self.refresh_bindings()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < self.ATTEMPT_ROWS_FROM_HEIGHT, "-short")  # the log keeps the rows
+        self._update_attempts()
 
     @on(LogView.FollowChanged)
     def _on_follow(self, message: LogView.FollowChanged) -> None:
@@ -385,6 +456,9 @@ class LogScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.sync_node_status()
+        view = self.view
+        if view.live or view.document.timeline.outcome == "running":  # the elapsed time in the header moves
+            view.refresh_header()
         if time.monotonic() < self._next_poll_at:
             return  # throttled: the polls are spaced out (core.log_stream.follow_delay)
         if self._waiting_for_log or self.facts.watching:
@@ -440,6 +514,8 @@ class LogScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "toggle_health":
             return bool(self.target.instance_id)
+        if action == "toggle_attempts":
+            return len(self.view.document.timeline.attempts) > 1
         if action == "next_stream":
             resolution = self.resolution
             return resolution is not None and len(resolution.streams) > 1
@@ -461,6 +537,10 @@ class LogScreen(Screen[None]):
             return
         self.stream_index[self.mode] = (self.stream_index[self.mode] + 1) % len(resolution.streams)
         self._open()
+
+    def action_toggle_attempts(self) -> None:
+        self.attempts_expanded = not self.attempts_shown_expanded
+        self._update_attempts()
 
     def action_reload(self) -> None:
         self.resolutions.pop(self.mode, None)

@@ -104,6 +104,52 @@ def _join(*parts: tuple) -> tuple:
 SLURM_SUCCESS = _join(_HEAD, _SLURM_WORK, _SUCCESS_TAIL)
 EKS_SUCCESS = _join(_HEAD, _EKS_WORK, _SUCCESS_TAIL)
 FSX_FAILURE = _join(_HEAD, _FSX_FAILURE)
+
+
+def _after(gap_ms: int, part: tuple) -> tuple:
+    """`part` starting `gap_ms` after the previous part ended (a later attempt in the same stream)."""
+    return tuple((offset + gap_ms, line) for offset, line in part)
+
+
+# CloudWatch often keeps only the last line the script wrote before HyperPod's failure line.
+_LOST_OUTPUT_FAILURE = (
+    (12600, "Installing Docker 27.3.1, enroot 3.5.0 and pyxis 0.20.0"),
+    (13000, "[SageMaker] The lifecycle scripts failed."),
+)
+_S3_FORBIDDEN = (
+    (
+        1210,
+        "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden "
+        "(download {s3_uri}on_create.sh): 403 Forbidden",
+    ),
+    (1300, "[SCRIPT_DOWNLOAD_FAILED] Script download failed"),
+    (1350, "[SageMaker] The lifecycle scripts failed."),
+)
+_MINUTES, _DAYS = 60_000, 86_400_000
+# Several attempts in one stream (a retry after a failure, software updates): HyperPod starts each with its
+# `[SageMaker] Downloading lifecycle scripts` line. The Slurm one's first attempt left nothing but the last line
+# and HyperPod's failure line; the EKS one's second attempt (a software update) could not download its script.
+SLURM_RETRIED = _join(
+    (_HEAD[0],),
+    _LOST_OUTPUT_FAILURE,
+    _after(9 * _MINUTES, _HEAD),
+    _SLURM_WORK,
+    _SUCCESS_TAIL,
+    _after(5 * _DAYS, _HEAD),
+    _SLURM_WORK,
+    _SUCCESS_TAIL,
+)
+EKS_RETRIED = _join(
+    _HEAD[:1],
+    _HEAD[1:],
+    _EKS_WORK,
+    _SUCCESS_TAIL,
+    _after(11 * _DAYS, _HEAD[:3]),
+    _S3_FORBIDDEN,
+    _after(40 * _MINUTES, _HEAD),
+    _EKS_WORK,
+    _SUCCESS_TAIL,
+)
 # How long a run takes at pace 1.0, for scheduling a node's Running time after its script.
 SUCCESS_DURATION_MS = max(SLURM_SUCCESS[-1][0], EKS_SUCCESS[-1][0])
 

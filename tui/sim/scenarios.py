@@ -13,7 +13,7 @@ from collections.abc import Callable
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.event_history import continuous_history
-from tui.sim.lifecycle import VerboseLines
+from tui.sim.lifecycle import EKS_RETRIED, SLURM_RETRIED, ScriptedLines, VerboseLines
 from tui.sim.model import (
     ATTACH_IN_PROGRESS,
     DEEP_HEALTH_CHECK,
@@ -25,6 +25,8 @@ from tui.sim.model import (
     RUNNING,
     SHUTTING_DOWN,
     SYSTEM_UPDATING,
+    Cluster,
+    Node,
     node_failure_status_message,
 )
 from tui.sim.world import World
@@ -139,10 +141,16 @@ def demo(world: World, rng: random.Random) -> None:
     short = build.capacity_shortage(eks, gpu, 2, start - 20 * 60, random.Random(f"{world.seed}:capacity"))
 
     world.start_churn([slurm, eks], start + rng.uniform(20, 40))
+    retried = next(n for n in slurm.nodes.values() if n.group is workers1 and n.status == RUNNING and n is not faulty)
+    retried_eks = next(n for n in eks.nodes.values() if n.group.name == "general-purpose" and n.status == RUNNING)
+    _several_attempts(world, slurm, retried, SLURM_RETRIED)
+    _several_attempts(world, eks, retried_eks, EKS_RETRIED)
     world.landmarks.update(
         {
             "logical_only_node": short[0].logical_id or "",  # InstanceId omitted from answers
             "empty_instance_id_node": short[1].logical_id or "",  # InstanceId ""
+            "retried_node": retried.instance_id,
+            "retried_eks_node": retried_eks.instance_id,
             "slurm_cluster": slurm.name,
             "eks_cluster": eks.name,
             "creating_cluster": fresh.name,
@@ -152,6 +160,14 @@ def demo(world: World, rng: random.Random) -> None:
             "health_event_node": faulty.instance_id,
         }
     )
+
+
+def _several_attempts(world: World, cluster: Cluster, node: Node, template: tuple) -> None:
+    """The node's lifecycle stream holds several attempts, the last one ending before the clock starts."""
+    stream = world.logs.groups[cluster.log_group].streams[cluster.lifecycle_stream(node.group.name, node.instance_id)]
+    begin = min(stream.creation_ms, int(world.start * 1000) - template[-1][0] - 3_600_000)
+    stream.creation_ms = begin
+    stream.source = ScriptedLines(template, begin, world.script_params(cluster, node))
 
 
 _SCALE_TYPES = (

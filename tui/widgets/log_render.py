@@ -18,7 +18,9 @@ from rich.text import Text
 from textual.cache import LRUCache
 from textual.strip import Strip
 
+from tui.core.log_document import hanging_indent, wrap_cuts
 from tui.core.sanitize import clean
+from tui.core.timeline import format_duration, summarize
 from tui.core.wording import plural
 
 if TYPE_CHECKING:
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
 _STAMP_WIDTH = len("0000-00-00 00:00:00") + 1
+HANGING_INDENT = 2  # cells before the further rows of a wrapped line when there is no timestamp column
 _SYMBOL_KIND = {"✓": "success", "✗": "failure", "…": "progress"}
 
 
@@ -43,7 +46,7 @@ class LogRenderer:
     def __init__(self, view: LogView) -> None:
         self.view = view
         self.strips: LRUCache[int, Strip] = LRUCache(1024)
-        self.wrapped: LRUCache[int, list[Strip]] = LRUCache(512)
+        self.wrapped: LRUCache[int, tuple[int, list[Strip]]] = LRUCache(512)  # index → (width, pieces)
         self._rows: list[int] | None = None
         self._rows_key = (-1, -1, -1)
         self.top_line = 0  # the line last drawn on the first content row
@@ -69,6 +72,10 @@ class LogRenderer:
     def prefix_width(self) -> int:
         return _STAMP_WIDTH if self.view.show_timestamps else 0
 
+    def indent(self) -> int:
+        """The hanging indent of wrapped rows: under the text after the timestamp column, else two cells."""
+        return self.prefix_width() or HANGING_INDENT
+
     def stamp(self, stamp_ms: int) -> str:
         tz = self.view.tz
         moment = datetime.fromtimestamp(stamp_ms / 1000, tz) if tz else datetime.fromtimestamp(stamp_ms / 1000)
@@ -83,7 +90,7 @@ class LogRenderer:
         key = (self.width(), self.prefix_width(), len(document))
         if self._rows is None or key != self._rows_key:
             grown = self._rows is not None and key[:2] == self._rows_key[:2] and key[2] > self._rows_key[2]
-            self._rows = document.row_starts(key[0], key[1], self._rows if grown else None)
+            self._rows = document.row_starts(key[0], key[1], self._rows if grown else None, self.indent())
             self._rows_key = key
         return self._rows
 
@@ -158,13 +165,44 @@ class LogRenderer:
 
     def wrapped_strips(self, index: int, width: int) -> list[Strip]:
         cached = self.wrapped.get(index)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == width:  # pieces cut for another width (a first layout) are stale
+            return cached[1]
         strip = self.line_strip(index)
         length = strip.cell_length
-        pieces = [strip] if length <= width else list(strip.divide([*range(width, length, width), length]))
-        self.wrapped[index] = pieces
+        if length <= width:
+            pieces = [strip]
+        else:
+            pieces = list(strip.divide(wrap_cuts(length, width, self.indent())))
+            indent = hanging_indent(width, self.indent())
+            if indent:
+                style = (self._frame or self.begin_frame())[0]
+                if index == self.view.pointer:
+                    style += self.view.get_component_rich_style("log-view--pointer", partial=True)
+                pad = Strip.blank(indent, style)
+                pieces[1:] = [Strip.join([pad, piece]) for piece in pieces[1:]]
+        self.wrapped[index] = (width, pieces)
         return pieces
+
+    def summary(self) -> str:
+        """The header's timeline: of the attempt shown when the stream holds several, with the time a running
+        attempt (or a provisioning node's log) has been going by the clock, not just to its last line."""
+        view = self.view
+        document = view.document
+        if not len(document):
+            return "no log lines yet"
+        timeline = document.timeline
+        attempt = view.current_attempt() if len(timeline.attempts) > 1 else None
+        if attempt is None:
+            text = timeline.summary(view.tz)
+        else:
+            text = f"attempt {attempt.attempt} of {len(timeline.attempts)}: {summarize(attempt, view.tz)}"
+        shown = attempt or timeline
+        latest = attempt is None or attempt.attempt == len(timeline.attempts)
+        if view.clock is not None and latest and shown.started_ms is not None:
+            if shown.outcome == "running" or (view.live and shown.outcome not in ("succeeded", "failed")):
+                elapsed = int(view.clock() * 1000) - shown.started_ms
+                text += f" · {format_duration(max(0, elapsed))} elapsed"
+        return text
 
     def header(self, width: int) -> Strip:
         """Timeline summary on the left (✓ ✗ … in marker colours); search, follow, wrap, position on the right."""
@@ -175,8 +213,7 @@ class LogRenderer:
         def part(name: str) -> Style:
             return view.get_component_rich_style(name, partial=True)
 
-        summary = document.timeline.summary(view.tz) if len(document) else "no log lines yet"
-        left = Text(f" {summary}{'' if view.complete else '  (loading…)'}", style=style, no_wrap=True, end="")
+        left = Text(f" {self.summary()}{'' if view.complete else '  (loading…)'}", style=style, no_wrap=True, end="")
         for position, char in enumerate(left.plain):
             if char in _SYMBOL_KIND:
                 left.stylize(part(f"log-view--marker-{_SYMBOL_KIND[char]}"), position, position + 1)

@@ -8,8 +8,8 @@ Keys are bindings with ids; each has a public method so a screen can drive the v
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from datetime import UTC, tzinfo
 from functools import partial
 
@@ -76,6 +76,14 @@ class LogView(ScrollView, can_focus=True):
             self.timeline = timeline
             self.summary = summary
 
+    class AttemptChanged(WidgetMessage):
+        """The attempt (1-based, of `count`) holding the pointer, or the top line, is another one now."""
+
+        def __init__(self, log_view: LogView, attempt: int, count: int) -> None:
+            super().__init__(log_view)
+            self.attempt = attempt
+            self.count = count
+
     class Loaded(WidgetMessage):
         """The whole log is in the view (after a background build, for a big one)."""
 
@@ -129,12 +137,33 @@ class LogView(ScrollView, can_focus=True):
         Binding("e", "first_failure", "Failure", id="log-first-failure", tooltip="Jump to the first failure line"),
         Binding("slash", "search", "Search", id="log-search", tooltip="Highlight a term in every line"),
         Binding("escape", "end_search", "End search", id="log-end-search", show=False, tooltip="Clear the search"),
-        Binding("f", "toggle_follow", "Follow", id="log-follow", tooltip="Follow new lines as they arrive"),
+        Binding(
+            "f",
+            "toggle_follow",
+            "Follow",
+            id="log-follow",
+            tooltip="To the last line, then follow new lines as they arrive (as less +F)",
+        ),
         Binding("w", "toggle_wrap", "Wrap", id="log-wrap", tooltip="Wrap long lines"),
         Binding("t", "toggle_timestamps", "Time", id="log-timestamps", tooltip="Show event timestamps"),
         Binding("s", "save", "Save", id="log-save", tooltip="Save the log to a file"),
-        Binding("g", "top", "Top", id="log-top", show=False, tooltip="First line"),
-        Binding("G", "bottom", "Bottom", id="log-bottom", show=False, tooltip="Last line"),
+        Binding(
+            "right_square_bracket",
+            "next_attempt",
+            "Attempt",
+            id="log-next-attempt",
+            tooltip="Next attempt of the lifecycle scripts, when the stream holds several",
+        ),
+        Binding(
+            "left_square_bracket",
+            "previous_attempt",
+            "Prev attempt",
+            id="log-previous-attempt",
+            show=False,
+            tooltip="Previous attempt of the lifecycle scripts",
+        ),
+        Binding("g,home", "top", "Top", id="log-top", show=False, tooltip="First line (n then finds the first marker)"),
+        Binding("G,end", "bottom", "Bottom", id="log-bottom", show=False, tooltip="Last line (N: the last marker)"),
     ]
 
     follow: reactive[bool] = reactive(False, init=False)
@@ -152,6 +181,7 @@ class LogView(ScrollView, can_focus=True):
         timestamps: bool = True,
         tz: tzinfo | None = UTC,
         save_path: str = "~/hyperpod-lifecycle.log",
+        clock: Callable[[], float] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -161,7 +191,11 @@ class LogView(ScrollView, can_focus=True):
         self.document = document or LogDocument(matcher)
         self.tz = tz  # for timestamps and the summary; None means local time
         self.save_path = save_path
+        self.clock = clock  # seconds since the epoch: a running attempt's header says how long it has been going
+        self.live = False  # the node is still provisioning: the header shows the time elapsed even without markers
         self.pointer: int | None = None
+        self._edge: int | None = None  # after g / G: where n / N count from (-1, or the line count)
+        self._attempt_shown = 0  # the attempt last reported by AttemptChanged
         self.pending = 0
         self.search_term = ""
         self.search_lines: list[int] = []
@@ -216,7 +250,7 @@ class LogView(ScrollView, can_focus=True):
         self.document = document
         self.complete = complete
         if not keep_position:
-            self.pointer, self.pending = None, 0
+            self.pointer, self.pending, self._edge = None, 0, None
         if self.search_term:
             self.search_lines = document.search(self.search_term)
             self._post_search()
@@ -226,6 +260,7 @@ class LogView(ScrollView, can_focus=True):
         elif not keep_position:
             self.scroll_to(y=0, animate=False)
         self.post_message(self.TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
+        self._report_attempt(force=True)
         if complete:
             self.post_message(self.Loaded(self, len(document)))
 
@@ -246,6 +281,8 @@ class LogView(ScrollView, can_focus=True):
         self._invalidate(layout=True, strips=False)
         if document.timeline != before:
             self.post_message(self.TimelineChanged(self, document.timeline, document.timeline.summary(self.tz)))
+            if len(document.timeline.attempts) != len(before.attempts):
+                self._report_attempt(force=True)
         if self.follow:
             self._scroll_to_end()
         elif new:
@@ -262,17 +299,112 @@ class LogView(ScrollView, can_focus=True):
         return self._jump(previous_before(self.document.marker_lines, self._anchor(forward=False)), "marker")
 
     def next_match(self) -> int | None:
-        return self._jump(next_after(self.search_lines, self._anchor(forward=True)), "match")
+        found = next_after(self.search_lines, self._anchor(forward=True))
+        if found is None and self.search_lines:  # wrap around, as less and vim do, and say so
+            found = self.search_lines[0]
+            toast(self, "Search wrapped around to the first match.", timeout=2)
+        return self._jump(found, "match")
 
     def previous_match(self) -> int | None:
-        return self._jump(previous_before(self.search_lines, self._anchor(forward=False)), "match")
+        found = previous_before(self.search_lines, self._anchor(forward=False))
+        if found is None and self.search_lines:
+            found = self.search_lines[-1]
+            toast(self, "Search wrapped around to the last match.", timeout=2)
+        return self._jump(found, "match")
 
     def first_failure(self) -> int | None:
-        first = self.document.timeline.first_failure
+        """The first failure line of the attempt shown, else of the latest attempt that has one."""
+        timeline = self.document.timeline
+        here = self.current_attempt()
+        candidates = [here] if here is not None else []
+        candidates += list(reversed(timeline.attempts)) or [timeline]
+        first = next((attempt.first_failure for attempt in candidates if attempt.first_failure is not None), None)
         if first is None:
             toast(self, "No failure lines in this log.", timeout=3)
             return None
-        return self.goto_line(first.index)
+        return self._goto_noting_attempt(first.index)
+
+    # -- attempts (a stream the scripts ran in several times) ---------------------------------------------
+
+    @property
+    def attempts(self) -> tuple[Timeline, ...]:
+        return self.document.timeline.attempts
+
+    def attempt_of(self, index: int) -> Timeline | None:
+        """The attempt line `index` belongs to (None when the stream marks no attempts)."""
+        attempts = self.attempts
+        if not attempts:
+            return None
+        position = bisect_right([attempt.begin_index for attempt in attempts], index) - 1
+        return attempts[max(0, position)]
+
+    def current_attempt(self) -> Timeline | None:
+        """The attempt holding the pointer while it is on screen, else the top line's."""
+        if not self.attempts:
+            return None
+        if self.pointer is not None and (self._on_screen(self.pointer) or not self.is_mounted):
+            return self.attempt_of(self.pointer)
+        return self.attempt_of(self.renderer.line_at_row(round(self.scroll_y)))
+
+    def goto_attempt(self, number: int) -> int | None:
+        """Point at the first line of attempt `number` (1-based) and put it at the top."""
+        attempts = self.attempts
+        if not 1 <= number <= len(attempts):
+            return None
+        attempt = attempts[number - 1]
+        start = next(
+            (index for index in self.document.marker_lines if attempt.begin_index <= index < attempt.end_index),
+            attempt.begin_index,
+        )  # HyperPod's "Downloading lifecycle scripts" line (attempt 1 may have lines before it)
+        start = min(start, attempt.begin_index) if number == 1 else start
+        self.follow = False
+        self._point_at(start)
+        self.scroll_to(y=self.renderer.row_of(start), animate=False)
+        self.refresh()
+        self._report_attempt()
+        return start
+
+    def next_attempt(self) -> int | None:
+        here = self.current_attempt()
+        if here is None or here.attempt >= len(self.attempts):
+            toast(self, "No later attempt." if here is not None else "This log holds one attempt.", timeout=2)
+            return None
+        return self.goto_attempt(here.attempt + 1)
+
+    def previous_attempt(self) -> int | None:
+        here = self.current_attempt()
+        if here is None:
+            toast(self, "This log holds one attempt.", timeout=2)
+            return None
+        pointer_at_start = self.pointer is not None and self.pointer <= here.begin_index + 1
+        if here.attempt > 1 and (pointer_at_start or self.pointer is None):
+            return self.goto_attempt(here.attempt - 1)
+        if here.attempt == 1 and (pointer_at_start or self.pointer is None):
+            toast(self, "No earlier attempt.", timeout=2)
+            return None
+        return self.goto_attempt(here.attempt)  # first back to the start of this attempt, as [ in an editor
+
+    def _goto_noting_attempt(self, index: int) -> int:
+        """`goto_line`, and a note when the line is in another attempt than the one shown before."""
+        before = self.current_attempt()
+        self.goto_line(index)
+        after = self.attempt_of(index)
+        if after is not None and (before is None or before.attempt != after.attempt):
+            toast(self, f"Attempt {after.attempt} of {len(self.attempts)}", timeout=2)
+        return index
+
+    def refresh_header(self) -> None:
+        self.refresh(Region(0, 0, self.size.width, 1))
+
+    def _report_attempt(self, *, force: bool = False) -> None:
+        here = self.current_attempt()
+        number = here.attempt if here is not None else 0
+        if force or number != self._attempt_shown:
+            self._attempt_shown = number
+            self.refresh_header()  # the header names the attempt
+            if force:
+                self.refresh_bindings()
+            self.post_message(self.AttemptChanged(self, number, len(self.attempts)))
 
     def goto_line(self, index: int) -> int:
         """Point at a line and scroll it into view (centred if it was off screen). Stops following."""
@@ -286,21 +418,31 @@ class LogView(ScrollView, can_focus=True):
         return index
 
     def go_top(self) -> None:
+        """Point at line 1 and scroll to it; n then finds the first marker, even on line 1 itself."""
         self.follow = False
+        if len(self.document):
+            self._point_at(0)
+            self._edge = -1
         self.scroll_to(y=0, animate=False)
+        self._report_attempt()
 
     def go_bottom(self) -> None:
-        """Scroll to the end and point at the last line, so N then finds the last marker (follow stays as it is)."""
+        """Scroll to the end and point at the last line; N then finds the last marker, even on the last line
+        (follow stays as it is)."""
         if len(self.document):
             self._point_at(len(self.document) - 1)
+            self._edge = len(self.document)
         self.scroll_to(y=self.max_scroll_y, animate=False)
+        self._report_attempt()
 
     def _point_at(self, index: int) -> None:
         for line in (self.pointer, index):
             if line is not None:
                 self.renderer.discard(line)
-        self.pointer = index
+        self.pointer, self._edge = index, None
         self.refresh()
+        if self.is_mounted:
+            self.call_after_refresh(self._report_attempt)
 
     # -- search ----------------------------------------------------------------------------------------------
 
@@ -380,10 +522,25 @@ class LogView(ScrollView, can_focus=True):
     # -- actions (the keys) -----------------------------------------------------------------------------------
 
     def action_next(self) -> None:
+        before = self.current_attempt()
         self.next_match() if self.search_term else self.next_marker()
+        self._note_attempt(before)
 
     def action_previous(self) -> None:
+        before = self.current_attempt()
         self.previous_match() if self.search_term else self.previous_marker()
+        self._note_attempt(before)
+
+    def _note_attempt(self, before: Timeline | None) -> None:
+        after = self.attempt_of(self.pointer) if self.pointer is not None else None
+        if after is not None and before is not None and after.attempt != before.attempt:
+            toast(self, f"Attempt {after.attempt} of {len(self.attempts)}", timeout=2)
+
+    def action_next_attempt(self) -> None:
+        self.next_attempt()
+
+    def action_previous_attempt(self) -> None:
+        self.previous_attempt()
 
     action_first_failure = first_failure
     action_top = go_top
@@ -401,9 +558,12 @@ class LogView(ScrollView, can_focus=True):
         # Without a search, Esc is not ours: the screen's Esc (back) is the one shown in the footer and run.
         if action == "end_search":
             return bool(self.search_term)
+        if action in ("next_attempt", "previous_attempt"):
+            return len(self.attempts) > 1  # shown only where a stream holds several
         return True
 
     def action_toggle_follow(self) -> None:
+        """As `less +F`: to the last line, then keep up with new lines; f again (or scrolling up) stops."""
         self.follow = not self.follow
 
     def action_toggle_wrap(self) -> None:
@@ -421,7 +581,11 @@ class LogView(ScrollView, can_focus=True):
         if follow:
             self.pending = 0
             self.post_message(self.PendingChanged(self, 0))
+            if len(self.document):
+                self._point_at(len(self.document) - 1)
             self._scroll_to_end()
+            if self.is_mounted:  # once more after the layout: the last rows may not be counted yet
+                self.call_after_refresh(self._scroll_to_end)
         self.refresh()
         self.post_message(self.FollowChanged(self, follow))
 
@@ -436,6 +600,8 @@ class LogView(ScrollView, can_focus=True):
         # An upward scroll that leaves the bottom is the user reading back: stop following.
         if self.follow and new_value < old_value and new_value < self.max_scroll_y:
             self.follow = False
+        if self.attempts and self.pointer is None or (self.pointer is not None and not self._on_screen(self.pointer)):
+            self._report_attempt()
 
     def on_resize(self) -> None:
         self._invalidate(layout=True, strips=False)
@@ -479,7 +645,11 @@ class LogView(ScrollView, can_focus=True):
         return max(1, self.scrollable_content_region.height - 1)
 
     def _anchor(self, *, forward: bool) -> int:
-        """Where n/N count from: the pointer while it is on screen, else the top of the screen."""
+        """Where n/N count from: the pointer while it is on screen, else the top of the screen. Right after
+        g (G) n (N) counts from before the first (after the last) line, so a marker there is found."""
+        if self._edge is not None and self.pointer is not None and self._on_screen(self.pointer):
+            if forward == (self._edge < 0):
+                return self._edge
         if self.pointer is not None and self._on_screen(self.pointer):
             return self.pointer
         top = self.renderer.line_at_row(round(self.scroll_y))
