@@ -272,7 +272,7 @@ def list_events(api: Any, args: Any, encode: Encode) -> Chunks:
         since = datetime.now(UTC) - timedelta(seconds=parse_since(args.since))
     query = EventQuery(args.cluster, group=args.group, node=args.node, since=since)
     try:
-        events = query.fetch(api.client("sagemaker"))
+        events = query.fetch(api)
     except EventsUnavailable as exc:
         raise HeadlessError(
             f"cluster {clean(args.cluster)!r} has no cluster events (only clusters with NodeProvisioningMode "

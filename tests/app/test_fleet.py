@@ -146,3 +146,27 @@ async def test_cluster_flag_takes_a_key_in_a_fleet():
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert main_screen(app).state.focus == f"{SLURM}@us-east-1"
+
+
+async def test_the_events_view_of_a_fleet_cluster_asks_its_own_region_by_its_real_name():
+    from tui.screens.events import EventsScreen
+
+    app, sims = make_fleet_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        key = "genai-eks-prod@us-east-1"  # Continuous mode: it has cluster events
+        main.jump_to_cluster(key)
+        await settle(pilot)
+        main.clusters_table.focus()
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, EventsScreen)
+
+        def event_calls(region):
+            return [c for c in sims[region].calls if c.operation == "ListClusterEvents"]
+
+        assert event_calls("us-west-2") == []
+        assert {c.params["ClusterName"] for c in event_calls("us-east-1")} == {"genai-eks-prod"}
+        assert screen.events and {event.cluster for event in screen.events.values()} == {key}

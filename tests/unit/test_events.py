@@ -13,6 +13,7 @@ from tui.core.events import (
     NO_LEVEL,
     ClusterEvent,
     EventDetail,
+    EventQuery,
     EventsUnavailable,
     extract_instance_id,
     fold,
@@ -170,10 +171,20 @@ def test_describe_walks_the_double_nesting_and_skips_null_subtrees():
 def test_describe_against_the_simulator(sim):
     from tui.core.events import describe_event
 
-    sm = clients(sim)[0]
-    events = list_events(sm, EKS)
-    failed = next(e for e in events if "has Failed." in e.description)
-    detail = describe_event(sm, EKS, failed.event_id)
+    import boto3
+
+    from tui.core.aws import HyperPodApi
+
+    session = boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2")
+    sim.install(session)
+    api = HyperPodApi(session)
+    try:
+        events = EventQuery(EKS).fetch(api)
+        failed = next(e for e in events if "has Failed." in e.description)
+        assert failed.cluster == EKS
+        detail = describe_event(api, EKS, failed.event_id)
+    finally:
+        api.close()
     assert detail is not None and detail.lcs_execution_state == "Failed" and detail.failure_messages
 
 

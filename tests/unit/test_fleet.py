@@ -60,3 +60,22 @@ def test_fleet_columns_come_after_name_only_when_asked():
     assert [c.key for c in cluster_columns()][:2] == ["name", "status"]
     assert [c.key for c in cluster_columns(regions=True)][:3] == ["name", "region", "status"]
     assert [c.key for c in cluster_columns(profiles=True, regions=True)][:3] == ["name", "profile", "region"]
+
+
+def test_the_fleet_takes_every_argument_a_single_region_facade_takes():
+    """FleetApi stands in for HyperPodApi wherever the app calls `ensure_api()`: a keyword one of them gains
+    (IncludeNodeLogicalIds came after the fleet) must reach the other, or a fleet's every listing fails."""
+    import inspect
+
+    from tui.core.aws import HyperPodApi
+    from tui.core.fleet import FleetApi
+
+    routed_after_resolve = {"connect", "mutating_client", "session", "target"}  # only on a resolved member
+    for name, method in inspect.getmembers(HyperPodApi, callable):
+        if name.startswith("_") or name in routed_after_resolve:
+            continue
+        fleet = getattr(FleetApi, name, None)
+        assert fleet is not None, f"FleetApi has no {name}"
+        ours = list(inspect.signature(method).parameters)[2:]
+        theirs = list(inspect.signature(fleet).parameters)[2:]
+        assert ours == theirs, f"{name}: HyperPodApi takes {ours}, FleetApi {theirs}"

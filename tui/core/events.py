@@ -334,8 +334,10 @@ def metadata_sections(metadata: Any) -> tuple[tuple[MetadataSection, ...], tuple
     return tuple(sections), tuple(nulls)
 
 
-def describe_event(client: Any, cluster: str, event_id: str) -> EventDetail | None:
-    response = client.describe_cluster_event(ClusterName=cluster, EventId=event_id)
+def describe_event(api: Any, cluster: str, event_id: str) -> EventDetail | None:
+    """DescribeClusterEvent through `api` (a HyperPodApi or FleetApi: `cluster` may be a fleet key)."""
+    member, name = api.resolve(cluster)
+    response = member.client("sagemaker").describe_cluster_event(ClusterName=name, EventId=event_id)
     return EventDetail.from_api(response)
 
 
@@ -357,9 +359,13 @@ class EventQuery:
             return f"{self.cluster} / {self.group}"
         return self.cluster
 
-    def fetch(self, client: Any) -> list[ClusterEvent]:
-        """Folded events of this scope, newest first."""
-        return fold(list_events(client, self.cluster, group=self.group, node=self.node, after=self.since))
+    def fetch(self, api: Any) -> list[ClusterEvent]:
+        """Folded events of this scope, newest first. `api` is a HyperPodApi or a FleetApi: the cluster key
+        (`name@region` in a fleet) is resolved to its member's client and real name, and every event carries
+        the key back, so that its links go to the cluster on screen."""
+        member, name = api.resolve(self.cluster)
+        events = list_events(member.client("sagemaker"), name, group=self.group, node=self.node, after=self.since)
+        return fold([replace(event, cluster=self.cluster) for event in events])
 
 
 # --- the Events view's table (the tables' Column / TableRow, so the `/` filter grammar is the same) ---------

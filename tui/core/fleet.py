@@ -146,6 +146,11 @@ class FleetApi:
         assert error is not None
         raise error
 
+    def long_poll_client(self, service: str, wait_seconds: float) -> Any:
+        """The first member's long-poll client: the live stream's queue (`--events-queue`) is read in the first
+        region named (EventBridge is regional; a queue per region is not read)."""
+        return next(iter(self.apis.values())).long_poll_client(service, wait_seconds)
+
     def clone(self) -> FleetApi:
         """Fresh clients on the same Sessions (a forked process), knowing the same clusters."""
         fleet = FleetApi({m: api.clone() for m, api in self.apis.items()}, deadline=self.deadline)
@@ -244,17 +249,19 @@ class FleetApi:
                 results[key] = exc
         return results
 
-    def list_nodes(self, key: str, groups: Sequence[str] | None = None) -> list[Node]:
+    def list_nodes(self, key: str, groups: Sequence[str] | None = None, *, logical_ids: bool = False) -> list[Node]:
         api, name = self.resolve(key)
-        return list(api.list_nodes(name, groups))
+        return list(api.list_nodes(name, groups, logical_ids=logical_ids))
 
-    def iter_group_nodes(self, key: str, groups: Sequence[str]) -> Iterator[tuple[str, list[Node]]]:
+    def iter_group_nodes(
+        self, key: str, groups: Sequence[str], *, logical_ids: bool = False
+    ) -> Iterator[tuple[str, list[Node]]]:
         api, name = self.resolve(key)
-        return iter(api.iter_group_nodes(name, groups))
+        return iter(api.iter_group_nodes(name, groups, logical_ids=logical_ids))
 
-    def describe_node(self, key: str, instance_id: str) -> NodeDetail:
+    def describe_node(self, key: str, instance_id: str, *, logical_id: str = "") -> NodeDetail:
         api, name = self.resolve(key)
-        return api.describe_node(name, instance_id)
+        return api.describe_node(name, instance_id, logical_id=logical_id)
 
     # --- for the header -------------------------------------------------------------------------------------
 

@@ -365,7 +365,8 @@ def _last_events(api: HyperPodApi, cluster: str, instance_id: str) -> list[Field
     from tui.core.events import fold, format_time, list_events
 
     try:
-        events = fold(list_events(api.client("sagemaker"), cluster, node=instance_id, page_cap=1, newest_only=True))
+        member, name = api.resolve(cluster)  # a fleet key (name@region) → its region's client and real name
+        events = fold(list_events(member.client("sagemaker"), name, node=instance_id, page_cap=1, newest_only=True))
     except Exception as exc:  # noqa: BLE001 - the node's details still show
         return [("", classify(exc, operation="ListClusterEvents").one_line())]
     return [

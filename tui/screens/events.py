@@ -175,7 +175,7 @@ class EventsScreen(Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, description="Listing cluster events")
     def _load(self) -> None:
         try:
-            events = self.query_scope.fetch(self._api_getter().client("sagemaker"))
+            events = self.query_scope.fetch(self._api_getter())
         except EventsUnavailable as exc:
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_unavailable, exc.message)
@@ -395,7 +395,7 @@ def event_detail_screen(
     def load() -> EventDetail | None:
         from tui.core.events import describe_event
 
-        return describe_event(api_getter().client("sagemaker"), event.cluster, event.event_id)
+        return describe_event(api_getter(), event.cluster, event.event_id)
 
     return EventDetailScreen(
         event,

@@ -186,7 +186,7 @@ class MainScreen(Screen[None]):
         self.clusters_table.focus()
         self.panes.update_titles()
         self.pane_layout.apply()
-        banner_binding = NAVIGATION_BINDINGS[-1]
+        banner_binding = next(b for b in NAVIGATION_BINDINGS if b.id == "expand-banner")
         expand = self.app.get_key_display(dataclasses.replace(banner_binding, key=key_for(self, banner_binding)))
         for banner in self.query(Banner):
             banner.expand_key = expand
