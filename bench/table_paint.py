@@ -35,6 +35,9 @@ from tui.widgets.resource_table import ResourceTable
 SIZE = (160, 48)
 CHANGED_FRACTION = 0.05
 REFRESHES_PER_APP = 3
+SHOWN = [column for column in NODE_COLUMNS if not column.wide]  # what both tables show (wide mode off)
+STATUS_COLUMN = next(column for column in NODE_COLUMNS if column.key == "status")
+MESSAGE_COLUMN = next(column for column in NODE_COLUMNS if column.key == "message")  # wide columns follow it
 NOW = 1_795_176_000.0
 
 
@@ -89,8 +92,11 @@ def synthetic_rows(count: int, seed: int = 7) -> list[TableRow]:
 
 
 def cells_of(row: TableRow) -> tuple[Text, ...]:
+    """The cells of the columns ResourceTable shows (wide mode off), as rich Text."""
     values = []
     for index, column in enumerate(NODE_COLUMNS):
+        if column.wide:
+            continue
         if column.kind == "age":
             values.append(Text(format_age(NOW - row.values[index]) if row.values[index] else ""))
         else:
@@ -103,10 +109,9 @@ def changes(rows: Sequence[TableRow], seed: int, keep_first: str) -> list[TableR
     gets only a new message: a marker the frame check looks for."""
     rng = random.Random(seed)
     chosen = rng.sample([row for row in rows if row.key != keep_first], int(len(rows) * CHANGED_FRACTION) - 1)
-    status = NODE_COLUMNS.index(next(c for c in NODE_COLUMNS if c.key == "status"))
-    message = len(NODE_COLUMNS) - 1
+    status, message = NODE_COLUMNS.index(STATUS_COLUMN), NODE_COLUMNS.index(MESSAGE_COLUMN)
     first = next(row for row in rows if row.key == keep_first)
-    changed = [TableRow(first.key, first.values[:message] + (marker(seed),))]
+    changed = [TableRow(first.key, (*first.values[:message], marker(seed), *first.values[message + 1 :]))]
     for row in chosen:
         values = list(row.values)
         values[status] = rng.choice(["SystemUpdating", "Pending", "DeepHealthCheckInProgress", "Failure"])
@@ -162,7 +167,7 @@ async def _ours(rows: list[TableRow], seed: int) -> tuple[float, float, list[flo
 async def _datatable(rows: list[TableRow], seed: int) -> tuple[float, float, list[float]]:
     def build() -> DataTable:
         table: DataTable = DataTable(cursor_type="row")
-        for column in NODE_COLUMNS:
+        for column in SHOWN:
             table.add_column(column.label, key=column.key)
         return table
 
@@ -189,8 +194,8 @@ async def _datatable(rows: list[TableRow], seed: int) -> tuple[float, float, lis
             def apply(new_cells: list = new_cells) -> None:
                 with app.batch_update():
                     for key, values in new_cells:
-                        table.update_cell(key, "status", values[2])
-                        table.update_cell(key, "message", values[-1])
+                        table.update_cell(key, "status", values[SHOWN.index(STATUS_COLUMN)])
+                        table.update_cell(key, "message", values[SHOWN.index(MESSAGE_COLUMN)])
 
             with Frozen():
                 _, refresh_cpu = await measure(watch, apply, lambda text, m=marker(seed * 100 + n): m in text)

@@ -142,6 +142,29 @@ def _nodes_params(sim: Simulator, _stock) -> dict:
     return {"ClusterName": name, "NodeIds": [running[0], "i-0123456789abcdef0"]}  # one done, one failed
 
 
+EKS = "genai-eks-prod"  # Continuous mode: it has events and operations
+TARGET = {"Id": "q", "Arn": "arn:aws:sqs:us-west-2:123456789012:q"}
+
+
+def _rule(stock, *, target: bool = False) -> str:
+    stock("events").put_rule(Name="r", EventPattern='{"source": ["aws.sagemaker"]}')
+    if target:
+        stock("events").put_targets(Rule="r", Targets=[TARGET])
+    return "r"
+
+
+def _queue(stock, *, message: bool = False) -> str:
+    url = stock("sqs").create_queue(QueueName="q")["QueueUrl"]
+    if message:
+        stock("sqs").send_message(QueueUrl=url, MessageBody='{"detail-type": "x"}')
+    return url
+
+
+def _receipt(stock) -> str:
+    url = _queue(stock, message=True)
+    return stock("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0)["Messages"][0]["ReceiptHandle"]
+
+
 # (service, operation) → the request's parameters, from the simulator and a stock client factory.
 APP_OPERATIONS = {
     ("sagemaker", "ListClusters"): lambda sim, stock: {},
@@ -159,6 +182,36 @@ APP_OPERATIONS = {
     ("logs", "DescribeLogStreams"): lambda sim, stock: {"logGroupName": _log_stream(stock)["logGroupName"]},
     ("logs", "GetLogEvents"): lambda sim, stock: {**_log_stream(stock), "startFromHead": True, "limit": 50},
     ("logs", "FilterLogEvents"): lambda sim, stock: {"logGroupName": _log_stream(stock)["logGroupName"], "limit": 50},
+    ("sagemaker", "DescribeClusterEvent"): lambda sim, stock: {
+        "ClusterName": EKS,
+        "EventId": stock("sagemaker").list_cluster_events(ClusterName=EKS)["Events"][0]["EventId"],
+    },
+    ("sagemaker", "ListClusterOperations"): lambda sim, stock: {"ClusterName": EKS},
+    ("sagemaker", "DescribeClusterOperation"): lambda sim, stock: {
+        "ClusterName": EKS,
+        "OperationId": stock("sagemaker").list_cluster_operations(ClusterName=EKS)["ClusterOperationSummaries"][0][
+            "OperationId"
+        ],
+    },
+    # events-setup and the live stream (EventBridge → SQS)
+    ("events", "PutRule"): lambda sim, stock: {"Name": "r", "EventPattern": '{"source": ["aws.sagemaker"]}'},
+    ("events", "DescribeRule"): lambda sim, stock: {"Name": _rule(stock)},
+    ("events", "ListTargetsByRule"): lambda sim, stock: {"Rule": _rule(stock, target=True)},
+    ("events", "PutTargets"): lambda sim, stock: {"Rule": _rule(stock), "Targets": [TARGET]},
+    ("events", "RemoveTargets"): lambda sim, stock: {"Rule": _rule(stock, target=True), "Ids": [TARGET["Id"]]},
+    ("events", "DeleteRule"): lambda sim, stock: {"Name": _rule(stock)},
+    ("sqs", "CreateQueue"): lambda sim, stock: {"QueueName": "q"},
+    ("sqs", "GetQueueUrl"): lambda sim, stock: {"QueueName": _queue(stock) and "q"},
+    ("sqs", "GetQueueAttributes"): lambda sim, stock: {"QueueUrl": _queue(stock), "AttributeNames": ["All"]},
+    ("sqs", "SetQueueAttributes"): lambda sim, stock: {"QueueUrl": _queue(stock), "Attributes": {"Policy": "{}"}},
+    ("sqs", "SendMessage"): lambda sim, stock: {"QueueUrl": _queue(stock), "MessageBody": "{}"},
+    ("sqs", "ReceiveMessage"): lambda sim, stock: {"QueueUrl": _queue(stock, message=True), "WaitTimeSeconds": 0},
+    ("sqs", "DeleteMessage"): lambda sim, stock: {"QueueUrl": _queue(stock), "ReceiptHandle": _receipt(stock)},
+    ("sqs", "DeleteMessageBatch"): lambda sim, stock: {
+        "QueueUrl": _queue(stock),
+        "Entries": [{"Id": "m", "ReceiptHandle": _receipt(stock)}],
+    },
+    ("sqs", "DeleteQueue"): lambda sim, stock: {"QueueUrl": _queue(stock)},
     ("ssm", "StartSession"): lambda sim, stock: {"Target": _ssm_target(sim)},
     ("ssm", "TerminateSession"): lambda sim, stock: {
         "SessionId": stock("ssm").start_session(Target=_ssm_target(sim))["SessionId"]
@@ -196,7 +249,7 @@ def test_every_app_operation_parses_as_botocore_parses_it(service, operation):
     output_shape = fast.meta.service_model.operation_model(operation).output_shape
     theirs = create_parser("json").parse(answer, output_shape)  # botocore's own parser, the same bytes
     assert without_metadata(ours) == without_metadata(theirs)
-    assert without_metadata(ours)  # not two empty answers
+    assert without_metadata(ours) or output_shape is None  # not two empty answers (unless nothing is sent)
 
 
 @pytest.mark.parametrize(

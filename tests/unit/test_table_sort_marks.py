@@ -12,7 +12,7 @@ def node(key: str, *, ip: str = "", hostname: str = "h", message: str = "") -> T
 
 
 def group(key: str, count: str) -> TableRow:
-    return TableRow(key, (key, "ml.p5.48xlarge", count, "InService", "Compute", (), (), ""))
+    return TableRow(key, (key, "ml.p5.48xlarge", count, "InService", (), "Compute", (), (), ""))
 
 
 def test_ip_sort_orders_by_address_not_by_text() -> None:

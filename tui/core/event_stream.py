@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tui.core.wording import plural
+
 SOURCE = "aws.sagemaker"
 DETAIL_PREFIX = "SageMaker HyperPod"
 STATE_CHANGE = "SageMaker HyperPod Cluster State Change"
@@ -243,10 +245,12 @@ class StreamStats:
         """The one diagnostics line: empty while everything received was a good, first delivery."""
         parts = []
         if self.malformed:
-            parts.append(f"{self.malformed} malformed or foreign message(s) ignored (last: {self.last_malformed})")
+            parts.append(
+                f"{plural(self.malformed, 'malformed or foreign message')} ignored (last: {self.last_malformed})"
+            )
         if self.redelivered:
             parts.append(
-                f"{self.redelivered} message(s) received before: another reader may share this queue "
+                f"{plural(self.redelivered, 'message')} received before: another reader may share this queue "
                 "(a queue serves one instance)"
             )
         return "; ".join(parts)

@@ -92,7 +92,7 @@ GROUP_COLUMNS = (
     Column("status", "STATUS", kind="status", max_width=14, sort_letter="T"),
     # What the group is doing (core/operations.group_activity): `scaling 12→40`; in the warn colour while fewer
     # nodes run than wanted, so an InService group (or cluster) with 0 of 40 workers never reads as healthy.
-    Column("activity", "ACTIVITY", kind="segments", max_width=16),
+    Column("activity", "ACTIVITY", kind="segments", max_width=16, sort_letter="V"),
     Column("role", "SLURM", max_width=10, sort_letter="L"),
     Column("health", "NODE STATUS", kind="segments", flex=True, max_width=60, sort_letter="H"),
     Column("patch", "IMAGE / PATCH", kind="segments", max_width=40, sort_letter="M"),

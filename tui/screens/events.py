@@ -68,7 +68,7 @@ class EventsScreen(Screen[None]):
     DEFAULT_CSS = """
     EventsScreen { background: $surface; }
     EventsScreen #events-title { height: 1; background: $panel; padding: 0 1; text-style: bold; }
-    EventsScreen #events-notice { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
+    EventsScreen #events-notice { height: auto; max-height: 3; padding: 0 1; color: $muted; }
     EventsScreen #events-filter { dock: bottom; height: 3; margin: 0 0 1 0; border: tall $accent; }
     EventsScreen #events-preview { height: 2; padding: 0 1; background: $panel; }
     """
