@@ -169,11 +169,10 @@ def test_describe_walks_the_double_nesting_and_skips_null_subtrees():
 
 
 def test_describe_against_the_simulator(sim):
-    from tui.core.events import describe_event
-
     import boto3
 
     from tui.core.aws import HyperPodApi
+    from tui.core.events import describe_event
 
     session = boto3.Session(aws_access_key_id="T", aws_secret_access_key="T", region_name="us-west-2")
     sim.install(session)
