@@ -67,3 +67,30 @@ async def test_q_quits_while_a_long_poll_hangs():
         assert app.return_code == 0
     assert main.stream.worker is None or main.stream.worker.stopped
     assert any(t.is_alive() for t in stuck)  # the poll is still hanging: the exit did not wait for it
+
+
+async def test_a_streamed_cluster_event_appears_at_the_top_of_the_open_events_view():
+    app = make_app(events_queue=QUEUE, refresh=0.0)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        main.jump_to_cluster("genai-eks-prod")  # Continuous mode: it has cluster events
+        await settle(pilot)
+        main.clusters_table.focus()
+        await pilot.press("e")
+        await settle(pilot)
+        screen = app.screen
+        assert type(screen).__name__ == "EventsScreen"
+        await wait_until(pilot, lambda: main.header.events == "events: live", "the stream to go live")
+        world = app.simulator.world
+        cluster = world.clusters[screen.query_scope.cluster]
+        shown = len(screen.events)
+        app.simulator.clock.advance(5)
+        with world.lock:
+            world.add_event(cluster, world.now, "Streamed [/] \x1b]52;c;eA==\x07 event", level="Error")
+        await wait_until(pilot, lambda: len(screen.events) > shown, "the streamed event in the view")
+        top = screen.table.visible_keys[0]
+        event = screen.events[top]
+        assert event.cluster == cluster.name and event.level == "Error"
+        assert event.description.startswith("Streamed [/]") and "\x1b" not in event.description
+        assert "Streamed [/]" in screen.table.row(top).values[-1]

@@ -24,10 +24,12 @@ from textual.message import Message
 
 from tui.core import event_stream, events_setup
 from tui.core.event_stream import NodeHealthStore, StreamedClusterEvent, StreamItem, StreamStatus
+from tui.core.fleet import real_name
 from tui.text import toast
 from tui.typed_app import hyperpod_app
 
 if TYPE_CHECKING:
+    from tui.core.events import ClusterEvent
     from tui.screens.main import MainScreen
 
 DEMO_QUEUE_NAME = events_setup.DEFAULT_NAME
@@ -40,6 +42,7 @@ class ClusterEventStreamed(Message):
     DescribeClusterEvent). Posted to every screen on the stack; a screen that shows events handles it."""
 
     item: StreamedClusterEvent
+    event: ClusterEvent | None = None  # the same as the Events view shows it, under the cluster's key on screen
 
 
 @dataclass
@@ -108,11 +111,24 @@ class StreamController:
         if isinstance(item, event_stream.NodeHealth):
             self.health.put(item)
         elif isinstance(item, StreamedClusterEvent):
+            event = event_stream.as_cluster_event(item, self._cluster_key(item.envelope))
             for screen in list(self.app.screen_stack):
-                screen.post_message(ClusterEventStreamed(item))
+                screen.post_message(ClusterEventStreamed(item, event))
         if item.envelope.cluster_name in self.screen.state.clusters or isinstance(item, event_stream.StateChange):
             self.screen.refreshes.request()
         self._show_ignored()
+
+    def _cluster_key(self, envelope: event_stream.Envelope) -> str:
+        """The key the clusters pane lists the envelope's cluster by: its ARN's row, else the one row of that name
+        (a fleet's keys are `name@region`), else the name as sent."""
+        clusters = self.screen.state.clusters
+        by_arn = [
+            key for key, summary in clusters.items() if envelope.cluster_arn and summary.arn == envelope.cluster_arn
+        ]
+        if by_arn:
+            return by_arn[0]
+        by_name = [key for key in clusters if real_name(key) == envelope.cluster_name]
+        return by_name[0] if len(by_name) == 1 else envelope.cluster_name
 
     def status_changed(self, status: StreamStatus) -> None:
         shown, self._state_shown = self._state_shown, status.state

@@ -109,6 +109,28 @@ class StreamedClusterEvent:
 StreamItem = StateChange | NodeHealth | StreamedClusterEvent
 
 
+def as_cluster_event(item: StreamedClusterEvent, cluster: str) -> Any:
+    """The streamed event as the Events view's `core.events.ClusterEvent` (cleaned, the instance id read from the
+    Description when the envelope has none, no level when it has none), under `cluster`: the key the app lists the
+    cluster by (`name@region` in a fleet). None when it has no event id or time."""
+    from datetime import UTC
+
+    from tui.core.events import ClusterEvent
+
+    return ClusterEvent.from_api(
+        {
+            "EventId": item.event_id,
+            "EventTime": datetime.fromtimestamp(item.time, UTC) if item.time > 0 else None,
+            "ClusterName": cluster,
+            "ResourceType": item.resource_type,
+            "EventLevel": item.level or None,
+            "Description": item.description,
+            "InstanceGroupName": item.instance_group or None,
+            "InstanceId": item.instance_id or None,
+        }
+    )
+
+
 def _text(value: object, limit: int = 2048) -> str:
     return value[:limit] if isinstance(value, str) else ""
 

@@ -5,7 +5,8 @@ Rows are `core.events.event_row`s in a `ResourceTable`, filtered by the tables' 
 clean (core/events.py) and reaches the screen as `Text`.
 
 New events: `EventsScreen.add_event(event)` (or post `EventsScreen.NewEvent(event)` to the screen) takes one
-`core.events.ClusterEvent`, e.g. from the EventBridge → SQS stream. It is dropped when it is outside the view's
+`core.events.ClusterEvent`; the EventBridge → SQS stream's `ClusterEventStreamed` (controllers/stream.py, posted to
+every screen on the stack) arrives the same way. It is dropped when it is outside the view's
 scope or already shown; a near-duplicate of the newest row is folded into it (its count grows); otherwise it is
 inserted and flashes. While the cursor is on the top row the view follows it; once the user has moved down the
 cursor stays where it is.
@@ -27,6 +28,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import get_current_worker
 
+from tui.controllers.stream import ClusterEventStreamed
 from tui.core.errors import classify
 from tui.core.events import (
     EVENT_COLUMNS,
@@ -256,6 +258,12 @@ class EventsScreen(Screen[None]):
     @on(NewEvent)
     def _on_new_event(self, message: NewEvent) -> None:
         self.add_event(message.event)
+
+    @on(ClusterEventStreamed)
+    def _on_streamed(self, message: ClusterEventStreamed) -> None:
+        """A Cluster Event from the live stream (controllers/stream.py): at the top, flashing, if in scope."""
+        if message.event is not None:
+            self.add_event(message.event)
 
     # --- keys ----------------------------------------------------------------------------------------------
 
