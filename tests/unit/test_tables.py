@@ -1,4 +1,6 @@
-from tui.core.models import ClusterDetail, ClusterSummary, InstanceGroup, Node
+from dataclasses import replace
+
+from tui.core.models import ClusterDetail, ClusterSummary, InstanceGroup, Node, status_severity
 from tui.core.tables import (
     CLUSTER_COLUMNS,
     NODE_COLUMNS,
@@ -74,9 +76,23 @@ def test_cluster_row_falls_back_to_group_counts_before_nodes_are_listed():
     )
     row = cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), detail, None, None)
     assert row.values[2:4] == ("Slurm", 7)
-    assert row.values[4] == (("not listed yet", None),)  # not an empty cell, which would read as "no nodes"
-    listed = cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), detail, (), 0)
-    assert listed.values[3:5] == (0, ())
+    # not an empty cell, which would read as "no nodes"; and short of its target it says so first (not healthy)
+    assert row.values[4] == (("7 of 8 up", "Pending"), ("not listed yet", None))
+    listed = cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), detail, (("7", "Running"),), 7)
+    assert listed.values[3:5] == (7, (("7 of 8 up", "Pending"), ("7", "Running")))
+    full = replace(detail, instance_groups=(InstanceGroup("g", "ml.m5.large", 0, 0, "InService"),))
+    assert cluster_row(ClusterSummary("c", detail.arn, "InService", 1.0), full, (), 0).values[3:5] == (0, ())
+
+
+def test_an_in_service_cluster_with_none_of_its_workers_up_is_not_shown_healthy():
+    groups = (
+        InstanceGroup("ctl", "ml.m5.large", 1, 1, "InService"),
+        InstanceGroup("w", "ml.p5.48xlarge", 0, 40, "InService"),
+    )
+    detail = ClusterDetail("c", "arn", "InService", 1.0, "", "EKS", "", "", "", groups)
+    row = cluster_row(ClusterSummary("c", "arn", "InService", 1.0), detail, (("1", "Running"),), 1)
+    assert row.values[4][0] == ("1 of 41 up", "Pending")
+    assert status_severity(row.values[4][0][1]) < status_severity("Running")  # sorts and colours ahead of healthy
 
 
 def test_format_age():

@@ -214,6 +214,12 @@ def cluster_row(
         )
     if total is None and detail is not None:
         total = sum(group.current_count for group in detail.instance_groups)
+    cells = NOT_LISTED if health is None else health
+    if detail is not None:  # an InService cluster with 0 of 40 workers must not look healthy (Continuous scaling)
+        current = sum(group.current_count for group in detail.instance_groups)
+        target = sum(group.target_count for group in detail.instance_groups)
+        if target > current:
+            cells = ((f"{current} of {target} up", "Pending"), *cells)
     where = (clean(summary.profile),) * profiles + (clean(summary.region),) * regions
     status = clean(summary.status) + (" (stale)" if summary.stale else "")
     return TableRow(
@@ -224,7 +230,7 @@ def cluster_row(
             status,
             orchestrator,
             "" if total is None else total,
-            NOT_LISTED if health is None else health,
+            cells,
             image_badge(image),
             summary.created,
         ),
