@@ -182,3 +182,31 @@ async def test_a_nodes_details_list_its_last_events():
         text = rendered_text(app.screen.query_one("#detail-body").content, width=200)
         section = text[text.index("Last events") :]
         assert "lifecycle script execution" in section and node in section
+
+
+async def test_a_scaling_operation_names_its_counts_on_the_group_row_and_a_quiet_cluster_asks_nothing():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        sim = app.simulator
+        main.jump_to_cluster("llm-pretrain-slurm")  # not Continuous: no operations to ask for
+        await settle(pilot)
+        main.jump_to_cluster(EKS)
+        await settle(pilot)
+        asked = {c.params["ClusterName"] for c in sim.calls if c.operation == "ListClusterOperations"}
+        assert asked == {EKS}
+        snapshot = main.state.focus_snapshot
+        [operation] = [op for op in snapshot.operations if op.type == "Scaling"]
+        gpu = sim.world.clusters[EKS].groups["gpu-workers"]
+        # change the operation behind the app's back: the row follows the operation, not only the counts
+        with sim.world.lock:
+            item = sim.world.clusters[EKS].operations[0].scaling[0]
+            item["Original"]["TargetCount"] = 3
+        sim.clock.advance(60)
+        await pilot.press("r")
+        await settle(pilot)
+        activity = main.groups_table.row("gpu-workers").values[4]
+        assert activity == ((f"scaling 3→{gpu.target_count}", "Degraded"),), activity
+        assert operation.operation_id

@@ -75,7 +75,11 @@ class PanePainter:
             return
         snapshot = screen.state.focus_snapshot
         health = snapshot.group_health if snapshot else {}
-        rows = [group_row(group, health.get(group.name), slurm=detail.is_slurm) for group in detail.instance_groups]
+        operations = snapshot.operations if snapshot else ()
+        rows = [
+            group_row(group, health.get(group.name), slurm=detail.is_slurm, operations=operations)
+            for group in detail.instance_groups
+        ]
         table.placeholder = "No instance groups" if not rows else ""
         if self._shown_groups_cluster == detail.name:
             keys = {row.key for row in rows}

@@ -6,11 +6,12 @@ A snapshot is immutable; the widget that shows it applies only its `diff` (added
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from tui.core.diff import KeyedDiff, Transition, diff_keyed, transitions
 from tui.core.models import ClusterDetail, Node, is_continuous
+from tui.core.operations import Operation
 from tui.core.tables import TableRow, node_row, status_summary
 
 
@@ -31,6 +32,7 @@ class NodeSnapshot:
     transitions: tuple[Transition, ...] = ()
     group_health: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     health: tuple[tuple[str, str], ...] = ()
+    operations: tuple[Operation, ...] = ()  # in progress when listed (Continuous clusters with activity only)
 
     def in_group(self, group: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.group == group]
@@ -80,4 +82,26 @@ def fetch_snapshot(
     is listed with IncludeNodeLogicalIds, so nodes still waiting for an instance show too."""
     groups = [group.name for group in detail.instance_groups]
     nodes = api.list_nodes(detail.name, groups, logical_ids=is_continuous(detail))
-    return build_snapshot(detail.name, nodes, previous, fetched_at)
+    snapshot = build_snapshot(detail.name, nodes, previous, fetched_at)
+    operations = in_progress_operations(api, detail)
+    return replace(snapshot, operations=operations) if operations else snapshot
+
+
+def in_progress_operations(api: object, detail: ClusterDetail) -> tuple[Operation, ...]:
+    """The cluster's in-progress operations (ListClusterOperations, each described: bounded in core/operations),
+    asked only of a Continuous cluster with a group scaling or an ActiveOperations entry, so a quiet cluster costs
+    no call. Auxiliary: a failure (or an endpoint without the operation) gives (), and the counts stand in."""
+    if not is_continuous(detail) or not any(
+        group.active_operations or group.current_count != group.target_count for group in detail.instance_groups
+    ):
+        return ()
+    resolve = getattr(api, "resolve", None)
+    if resolve is None:
+        return ()
+    from tui.core.operations import list_operations
+
+    try:
+        member, name = resolve(detail.name)
+        return tuple(list_operations(member.client("sagemaker"), name))
+    except Exception:  # noqa: BLE001 - the group's counts still say it is scaling
+        return ()

@@ -23,7 +23,7 @@ from tui.core.models import (
     Node,
     status_severity,
 )
-from tui.core.operations import group_activity
+from tui.core.operations import Operation, group_activity
 from tui.core.sanitize import clean
 
 MESSAGE_LIMIT = 500
@@ -237,14 +237,18 @@ def cluster_row(
     )
 
 
-def _activity(group: InstanceGroup) -> tuple[tuple[str, str], ...]:
-    activity = group_activity(group)
+def _activity(group: InstanceGroup, operations: Sequence[Operation]) -> tuple[tuple[str, str], ...]:
+    activity = group_activity(group, operations)
     if activity is None:
         return ()
     return ((activity.text, "InProgress" if activity.healthy else "Degraded"),)
 
 
-def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> TableRow:
+def group_row(
+    group: InstanceGroup, health: Health | None, *, slurm: bool, operations: Sequence[Operation] = ()
+) -> TableRow:
+    """`operations`: the cluster's in-progress operations (NodeSnapshot.operations), which name a scaling's
+    original and desired counts and a deep health check; without them the counts stand in."""
     role = clean(group.slurm_node_type) if slurm else "—"
     return TableRow(
         group.name,
@@ -253,7 +257,7 @@ def group_row(group: InstanceGroup, health: Health | None, *, slurm: bool) -> Ta
             clean(group.instance_type),
             f"{group.current_count}/{group.target_count}",
             clean(group.status),
-            _activity(group),
+            _activity(group, operations),
             role,
             health or (),
             group_patch(group),

@@ -190,8 +190,14 @@ class ClusterBuilder:
     ) -> list[Node]:
         """`count` nodes of a scale-up that found no capacity (Continuous mode): Pending, with a message, known by
         NodeLogicalId only. The first omits InstanceId from answers, the others send "" (which AWS does is
-        UNCONFIRMED). `rng` is the caller's own, so the rest of the scenario stays as it was."""
+        UNCONFIRMED). `rng` is the caller's own, so the rest of the scenario stays as it was. A Scaling operation in
+        progress on the group wants these nodes too: its Desired TargetCount follows, as the service's would."""
         group.target_count += count
+        for operation in cluster.operations:
+            if operation.type == "Scaling" and operation.status == "InProgress":
+                for item in operation.scaling:
+                    if item.get("InstanceGroupName") == group.name:
+                        item["Desired"]["TargetCount"] = group.target_count
         nodes = []
         for index in range(count):
             node = self.world.new_node(cluster, group, requested, PENDING, rng)
