@@ -139,6 +139,15 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     events.add_argument("--group", metavar="NAME", help="only this instance group")
     events.add_argument("--node", metavar="ID", help="only this node (instance id)")
     events.add_argument("--since", type=_since, metavar="AGE", help="only events this recent: 1d, 2h, 30m, 45s")
+    events.add_argument(
+        "--follow",
+        action="store_true",
+        help="instead of listing: print the envelopes arriving on --events-queue, one a line (JSON with --json); "
+        "the same as `events-follow`",
+    )
+    events.add_argument(
+        "--events-queue", metavar="URL-or-name", default=argparse.SUPPRESS, help="the queue --follow reads"
+    )
     journal = commands.add_parser(
         "journal",
         prog="hyperpod-tui journal",
@@ -204,7 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         "       hyperpod-tui {clusters,groups,nodes,events} … [options]  (print and exit; --json, --csv)\n"
         "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)\n"
         "       hyperpod-tui events-setup --print|--apply|--delete (the EventBridge → SQS stream)\n"
-        "       hyperpod-tui events-follow --events-queue Q [--json] (print events as they arrive)",
+        "       hyperpod-tui events --follow --events-queue Q [--json] (print events as they arrive)",
     )
     parser.add_argument("--version", action="version", version=f"hyperpod-tui {__version__}")
     _add_target_flags(parser, default=None)
@@ -305,7 +314,7 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
         from tui import headless_events
 
         code = headless_events.run_setup(args, settings)
-    elif args.command == "events-follow":
+    elif args.command == "events-follow" or (args.command == "events" and getattr(args, "follow", False)):
         from tui import headless_events
 
         code = headless_events.run_follow(args, settings)

@@ -1,5 +1,5 @@
 """Headless commands of the live stream: `events-setup` (the EventBridge rule → SQS queue wiring) and the follow
-mode (`events-follow`, to be joined as `events --follow` with the events listing), which prints each envelope
+mode (`events --follow`, also `events-follow`), which prints each envelope
 as it arrives, one JSON object per line, for scripts and alerting pipes. No Textual here."""
 
 from __future__ import annotations

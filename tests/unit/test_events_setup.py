@@ -37,3 +37,14 @@ def test_a_mode_is_required(capsys):
     with pytest.raises(SystemExit) as exited:
         main(["events-setup"])
     assert exited.value.code == 2
+
+
+def test_events_follow_is_also_events_dash_dash_follow(monkeypatch):
+    """The issue's spelling, `events --follow --events-queue Q --json`, runs the follow mode, not the listing."""
+    from tui import cli, headless, headless_events
+
+    followed = []
+    monkeypatch.setattr(headless_events, "run_follow", lambda args, settings: followed.append(args.format) or 0)
+    monkeypatch.setattr(headless, "run", lambda args, settings: pytest.fail("the listing ran"))
+    assert cli.main(["events", "--follow", "--events-queue", "q", "--json", "--demo"]) == 0
+    assert followed == ["json"]
