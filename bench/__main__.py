@@ -28,7 +28,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
-    from bench import event_stream, key_latency, log_view, memory, processes, table_paint
+    from bench import event_stream, events_view, key_latency, log_view, memory, processes, table_paint
 
     return {
         "listing": processes.listing,
@@ -38,6 +38,7 @@ def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
         "memory": memory.run,
         "log": log_view.run,
         "events": event_stream.run,
+        "events-view": events_view.run,
     }
 
 
@@ -45,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--only", help="comma-separated suites: listing, table, keys, startup, memory, log, events")
+    parser.add_argument(
+        "--only", help="comma-separated suites: listing, table, keys, startup, memory, log, events, events-view"
+    )
     parser.add_argument("--reps", type=int, default=5, help="repetitions per ratio (default 5)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions and a shorter key run")
     parser.add_argument("--soak", action="store_true", help="also run the 10-minute memory soak")
