@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from tui.backend import fleet_members, is_fleet
@@ -57,12 +58,19 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
 
+# The keys that open a prompt are priority bindings: they run as the app receives the key, before the keys queued
+# after it are forwarded, so that `/fail` typed at once (a paste, tmux send-keys, a fast typist over SSH) filters
+# by "fail". A normal binding runs only once the key has bubbled up from the focused table, by which time the
+# letters after it were already forwarded to the table (a space marked a node, `b` opened the console). Inside a
+# text field, check_action turns them off, so there `/` and `:` are text.
+PROMPT_ACTIONS = frozenset({"filter", "command_line"})
+
 DETAILS_BINDING = Binding("d", "details", "Details", id="details")
 NAVIGATION_BINDINGS: list[Binding] = [
     Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="next-pane"),
     Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="previous-pane"),
     Binding("escape", "back", "Back", id="back"),
-    Binding("slash", "filter", "Filter", id="filter"),
+    Binding("slash", "filter", "Filter", id="filter", priority=True),  # type-ahead: see PROMPT_ACTIONS
     Binding("r", "refresh", "Refresh", id="refresh"),
     DETAILS_BINDING,
     Binding("b", "console", "Console", show=False, id="console", tooltip="The cluster in the AWS console (or its URL)"),
@@ -457,6 +465,8 @@ class MainScreen(Screen[None]):
         allowed = self.shells.allows(action)
         if allowed is not None:
             return allowed
+        if action in PROMPT_ACTIONS and isinstance(self.focused, Input):
+            return False  # `/` or `:` typed into the filter or the command line is text
         if action == "logs":  # the nodes pane's own `l` is the nodes'
             return self._focused_table() is self.clusters_table
         return super().check_action(action, parameters)

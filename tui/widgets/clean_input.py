@@ -19,3 +19,13 @@ class CleanInput(Input):
     def validate_value(self, value: str) -> str:
         """Also for a value set directly (`input.value = …`)."""
         return clean(value)
+
+    def focus_now(self) -> None:
+        """Focus at once, not after the keys already queued (`Widget.focus` defers to `call_later`): what the user
+        types right after the key that opened this prompt (a paste, a fast typist, tmux send-keys) lands here."""
+        self.refresh()
+        try:
+            self.screen.set_focus(self)
+        except Exception:  # noqa: BLE001 - not on a screen (yet): the deferred focus below still applies
+            pass
+        self.focus()

@@ -32,6 +32,7 @@ COMMAND_LINE_BINDING = Binding(
     show=False,
     tooltip="Command line: :nodes CLUSTER, :theme NAME, :q … (Tab completes)",
     id="command-line",
+    priority=True,  # type-ahead: see PROMPT_ACTIONS
 )
 
 
@@ -93,7 +94,7 @@ class CommandLine(CleanInput):
         self.value = ""
         self.display = True
         self._show_hint("")
-        self.focus()
+        self.focus_now()
 
     def action_close(self) -> None:
         self.display = False

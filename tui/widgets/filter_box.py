@@ -27,7 +27,7 @@ class FilterBox(CleanInput):
         self.target = table
         self.display = True
         self.value = table.query
-        self.focus()
+        self.focus_now()
 
     def close(self, *, keep: bool) -> None:
         self.display = False
