@@ -210,3 +210,25 @@ async def test_a_scaling_operation_names_its_counts_on_the_group_row_and_a_quiet
         activity = main.groups_table.row("gpu-workers").values[4]
         assert activity == ((f"scaling 3→{gpu.target_count}", "Degraded"),), activity
         assert operation.operation_id
+
+
+async def test_e_on_a_scaling_group_opens_its_operations_events_and_w_widens_to_the_group():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_events(pilot, pane="groups")
+        sim = app.simulator
+        [operation] = [o for o in sim.world.clusters[EKS].operations if o.status == "InProgress"]
+        assert screen.query_scope.operation == operation.operation_id
+        assert "operation Scaling: scaling" in rendered_text(screen.query_one("#events-title").content)
+        calls = [c for c in sim.calls if c.operation == "ListClusterEvents"]
+        assert calls[-1].params.get("OperationId") == operation.operation_id
+        of_operation = set(screen.events)
+        assert of_operation and all(e.operation_id == operation.operation_id for e in screen.events.values())
+        await pilot.press("w")
+        await settle(pilot)
+        assert screen.query_scope.operation is None and screen.query_scope.group == "gpu-workers"
+        assert "OperationId" not in [c for c in sim.calls if c.operation == "ListClusterEvents"][-1].params
+        assert of_operation < set(screen.events)  # the group's other events too
+        await pilot.press("w")
+        await settle(pilot)
+        assert set(screen.events) == of_operation

@@ -44,6 +44,12 @@ class EventsController:
         focused = screen.focused
         state = screen.state
         if focused is screen.groups_table and state.focus and (key := screen.groups_table.cursor_key):
+            # A group with an operation in progress: that operation's events first (`w` in the view widens)
+            snapshot = state.snapshot_of(state.focus)
+            for operation in snapshot.operations if snapshot else ():
+                if operation.status == "InProgress" and (text := operation.text_for(key)):
+                    label = f"{clean(operation.type, max_len=40)}: {text}"
+                    return EventQuery(state.focus, group=key, operation=operation.operation_id, operation_label=label)
             return EventQuery(state.focus, group=key)
         if focused is screen.nodes_table and state.focus and (key := screen.nodes_table.cursor_key):
             return EventQuery(state.focus, node=key)

@@ -350,21 +350,40 @@ class EventQuery:
     node: str | None = None
     since: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    operation: str | None = None  # OperationId: only that operation's events
+    operation_label: str = ""  # what it is, for the title: `Scaling: scaling 12→18` (`w` in the view widens)
 
     @property
     def scope(self) -> str:
         if self.node:
-            return f"{self.cluster} / {self.node}"
-        if self.group:
-            return f"{self.cluster} / {self.group}"
-        return self.cluster
+            where = f"{self.cluster} / {self.node}"
+        elif self.group:
+            where = f"{self.cluster} / {self.group}"
+        else:
+            where = self.cluster
+        if self.operation:
+            where += f" · operation {self.operation_label or self.operation}"
+        return where
+
+    def admits(self, event: ClusterEvent) -> bool:
+        """Whether a new event (e.g. from the live stream) belongs in this view."""
+        return event.concerns(group=self.group, node=self.node) and (
+            self.operation is None or event.operation_id == self.operation
+        )
 
     def fetch(self, api: Any) -> list[ClusterEvent]:
         """Folded events of this scope, newest first. `api` is a HyperPodApi or a FleetApi: the cluster key
         (`name@region` in a fleet) is resolved to its member's client and real name, and every event carries
         the key back, so that its links go to the cluster on screen."""
         member, name = api.resolve(self.cluster)
-        events = list_events(member.client("sagemaker"), name, group=self.group, node=self.node, after=self.since)
+        events = list_events(
+            member.client("sagemaker"),
+            name,
+            group=self.group,
+            node=self.node,
+            after=self.since,
+            operation_id=self.operation,
+        )
         return fold([replace(event, cluster=self.cluster) for event in events])
 
 

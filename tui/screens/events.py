@@ -18,6 +18,7 @@ app itself observed (`core.observed`) are listed instead, labelled as observed b
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -65,6 +66,13 @@ class EventsScreen(Screen[None]):
         Binding("slash", "filter", "Filter", id="events-filter"),
         Binding("t", "toggle_utc", "UTC/local", id="events-utc", tooltip="Times in UTC or local time"),
         Binding("r", "reload", "Reload", id="events-reload"),
+        Binding(
+            "w",
+            "toggle_operation",
+            "Operation/all",
+            id="events-operation",
+            tooltip="Only the in-progress operation's events, or every event of the group",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -93,6 +101,7 @@ class EventsScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.query_scope = query
+        self._operation = query  # the scope with its operation, for `o` (None: the view was opened without one)
         self._api_getter = api_getter
         self._observed = observed
         self._open_node = open_node
@@ -174,6 +183,21 @@ class EventsScreen(Screen[None]):
     def action_reload(self) -> None:
         self._load()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_operation":
+            return self._operation.operation is not None
+        return True
+
+    def action_toggle_operation(self) -> None:
+        """Between the in-progress operation's events and every event of the scope around it."""
+        scope = self.query_scope
+        self.query_scope = replace(scope, operation=None) if scope.operation else self._operation
+        self.events, self.newest = {}, None
+        self.table.set_rows(())
+        self.table.placeholder = "Loading events…"
+        self._paint_title()
+        self._load()
+
     @work(thread=True, exclusive=True, exit_on_error=False, description="Listing cluster events")
     def _load(self) -> None:
         try:
@@ -231,7 +255,7 @@ class EventsScreen(Screen[None]):
         scope = self.query_scope
         if event.cluster and event.cluster != scope.cluster and not scope.cluster.endswith(f"/{event.cluster}"):
             return False
-        if not event.concerns(group=scope.group, node=scope.node) or event.event_id in self.events:
+        if not scope.admits(event) or event.event_id in self.events:
             return False
         if self.unavailable is not None:
             return False
