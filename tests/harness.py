@@ -48,6 +48,21 @@ def sim_client(sim: Simulator, service: str = "sagemaker"):
     return session.client(service)
 
 
+async def burst(pilot, keys: str) -> None:
+    """Every key queued at once, as the driver queues the bytes of one read (a paste, tmux send-keys, a fast
+    typist over SSH), then the app left to drain them. Pilot's `press` instead waits after each key, which hides
+    keys that reach a widget before the prompt the previous key opened has focus."""
+    from textual import events
+
+    app = pilot.app
+    for char in keys:
+        name = {"/": "slash", ":": "colon", " ": "space"}.get(char, char)
+        event = events.Key(name, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
+
+
 async def settle(pilot, *, rounds: int = 60) -> None:
     """Wait until no worker runs and the messages they posted are handled (several rounds: handlers start
     workers, e.g. the focused cluster's fetch after a short delay)."""

@@ -423,3 +423,21 @@ async def test_brackets_walk_the_attempts_and_a_running_attempts_header_shows_th
         await pilot.press("G", "left_square_bracket")  # inside attempt 2: first to its start
         await pilot.pause()
         assert view.pointer == 3
+
+
+async def test_a_search_typed_in_one_burst_reaches_the_prompt_not_the_views_keys():
+    """`/fail` sent at once (tmux send-keys, a paste): `f` must not start following nor `a` fold the attempts."""
+    from tests.harness import burst
+    from tui.widgets.log_prompt import LogPrompt
+
+    lines = [f"line {i} {'needle' if i % 50 == 7 else 'hay'}" for i in range(300)]
+    app = LogApp(events(*lines))
+    async with app.run_test(size=(100, 20)) as pilot:
+        await pilot.pause()
+        view = app.view
+        await burst(pilot, "/fail")
+        prompt = app.query_one(LogPrompt)
+        assert prompt.value == "fail" and app.focused is prompt
+        assert not view.follow
+        await burst(pilot, "/x")  # inside the prompt `/` is text
+        assert prompt.value == "fail/x"

@@ -5,25 +5,12 @@ marked a node, `b` opened the console)."""
 
 from __future__ import annotations
 
-from textual import events
-
-from tests.harness import make_app, settle
+from tests.harness import burst, make_app, settle
 from tui.screens.main import MainScreen
 from tui.widgets.command_line import CommandLine
 from tui.widgets.filter_box import FilterBox
 
 SIZE = (120, 40)
-
-
-async def burst(pilot, keys: str) -> None:
-    """Every key queued at once, as the driver queues the bytes of one read, then the app left to drain them."""
-    app = pilot.app
-    for char in keys:
-        name = {"/": "slash", ":": "colon", " ": "space"}.get(char, char)
-        event = events.Key(name, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
-    await settle(pilot)
 
 
 async def test_the_letters_after_slash_go_to_the_filter_not_to_the_table():

@@ -135,7 +135,9 @@ class LogView(ScrollView, can_focus=True):
         Binding("n", "next", "Next", id="log-next-marker", tooltip="Next marker, or next match while searching"),
         Binding("N", "previous", "Prev", id="log-previous-marker", tooltip="Previous marker or match"),
         Binding("e", "first_failure", "Failure", id="log-first-failure", tooltip="Jump to the first failure line"),
-        Binding("slash", "search", "Search", id="log-search", tooltip="Highlight a term in every line"),
+        # priority: runs as the app receives `/`, so the letters typed right after it reach the prompt (type-ahead;
+        # see screens/main.py PROMPT_ACTIONS); off while the prompt itself has focus (there `/` is text)
+        Binding("slash", "search", "Search", id="log-search", tooltip="Highlight a term in every line", priority=True),
         Binding("escape", "end_search", "End search", id="log-end-search", show=False, tooltip="Clear the search"),
         Binding(
             "f",
@@ -474,7 +476,7 @@ class LogView(ScrollView, can_focus=True):
     def open_prompt(self, purpose: str) -> LogPrompt | None:
         """Mount the search (`"search"`) or save-path (`"save"`) prompt below the view and focus it."""
         if self._prompt is not None and self._prompt.is_mounted:
-            self._prompt.focus()
+            self._prompt.focus_now()
             return self._prompt
         parent = self.parent
         if not isinstance(parent, Widget):
@@ -486,7 +488,7 @@ class LogView(ScrollView, can_focus=True):
             prompt = LogPrompt(self, "save", self.save_path, "save to: path")
         self._prompt = prompt
         parent.mount(prompt, after=self)
-        prompt.focus()
+        prompt.focus_now()  # at once: the keys queued after `/` are forwarded to it, after its own mount
         return prompt
 
     def prompt_finished(self, prompt: LogPrompt, value: str, *, accepted: bool) -> None:
@@ -560,6 +562,8 @@ class LogView(ScrollView, can_focus=True):
             return bool(self.search_term)
         if action in ("next_attempt", "previous_attempt"):
             return len(self.attempts) > 1  # shown only where a stream holds several
+        if action == "search":
+            return self.screen.focused is self  # in the prompt (or elsewhere) the key is not ours
         return True
 
     def action_toggle_follow(self) -> None:
