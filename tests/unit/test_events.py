@@ -192,7 +192,8 @@ def test_operations_and_scaling_activity(sim):
     operations = list_operations(sm, EKS)
     assert [o.type for o in operations] == ["Scaling"]
     scaling = operations[0]
-    assert scaling.text_for("gpu-workers") == "scaling 12→16" and scaling.text_for("training-p5") is None
+    # 12→16 scale-up, and the two capacity-short nodes (sim builder.capacity_shortage) join it: 18 wanted
+    assert scaling.text_for("gpu-workers") == "scaling 12→18" and scaling.text_for("training-p5") is None
     assert len(list_operations(sm, EKS, in_progress_only=False)) == 2
     assert list_operations(sm, "llm-pretrain-slurm") == []
     assert Operation.from_api({"nope": 1}) is None
