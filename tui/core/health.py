@@ -50,7 +50,7 @@ SEVERITY_STATUS = {FAULT: "Failure", WARN: "Degraded", PROGRESS: "Pending", OK: 
 # Fault classes, which decide the step.
 HARDWARE, SOFTWARE, UNRESPONSIVE, DHC_FAILED, FAILED = "hardware", "software", "unresponsive", "dhc", "failed"
 
-SHORT_LIMIT = 22  # characters of a signal's short text (the HEALTH cell adds ` · HMA 4m`)
+SHORT_LIMIT = 28  # characters of a signal's short text (the HEALTH cell adds ` · HMA 4m`)
 TEXT_LIMIT = 500
 RECORD_LIMIT = 64 * 1024  # an HMA record longer than this is not one
 LAUNCH_SLACK = 60.0  # seconds: a signal this close before the launch time may be about the new instance's boot
