@@ -204,6 +204,9 @@ def test_status_signals() -> None:
     assert running.severity == h.PROGRESS
     (failed,) = h.status_signals("Failure", "")
     assert failed.fault == h.FAILED
+    (script,) = h.status_signals("Failure", "Lifecycle scripts did not run successfully. To view …")
+    assert script.short == "lifecycle script failed" and script.fault == h.LIFECYCLE
+    assert "log (l)" in h.judge("i-1", [script]).step.reason
     assert h.status_signals("Running", "anything") == []
 
 

@@ -49,6 +49,7 @@ SEVERITY_STATUS = {FAULT: "Failure", WARN: "Degraded", PROGRESS: "Pending", OK: 
 
 # Fault classes, which decide the step.
 HARDWARE, SOFTWARE, UNRESPONSIVE, DHC_FAILED, FAILED = "hardware", "software", "unresponsive", "dhc", "failed"
+LIFECYCLE = "lifecycle"  # the node's lifecycle script failed (status Failure, its message says so)
 
 SHORT_LIMIT = 28  # characters of a signal's short text (the HEALTH cell adds ` · HMA 4m`)
 TEXT_LIMIT = 500
@@ -236,6 +237,10 @@ def recommend(
     if worst.fault in (UNRESPONSIVE, SOFTWARE):
         what = "unresponsive, no sign of a hardware fault" if worst.fault == UNRESPONSIVE else "a software fault"
         return Step("reboot", f"{what}{off}", manual)
+    if worst.fault == LIFECYCLE:
+        return Step(
+            "replace", f"its lifecycle script failed: read its log (l) first, a replacement runs it again{off}", manual
+        )
     if worst.fault == FAILED:
         return Step("replace", f"the instance failed{off}", manual)
     return Step("investigate", f"no rule for this fault: read its logs (l, h){off}", manual)
@@ -440,6 +445,8 @@ def status_signals(status: str, message: str, *, seen: float = 0.0) -> list[Sign
         check = next((name for name in _CHECK_NAMES if name in message), "")
         short = f"DHC failed: {check}" if check else "DHC failed"
         return [Signal(DHC, seen, FAULT, short[: SHORT_LIMIT + 8], _long(message), fault=DHC_FAILED)]
+    if re.search(r"lifecycle script", message or "", re.IGNORECASE):
+        return [Signal(STATUS, seen, FAULT, "lifecycle script failed", _long(message), fault=LIFECYCLE)]
     fault = classify_fault(message or "") or FAILED
     short = _short(message.split(".")[0]) if message else "Failure"
     return [Signal(STATUS, seen, FAULT, short or "Failure", _long(message or status), fault=fault)]

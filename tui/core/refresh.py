@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui.core.errors import Problem
 from tui.core.models import ClusterDetail, ClusterSummary, Node
 from tui.core.snapshot import NodeSnapshot, fetch_snapshot
+
+if TYPE_CHECKING:
+    from tui.core.hma import HealthSources
 
 OTHERS_PER_TICK = 2
 MAX_BACKOFF = 60.0
@@ -128,6 +131,9 @@ class RefreshInput:
     details: Mapping[str, ClusterDetail]
     wanted_cluster: str | None = None  # --cluster: the first refresh focuses it
     prefetched: tuple[ClusterSummary, ...] | None = None  # a start-up child's ListClusters answer
+    # Node health besides the listing (core/hma.py): thread-safe stores, the one thing here that is not a copy.
+    # The focused cluster's HMA records are swept (at most once per its interval); the others use what is known.
+    health: HealthSources | None = None
 
 
 def run_refresh(
@@ -180,7 +186,9 @@ def run_refresh(
         if detail is None:
             continue
         try:
-            snapshot = fetch_snapshot(api, detail, given.snapshots.get(name), started)
+            snapshot = fetch_snapshot(
+                api, detail, given.snapshots.get(name), started, given.health, sweep=name == plan.list_nodes[0]
+            )
         except Exception as exc:  # noqa: BLE001 - one cluster's failure does not stop the others
             found = classify(exc, "ListClusterNodes")
             if found.kind == "not_found":
@@ -198,14 +206,16 @@ def fetch_cluster(
     started: float,
     get_api: Callable[[], ExplorerApi],
     classify: Classify,
+    health: HealthSources | None = None,
 ) -> Iterator[RefreshEvent]:
-    """Describe one cluster and list its nodes (the user moved to a cluster whose listing is stale). A failure
-    other than "gone" ends it with `RefreshDone(problem)`; success yields no `RefreshDone`."""
+    """Describe one cluster and list its nodes (the user moved to a cluster whose listing is stale), sweeping its
+    HMA records when due. A failure other than "gone" ends it with `RefreshDone(problem)`; success yields no
+    `RefreshDone`."""
     try:
         api = get_api()
         detail = api.describe_cluster(name)
         yield ClusterFound(detail, started)
-        yield NodesFound(fetch_snapshot(api, detail, previous, started))
+        yield NodesFound(fetch_snapshot(api, detail, previous, started, health, sweep=True))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
         found = classify(exc, "DescribeCluster")
         if found.kind == "not_found":
