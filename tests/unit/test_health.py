@@ -350,3 +350,25 @@ def test_node_verdict_joins_external_signals_and_status() -> None:
     assert verdict is not None and verdict.step.manual and verdict.cell(context.now)[0][0] == "GPU XID 79 · HMA 1m"
     dhc = h.node_verdict(listed("DeepHealthCheckInProgress"), h.HealthContext())
     assert dhc is not None and dhc.cell(T0) == (("DHC running", "Pending"),) and dhc.step.action == "wait"
+
+
+# --- in the snapshot -------------------------------------------------------------------------------------
+
+
+def test_snapshot_marks_a_health_change_of_an_unchanged_node_and_keeps_age_only_changes_quiet() -> None:
+    from tui.core.snapshot import HEALTH_INDEX, build_snapshot
+
+    node = listed()
+    first = build_snapshot("c", [node], None, T0)
+    assert first.rows["i-1"].values[HEALTH_INDEX] == () and not first.verdicts
+    sick = h.HealthContext(now=T0 + 60, signals={"i-1": [fault(h.HMA, T0)]})
+    second = build_snapshot("c", [node], first, T0 + 60, sick)
+    assert second.diff.changed == ("i-1",) and "i-1" not in second.quiet  # a new fault: repainted and flashed
+    assert second.rows["i-1"].values[HEALTH_INDEX] == (("GPU XID 79 · HMA 1m", "Failure"),)
+    older = h.HealthContext(now=T0 + 180, signals=sick.signals)
+    third = build_snapshot("c", [node], second, T0 + 180, older)
+    assert third.diff.changed == ("i-1",) and third.quiet == {"i-1"}  # only the age moved: no flash
+    same = build_snapshot("c", [node], third, T0 + 190, h.HealthContext(now=T0 + 190, signals=sick.signals))
+    assert same.diff.changed == () and same.rows["i-1"] is third.rows["i-1"]
+    cleared = build_snapshot("c", [node], same, T0 + 200, h.HealthContext(now=T0 + 200))
+    assert cleared.diff.changed == ("i-1",) and cleared.rows["i-1"].values[HEALTH_INDEX] == ()

@@ -223,6 +223,8 @@ def recommend(
         return Step("wait", f"the node is {status}: a reboot or replacement is already under way")
     manual = node_recovery.casefold() == "none"
     off = "; node recovery is off: nobody else will act" if manual else ""
+    if node_recovery.casefold() == "automatic" and worst.fault in (HARDWARE, DHC_FAILED):
+        off = "; node recovery is Automatic: HyperPod should start this, act if it does not"
     if worst.fault == DHC_FAILED:
         return Step("replace", f"it failed a deep health check{off}", manual)
     if worst.fault == HARDWARE:
@@ -384,7 +386,7 @@ def parse_hma_record(message: object, timestamp_ms: object = 0) -> Signal | None
     short = f"GPU XID {xid}" if xid is not None else _short(kind or msg)
     fault = HARDWARE if xid is not None else classify_fault(kind, *texts)
     severity = FAULT if action or fault or level in ("error", "fatal", "critical", "warn", "warning") else WARN
-    long_text = " · ".join(t for t in (kind, *texts) if t)
+    long_text = " · ".join(t.strip() for t in (kind, *texts) if t.strip())
     return Signal(HMA, when, severity, short, _long(long_text), action=action, fault=fault)
 
 

@@ -233,10 +233,11 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
     return sections
 
 
-def health_section(cluster: ClusterDetail, verdict: Verdict | None, now: float) -> Section:
+def health_section(cluster: ClusterDetail, verdict: Verdict | None, now: float, message: str = "") -> Section:
     """The node's health verdict, its next step, and every signal with its time (newest first); a signal no longer
-    current (cleared by a later healthy one, or from before the instance launched) says so."""
-    from tui.core.health import SOURCE_LABELS, signal_label
+    current (cleared by a later healthy one, or from before the instance launched) says so. `message`: the node's
+    status message, shown above the section (a status signal's text that repeats it is not shown twice)."""
+    from tui.core.health import SOURCE_LABELS, TEXT_LIMIT, signal_label
 
     recovery = cluster.node_recovery or "—"
     if verdict is None or verdict.signal is None:
@@ -252,8 +253,11 @@ def health_section(cluster: ClusterDetail, verdict: Verdict | None, now: float) 
     for signal in verdict.signals:
         when = _when(signal.time, now) if signal.time > 0 else "now (the node's status)"
         source = SOURCE_LABELS.get(signal.source) or signal.source
+        source = source[:1].upper() + source[1:]
         state = "" if signal in verdict.current else " (no longer current)"
         said = signal.text if signal.text.startswith(signal.short.rstrip("…")) else f"{signal.short}: {signal.text}"
+        if message and signal.text == clean(message, max_len=TEXT_LIMIT):
+            said = f"{signal.short} (the status message above)"
         fields.append((f"{source} {signal.severity}{state}", f"{when}\n{said or '—'}"))
     return ("Health", fields)
 
@@ -380,7 +384,8 @@ def node_detail_screen(
     def sections(loaded: object | None, now: float) -> list[Section]:
         detail, events = loaded if isinstance(loaded, tuple) else (None, None)
         out = node_sections(cluster, node, detail if isinstance(detail, NodeDetail) else None, now)
-        out.insert(1 if out and out[0][0] != "Node" else 0, health_section(cluster, verdict, now))
+        message = (detail.node.message if isinstance(detail, NodeDetail) else "") or node.message
+        out.insert(1 if out and out[0][0] != "Node" else 0, health_section(cluster, verdict, now, message))
         if continuous:
             out.append(
                 ("Last events (e on the node for all)", events or [("", "loading…" if loaded is None else "none")])
