@@ -92,3 +92,65 @@ async def test_node_details_list_every_signal_with_its_time_and_the_next_step() 
         assert "Next step" in text and "replace" in text and "hardware fault" in text
         assert "HMA fault" in text and "4m ago" in text  # the signal, with its time
         assert "XID Error" in text  # the record's own words
+
+
+async def test_an_eventbridge_node_health_event_reaches_the_health_cell_and_a_healthy_one_clears_it() -> None:
+    from tests.app.shell_support import wait_until
+
+    app = make_app(events_queue="hyperpod-tui-events-queue", refresh=0.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await wait_until(pilot, lambda: main.header.events == "events: live", "the stream to go live")
+        world = app.simulator.world
+        cluster = world.clusters[main.state.focus]
+        node = next(n for n in sorted(cluster.nodes.values(), key=lambda n: n.instance_id) if n.status == "Running")
+
+        def publish(summary: dict) -> None:
+            app.simulator.clock.advance(1)  # a newer listing than the one shown (the clock is frozen otherwise)
+            detail = {
+                "ClusterName": cluster.name,
+                "ClusterArn": cluster.arn,
+                "InstanceId": node.instance_id,
+                "HealthSummary": summary,
+                "EventTime": None,
+                "Tags": {},
+            }
+            with world.lock:
+                world.event_bus.publish(
+                    "SageMaker HyperPod Cluster Node Health Event", detail, [cluster.arn], world.now
+                )
+
+        publish({"HealthStatus": "Unhealthy", "HealthStatusReason": None, "RepairAction": "Replace"})
+        nodes = main.nodes_table
+        await wait_until(pilot, lambda: health_of(nodes, node.instance_id) != (), "the HEALTH cell")
+        ((text, colour),) = health_of(nodes, node.instance_id)
+        assert text.startswith("replace pending · HyperPod") and colour == "Failure"
+        assert main.state.focus_snapshot.verdicts[node.instance_id].step.action == "wait"
+        publish({"HealthStatus": "Healthy", "RepairAction": "None"})
+        await wait_until(pilot, lambda: health_of(nodes, node.instance_id) == (), "the cell to clear")
+
+
+async def test_an_error_level_instance_event_is_a_signal_on_a_continuous_cluster() -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        world = app.simulator.world
+        cluster = world.clusters[main.state.focus]
+        assert cluster.continuous
+        node = next(n for n in sorted(cluster.nodes.values(), key=lambda n: n.instance_id) if n.status == "Running")
+        app.simulator.clock.advance(20)  # past the sweep interval
+        with world.lock:
+            world.add_event(
+                cluster, world.now - 5, f"Instance {node.instance_id} is unresponsive", node=node, level="Error"
+            )
+        main.refreshes.request()
+        await settle(pilot)
+        verdict = main.state.focus_snapshot.verdicts[node.instance_id]
+        assert verdict.signal is not None and verdict.signal.source == "event"
+        assert verdict.step.action == "reboot"  # unresponsive, no sign of a hardware fault
+        ((text, _),) = health_of(main.nodes_table, node.instance_id)
+        assert text.startswith("is unresponsive · event ")

@@ -226,6 +226,7 @@ def test_cluster_events() -> None:
 
     error = h.event_signal(event("Error", "Instance i-1 EFA health check failed"))
     assert error is not None and error.severity == h.FAULT and error.fault == h.HARDWARE and error.time == T0
+    assert error.short == "EFA health check failed" and "Instance i-1" in error.text
     ok = h.event_signal(event("Info", "Instance i-1 rebooted successfully"))
     assert ok is not None and ok.healthy
     assert h.event_signal(event("Warn", "something")) is None

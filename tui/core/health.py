@@ -467,7 +467,10 @@ def event_signal(event: Any) -> Signal | None:
     lowered = description.casefold()
     if level == "Error":
         fault = classify_fault(description)
-        return Signal(EVENT, when.timestamp(), FAULT, _short(description), _long(description), fault=fault)
+        # `Instance i-0abc… is unresponsive` → `is unresponsive`: the row already names the node
+        instance = str(getattr(event, "instance_id", ""))
+        said = re.sub(rf"(?:\b(?:EC2InstanceId|Instance)\s+)?{re.escape(instance)}\s*", "", description).strip(" :,-")
+        return Signal(EVENT, when.timestamp(), FAULT, _short(said or description), _long(description), fault=fault)
     if level == "Info" and any(
         word in lowered for word in ("rebooted successfully", "replaced successfully", "passed")
     ):

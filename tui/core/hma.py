@@ -26,7 +26,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tui.core.health import HealthContext, Signal, eventbridge_signal, hma_instance, parse_hma_record
+from tui.core.health import (
+    HealthContext,
+    Signal,
+    event_signal,
+    eventbridge_signal,
+    hma_instance,
+    parse_hma_record,
+)
 
 HEALTH_AGENT = "SagemakerHealthMonitoringAgent"  # as core/log_locator.py (which loads botocore: not at start-up)
 
@@ -83,6 +90,10 @@ class HmaBook:
     def problem(self) -> str:
         last = self.last
         return last.problem if last is not None else ""
+
+    def keep(self, instance: str, signal: Signal) -> bool:
+        """Add one signal about `instance` (a cluster event, say); False when it was known or the book is full."""
+        return self._keep(instance, signal)
 
     def _keep(self, instance: str, signal: Signal) -> bool:
         with self._lock:
@@ -221,6 +232,22 @@ class HmaBooks:
             return self._books.get(cluster)
 
 
+def _read_instance_events(member: Any, name: str, book: HmaBook) -> int:
+    """One page of the cluster's newest Instance events (ListClusterEvents) into the book; how many were new."""
+    from tui.core.events import list_events
+
+    try:
+        events = list_events(member.client("sagemaker"), name, resource_type="Instance", page_cap=1, newest_only=True)
+    except Exception:  # noqa: BLE001 - auxiliary, as the sweep: the verdicts use what is known
+        return 0
+    kept = 0
+    for event in events:
+        signal = event_signal(event)
+        if signal is not None and event.instance_id and book.keep(event.instance_id, signal):
+            kept += 1
+    return kept
+
+
 @dataclass(frozen=True)
 class HealthSources:
     """What a refresh reads node health from besides the listing: the HMA books (swept here, for the focused
@@ -233,8 +260,10 @@ class HealthSources:
     interval: float = 30.0
 
     def sweep_if_due(self, api: Any, detail: Any, now: float) -> SweepResult | None:
-        """Sweep the cluster's HMA records when its last sweep is `interval` old. Never raises: a cluster whose log
-        group cannot be named, or an API without a logs client, is skipped."""
+        """Sweep the cluster's HMA records when its last sweep is `interval` old, and (a Continuous cluster) read
+        one page of its newest Instance events into the book (`health.event_signal`: Error-level ones are faults,
+        a reboot or replacement that succeeded is an ok signal). Never raises: a cluster whose log group cannot be
+        named, or an API without a logs client, is skipped."""
         book = self.books.book(detail.name)
         if not book.due(now, self.interval):
             return None
@@ -249,7 +278,10 @@ class HealthSources:
             client = member.client("logs")
         except Exception:  # noqa: BLE001 - health is auxiliary: the listing goes on without it
             return None
-        return sweep(client, f"/aws/sagemaker/Clusters/{name}/{cluster_id}", book, now=now)
+        result = sweep(client, f"/aws/sagemaker/Clusters/{name}/{cluster_id}", book, now=now)
+        if result is not None and getattr(detail, "node_provisioning_mode", "") == "Continuous":
+            _read_instance_events(member, name, book)
+        return result
 
     def context(self, detail: Any, now: float) -> HealthContext:
         """The cluster's signals per instance id (HMA records, EventBridge events) for `health.node_verdict`."""
