@@ -4,6 +4,7 @@ and the recommended next step for each rule."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -373,3 +374,22 @@ def test_snapshot_marks_a_health_change_of_an_unchanged_node_and_keeps_age_only_
     assert same.diff.changed == () and same.rows["i-1"] is third.rows["i-1"]
     cleared = build_snapshot("c", [node], same, T0 + 200, h.HealthContext(now=T0 + 200))
     assert cleared.diff.changed == ("i-1",) and cleared.rows["i-1"].values[HEALTH_INDEX] == ()
+
+
+def test_snapshot_reuses_a_verdict_only_while_its_inputs_stay_the_same() -> None:
+    from tui.core.snapshot import build_snapshot
+
+    node = listed()
+    xid = {"i-1": [fault(h.HMA, T0)]}
+    first = build_snapshot("c", [node], None, T0, h.HealthContext("Automatic", T0, xid))
+    again = build_snapshot("c", [node], first, T0 + 5, h.HealthContext("Automatic", T0 + 5, {"i-1": list(xid["i-1"])}))
+    assert again.verdicts["i-1"] is first.verdicts["i-1"]  # equal inputs: not judged again
+    manual = build_snapshot("c", [node], again, T0 + 10, h.HealthContext("None", T0 + 10, xid))
+    assert manual.verdicts["i-1"].step.manual  # NodeRecovery changed: judged again
+    more = {"i-1": [*xid["i-1"], h.Signal(h.EVENTBRIDGE, T0 + 1, h.FAULT, "replace pending", repairing=True)]}
+    repairing = build_snapshot("c", [node], manual, T0 + 15, h.HealthContext("None", T0 + 15, more))
+    assert repairing.verdicts["i-1"].step.action == "wait"  # a new signal: judged again
+    failed = replace(node, status="Failure", message="deep health check InstanceStress failed")
+    changed = build_snapshot("c", [failed], repairing, T0 + 20, h.HealthContext("None", T0 + 20, more))
+    assert changed.verdicts["i-1"].signal.source in (h.DHC, h.EVENTBRIDGE)
+    assert any(s.source == h.DHC for s in changed.verdicts["i-1"].signals)  # the node changed: judged again

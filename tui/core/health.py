@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -131,6 +131,10 @@ class Verdict:
     current: tuple[Signal, ...] = ()
     step: Step = NO_STEP
     repeat: bool = False
+    # What `node_verdict` judged besides the node: the external signals and the cluster's NodeRecovery. An
+    # unchanged node with the same inputs keeps its verdict across refreshes (core/snapshot.py).
+    inputs: tuple[Signal, ...] = ()
+    recovery: str = ""
 
     @property
     def healthy(self) -> bool:
@@ -491,14 +495,20 @@ class HealthContext:
     signals: Mapping[str, Sequence[Signal]] = field(default_factory=dict)
 
 
+SIGNAL_STATUSES = frozenset(("Failure", "DeepHealthCheckInProgress"))  # the statuses that are a signal themselves
+
+
 def node_verdict(node: Any, context: HealthContext) -> Verdict | None:
     """The verdict for one listed node (core/models.py Node), or None for a node nothing is said about (the common
     case, kept cheap: one dict lookup and a status compare)."""
     external = context.signals.get(node.instance_id, ()) if node.instance_id else ()
-    if not external and node.status not in ("Failure", "DeepHealthCheckInProgress"):
+    if not external and node.status not in SIGNAL_STATUSES:
         return None
     signals = [*external, *status_signals(node.status, node.message)]
-    return judge(node.key, signals, launched=node.launch_time, status=node.status, node_recovery=context.node_recovery)
+    verdict = judge(
+        node.key, signals, launched=node.launch_time, status=node.status, node_recovery=context.node_recovery
+    )
+    return replace(verdict, inputs=tuple(external), recovery=context.node_recovery)
 
 
 __all__ = [
