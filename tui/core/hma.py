@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tui.core.health import (
@@ -60,6 +60,7 @@ class SweepResult:
     kept: int = 0  # new detection records kept
     stopped: str = ""  # why the sweep was cut short ("" when it reached the end)
     problem: str = ""  # why it failed ("" when it did not)
+    events_kept: int = 0  # new signals from cluster events (a Continuous cluster's Instance events)
 
 
 class HmaBook:
@@ -280,7 +281,8 @@ class HealthSources:
             return None
         result = sweep(client, f"/aws/sagemaker/Clusters/{name}/{cluster_id}", book, now=now)
         if result is not None and getattr(detail, "node_provisioning_mode", "") == "Continuous":
-            _read_instance_events(member, name, book)
+            result = replace(result, events_kept=_read_instance_events(member, name, book))
+            book.last = result
         return result
 
     def context(self, detail: Any, now: float) -> HealthContext:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from tui.core.errors import Problem
 from tui.core.models import ClusterDetail, ClusterSummary, Node
-from tui.core.snapshot import NodeSnapshot, fetch_snapshot
+from tui.core.snapshot import NodeSnapshot, fetch_snapshot, health_update
 
 if TYPE_CHECKING:
     from tui.core.hma import HealthSources
@@ -186,9 +186,7 @@ def run_refresh(
         if detail is None:
             continue
         try:
-            snapshot = fetch_snapshot(
-                api, detail, given.snapshots.get(name), started, given.health, sweep=name == plan.list_nodes[0]
-            )
+            snapshot = fetch_snapshot(api, detail, given.snapshots.get(name), started, given.health)
         except Exception as exc:  # noqa: BLE001 - one cluster's failure does not stop the others
             found = classify(exc, "ListClusterNodes")
             if found.kind == "not_found":
@@ -197,7 +195,20 @@ def run_refresh(
                 problem = problem or found
             continue
         yield NodesFound(snapshot)
+        if given.health is not None and name == plan.list_nodes[0]:  # the focus: its health signals, after it
+            yield from _health_update(api, detail, snapshot, given.health)
     yield RefreshDone(problem, started)
+
+
+def _health_update(
+    api: object, detail: ClusterDetail, snapshot: NodeSnapshot, health: HealthSources
+) -> Iterator[RefreshEvent]:
+    try:
+        updated = health_update(api, detail, snapshot, health)
+    except Exception:  # noqa: BLE001 - health is auxiliary (the sweep itself never raises): the listing stands
+        return
+    if updated is not None:
+        yield NodesFound(updated)
 
 
 def fetch_cluster(
@@ -215,7 +226,10 @@ def fetch_cluster(
         api = get_api()
         detail = api.describe_cluster(name)
         yield ClusterFound(detail, started)
-        yield NodesFound(fetch_snapshot(api, detail, previous, started, health, sweep=True))
+        snapshot = fetch_snapshot(api, detail, previous, started, health)
+        yield NodesFound(snapshot)
+        if health is not None:
+            yield from _health_update(api, detail, snapshot, health)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
         found = classify(exc, "DescribeCluster")
         if found.kind == "not_found":

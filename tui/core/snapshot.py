@@ -131,22 +131,37 @@ def fetch_snapshot(
     previous: NodeSnapshot | None,
     fetched_at: float,
     health: HealthSources | None = None,
-    *,
-    sweep: bool = False,
 ) -> NodeSnapshot:
     """List every node of the cluster (per instance group, in parallel) and snapshot them. A Continuous cluster
-    is listed with IncludeNodeLogicalIds, so nodes still waiting for an instance show too. With `sweep` (the
-    focused cluster), the HMA records added since the last sweep are read first, when one is due."""
+    is listed with IncludeNodeLogicalIds, so nodes still waiting for an instance show too. The verdicts use the
+    health signals already known (`health_update` sweeps for new ones)."""
     groups = [group.name for group in detail.instance_groups]
     nodes = api.list_nodes(detail.name, groups, logical_ids=is_continuous(detail))
     context = HealthContext(node_recovery=detail.node_recovery, now=fetched_at)
     if health is not None:
-        if sweep:
-            health.sweep_if_due(api, detail, fetched_at)
         context = health.context(detail, fetched_at)
     snapshot = build_snapshot(detail.name, nodes, previous, fetched_at, context)
     operations = in_progress_operations(api, detail)
     return replace(snapshot, operations=operations) if operations else snapshot
+
+
+HEALTH_REBUILD_STEP = 0.001  # seconds: a health-only rebuild is this much "newer" than its listing, so it is taken
+
+
+def health_update(
+    api: object, detail: ClusterDetail, snapshot: NodeSnapshot, health: HealthSources
+) -> NodeSnapshot | None:
+    """Sweep the cluster's health signals when a sweep is due (core/hma.py) and, when it brought something new,
+    the same nodes snapshotted again with them: only rows whose HEALTH cell changed are in its diff. Called after
+    the listing was shown, so a slow or hung CloudWatch never holds the nodes back. None: nothing new."""
+    result = health.sweep_if_due(api, detail, snapshot.fetched_at)
+    if result is None or not (result.kept or result.events_kept):
+        return None
+    fetched_at = snapshot.fetched_at + HEALTH_REBUILD_STEP
+    rebuilt = build_snapshot(
+        snapshot.cluster, list(snapshot.nodes.values()), snapshot, fetched_at, health.context(detail, fetched_at)
+    )
+    return replace(rebuilt, operations=snapshot.operations)
 
 
 def in_progress_operations(api: object, detail: ClusterDetail) -> tuple[Operation, ...]:
