@@ -169,11 +169,16 @@ def test_the_focus_is_shown_before_its_health_sweep_and_then_updated_with_it(sim
     slurm, faulty = sim.landmarks["slurm_cluster"], sim.landmarks["health_event_node"]
     events = run_refresh(_first(focus=slurm, health=_health()), lambda: api, _classify)
     seen: list[str] = []
+    found = []
     for event in events:
         if isinstance(event, NodesFound) and event.snapshot.cluster == slurm:
             swept = any(call.operation == "FilterLogEvents" for call in sim.calls)
             seen.append(f"{'after' if swept else 'before'}:{faulty in event.snapshot.verdicts}")
+            found.append(event.snapshot)
     assert seen == ["before:False", "after:True"]  # the listing first, then its health
+    rebuilt = found[1]
+    assert rebuilt.diff.changed == (faulty,) and rebuilt.base_fetched_at == found[0].fetched_at
+    assert rebuilt.quiet == {faulty}  # the cluster's first sweep: shown, not flashed
     assert [call.operation for call in sim.calls].count("FilterLogEvents") == 1  # the focus only
 
 

@@ -153,7 +153,10 @@ def health_update(
 ) -> NodeSnapshot | None:
     """Sweep the cluster's health signals when a sweep is due (core/hma.py) and, when it brought something new,
     the same nodes snapshotted again with them: only rows whose HEALTH cell changed are in its diff. Called after
-    the listing was shown, so a slow or hung CloudWatch never holds the nodes back. None: nothing new."""
+    the listing was shown, so a slow or hung CloudWatch never holds the nodes back. None: nothing new. What the
+    cluster's first sweep finds is not flashed (it is not a change the user could have seen happen)."""
+    known = health.books.get(detail.name)
+    first = known is None or known.swept_at is None
     result = health.sweep_if_due(api, detail, snapshot.fetched_at)
     if result is None or not (result.kept or result.events_kept):
         return None
@@ -161,7 +164,8 @@ def health_update(
     rebuilt = build_snapshot(
         snapshot.cluster, list(snapshot.nodes.values()), snapshot, fetched_at, health.context(detail, fetched_at)
     )
-    return replace(rebuilt, operations=snapshot.operations)
+    quiet = frozenset(rebuilt.diff.changed) if first else rebuilt.quiet
+    return replace(rebuilt, operations=snapshot.operations, quiet=quiet)
 
 
 def in_progress_operations(api: object, detail: ClusterDetail) -> tuple[Operation, ...]:
