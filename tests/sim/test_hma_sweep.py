@@ -135,3 +135,25 @@ def test_demo_xid_node_is_found_by_one_sweep(demo) -> None:
     assert set(book.signals()) == {faulty}  # the healthy agents' lines are not detection records
     (signal,) = book.signals_for(faulty)
     assert signal.short == "GPU XID 79" and 0 < demo.clock.now() - signal.time <= 300
+
+
+def test_a_book_is_bounded_per_node_in_nodes_and_in_all(monkeypatch) -> None:
+    from tui.core.health import Signal
+
+    monkeypatch.setattr(hma, "PER_NODE", 3)
+    monkeypatch.setattr(hma, "MAX_NODES", 3)
+    monkeypatch.setattr(hma, "MAX_SIGNALS", 6)
+    book = hma.HmaBook()
+
+    def keep(instance: str, n: int) -> bool:
+        return book.keep(instance, Signal("HMA", float(n), "fault", f"{instance}:{n}"))
+
+    assert all(keep("i-a", n) for n in range(5))  # a full node evicts its oldest: never refused
+    assert [s.short for s in book.signals_for("i-a")] == ["i-a:2", "i-a:3", "i-a:4"]
+    assert not keep("i-a", 4)  # known
+    assert keep("i-b", 1) and keep("i-c", 1)
+    assert not keep("i-d", 1)  # a fourth node
+    assert keep("i-b", 2)
+    assert not keep("i-c", 2)  # 6 signals in all
+    assert keep("i-a", 9)  # still evicting within its own 3
+    assert book.dropped == 2

@@ -10,7 +10,8 @@ bytes, seconds; a token handed back unchanged ends it too); a cut sweep keeps wh
 The server's filter is not trusted: each record is checked again (`health.parse_hma_record`), so an endpoint that
 ignores the pattern or the prefix (moto does both) still yields only detection records, from agent streams.
 
-`HmaBook` holds one cluster's signals (at most `PER_NODE` per node, `MAX_NODES` nodes: bounded memory) and its
+`HmaBook` holds one cluster's signals (at most `PER_NODE` per node, `MAX_NODES` nodes, `MAX_SIGNALS` in all:
+bounded memory) and its
 cursor; it is shared by the refresh worker and the UI thread (the detail view), so its data sits behind a lock held
 only for copies, and a second sweep of the same cluster while one runs is skipped, never waited for.
 A failure (no log group yet, access denied, throttling) never raises out of `sweep`: the book keeps its signals
@@ -41,6 +42,7 @@ HMA_FILTER = '{ $.HealthMonitoringAgentDetectionEvent = "HealthEvent" }'
 FIRST_LOOKBACK = 7 * 86_400.0  # seconds the first sweep looks back
 PER_NODE = 20  # signals kept per node (the newest)
 MAX_NODES = 20_000  # nodes a book keeps signals for; records about others are counted, not kept
+MAX_SIGNALS = 50_000  # signals a book keeps in all (each text ≤ 500 characters: tens of MB at worst)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class HmaBook:
         self._seen_at_cursor: set[str] = set()  # event ids read at cursor_ms (the next sweep starts there again)
         self.swept_at: float | None = None  # when the last sweep started (the caller's clock)
         self.last: SweepResult | None = None
-        self.dropped = 0  # records about nodes past MAX_NODES
+        self.dropped = 0  # records about nodes past MAX_NODES, or past MAX_SIGNALS
+        self._count = 0
 
     def due(self, now: float, interval: float) -> bool:
         return self.swept_at is None or now - self.swept_at >= interval
@@ -99,14 +102,16 @@ class HmaBook:
     def _keep(self, instance: str, signal: Signal) -> bool:
         with self._lock:
             kept = self._signals.get(instance)
-            if kept is None:
-                if len(self._signals) >= MAX_NODES:
-                    self.dropped += 1
-                    return False
-                kept = self._signals[instance] = deque(maxlen=PER_NODE)
-            if signal in kept:
+            if kept is not None and signal in kept:
                 return False
+            full = kept is not None and len(kept) == PER_NODE  # appending evicts the node's oldest
+            if (kept is None and len(self._signals) >= MAX_NODES) or (not full and self._count >= MAX_SIGNALS):
+                self.dropped += 1
+                return False
+            if kept is None:
+                kept = self._signals[instance] = deque(maxlen=PER_NODE)
             kept.append(signal)
+            self._count += 0 if full else 1
             return True
 
 
