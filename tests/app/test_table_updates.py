@@ -32,6 +32,7 @@ def row(key: str, rng: random.Random) -> TableRow:
             key,
             f"g-{rng.randrange(3)}",
             rng.choice(STATUSES),
+            (),  # health
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),

@@ -15,7 +15,14 @@ LOGS_OPERATIONS = {"GetLogEvents", "FilterLogEvents", "DescribeLogStreams", "Des
 
 
 def logs_calls(app) -> int:
-    return sum(1 for call in list(app.simulator.calls) if call.operation in LOGS_OPERATIONS)
+    """The log reader's calls (not the health sweep's FilterLogEvents over the HMA streams, bounded on its own:
+    tests/sim/test_hma_sweep.py)."""
+    return sum(
+        1
+        for call in list(app.simulator.calls)
+        if call.operation in LOGS_OPERATIONS
+        and not str(call.params.get("logStreamNamePrefix", "")).startswith("SagemakerHealthMonitoringAgent")
+    )
 
 
 async def open_failed_node_log(pilot) -> LogScreen:

@@ -18,6 +18,7 @@ any kind may remain; the hostile markup must show literally.
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 
@@ -175,6 +176,19 @@ class HostileWorld:
 
         monkeypatch.setattr(Node, "health_labels", labels)
 
+        # A health-monitoring agent detection record (the HEALTH column, the node's details) with hostile fields.
+        faulty = slurm.nodes[marks["health_event_node"]]
+        self.faulty = faulty.instance_id
+        record = {
+            "level": "error",
+            "msg": hostile(rng),
+            "condition: ": hostile(rng, start="[/]" + ESCAPES[0], parts=3),
+            "data: ": {"Message": hostile(rng), "long": "d" * 10_000},
+            "HealthMonitoringAgentDetectionEvent": "HealthEvent",
+        }
+        health_stream = f"SagemakerHealthMonitoringAgent/{faulty.group.name}/{faulty.instance_id}"
+        sim.put_log_events(slurm.log_group, health_stream, [json.dumps(record)], start=FROZEN_AT - 60)
+
         # Lifecycle log lines of the failed node: hostile, and one a megabyte long.
         self.log_lines = [hostile(rng) for _ in range(40)] + ["[/]" + "z" * MEGABYTE]
         group, stream = self._failed_log()
@@ -304,6 +318,17 @@ async def test_hostile_text_everywhere(seed, monkeypatch, tmp_path):
         main.clusters_table.move_cursor_to(world.slurm)
         await settle(pilot)
         assert_clean_screen(app, "Slurm cluster with its failure banner")
+        verdict = main.state.focus_snapshot.verdicts[world.faulty]  # the hostile HMA record was read, not dropped
+        assert verdict.signal is not None and verdict.signal.source == "HMA" and verdict.signal.short != "GPU XID 79"
+        main.jump_to_node(world.faulty)
+        await settle(pilot)
+        main.nodes_table.focus()
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert "Next step" in assert_clean_screen(app, "node health details")
+        await pilot.press("escape")
+        await settle(pilot)
         main.nodes_table.set_filter("")
         main.jump_to_node(world.failed_node)
         await settle(pilot)

@@ -153,3 +153,42 @@ def test_nothing_runs_after_the_consumer_stops(sim):
     events.close()  # a cancelled worker stops iterating here
     operations = {call.operation for call in sim.calls}
     assert operations == {"ListClusters"}  # no describe, no node listing after the consumer stopped
+
+
+# --- node health in a refresh (core/hma.py) ---------------------------------------------------------------
+
+
+def _health():
+    from tui.core.hma import HealthSources, HmaBooks
+
+    return HealthSources(HmaBooks(), interval=15.0)
+
+
+def test_the_focus_is_shown_before_its_health_sweep_and_then_updated_with_it(sim):
+    api = demo_api(sim)
+    slurm, faulty = sim.landmarks["slurm_cluster"], sim.landmarks["health_event_node"]
+    events = run_refresh(_first(focus=slurm, health=_health()), lambda: api, _classify)
+    seen: list[str] = []
+    found = []
+    for event in events:
+        if isinstance(event, NodesFound) and event.snapshot.cluster == slurm:
+            swept = any(call.operation == "FilterLogEvents" for call in sim.calls)
+            seen.append(f"{'after' if swept else 'before'}:{faulty in event.snapshot.verdicts}")
+            found.append(event.snapshot)
+    assert seen == ["before:False", "after:True"]  # the listing first, then its health
+    rebuilt = found[1]
+    assert rebuilt.diff.changed == (faulty,) and rebuilt.base_fetched_at == found[0].fetched_at
+    assert rebuilt.quiet == {faulty}  # the cluster's first sweep: shown, not flashed
+    assert [call.operation for call in sim.calls].count("FilterLogEvents") == 1  # the focus only
+
+
+def test_a_failing_sweep_never_fails_the_refresh(sim):
+    api = demo_api(sim)
+    sim.faults.fail("FilterLogEvents", "AccessDeniedException", "no logs for you", status=400, times=1000)
+    health = _health()
+    slurm = sim.landmarks["slurm_cluster"]
+    events = list(run_refresh(_first(focus=slurm, health=health), lambda: api, _classify))
+    assert events[-1] == RefreshDone(None, FROZEN_AT)
+    assert [e.snapshot.cluster for e in events if isinstance(e, NodesFound)].count(slurm) == 1  # nothing new
+    book = health.books.get(slurm)
+    assert book is not None and "access denied" in book.problem

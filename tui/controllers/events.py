@@ -87,7 +87,9 @@ class EventsController:
         detail = self.screen.state.detail_of(cluster)
         node = self._node(cluster, instance_id)
         if node is not None and detail is not None:
-            self.screen.app.push_screen(self._node_screen(detail, node, hyperpod_app(self.screen).ensure_api))
+            snapshot = self.screen.state.snapshot_of(cluster)
+            verdict = snapshot.verdicts.get(instance_id) if snapshot is not None else None
+            self.screen.app.push_screen(self._node_screen(detail, node, hyperpod_app(self.screen).ensure_api, verdict))
 
     def open_log(self, cluster: str, instance_id: str) -> None:
         if self._node(cluster, instance_id) is None:

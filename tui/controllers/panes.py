@@ -56,7 +56,8 @@ class PanePainter:
         if same_cluster and snapshot.base_fetched_at is not None and snapshot.base_fetched_at == self._shown_nodes_at:
             diff = snapshot.diff
             keys = diff.added + diff.changed
-            table.apply_changes([snapshot.rows[key] for key in keys], diff.removed, flash=keys)
+            flash = [key for key in keys if key not in snapshot.quiet] if snapshot.quiet else keys
+            table.apply_changes([snapshot.rows[key] for key in keys], diff.removed, flash=flash)
         elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
             return
         else:

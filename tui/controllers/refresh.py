@@ -15,6 +15,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from tui.core.errors import Problem, classify
+from tui.core.hma import HealthSources, HmaBooks
 from tui.core.refresh import ExplorerApi, RefreshInput, RefreshSchedule, fetch_cluster, run_refresh
 from tui.messages import RefreshFinished, message_for
 from tui.text import toast
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 FIRST_PAINT_WAIT = 0.5  # seconds the first refresh waits for the clusters to be painted
+# Seconds between two HMA sweeps of one cluster at least, whatever the refresh interval: FilterLogEvents has a
+# small per-account rate quota that other tools share.
+MIN_SWEEP_INTERVAL = 15.0
 
 
 class RefreshController:
@@ -44,6 +48,20 @@ class RefreshController:
         self.clusters_painted = threading.Event()  # set once the first clusters are on screen
         self.timer: Timer | None = None
         self._focus_timer: Timer | None = None
+        self.hma_books = HmaBooks()  # every cluster's HMA signals, swept in the refresh worker (core/hma.py)
+        self._health: HealthSources | None = None
+
+    @property
+    def health(self) -> HealthSources:
+        """The node health sources a refresh reads: the HMA books and the live stream's node health events."""
+        if self._health is None:
+            stream = getattr(self.screen, "stream", None)
+            self._health = HealthSources(
+                self.hma_books,
+                eventbridge=stream.health if stream is not None else None,
+                interval=max(self.app.settings.refresh, MIN_SWEEP_INTERVAL),
+            )
+        return self._health
 
     # --- the regular cycle -------------------------------------------------------------------------------
 
@@ -74,6 +92,7 @@ class RefreshController:
             snapshots=screen.state.snapshots_copy(),
             details=screen.state.details_copy(),
             wanted_cluster=self.app.settings.cluster,
+            health=self.health,
         )
         run_in_thread(
             screen, lambda: self._drive(given), group="refresh", description="Refreshing clusters", exclusive=True
@@ -145,9 +164,12 @@ class RefreshController:
     # --- the focused cluster -----------------------------------------------------------------------------
 
     def focus_moved(self, name: str, snapshot: NodeSnapshot | None) -> None:
-        """The user moved to cluster `name`: fetch it unless its listing is fresh or the first refresh is at it."""
+        """The user moved to cluster `name`: fetch it unless its listing is fresh (and its HMA records were swept
+        within the sweep interval) or the first refresh is at it."""
         interval = self.app.settings.refresh or 30.0
-        fresh = snapshot is not None and self.app.clock() - snapshot.fetched_at < interval
+        now = self.app.clock()
+        swept = not self.health.books.book(name).due(now, self.health.interval)
+        fresh = snapshot is not None and now - snapshot.fetched_at < interval and swept
         if fresh or (self.schedule.running and self.schedule.first):
             return
         if self._focus_timer is not None:
@@ -164,7 +186,7 @@ class RefreshController:
             return
         previous = screen.state.snapshot_of(name)
         started = self.app.clock()
-        events = fetch_cluster(name, previous, started, self.app.ensure_api, self._classify)
+        events = fetch_cluster(name, previous, started, self.app.ensure_api, self._classify, self.health)
         run_in_thread(
             screen,
             lambda: self._post_all(events, scheduled=False),

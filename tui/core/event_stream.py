@@ -250,6 +250,11 @@ class NodeHealthStore:
         with self._lock:
             return self._by_node.get((cluster, instance_id))
 
+    def for_cluster(self, cluster: str) -> dict[str, NodeHealth]:
+        """The last event per instance id of one cluster (by the name the envelope gave)."""
+        with self._lock:
+            return {instance: event for (name, instance), event in self._by_node.items() if name == cluster}
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._by_node)

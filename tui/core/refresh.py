@@ -20,11 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui.core.errors import Problem
 from tui.core.models import ClusterDetail, ClusterSummary, Node
-from tui.core.snapshot import NodeSnapshot, fetch_snapshot
+from tui.core.snapshot import NodeSnapshot, fetch_snapshot, health_update
+
+if TYPE_CHECKING:
+    from tui.core.hma import HealthSources
 
 OTHERS_PER_TICK = 2
 MAX_BACKOFF = 60.0
@@ -128,6 +131,9 @@ class RefreshInput:
     details: Mapping[str, ClusterDetail]
     wanted_cluster: str | None = None  # --cluster: the first refresh focuses it
     prefetched: tuple[ClusterSummary, ...] | None = None  # a start-up child's ListClusters answer
+    # Node health besides the listing (core/hma.py): thread-safe stores, the one thing here that is not a copy.
+    # The focused cluster's HMA records are swept (at most once per its interval); the others use what is known.
+    health: HealthSources | None = None
 
 
 def run_refresh(
@@ -180,7 +186,7 @@ def run_refresh(
         if detail is None:
             continue
         try:
-            snapshot = fetch_snapshot(api, detail, given.snapshots.get(name), started)
+            snapshot = fetch_snapshot(api, detail, given.snapshots.get(name), started, given.health)
         except Exception as exc:  # noqa: BLE001 - one cluster's failure does not stop the others
             found = classify(exc, "ListClusterNodes")
             if found.kind == "not_found":
@@ -189,7 +195,20 @@ def run_refresh(
                 problem = problem or found
             continue
         yield NodesFound(snapshot)
+        if given.health is not None and name == plan.list_nodes[0]:  # the focus: its health signals, after it
+            yield from _health_update(api, detail, snapshot, given.health)
     yield RefreshDone(problem, started)
+
+
+def _health_update(
+    api: object, detail: ClusterDetail, snapshot: NodeSnapshot, health: HealthSources
+) -> Iterator[RefreshEvent]:
+    try:
+        updated = health_update(api, detail, snapshot, health)
+    except Exception:  # noqa: BLE001 - health is auxiliary (the sweep itself never raises): the listing stands
+        return
+    if updated is not None:
+        yield NodesFound(updated)
 
 
 def fetch_cluster(
@@ -198,14 +217,19 @@ def fetch_cluster(
     started: float,
     get_api: Callable[[], ExplorerApi],
     classify: Classify,
+    health: HealthSources | None = None,
 ) -> Iterator[RefreshEvent]:
-    """Describe one cluster and list its nodes (the user moved to a cluster whose listing is stale). A failure
-    other than "gone" ends it with `RefreshDone(problem)`; success yields no `RefreshDone`."""
+    """Describe one cluster and list its nodes (the user moved to a cluster whose listing is stale), sweeping its
+    HMA records when due. A failure other than "gone" ends it with `RefreshDone(problem)`; success yields no
+    `RefreshDone`."""
     try:
         api = get_api()
         detail = api.describe_cluster(name)
         yield ClusterFound(detail, started)
-        yield NodesFound(fetch_snapshot(api, detail, previous, started))
+        snapshot = fetch_snapshot(api, detail, previous, started, health)
+        yield NodesFound(snapshot)
+        if health is not None:
+            yield from _health_update(api, detail, snapshot, health)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a Problem for the header and banner
         found = classify(exc, "DescribeCluster")
         if found.kind == "not_found":

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui.core.diff import KeyedDiff, Transition, diff_keyed, transitions
+from tui.core.health import SIGNAL_STATUSES, HealthContext, Verdict, node_verdict
 from tui.core.models import ClusterDetail, Node, is_continuous
 from tui.core.operations import Operation
-from tui.core.tables import TableRow, node_row, status_summary
+from tui.core.tables import NODE_COLUMNS, TableRow, node_row, status_summary
+
+if TYPE_CHECKING:
+    from tui.core.hma import HealthSources
+
+HEALTH_INDEX = [column.key for column in NODE_COLUMNS].index("health")
 
 
 class NodeLister(Protocol):
@@ -33,6 +39,10 @@ class NodeSnapshot:
     group_health: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     health: tuple[tuple[str, str], ...] = ()
     operations: tuple[Operation, ...] = ()  # in progress when listed (Continuous clusters with activity only)
+    # Health verdicts (core/health.py) of the nodes something is said about; the rest are healthy.
+    verdicts: Mapping[str, Verdict] = field(default_factory=dict)
+    # Keys in `diff.changed` whose only change is the age in their HEALTH cell: repainted, not flashed.
+    quiet: frozenset[str] = frozenset()
 
     def in_group(self, group: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.group == group]
@@ -43,9 +53,12 @@ def build_snapshot(
     nodes: Sequence[Node],
     previous: NodeSnapshot | None,
     fetched_at: float,
+    health: HealthContext | None = None,
 ) -> NodeSnapshot:
     """Key the nodes (instance id, else NodeLogicalId; a node with neither cannot be shown or acted on and is
-    dropped), diff them against `previous`, and build table rows only for what changed."""
+    dropped), diff them against `previous`, and build table rows only for what changed. `health`: the cluster's
+    signals besides the listing (HMA, EventBridge); without it, verdicts come from the nodes' statuses alone. A node
+    whose HEALTH cell changed is in `diff.changed` even when the node did not."""
     by_id = {node.key: node for node in nodes if node.key}
     old_nodes: Mapping[str, Node] = previous.nodes if previous else {}
     diff = diff_keyed(old_nodes, by_id)
@@ -56,9 +69,44 @@ def build_snapshot(
         # visible UI stall) stay rare instead of following every refresh.
         by_id = {key: node if key in stale else old_nodes[key] for key, node in by_id.items()}
     old_rows: Mapping[str, TableRow] = previous.rows if previous else {}
-    rows = {
-        key: (node_row(node) if key in stale or key not in old_rows else old_rows[key]) for key, node in by_id.items()
-    }
+    context = health if health is not None else HealthContext(now=fetched_at)
+    signals = context.signals
+    verdicts: dict[str, Verdict] = {}
+    old_verdicts: Mapping[str, Verdict] = previous.verdicts if previous else {}
+    rows: dict[str, TableRow] = {}
+    health_changed: list[str] = []
+    quiet: set[str] = set()
+    empty: tuple[tuple[str, str], ...] = ()
+    for key, node in by_id.items():
+        # The common node (Running, nothing said about it) costs two lookups here: 10,000 nodes every refresh.
+        verdict = None
+        if node.status in SIGNAL_STATUSES or (signals and node.instance_id in signals):
+            known = old_verdicts.get(key)
+            if (
+                known is not None
+                and key not in stale
+                and known.recovery == context.node_recovery
+                and known.inputs == tuple(signals.get(node.instance_id, ()))
+            ):
+                verdict = known  # the same node, the same signals: the same verdict (its cell's age moves on)
+            else:
+                verdict = node_verdict(node, context)
+        cell = empty
+        if verdict is not None:
+            verdicts[key] = verdict
+            cell = verdict.cell(context.now)
+        old = old_rows.get(key)
+        if key in stale or old is None:
+            rows[key] = node_row(node, cell)
+        elif old.values[HEALTH_INDEX] is not cell and old.values[HEALTH_INDEX] != cell:
+            rows[key] = node_row(node, cell)
+            health_changed.append(key)
+            if verdict is not None and verdict.same_as(old_verdicts.get(key)):
+                quiet.add(key)
+        else:
+            rows[key] = old
+    if health_changed:
+        diff = replace(diff, changed=diff.changed + tuple(health_changed))
     statuses_by_group: dict[str, list[str]] = {}
     for node in by_id.values():
         statuses_by_group.setdefault(node.group, []).append(node.status)
@@ -72,19 +120,52 @@ def build_snapshot(
         transitions=tuple(transitions(old_nodes, by_id, lambda node: node.status)),
         group_health={group: status_summary(statuses) for group, statuses in statuses_by_group.items()},
         health=status_summary(node.status for node in by_id.values()),
+        verdicts=verdicts,
+        quiet=frozenset(quiet),
     )
 
 
 def fetch_snapshot(
-    api: NodeLister, detail: ClusterDetail, previous: NodeSnapshot | None, fetched_at: float
+    api: NodeLister,
+    detail: ClusterDetail,
+    previous: NodeSnapshot | None,
+    fetched_at: float,
+    health: HealthSources | None = None,
 ) -> NodeSnapshot:
     """List every node of the cluster (per instance group, in parallel) and snapshot them. A Continuous cluster
-    is listed with IncludeNodeLogicalIds, so nodes still waiting for an instance show too."""
+    is listed with IncludeNodeLogicalIds, so nodes still waiting for an instance show too. The verdicts use the
+    health signals already known (`health_update` sweeps for new ones)."""
     groups = [group.name for group in detail.instance_groups]
     nodes = api.list_nodes(detail.name, groups, logical_ids=is_continuous(detail))
-    snapshot = build_snapshot(detail.name, nodes, previous, fetched_at)
+    context = HealthContext(node_recovery=detail.node_recovery, now=fetched_at)
+    if health is not None:
+        context = health.context(detail, fetched_at)
+    snapshot = build_snapshot(detail.name, nodes, previous, fetched_at, context)
     operations = in_progress_operations(api, detail)
     return replace(snapshot, operations=operations) if operations else snapshot
+
+
+HEALTH_REBUILD_STEP = 0.001  # seconds: a health-only rebuild is this much "newer" than its listing, so it is taken
+
+
+def health_update(
+    api: object, detail: ClusterDetail, snapshot: NodeSnapshot, health: HealthSources
+) -> NodeSnapshot | None:
+    """Sweep the cluster's health signals when a sweep is due (core/hma.py) and, when it brought something new,
+    the same nodes snapshotted again with them: only rows whose HEALTH cell changed are in its diff. Called after
+    the listing was shown, so a slow or hung CloudWatch never holds the nodes back. None: nothing new. What the
+    cluster's first sweep finds is not flashed (it is not a change the user could have seen happen)."""
+    known = health.books.get(detail.name)
+    first = known is None or known.swept_at is None
+    result = health.sweep_if_due(api, detail, snapshot.fetched_at)
+    if result is None or not (result.kept or result.events_kept):
+        return None
+    fetched_at = snapshot.fetched_at + HEALTH_REBUILD_STEP
+    rebuilt = build_snapshot(
+        snapshot.cluster, list(snapshot.nodes.values()), snapshot, fetched_at, health.context(detail, fetched_at)
+    )
+    quiet = frozenset(rebuilt.diff.changed) if first else rebuilt.quiet
+    return replace(rebuilt, operations=snapshot.operations, quiet=quiet)
 
 
 def in_progress_operations(api: object, detail: ClusterDetail) -> tuple[Operation, ...]:

@@ -105,6 +105,9 @@ NODE_COLUMNS = (
     ),  # 32: a NodeLogicalId, when no instance id
     Column("group", "GROUP", max_width=24, sort_letter="U"),
     Column("status", "STATUS", kind="status", max_width=25, sort_letter="T"),
+    # The node's health verdict (core/health.py): its worst current signal, `GPU XID 79 · HMA 4m`; empty when
+    # nothing says it is unhealthy. Sorted worst first (F: faults).
+    Column("health", "HEALTH", kind="segments", max_width=30, sort_letter="F"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
     Column("ip", "IP", max_width=15, sort_letter="X", sort_as="ip"),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
@@ -274,14 +277,16 @@ def short_hostname(hostname: str) -> str:
     return _EC2_DOMAIN.sub("", hostname)
 
 
-def node_row(node: Node) -> TableRow:
-    """Keyed by the node's key; a node without an instance id shows its NodeLogicalId in the id column."""
+def node_row(node: Node, health: Health = ()) -> TableRow:
+    """Keyed by the node's key; a node without an instance id shows its NodeLogicalId in the id column. `health`:
+    the HEALTH cell (core/health.py `Verdict.cell`, display-safe), empty for a node nothing is said about."""
     return TableRow(
         node.key,
         (
             clean(node.key),
             clean(node.group),
             clean(node.status),
+            health,
             clean(short_hostname(node.hostname)),
             node.ip,
             node.launch_time,

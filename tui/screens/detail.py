@@ -42,6 +42,7 @@ from tui.widgets.key_footer import KeyFooter
 if TYPE_CHECKING:
     from tui.core.aws import HyperPodApi
     from tui.core.explorer import ExplorerState  # botocore: not imported with the screens
+    from tui.core.health import Verdict
 
 LABEL_LIMIT = 320  # characters of a label; a Kubernetes label key is a prefix of up to 253, "/", a name of up to 63
 
@@ -232,6 +233,35 @@ def node_sections(cluster: ClusterDetail, node: Node, detail: NodeDetail | None,
     return sections
 
 
+def health_section(cluster: ClusterDetail, verdict: Verdict | None, now: float, message: str = "") -> Section:
+    """The node's health verdict, its next step, and every signal with its time (newest first); a signal no longer
+    current (cleared by a later healthy one, or from before the instance launched) says so. `message`: the node's
+    status message, shown above the section (a status signal's text that repeats it is not shown twice)."""
+    from tui.core.health import SOURCE_LABELS, TEXT_LIMIT, signal_label
+
+    recovery = cluster.node_recovery or "—"
+    if verdict is None or verdict.signal is None:
+        return ("Health", [("Verdict", "healthy: no signal says otherwise"), ("Node recovery", recovery)])
+    fields: list[Field] = [
+        ("Verdict", "healthy" if verdict.healthy else f"{verdict.severity}: {signal_label(verdict.signal, now)}"),
+    ]
+    if verdict.step.action:
+        fields.append(("Next step", f"{verdict.step.text}: {verdict.step.reason}"))
+    if verdict.signal.recommendation:
+        fields.append(("Recommendation", verdict.signal.recommendation))
+    fields.append(("Node recovery", recovery))
+    for signal in verdict.signals:
+        when = _when(signal.time, now) if signal.time > 0 else "now (the node's status)"
+        source = SOURCE_LABELS.get(signal.source) or signal.source
+        source = source[:1].upper() + source[1:]
+        state = "" if signal in verdict.current else " (no longer current)"
+        said = signal.text if signal.text.startswith(signal.short.rstrip("…")) else f"{signal.short}: {signal.text}"
+        if message and signal.text == clean(message, max_len=TEXT_LIMIT):
+            said = f"{signal.short} (the status message above)"
+        fields.append((f"{source} {signal.severity}{state}", f"{when}\n{said or '—'}"))
+    return ("Health", fields)
+
+
 def render_sections(sections: Sequence[Section], status_style: Callable[[str], Style]) -> Group:
     parts: list[Text | Table] = []
     for heading, fields in sections:
@@ -340,7 +370,10 @@ def group_detail_screen(detail: ClusterDetail, group: InstanceGroup) -> DetailSc
 NODE_EVENTS = 8  # the node's last events on its details page (Continuous-mode clusters only)
 
 
-def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[[], HyperPodApi]) -> DetailScreen:
+def node_detail_screen(
+    cluster: ClusterDetail, node: Node, api_getter: Callable[[], HyperPodApi], verdict: Verdict | None = None
+) -> DetailScreen:
+    """`verdict`: the node's health (the snapshot's `verdicts`), shown with every signal and its time."""
     continuous = cluster.node_provisioning_mode == "Continuous"
 
     def load() -> tuple[NodeDetail, list[Field] | None]:
@@ -351,6 +384,8 @@ def node_detail_screen(cluster: ClusterDetail, node: Node, api_getter: Callable[
     def sections(loaded: object | None, now: float) -> list[Section]:
         detail, events = loaded if isinstance(loaded, tuple) else (None, None)
         out = node_sections(cluster, node, detail if isinstance(detail, NodeDetail) else None, now)
+        message = (detail.node.message if isinstance(detail, NodeDetail) else "") or node.message
+        out.insert(1 if out and out[0][0] != "Node" else 0, health_section(cluster, verdict, now, message))
         if continuous:
             out.append(
                 ("Last events (e on the node for all)", events or [("", "loading…" if loaded is None else "none")])
@@ -389,5 +424,5 @@ def detail_screen_for(
         return group_detail_screen(detail, group)
     snapshot = state.focus_snapshot
     if pane == "nodes" and detail is not None and snapshot is not None and (node := snapshot.nodes.get(key)):
-        return node_detail_screen(detail, node, api_getter)
+        return node_detail_screen(detail, node, api_getter, snapshot.verdicts.get(key))
     return None

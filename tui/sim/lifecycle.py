@@ -161,24 +161,19 @@ HMA_HEALTHY = (
     ),
     (300_000, '{{"level":"info","ts":"{iso}","msg":"All health checks passed","instanceId":"{instance_id}"}}'),
 )
+# The agent's detection records, in the Slurm agent's shape (keys with a trailing ": ", HYPERPOD-FACTS-2 §6.3);
+# played from the fault's time (`ClusterBuilder.health_agent_log(..., fault_at=...)`), after HMA_HEALTHY.
 HMA_DETECTION = (
     (
         0,
-        '{{"level":"info","ts":"{iso}","msg":"HealthMonitoringAgent started","instanceId":"{instance_id}",'
-        '"checks":["nvidia-smi","dcgm","efa","dmesg-xid"]}}',
-    ),
-    (300_000, '{{"level":"info","ts":"{iso}","msg":"All health checks passed","instanceId":"{instance_id}"}}'),
-    (
-        86_400_000,
-        '{{"level":"warn","ts":"{iso}","msg":"HealthMonitoringAgentDetectionEvent","instanceId":"{instance_id}",'
-        '"faultType":"NvidiaErrorTerminate","detail":"NVRM: Xid (PCI:0000:53:00): 79, GPU has fallen off the bus",'
-        '"action":"Reboot"}}',
+        '{{"level":"info","ts":"{iso}","msg":"DCGM Policy Violation found ","condition: ":"XID Error",'
+        '"data: ":{{"ErrNum":79,"Message":"NVRM: Xid (PCI:0000:53:00): 79, GPU has fallen off the bus"}},'
+        '"HealthMonitoringAgentDetectionEvent":"HealthEvent","instanceId":"{instance_id}"}}',
     ),
     (
-        86_401_500,
-        '{{"level":"warn","ts":"{iso}","msg":"HealthMonitoringAgentDetectionEvent","instanceId":"{instance_id}",'
-        '"faultType":"NvidiaErrorTerminate","detail":"node marked unhealthy","action":"Reboot",'
-        '"recommendation":"Please Replace the Faulty Node."}}',
+        1_500,
+        '{{"level":"warn","ts":"{iso}","msg":"Node marked unhealthy: GPU XID 79; reporting to HyperPod",'
+        '"instanceId":"{instance_id}"}}',
     ),
 )
 

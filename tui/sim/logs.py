@@ -8,6 +8,7 @@ in comes back unchanged, which is how AWS tells a follower there is nothing new.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 import shlex
 import zlib
@@ -225,13 +226,46 @@ def get_log_events(world: World, params: dict) -> dict:
     return _log_faults(world, "GetLogEvents", reply)
 
 
-def compile_filter(pattern: str | None):
-    """A CloudWatch term pattern as a predicate: all plain terms, any `?term`, no `-term`; quotes make a phrase.
+_JSON_EQUALS = re.compile(r'^\{\s*\$\.([\w.]+)\s*(=|!=)\s*(?:"([^"]*)"|([^\s}]+))\s*\}$')
 
-    JSON and space-delimited patterns (`{ $.x = 1 }`, `[ip, user]`) are not supported and match literally.
+
+def _json_filter(pattern: str):
+    """`{ $.a.b = "value" }` (or `!=`, or an unquoted value) as a predicate on JSON messages; None for any other
+    pattern. A message that is not a JSON object, or lacks the key, does not match."""
+    match = _JSON_EQUALS.match(pattern.strip())
+    if match is None:
+        return None
+    path, operator = match.group(1).split("."), match.group(2)
+    wanted = match.group(3) if match.group(3) is not None else match.group(4)
+
+    def matches(message: str) -> bool:
+        try:
+            value = json.loads(message)
+        except ValueError:
+            return False
+        for part in path:
+            if not isinstance(value, dict) or part not in value:
+                return False
+            value = value[part]
+        if isinstance(value, dict | list) or value is None:
+            return False
+        text = value if isinstance(value, str) else json.dumps(value)
+        return (text == wanted) == (operator == "=")
+
+    return matches
+
+
+def compile_filter(pattern: str | None):
+    """A CloudWatch term pattern as a predicate: all plain terms, any `?term`, no `-term`; quotes make a phrase;
+    and the simplest JSON pattern, `{ $.key = "value" }` (what the health-monitoring agent's readers use).
+
+    Other JSON and space-delimited patterns (`{ $.x > 1 }`, `[ip, user]`) are not supported and match literally.
     """
     if not pattern or not pattern.strip():
         return None
+    json_pattern = _json_filter(pattern)
+    if json_pattern is not None:
+        return json_pattern
     try:
         terms = shlex.split(pattern)
     except ValueError:

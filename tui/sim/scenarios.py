@@ -70,7 +70,8 @@ def demo(world: World, rng: random.Random) -> None:
     workers1.target_count += 1
     pending = build.provisioning_node(slurm, workers1, start - 50, start - 25, start + 70)
     faulty = next(n for n in slurm.nodes.values() if n.group is workers1 and n.status == RUNNING)
-    build.health_agent_log(slurm, faulty, detection=True)
+    # Its GPU fell off the bus four minutes ago (HMA, XID 79); the node still says Running.
+    build.health_agent_log(slurm, faulty, detection=True, fault_at=start - 240)
 
     eks = build.cluster(
         "genai-eks-prod",
