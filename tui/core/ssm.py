@@ -476,11 +476,19 @@ class SessionLauncher:
         )
 
     def open(
-        self, target: str, *, document: str | None = None, parameters: Mapping[str, Sequence[str]] | None = None
+        self,
+        target: str,
+        *,
+        document: str | None = None,
+        parameters: Mapping[str, Sequence[str]] | None = None,
+        check: PluginCheck | None = None,
     ) -> SsmSession:
-        """Preflight, then StartSession, then the launch plan. Blocking (network): call it from a worker thread."""
+        """Preflight, then StartSession, then the launch plan. Blocking (network): call it from a worker thread.
+
+        `check`: a preflight already done (`run` opens many sessions after one preflight)."""
         request = start_session_request(target, document, parameters, self.reason)
-        check = self.preflight(target, document)
+        if check is None:
+            check = self.preflight(target, document)
         response = self.client.start_session(**request)
         session_id = response["SessionId"]
         try:
