@@ -149,7 +149,7 @@ def clean_output(raw: bytes) -> tuple[str, int | None]:
 
     CRLF → LF, the plugin's own session lines and the marker removed, blank lines at both ends dropped, then
     `clean` (escape sequences gone, control characters shown as pictures)."""
-    text = raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    text = raw.decode("utf-8", "replace").replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
     status: int | None = None
     kept: list[str] = []
     for line in text.split("\n"):

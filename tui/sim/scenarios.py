@@ -71,6 +71,7 @@ def demo(world: World, rng: random.Random) -> None:
     pending = build.provisioning_node(slurm, workers1, start - 50, start - 25, start + 70)
     faulty = next(n for n in slurm.nodes.values() if n.group is workers1 and n.status == RUNNING)
     build.health_agent_log(slurm, faulty, detection=True)
+    world.gpu_faults[faulty.instance_id] = "Xid 79"  # its nvidia-smi says so too (tui/sim/node_sandbox.py)
 
     eks = build.cluster(
         "genai-eks-prod",
