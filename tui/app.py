@@ -322,7 +322,7 @@ class HyperPodApp(App[None]):
         from tui.screens.main import NAVIGATION_BINDINGS
         from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
         from tui.widgets.log_view import LogView
-        from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, SHELL_BINDINGS
+        from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, RUN_BINDING, SHELL_BINDINGS
         from tui.widgets.resource_table import ResourceTable
         from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
@@ -332,6 +332,7 @@ class HyperPodApp(App[None]):
             ("Panes", [LOGS_BINDING, EVENTS_BINDING, *NAVIGATION_BINDINGS]),
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
             ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
+            ("Commands on nodes (x, :run)", [RUN_BINDING]),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
             ("Events view (e)", [*bindings_of(EventsScreen), *bindings_of(EventDetailScreen)]),

@@ -304,11 +304,11 @@ def test_cancel_stops_queued_and_ends_running(tmp_path):
 
     def slow_open(target: str, **kw: Any) -> FakeSession:
         session = original(target, **kw)
-        session.script = "import time; print('started', flush=True); time.sleep(30)"
+        session.script = "import time; print('started', flush=True); time.sleep(600)"
         return session
 
     opener.open = slow_open  # type: ignore[method-assign]
-    runner = _runner(opener, Journal(tmp_path / "j.jsonl"), max_concurrent=1)
+    runner = _runner(opener, Journal(tmp_path / "j.jsonl"), max_concurrent=1, timeout_s=5)
 
     async def go() -> run.RunResult:
         task = asyncio.ensure_future(runner.run())

@@ -331,6 +331,16 @@ def error_code(error: BaseException) -> str:
     return ""
 
 
+def error_text(error: BaseException) -> str:
+    """`Code: message` for an AWS error (botocore's own sentence is long), else the error as it says itself."""
+    code = error_code(error)
+    response = getattr(error, "response", None)
+    message = (response.get("Error") or {}).get("Message") if isinstance(response, Mapping) else None
+    if code:
+        return f"{code}: {message}" if isinstance(message, str) and message else code
+    return str(error) or type(error).__name__
+
+
 # ── the run ───────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -555,8 +565,7 @@ class Runner:
             self._finish(node, FAILED, str(error).split("\n", 1)[0])
             return
         except Exception as error:  # noqa: BLE001 - AWS said no (TargetNotConnected, AccessDenied, …)
-            code = error_code(error)
-            self._finish(node, FAILED, f"{code}: {error}" if code and code not in str(error) else str(error))
+            self._finish(node, FAILED, error_text(error))
             return
         if session is None:
             self._finish(node, CANCELLED)
@@ -587,13 +596,13 @@ class Runner:
         node.output, node.exit_status = clean_output(buffer.data)
         node.truncated = buffer.full
         failure = find_start_failure(buffer.data.decode("utf-8", "replace"))
-        if self._cancelled and node.state == RUNNING and not failure:
-            self._finish(node, CANCELLED)
-        elif failure is not None:
+        if failure is not None:
             node.output = "\n".join(line for line in node.output.split("\n") if START_FAILURE_MARKER not in line)
             self._finish(node, FAILED, failure)
         elif timed_out:
             self._finish(node, TIMED_OUT, f"no end after {self.limits.timeout_s:g} s")
+        elif self._cancelled:
+            self._finish(node, CANCELLED, "stopped by the user")
         else:
             self._finish(node, DONE)
 
