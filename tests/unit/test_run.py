@@ -331,3 +331,11 @@ def test_save_outputs(tmp_path):
     summary = (out / "summary.txt").read_text()
     assert "command: cmd" in summary and "---- 1 node: i-2" in summary
     json.dumps(summary)  # plain text
+
+
+def test_summary_line_names_what_sets_a_group_apart():
+    big = run.OutputGroup("+----+\n| GPU 0 H100 |\n+----+", ("a", "b"))
+    odd = run.OutputGroup("+----+\n| GPU 0 H100 |\n+----+\nXid 79", ("c",))
+    assert run.summary_line(big, big) == "| GPU 0 H100 |"
+    assert run.summary_line(odd, big) == "Xid 79"
+    assert run.summary_line(run.OutputGroup("", ("d",)), big) == ""

@@ -272,6 +272,18 @@ def group_outputs(nodes: Iterable[NodeRun]) -> list[OutputGroup]:
     return [OutputGroup(body, tuple(ids)) for body, ids in ordered]
 
 
+def summary_line(group: OutputGroup, reference: OutputGroup | None = None) -> str:
+    """One line that tells a group apart: the first line not in `reference` (the biggest group), else the first
+    line with a letter or digit in it (a table's `+----+` border says nothing)."""
+    lines = [line.strip() for line in group.body.split("\n") if line.strip()]
+    if reference is not None and reference is not group:
+        seen = {line.strip() for line in reference.body.split("\n")}
+        different = next((line for line in lines if line not in seen), None)
+        if different is not None:
+            return different
+    return next((line for line in lines if any(c.isalnum() for c in line)), lines[0] if lines else "")
+
+
 def grouped_text(groups: Sequence[OutputGroup], names: Mapping[str, str] | None = None) -> str:
     """`dshbak -c`-style text: a heading with the node list per group, then its output, indented."""
     out: list[str] = []

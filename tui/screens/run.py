@@ -37,7 +37,7 @@ NO_SHELL_NOTE = (
 GROUP_COLUMNS = (
     Column("nodes", "NODES", align="right", min_width=5, max_width=6),
     Column("state", "STATE", max_width=10),
-    Column("output", "OUTPUT (first line)", flex=True, max_width=200),
+    Column("output", "OUTPUT (what sets it apart)", flex=True, max_width=200),
 )
 GROUP_ROWS = 8
 
@@ -239,6 +239,7 @@ class RunResultsScreen(ModalScreen[None]):
         self.finished = False
         self.cancelling = False
         self.started = time.monotonic()
+        self.finished_at: float | None = None
         self._on_cancel, self._on_mark, self._on_save = on_cancel, on_mark, on_save
         self._groups: dict[str, run.OutputGroup] = {}
         self._dirty = False
@@ -267,6 +268,7 @@ class RunResultsScreen(ModalScreen[None]):
     def finish(self, result: run.RunResult) -> None:
         self.nodes.update(result.nodes)
         self.finished = True
+        self.finished_at = time.monotonic()
         self.note = (
             f"✖ JOURNAL NOT WRITTEN: {clean(result.journal_error)}" if result.journal_error else self.note
         ) or (clean(result.error.split("\n", 1)[0]) if result.error else "")
@@ -291,7 +293,8 @@ class RunResultsScreen(ModalScreen[None]):
         done = sum(count for state, count in counts.items() if state in run.FINAL)
         total = len(self.nodes)
         state = "done" if self.finished else ("cancelling" if self.cancelling else "running")
-        line = Text(f"{done} of {total} {state} · {time.monotonic() - self.started:.0f} s", style="bold")
+        elapsed = (self.finished_at or time.monotonic()) - self.started
+        line = Text(f"{done} of {total} {state} · {elapsed:.0f} s", style="bold")
         order = (run.RUNNING, run.QUEUED, run.DONE, run.FAILED, run.TIMED_OUT, run.CANCELLED, run.NOT_SENT)
         parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
         if parts:
@@ -302,7 +305,8 @@ class RunResultsScreen(ModalScreen[None]):
         groups = self.groups()
         self._groups = {group_key(g): g for g in groups}
         table = self.query_one("#run-groups", ResourceTable)
-        rows = [self._row(key, g) for key, g in self._groups.items()]
+        reference = groups[0] if groups else None
+        rows = [self._row(key, g, reference) for key, g in self._groups.items()]
         table.set_rows(rows)
         table.border_title = Text(f"{plural(len(groups), 'group')} of identical output · Enter lists and marks")
         self._show(table.cursor_key)
@@ -311,10 +315,10 @@ class RunResultsScreen(ModalScreen[None]):
         if table.styles.max_height is None or table.styles.max_height.value != height:
             table.styles.max_height = height
 
-    def _row(self, key: str, group: run.OutputGroup) -> TableRow:
+    def _row(self, key: str, group: run.OutputGroup, reference: run.OutputGroup | None) -> TableRow:
         first = self.nodes[group.node_ids[0]]
-        body_first = group.body.split("\n", 1)[0]
-        return TableRow(key, (str(len(group.node_ids)), first.state, clean(body_first, max_len=200)))
+        line = run.summary_line(group, reference)
+        return TableRow(key, (str(len(group.node_ids)), first.state, clean(line, max_len=200)))
 
     @on(ResourceTable.CursorMoved, "#run-groups")
     def _cursor(self, message: ResourceTable.CursorMoved) -> None:
