@@ -164,3 +164,15 @@ async def test_cancel_at_the_confirmation_sends_nothing():
         await pilot.pause()
         assert not [c for c in app.simulator.calls if c.operation == "StartSession"]
         assert not read_journal(default_journal_path(demo=True)).attempts
+
+
+async def test_markup_in_the_command_and_the_output_stays_text():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await on_slurm(pilot, app)
+        results = await run_on(pilot, app, p5_workers(app, 1), "echo [/] [bold]x[@click=app.quit]")
+        await wait_until(pilot, lambda: results.finished, "the run to finish", timeout=30)
+        (node,) = results.nodes.values()
+        assert node.output == "[/] [bold]x[@click=app.quit]"
+        assert "[/] [bold]x[@click=app.quit]" in str(results.query_one("#run-body").render())
+        assert app.is_running
