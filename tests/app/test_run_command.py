@@ -176,3 +176,15 @@ async def test_markup_in_the_command_and_the_output_stays_text():
         assert node.output == "[/] [bold]x[@click=app.quit]"
         assert "[/] [bold]x[@click=app.quit]" in str(results.query_one("#run-body").render())
         assert app.is_running
+
+
+async def test_colon_run_opens_the_prompt_for_the_marked_nodes():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        main.nodes_table.mark_keys(p5_workers(app, 3))
+        await pilot.press("colon")
+        await type_text(pilot, "run")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RunPromptScreen) and app.screen.count == 3

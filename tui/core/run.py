@@ -549,6 +549,8 @@ class Runner:
             await self.limiter.acquire()
             if self._cancelled:
                 return None
+            if attempt == 1:
+                node.started = time.monotonic()  # its duration: from its StartSession, not from its turn in line
             node.attempts = attempt
             try:
                 return await loop.run_in_executor(

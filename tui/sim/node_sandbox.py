@@ -19,6 +19,7 @@ import binascii
 import json
 import re
 import shlex
+import time
 from urllib.parse import parse_qs, urlsplit
 
 PARAM = "sim-node"
@@ -148,6 +149,12 @@ def program(facts: dict, argv: list[str]) -> tuple[str, int] | None:
     if name == "uptime":
         return " 12:00:00 up 12 days,  3:04,  0 users,  load average: 0.08, 0.03, 0.01", 0
     if name == "true":
+        return "", 0
+    if name == "sleep" and args:  # really waits (at most a minute): sessions that stay open, for the bench
+        try:
+            time.sleep(min(max(float(args[0]), 0.0), 60.0))
+        except ValueError:
+            return f"sleep: invalid time interval '{args[0]}'", 1
         return "", 0
     if name == "false":
         return "", 1
