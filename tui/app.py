@@ -418,6 +418,8 @@ class HyperPodApp(App[None]):
             work.append(f"{plural(shells, 'shell')} running (the {noun(shells, 'session')} will end)")
         if main.actions.running is not None:
             work.append("a batch action is in progress (calls not yet sent will not be sent)")
+        if main.runs.running:
+            work.append("a command is running on nodes (its sessions will end, queued nodes will not start)")
         return work
 
     async def action_quit(self) -> None:

@@ -188,3 +188,20 @@ async def test_colon_run_opens_the_prompt_for_the_marked_nodes():
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RunPromptScreen) and app.screen.count == 3
+
+
+async def test_q_asks_first_while_a_command_runs():
+    from tui.screens.ask import AskScreen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        nodes = sorted(n.key for n in main.state.focus_snapshot.nodes.values() if n.status == "Running")[:9]
+        results = await run_on(pilot, app, nodes, "hostname")
+        await app.action_quit()  # ctrl+q from the results, or q once they are closed
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and "command is running" in str(app.screen.question)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("escape")  # stop it
+        await wait_until(pilot, lambda: results.finished, "the run to stop", timeout=30)
