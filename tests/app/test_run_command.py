@@ -205,3 +205,25 @@ async def test_q_asks_first_while_a_command_runs():
         await pilot.pause()
         await pilot.press("escape")  # stop it
         await wait_until(pilot, lambda: results.finished, "the run to stop", timeout=30)
+
+
+async def test_shell_form_by_keys_enter_on_the_box_continues():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        main.nodes_table.mark_keys(p5_workers(app, 1))
+        await pilot.press("x")
+        await type_text(pilot, "nvidia-smi -q | grep -i xid")
+        await pilot.press("tab")
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.screen.query_one("#run-shell").value is True
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmRunScreen)
+        assert app.screen.spec.shell and app.screen.spec.document == "AWS-StartInteractiveCommand"
+        await pilot.press("y")
+        results = app.screen
+        await wait_until(pilot, lambda: results.finished, "the run to finish", timeout=30)
+        (node,) = results.nodes.values()
+        assert "Xid" in node.output and node.exit_hint == "exit 0"

@@ -42,11 +42,18 @@ GROUP_COLUMNS = (
 GROUP_ROWS = 8
 
 
+class ShellToggle(Checkbox, inherit_bindings=False):
+    """The shell-form box: space toggles it; Enter continues, as everywhere in the prompt (not a second toggle)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
 class RunPromptScreen(ModalScreen[tuple[str, bool] | None]):
     """The command and the shell-form toggle; dismissed with (command, shell) or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without running anything", id="run-prompt-cancel"),
+        Binding("enter", "submit", "Continue", show=False, tooltip="To the confirmation", id="run-prompt-submit"),
     ]
     DEFAULT_CSS = """
     RunPromptScreen { align: center middle; }
@@ -68,7 +75,9 @@ class RunPromptScreen(ModalScreen[tuple[str, bool] | None]):
             dialog.border_title = Text(f"Run a command on {plural(self.count, 'node')} of {clean(self.cluster)}")
             yield Static(Text(NO_SHELL_NOTE), id="run-note")
             yield CleanInput(value=self.initial, placeholder="e.g. nvidia-smi -L", id="run-command")
-            yield Checkbox("Shell form: bash -c '…' (AWS-StartInteractiveCommand)", self.initial_shell, id="run-shell")
+            yield ShellToggle(
+                "Shell form: bash -c '…' (AWS-StartInteractiveCommand)", self.initial_shell, id="run-shell"
+            )
             yield Static(id="run-problem")
             yield Static(Text("Enter: to the confirmation · Tab, space: shell form · Esc: cancel"), id="run-keys")
 
@@ -93,6 +102,9 @@ class RunPromptScreen(ModalScreen[tuple[str, bool] | None]):
 
     @on(Input.Submitted, "#run-command")
     def _submitted(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
         command, shell = self._values()
         if command and self._check() is None:
             self.dismiss((command, shell))
