@@ -69,10 +69,9 @@ def test_a_listing_also_stops_at_its_time_cap(monkeypatch):
         server.simulator.faults.responses.add("endless_token", "ListClusters", times=MANY)
         api = http_api(server.url)
         try:
-            started = time.monotonic()
             with pytest.raises(ListingStopped) as raised:
                 api.list_clusters()
-            assert time.monotonic() - started < 3
+            # the time cap stopped it, before the page cap could (no wall-clock assertion: shared, noisy machines)
             assert "(ListClusters, 0.3s time cap)" in str(raised.value)
             assert raised.value.pages < aws.CLUSTER_PAGE_CAP
         finally:
