@@ -143,8 +143,8 @@ _SEVERITY_STATUS = {FAULT: "Failure", "warn": "Degraded", "progress": "Pending"}
 TRIAGE_COLUMNS = (
     Column("cluster", "CLUSTER", min_width=6, max_width=24, sort_letter="C"),
     Column("node", "NODE", min_width=12, max_width=32, sort_letter="I"),
-    Column("health", "HEALTH", kind="segments", min_width=10, max_width=30, sort_letter="F"),
     Column("step", "NEXT STEP", min_width=6, max_width=30, sort_letter="P"),
+    Column("health", "HEALTH", kind="segments", min_width=10, max_width=30, sort_letter="F"),
     Column("since", "SINCE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
     Column("hyperpod", "HYPERPOD", min_width=6, max_width=34, sort_letter="Y"),
     Column("status", "STATUS", kind="status", max_width=16, sort_letter="T"),
@@ -159,8 +159,8 @@ def triage_row(entry: TriageEntry) -> TableRow:
     values = (
         entry.cluster,
         entry.node,
-        health,
         entry.step,
+        health,
         entry.since,
         entry.hyperpod,
         entry.status,
