@@ -112,3 +112,17 @@ async def test_the_view_has_no_destructive_key() -> None:
         mutating = [c for c in app.simulator.calls[journal_before:] if c.operation.startswith(("Batch", "Delete"))]
         assert mutating == []
         assert not triage.table.marks
+
+
+async def test_help_lists_the_triage_keys() -> None:
+    from tui.screens.help import HelpScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        sections = dict(app.help_sections())
+        triage = next(bindings for title, bindings in sections.items() if title.startswith("Triage view"))
+        assert {"triage", "triage-back", "triage-filter", "triage-details"} <= {b.id for b in triage}
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
