@@ -126,3 +126,22 @@ async def test_help_lists_the_triage_keys() -> None:
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+
+
+async def test_opening_it_sweeps_the_clusters_never_swept_and_the_view_follows() -> None:
+    """At start the focus is the EKS cluster: the Slurm cluster is listed but its HMA records were never swept, so
+    only opening the view finds its GPU XID 79 node."""
+    from tests.app.shell_support import wait_until
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        slurm = app.simulator.landmarks["slurm_cluster"]
+        assert main.state.focus != slurm and main.state.snapshot_of(slurm) is not None
+        key = row_key(slurm, app.simulator.landmarks["health_event_node"])
+        triage = await open_triage(pilot)
+        await wait_until(pilot, lambda: key in triage.table.visible_keys, "the swept XID node in the view")
+        assert triage.table.row(key).values[COLUMN["step"]] == "replace"
+        assert isinstance(app.screen, TriageScreen)

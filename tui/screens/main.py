@@ -466,8 +466,10 @@ class MainScreen(Screen[None]):
         self.cluster_events.open()
 
     def action_triage(self) -> None:
-        """The triage view (also what `:triage` calls): every not-healthy node of the snapshots in hand."""
+        """The triage view (also what `:triage` calls): every not-healthy node of the snapshots in hand; the listed
+        clusters whose HMA records were never swept are swept now (their rows arrive as the sweeps end)."""
         state = self.state
+        self.refreshes.sweep_unswept()
         self.app.push_screen(
             _triage_screen(
                 state.snapshots_copy,

@@ -2,7 +2,8 @@
 
 Rows are `core.triage.triage_row`s (worst first, then the longest-standing) in a `ResourceTable`, filtered by the
 tables' own `/` grammar (`step:replace`, `cluster:train`, `!wait`) through a `FilterBox`. The data is what the main
-screen already holds (its `ExplorerState` snapshots, each with its verdicts): the title says how fresh it is, `r`
+screen already holds (its `ExplorerState` snapshots, each with its verdicts; opening the view sweeps the HMA records
+of the listed clusters never swept, and the view follows newer snapshots): the title says how fresh it is, `r`
 reads it again. Enter goes to the node in the main screen's nodes pane, where it can be marked and acted on: this
 view has no destructive key (the nodes pane keeps the rule that actions apply to visible nodes). `d` opens the
 node's details. Every string is already clean (core/health, core/triage) and reaches the screen as `Text`.
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from tui.core.snapshot import NodeSnapshot
 
 PREVIEW_LIMIT = 600
+WATCH_INTERVAL = 1.0  # seconds between looks at the main screen's snapshots (a dict of a few clusters)
 Snapshots = Callable[[], Mapping[str, "NodeSnapshot"]]
 NodeLink = Callable[[str, str], None]  # (cluster, node key) → show it
 
@@ -67,6 +69,7 @@ class TriageScreen(Screen[None]):
         self._open_details = open_details
         self._clock = clock
         self.entries: dict[str, TriageEntry] = {}
+        self._shown: tuple[tuple[str, float], ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(id="triage-title")
@@ -84,10 +87,20 @@ class TriageScreen(Screen[None]):
     def on_mount(self) -> None:
         self.table.focus()
         self.action_reload()
+        self.set_interval(WATCH_INTERVAL, self._reload_if_changed)
+
+    def _listings(self) -> tuple[tuple[str, float], ...]:
+        return tuple((name, snapshot.fetched_at) for name, snapshot in self._snapshots().items())
+
+    def _reload_if_changed(self) -> None:
+        """A refresh or a health sweep brought a newer snapshot: the rows again (the cursor stays on its row)."""
+        if self._listings() != self._shown:
+            self.action_reload()
 
     def action_reload(self) -> None:
         now = self._clock()
         snapshots = dict(self._snapshots())
+        self._shown = tuple((name, snapshot.fetched_at) for name, snapshot in snapshots.items())
         entries = triage_entries(snapshots.values(), now)
         self.entries = {entry.key: entry for entry in entries}
         table = self.table
