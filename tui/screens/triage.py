@@ -148,7 +148,7 @@ class TriageScreen(Screen[None]):
         if entry is not None:
             step = f"{entry.step}: {entry.step_reason}" if entry.step_reason else entry.step
             lines = [f"{entry.cluster} · {entry.group} · {entry.node} · {entry.hyperpod}", step, entry.reason]
-        preview = Text("\n").join(plain(line, max_len=PREVIEW_LIMIT) for line in lines)
+        preview: Text = Text("\n").join(plain(line, max_len=PREVIEW_LIMIT) for line in lines)
         self.query_one("#triage-preview", Static).update(preview)
 
     @on(ResourceTable.Selected, "#triage-table")
