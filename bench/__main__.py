@@ -28,7 +28,17 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
 def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
-    from bench import escape_latency, event_stream, events_view, key_latency, log_view, memory, processes, table_paint
+    from bench import (
+        escape_latency,
+        event_stream,
+        events_view,
+        key_latency,
+        log_view,
+        memory,
+        processes,
+        run_nodes,
+        table_paint,
+    )
 
     return {
         "listing": processes.listing,
@@ -40,6 +50,7 @@ def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
         "events": event_stream.run,
         "events-view": events_view.run,
         "esc": escape_latency.run,
+        "run": run_nodes.run_suite,
     }
 
 
@@ -48,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--only", help="comma-separated suites: listing, table, keys, startup, memory, log, events, events-view, esc"
+        "--only",
+        help="comma-separated suites: listing, table, keys, startup, memory, log, events, events-view, esc, run",
     )
     parser.add_argument("--reps", type=int, default=5, help="repetitions per ratio (default 5)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions and a shorter key run")

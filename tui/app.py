@@ -323,7 +323,7 @@ class HyperPodApp(App[None]):
         from tui.screens.triage import TriageScreen
         from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
         from tui.widgets.log_view import LogView
-        from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, SHELL_BINDINGS
+        from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, RUN_BINDING, SHELL_BINDINGS
         from tui.widgets.resource_table import ResourceTable
         from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
@@ -333,6 +333,7 @@ class HyperPodApp(App[None]):
             ("Panes", [LOGS_BINDING, EVENTS_BINDING, *NAVIGATION_BINDINGS]),
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
             ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
+            ("Commands on nodes (x, :run)", [RUN_BINDING]),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
             ("Events view (e)", [*bindings_of(EventsScreen), *bindings_of(EventDetailScreen)]),
@@ -422,6 +423,8 @@ class HyperPodApp(App[None]):
             work.append(f"{plural(shells, 'shell')} running (the {noun(shells, 'session')} will end)")
         if main.actions.running is not None:
             work.append("a batch action is in progress (calls not yet sent will not be sent)")
+        if main.runs.running:
+            work.append("a command is running on nodes (its sessions will end, queued nodes will not start)")
         return work
 
     async def action_quit(self) -> None:

@@ -191,6 +191,25 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     setup.add_argument("--yes", action="store_true", help="no confirmation prompt (for scripts)")
     setup.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse --apply/--delete")
     _add_target_flags(setup, default=argparse.SUPPRESS)
+    runs = commands.add_parser(
+        "run",
+        prog="hyperpod-tui run",
+        help="run a command on nodes through SSM and print the outputs grouped by identical content",
+        description="Run COMMAND on the chosen nodes (SSM StartSession, AWS-StartNonInteractiveCommand: no shell, "
+        "so no pipes, $(…) or &&; --shell wraps it for bash -c through AWS-StartInteractiveCommand). At most "
+        "run_max_sessions at once, 3 StartSession per second. Exit code 0 only if every node succeeded.",
+    )
+    runs.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
+    runs.add_argument("--nodes", type=lambda v: [p for p in v.split(",") if p], metavar="ID,…", help="these nodes")
+    runs.add_argument("--group", metavar="NAME", help="the nodes of this instance group")
+    runs.add_argument("--status", type=_status, metavar="STATUS", help="only nodes in this status (e.g. Running)")
+    runs.add_argument("--shell", action="store_true", help="run it through bash -c (AWS-StartInteractiveCommand)")
+    runs.add_argument("--json", dest="format", action="store_const", const="json", help="JSON: nodes and groups")
+    runs.add_argument("--ssm-plugin", metavar="PATH", default=argparse.SUPPRESS, help="session-manager-plugin to run")
+    runs.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS, help="refuse to run")
+    runs.add_argument("remote", nargs="*", metavar="-- COMMAND", help="the command (after --)")
+    runs.set_defaults(format="text")
+    _add_target_flags(runs, default=argparse.SUPPRESS)
     follow = commands.add_parser(
         "events-follow",
         prog="hyperpod-tui events-follow",
@@ -221,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         usage="hyperpod-tui [options]                            (the TUI)\n"
         "       hyperpod-tui {clusters,groups,nodes,events,triage} … [options]  (print and exit; --json, --csv)\n"
         "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)\n"
+        "       hyperpod-tui run CLUSTER --nodes ID,…|--group G|--status S [--shell] -- COMMAND [--json]\n"
         "       hyperpod-tui events-setup --print|--apply|--delete (the EventBridge → SQS stream)\n"
         "       hyperpod-tui events --follow --events-queue Q [--json] (print events as they arrive)",
     )
@@ -319,6 +339,10 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
         from tui import headless_journal
 
         code = headless_journal.run(args, out=sys.stdout, err=sys.stderr)
+    elif args.command == "run":
+        from tui import headless_run
+
+        code = headless_run.execute(args, settings)
     elif args.command == "events-setup":
         from tui import headless_events
 
@@ -355,7 +379,15 @@ def _main(argv: Sequence[str] | None) -> int:
     from pathlib import Path
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    remote: list[str] | None = None
+    if "run" in words and "--" in words and words.index("run") < words.index("--"):
+        # `run … -- COMMAND`: everything after `--` is the command, whatever options it has
+        cut = words.index("--")
+        words, remote = words[:cut], words[cut + 1 :]
+    args = parser.parse_args(words)
+    if remote is not None:
+        args.remote = remote
     try:
         settings = _load_settings(args)
         _check_choices(settings, theme=False)

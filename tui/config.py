@@ -41,6 +41,7 @@ class Settings:
     cluster: str | None = None
     ssm_plugin: str | None = None
     ssm_document: str | None = None
+    run_max_sessions: float = 16  # `run` (x, :run): SSM sessions at once (core/run.py), 1-64
     events_queue: str | None = None  # SQS queue URL or name of the EventBridge stream (core/event_stream.py)
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
@@ -68,6 +69,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "ssm_plugin": str,
     "ssm_document": str,
     "events_queue": str,
+    "run_max_sessions": float,
 }
 _TABLE_KEYS = ("keymap", "markers", "columns", "fleet")
 
@@ -96,6 +98,8 @@ def _coerce(key: str, value: Any, wanted: type, where: str) -> Any:
             raise ConfigError(f"{where}: {key} must be a number of seconds (got {value!r})") from None
         if key == "refresh":
             check_refresh(number, where)
+        if key == "run_max_sessions" and not (1 <= number <= 64 and number == int(number)):
+            raise ConfigError(f"{where}: run_max_sessions must be a whole number from 1 to 64 (got {value!r})")
         return number
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: {key} must be a non-empty string (got {value!r})")

@@ -218,7 +218,7 @@ async def test_cursor_drawn_only_when_focused():
 
 
 def test_signalling_never_reaches_our_own_process_group(monkeypatch):
-    from tui.widgets import _pty_proc
+    from tui.core import pty_proc as _pty_proc
 
     sent: list[tuple[str, int, int]] = []
     monkeypatch.setattr(_pty_proc.os, "killpg", lambda group, signum: sent.append(("killpg", group, signum)))

@@ -442,7 +442,7 @@ async def test_shell_keys_are_real_bindings_and_can_be_rebound(tmp_path):
 def test_plugin_choice():
     from tui.config import Settings
 
-    assert shell_module.plugin_for(Settings(demo=True)) == list(shell_module.STAND_IN_PLUGIN)
+    assert shell_module.plugin_for(Settings(demo=True)) == list(ssm.STAND_IN_PLUGIN)
     assert shell_module.plugin_for(Settings()) == ssm.PLUGIN_NAME
     assert shell_module.plugin_for(Settings(demo=True, ssm_plugin="/opt/smp")) == "/opt/smp"
     assert shell_module.plugin_for(Settings(ssm_plugin="~/bin/smp")).endswith("/bin/smp")

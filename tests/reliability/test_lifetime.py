@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from tui.core.lifetime import alive, session_members
+from tui.core.pty_proc import set_window_size
 from tui.sim import Simulator
 from tui.sim.clock import SimClock
 from tui.sim.server import SimServer
-from tui.widgets._pty_proc import set_window_size
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,6 @@ exactly as `tui.core.ssm.SessionLauncher` does it. Every session opened is termi
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -39,7 +38,14 @@ from tui.core.errors import Problem, classify
 from tui.core.models import no_instance_reason
 from tui.core.node_shell import NodeShell, fullscreen_return_prompt
 from tui.core.sanitize import clean
-from tui.core.ssm import PLUGIN_NAME, PluginMissing, SessionLauncher, SsmError, SsmSession, ignore_user_signals
+from tui.core.ssm import (
+    PluginMissing,
+    SessionLauncher,
+    SsmError,
+    SsmSession,
+    ignore_user_signals,
+    plugin_choice,
+)
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for, keys_for
 from tui.widgets.pty_pane import PtyPane
@@ -50,7 +56,6 @@ from tui.workers import run_in_thread
 if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
-STAND_IN_PLUGIN = (sys.executable, "-m", "tui.sim.plugin")  # the demo's session-manager-plugin
 PANE_ACTIONS = frozenset({"shell_focus", "shell_zoom", "shell_close", "shell_tab"})
 TERMINAL_ACTIONS = frozenset({"shell_leave", "shell_zoom"})  # the priority keys: they work inside a terminal
 ZOOMED = "-shell-zoomed"
@@ -61,11 +66,7 @@ _PANE_BINDING = {binding.id: binding for binding in SHELL_PANE_BINDINGS}
 
 def plugin_for(settings: Settings) -> str | list[str]:
     """--ssm-plugin / config `ssm_plugin`, else the demo stand-in under --demo, else session-manager-plugin."""
-    if settings.ssm_plugin:
-        return os.path.expanduser(settings.ssm_plugin)
-    if settings.demo:
-        return list(STAND_IN_PLUGIN)
-    return PLUGIN_NAME
+    return plugin_choice(settings.ssm_plugin, settings.demo)
 
 
 def _wait_for_enter(prompt: str) -> None:

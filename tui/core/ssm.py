@@ -29,6 +29,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,18 @@ class PluginMissing(SsmError):
 
 class PluginFailed(SsmError):
     """The plugin exists but could not be run (no permission, no answer to --version, bad exit, …)."""
+
+
+STAND_IN_PLUGIN = (sys.executable, "-m", "tui.sim.plugin")  # the demo's session-manager-plugin
+
+
+def plugin_choice(ssm_plugin: str | None, demo: bool) -> str | list[str]:
+    """--ssm-plugin / config `ssm_plugin`, else the demo stand-in under --demo, else session-manager-plugin."""
+    if ssm_plugin:
+        return os.path.expanduser(ssm_plugin)
+    if demo:
+        return list(STAND_IN_PLUGIN)
+    return PLUGIN_NAME
 
 
 # ── Targets and the copyable command ──────────────────────────────────────────────────────────────
@@ -476,11 +489,19 @@ class SessionLauncher:
         )
 
     def open(
-        self, target: str, *, document: str | None = None, parameters: Mapping[str, Sequence[str]] | None = None
+        self,
+        target: str,
+        *,
+        document: str | None = None,
+        parameters: Mapping[str, Sequence[str]] | None = None,
+        check: PluginCheck | None = None,
     ) -> SsmSession:
-        """Preflight, then StartSession, then the launch plan. Blocking (network): call it from a worker thread."""
+        """Preflight, then StartSession, then the launch plan. Blocking (network): call it from a worker thread.
+
+        `check`: a preflight already done (`run` opens many sessions after one preflight)."""
         request = start_session_request(target, document, parameters, self.reason)
-        check = self.preflight(target, document)
+        if check is None:
+            check = self.preflight(target, document)
         response = self.client.start_session(**request)
         session_id = response["SessionId"]
         try:

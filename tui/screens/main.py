@@ -34,6 +34,7 @@ from tui.controllers.logs import LogsController
 from tui.controllers.node_finder import NodeFinder
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
+from tui.controllers.run import RunController
 from tui.controllers.shells import ShellController
 from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
 from tui.core.explorer import ExplorerState
@@ -46,6 +47,7 @@ from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
 from tui.screens.columns import ColumnChooser
 from tui.screens.confirm import ConfirmActionScreen
+from tui.screens.run import ConfirmRunScreen, RunPromptScreen, RunResultsScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.banner import Banner
@@ -140,6 +142,7 @@ class MainScreen(Screen[None]):
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self, ask=AskScreen)
+        self.runs = RunController(self, prompt=RunPromptScreen, confirm=ConfirmRunScreen, results=RunResultsScreen)
         self.columns = ColumnsController(self, chooser=ColumnChooser)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
@@ -537,6 +540,18 @@ class MainScreen(Screen[None]):
         key = self.clusters_table.cursor_key
         if key is not None:
             self.logs.open_for_cluster(key)
+
+    @on(NodeTable.RunRequested)
+    def _on_run_requested(self, message: NodeTable.RunRequested) -> None:
+        self.runs.request(message.node_ids, message.hidden)
+
+    def action_run_command(self) -> None:
+        """`:run`: the marked nodes of the nodes pane (or its highlighted one), as `x` there."""
+        table = self.nodes_table
+        if not table.marks and table.cursor_key is not None and not table.reveal_cursor(":run", "run a command on it"):
+            return
+        ids, hidden = table.targets()
+        self.runs.request(ids, hidden)
 
     @on(NodeTable.ShellRequested)
     async def _on_shell_requested(self, message: NodeTable.ShellRequested) -> None:

@@ -11,6 +11,10 @@ this is a local demo shell and not the node, and execs `bash --norc -i` (or $SHE
 that names the fake target. Like the real plugin it reports errors on stdout as
 "Cannot perform start session: <reason>" and exits 0 (aws/session-manager-plugin session.go).
 
+With a command document (`AWS-StartNonInteractiveCommand`, `AWS-StartInteractiveCommand`) and a `command`
+parameter it prints the node's scripted answer instead (tui/sim/node_sandbox.py) and the real plugin's
+"Exiting session with sessionId: …" line, and exits.
+
 No import from the rest of the project: this is the other side of the contract that tui.core.ssm speaks.
 """
 
@@ -23,6 +27,8 @@ import shutil
 import signal
 import sys
 from typing import Any, TextIO
+
+from tui.sim import node_sandbox
 
 DEFAULT_VERSION = "1.2.814.0"
 VERSION_ENV = "HYPERPOD_TUI_SIM_PLUGIN_VERSION"
@@ -70,6 +76,14 @@ def _parse_response(raw: str) -> dict[str, str] | str:
     return {key: response[key] for key in ("SessionId", "TokenValue", "StreamUrl")}
 
 
+def _command_parameter(request: dict) -> str | None:
+    parameters = request.get("Parameters")
+    values = parameters.get("command") if isinstance(parameters, dict) else None
+    if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+        return "\n".join(values)
+    return None
+
+
 def shell_command() -> list[str]:
     bash = shutil.which("bash")
     if bash:
@@ -95,7 +109,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     else:
         raw_response = args[1]
     operation = args[3]
-    target, document = "", None
+    target, document, one_shot = "", None, None
     if len(args) > 5:
         try:
             request = json.loads(args[5])
@@ -105,6 +119,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return _fail(out, "StartSession request has no Target")
         target = request["Target"]
         document = request.get("DocumentName") if isinstance(request.get("DocumentName"), str) else None
+        one_shot = _command_parameter(request)
     if operation != "StartSession":
         out.write("Invalid Operation")
         out.flush()
@@ -114,6 +129,13 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return _fail(out, parsed)
 
     out.write(f"\nStarting session with SessionId: {safe_label(parsed['SessionId'])}\n\n")
+    if document in node_sandbox.COMMAND_DOCUMENTS and one_shot is not None:
+        # A one-shot command: the node's scripted answer (tui/sim/node_sandbox.py), then the session ends.
+        facts = node_sandbox.facts_from_stream_url(parsed["StreamUrl"])
+        out.write(node_sandbox.answer(facts, document, one_shot))
+        out.write(f"\n\nExiting session with sessionId: {safe_label(parsed['SessionId'])}.\n\n")
+        out.flush()
+        return 0
     out.write(banner(target or "(no target given)", document))
     out.flush()
     if argv is not None:  # called as a function (tests): report instead of replacing the caller

@@ -72,6 +72,7 @@ def demo(world: World, rng: random.Random) -> None:
     faulty = next(n for n in slurm.nodes.values() if n.group is workers1 and n.status == RUNNING)
     # Its GPU fell off the bus four minutes ago (HMA, XID 79); the node still says Running.
     build.health_agent_log(slurm, faulty, detection=True, fault_at=start - 240)
+    world.gpu_faults[faulty.instance_id] = "Xid 79"  # its nvidia-smi says so too (tui/sim/node_sandbox.py)
 
     eks = build.cluster(
         "genai-eks-prod",

@@ -10,10 +10,10 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from tui.sim import ids
+from tui.sim import ids, node_sandbox
 from tui.sim.dispatcher import OperationTable
 from tui.sim.errors import SimError
-from tui.sim.model import RUNNING
+from tui.sim.model import RUNNING, Node
 from tui.sim.world import World
 
 ssm = OperationTable("ssm")
@@ -49,9 +49,42 @@ def _connected(world: World, target: str) -> bool:
     return node is not None and node.group.name == group_name and node.status == RUNNING
 
 
+def _node(world: World, target: str) -> Node | None:
+    match = _TARGET.fullmatch(target)
+    if match is None:
+        return None
+    cluster = world.cluster_by_id(match.group(1))
+    return cluster.nodes.get(match.group(3)) if cluster is not None else None
+
+
+def _throttle(world: World) -> None:
+    """At most `world.start_session_rate` StartSession calls in any second (real time), as SSM enforces."""
+    if world.start_session_rate <= 0:
+        return
+    now = world.session_clock()
+    world.session_starts[:] = [t for t in world.session_starts if now - t < 1.0]
+    if len(world.session_starts) >= world.start_session_rate:
+        raise SimError("ThrottlingException", "Rate exceeded")
+    world.session_starts.append(now)
+
+
+def _stream_facts(world: World, target: str, document: str | None) -> str:
+    """For a one-shot command document: the node's facts for the stand-in plugin's sandbox (tui/sim/node_sandbox)."""
+    node = _node(world, target)
+    if node is None or document not in node_sandbox.COMMAND_DOCUMENTS:
+        return ""
+    facts = {
+        "hostname": node.hostname.split(".")[0],
+        "instance_type": node.group.instance_type,
+        "gpu_fault": world.gpu_faults.get(node.instance_id, ""),
+    }
+    return f"&{node_sandbox.PARAM}={node_sandbox.encode_facts(facts)}"
+
+
 @ssm("StartSession")
 def start_session(world: World, params: dict) -> dict:
     target = params["Target"]
+    _throttle(world)
     if not _connected(world, target):
         raise SimError("TargetNotConnected", f"{target} is not connected.")
     session_id = f"{SESSION_USER}-{world.rng.getrandbits(68) & ((1 << 68) - 1):017x}"
@@ -71,7 +104,7 @@ def start_session(world: World, params: dict) -> dict:
         "TokenValue": ids.session_token(world.rng),
         "StreamUrl": (
             f"wss://ssmmessages.{world.region}.amazonaws.com/v1/data-channel/{session_id}"
-            f"?role=publish_subscribe&cell-number={cell}"
+            f"?role=publish_subscribe&cell-number={cell}{_stream_facts(world, target, params.get('DocumentName'))}"
         ),
     }
 

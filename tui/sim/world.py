@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
@@ -64,6 +65,10 @@ class World:
         self.instance_ids: set[str] = set()
         self.landmarks: dict[str, object] = {}
         self.sessions: list = []
+        self.session_starts: list[float] = []  # StartSession times (session_clock) in the last second: 3/s
+        self.session_clock: Callable[[], float] = time.monotonic  # real time: the limit is on request rate
+        self.start_session_rate = 3  # per second per account (HYPERPOD-FACTS §2); 0: no limit
+        self.gpu_faults: dict[str, str] = {}  # instance id → the XID line its nvidia-smi reports
         self.faults: Faults | None = None  # the simulator's Faults, for per-node failures in Batch* calls
         self.churn_enabled = True
         self.event_bus = EventBus(region, account_id)  # SQS + EventBridge (stream.py): the demo's live stream

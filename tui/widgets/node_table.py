@@ -23,7 +23,8 @@ from tui.widgets.resource_table import ResourceTable
 from tui.widgets.widget_message import WidgetMessage
 
 MAX_LISTED_IDS = 5
-CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete"})  # also their binding ids and core.actions' names
+# reboot/replace/delete are also their binding ids and core.actions' names; run_command is `x` (tui/controllers/run.py)
+CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "run_command"})
 
 MARK_BINDINGS: list[Binding] = [
     Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
@@ -46,6 +47,9 @@ ACTION_BINDINGS: list[Binding] = [
     Binding("P", "replace", "Replace", tooltip="Replace the marked nodes (or the highlighted one)", id="replace"),
     Binding("D", "delete", "Delete", tooltip="Delete the marked nodes (or the highlighted one)", id="delete"),
 ]
+RUN_BINDING = Binding(
+    "x", "run_command", "Run", tooltip="Run a command on the marked nodes (or the highlighted one)", id="run-command"
+)
 SHELL_BINDINGS: list[Binding] = [
     Binding(
         "s", "shell", "Shell", tooltip="Open a shell on the highlighted node, in a pane under the tables", id="shell"
@@ -92,6 +96,7 @@ class NodeTable(ResourceTable):
         LOGS_BINDING,
         *MARK_BINDINGS,
         *ACTION_BINDINGS,
+        RUN_BINDING,
     ]
 
     class ActionRequested(WidgetMessage):
@@ -101,6 +106,14 @@ class NodeTable(ResourceTable):
         def __init__(self, table: NodeTable, action: str, node_ids: Sequence[str], hidden: int) -> None:
             super().__init__(table)
             self.action = action
+            self.node_ids = tuple(node_ids)
+            self.hidden = hidden
+
+    class RunRequested(WidgetMessage):
+        """x: run a command on `node_ids` (the marked ones, visible first; else the highlighted one)."""
+
+        def __init__(self, table: NodeTable, node_ids: Sequence[str], hidden: int) -> None:
+            super().__init__(table)
             self.node_ids = tuple(node_ids)
             self.hidden = hidden
 
@@ -254,6 +267,12 @@ class NodeTable(ResourceTable):
 
     def action_delete(self) -> None:
         self._request_action("delete")
+
+    def action_run_command(self) -> None:
+        if not self.marks and not self._on_screen(RUN_BINDING, "run a command on it"):
+            return
+        ids, hidden = self.targets()
+        self.post_message(self.RunRequested(self, ids, hidden))
 
     def action_shell(self) -> None:
         if self._on_screen(SHELL_BINDINGS[0], "open a shell on it"):

@@ -31,9 +31,9 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tui.core import lifetime
+from tui.core.pty_proc import foreground_group, hang_up, set_window_size, spawn_on_pty
 from tui.core.sanitize import clean
 from tui.widgets._pty_keys import ESCAPE_KEYS, key_to_bytes, paste_bytes
-from tui.widgets._pty_proc import foreground_group, hang_up, set_window_size, spawn_on_pty
 from tui.widgets._pty_render import render_row
 from tui.widgets.widget_message import WidgetMessage
 

@@ -1,4 +1,4 @@
-"""Starting and ending a child on a pty, for PtyPane (no Textual here)."""
+"""Starting and ending a child on a pty, for the shell pane (widgets/pty_pane.py) and `run` (core/run.py)."""
 
 from __future__ import annotations
 
