@@ -319,7 +319,8 @@ class HyperPodApp(App[None]):
         from tui.controllers.events import EVENTS_BINDING
         from tui.screens.events import EventDetailScreen, EventsScreen
         from tui.screens.logs import LogScreen
-        from tui.screens.main import NAVIGATION_BINDINGS
+        from tui.screens.main import NAVIGATION_BINDINGS, TRIAGE_BINDING
+        from tui.screens.triage import TriageScreen
         from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
         from tui.widgets.log_view import LogView
         from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, RUN_BINDING, SHELL_BINDINGS
@@ -336,6 +337,7 @@ class HyperPodApp(App[None]):
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
             ("Events view (e)", [*bindings_of(EventsScreen), *bindings_of(EventDetailScreen)]),
+            ("Triage view (ctrl+z, :triage; Enter goes to the node)", [TRIAGE_BINDING, *bindings_of(TriageScreen)]),
         ]
 
     def action_use_theme(self, name: str) -> None:
@@ -376,6 +378,8 @@ class HyperPodApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
+        from tui.core.triage import TRIAGE_COLUMNS
+
         notes = [
             "Enter drills in (cluster → groups → nodes → details); Esc backs out or clears the filter.",
             "Inside a shell: shift+pageup / shift+pagedown (or the mouse wheel) scroll back, shift+end returns.",
@@ -383,6 +387,7 @@ class HyperPodApp(App[None]):
             f"  clusters: {sort_letters(CLUSTER_COLUMNS)}",
             f"  groups: {sort_letters(GROUP_COLUMNS)}",
             f"  nodes: {sort_letters(NODE_COLUMNS)}",
+            f"  triage: {sort_letters(TRIAGE_COLUMNS)}",
             "ctrl+w: wide mode (every column) · c: choose the columns (saved in config.toml [columns]).",
             "Marks: space, ctrl+space marks from the last mark to the cursor, ctrl+\\ or ctrl+u clears, ctrl+a all."
             ' ctrl+a is a common tmux prefix: rebind it, e.g. [keymap] mark-all = "ctrl+g".',

@@ -148,6 +148,15 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     events.add_argument(
         "--events-queue", metavar="URL-or-name", default=argparse.SUPPRESS, help="the queue --follow reads"
     )
+    triage = commands.add_parser(
+        "triage",
+        prog="hyperpod-tui triage",
+        help="list every node that is not healthy, with the next step (exit status 3 when there is one)",
+        description="List every node that is not healthy in every cluster (or --cluster): its status, health "
+        "signal (HMA records, status, events), what HyperPod is doing and the recommended next step. Exit status 0 "
+        "when every node is healthy, 3 when one is not (a cron job can gate on it), 1 on failure.",
+    )
+    triage.add_argument("--cluster", metavar="NAME", default=argparse.SUPPRESS, help="only this cluster (name or ARN)")
     journal = commands.add_parser(
         "journal",
         prog="hyperpod-tui journal",
@@ -215,7 +224,7 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     follow.add_argument("--json", dest="format", action="store_const", const="json", help="one JSON envelope a line")
     follow.set_defaults(format="text")
     _add_target_flags(follow, default=argparse.SUPPRESS)
-    for sub in (clusters, groups, nodes, events):
+    for sub in (clusters, groups, nodes, events, triage):
         formats = sub.add_mutually_exclusive_group()
         formats.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (exact values)")
         formats.add_argument("--csv", dest="format", action="store_const", const="csv", help="CSV with a header row")
@@ -229,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A keyboard-driven terminal UI for Amazon SageMaker HyperPod clusters.",
         epilog="Config: $XDG_CONFIG_HOME/hyperpod-tui/config.toml · keys: press ? in the app.",
         usage="hyperpod-tui [options]                            (the TUI)\n"
-        "       hyperpod-tui {clusters,groups,nodes,events} … [options]  (print and exit; --json, --csv)\n"
+        "       hyperpod-tui {clusters,groups,nodes,events,triage} … [options]  (print and exit; --json, --csv)\n"
         "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)\n"
         "       hyperpod-tui run CLUSTER --nodes ID,…|--group G|--status S [--shell] -- COMMAND [--json]\n"
         "       hyperpod-tui events-setup --print|--apply|--delete (the EventBridge → SQS stream)\n"

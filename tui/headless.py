@@ -1,5 +1,6 @@
 """Headless subcommands for scripts: `clusters`, `groups CLUSTER`, `nodes CLUSTER [--group G] [--status S]`,
-`events CLUSTER [--group G] [--node ID] [--since 1h]` (the cluster's events, near-duplicates folded: `count`).
+`events CLUSTER [--group G] [--node ID] [--since 1h]` (the cluster's events, near-duplicates folded: `count`),
+`triage [--cluster C]` (every not-healthy node with its next step; exit status 3 when there is one).
 
 The same core as the TUI (HyperPodApi with its per-group parallel node listing, the models, `errors.classify`),
 printed as an aligned plain-text table (default), `--csv` or `--json`. Start-up matters (a script may call this in
@@ -281,11 +282,79 @@ def list_events(api: Any, args: Any, encode: Encode) -> Chunks:
     yield 0, encode(events)
 
 
+TRIAGE_FIELDS = (
+    Field("cluster", "CLUSTER", "cluster"),
+    Field("group", "GROUP", "group"),
+    Field("node", "NODE", "node"),
+    Field("name", "NAME", "name"),
+    Field("status", "STATUS", "status"),
+    Field("severity", "SEVERITY", "severity"),
+    Field("health", "HEALTH", "health"),
+    Field("since", "SINCE", "since", "time"),
+    Field("hyperpod", "HYPERPOD", "hyperpod"),
+    Field("step", "NEXT STEP", "step"),
+    Field("step_reason", "WHY", "step_reason"),
+    Field("reason", "REASON", "reason"),
+)
+ATTENTION = 3  # `triage`'s exit status when a node is not healthy (0: every node is)
+TRIAGE_WORKERS = 4  # clusters listed and swept at once
+
+
+def list_triage(api: Any, args: Any, encode: Encode) -> Chunks:
+    """Every not-healthy node of every cluster (or `--cluster`): each cluster described, listed and its HMA
+    records swept once (core/hma.py, bounded), joined into verdicts as the TUI does (core/snapshot.py), and the
+    rows built by core/triage.py. Sets `args.attention` when there is a row (exit status 3) and
+    `args.problems` for clusters that could not be read (a warning each; the others are still printed)."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tui.core.hma import HealthSources, HmaBooks
+    from tui.core.snapshot import NodeSnapshot, fetch_snapshot
+    from tui.core.triage import triage_entries
+
+    wanted = getattr(args, "cluster", None)
+    clusters = sorted(api.list_clusters(), key=attrgetter("name"))
+    if wanted:
+        clusters = [c for c in clusters if wanted in (c.name, c.arn)]
+        if not clusters:
+            raise HeadlessError(f"no cluster {clean(wanted)!r}")
+    details = api.describe_clusters([cluster.arn or cluster.name for cluster in clusters])
+    problems: list[str] = []
+    clock = getattr(api, "clock", None)
+    now = clock() if callable(clock) else time.time()
+
+    def one(detail: Any) -> NodeSnapshot | None:
+        health = HealthSources(books=HmaBooks(), interval=0.0)
+        try:
+            health.sweep_if_due(api, detail, now)  # never raises; a failed sweep leaves the statuses
+            return fetch_snapshot(api, detail, None, now, health)
+        except Exception as exc:  # noqa: BLE001 - one cluster's failure: a warning, the others still print
+            from tui.core.errors import classify
+
+            problems.append(f"{clean(detail.name)}: {classify(exc, operation='ListClusterNodes').one_line()}")
+            return None
+
+    ok = []
+    for cluster in clusters:
+        detail = details.get(cluster.arn or cluster.name)
+        if isinstance(detail, BaseException) or detail is None:
+            problems.append(f"{clean(cluster.name)}: could not be described")
+        else:
+            ok.append(detail)
+    with ThreadPoolExecutor(max_workers=TRIAGE_WORKERS) as pool:
+        snapshots = [snapshot for snapshot in pool.map(one, ok) if snapshot is not None]
+    entries = triage_entries(snapshots, now)
+    args.attention = bool(entries)
+    args.problems = problems
+    yield 0, encode(entries)
+
+
 COMMANDS: dict[str, tuple[Callable[[Any, Any, Encode], Chunks], Sequence[Field], str]] = {
     "clusters": (list_clusters, CLUSTER_FIELDS, "ListClusters"),
     "groups": (list_groups, GROUP_FIELDS, "DescribeCluster"),
     "nodes": (list_nodes, NODE_FIELDS, "ListClusterNodes"),
     "events": (list_events, EVENT_FIELDS, "ListClusterEvents"),
+    "triage": (list_triage, TRIAGE_FIELDS, "ListClusterNodes"),
 }
 
 
@@ -401,7 +470,8 @@ def run(
     err: TextIO | None = None,
     api_factory: Callable[[], Any] | None = None,
 ) -> int:
-    """Run one subcommand; 0 on success, 1 with one line on stderr on failure."""
+    """Run one subcommand; 0 on success, 1 with one line on stderr on failure, 3 (`triage`) when a node is not
+    healthy."""
     out = out or sys.stdout
     err = err or sys.stderr
     command, fields, operation = COMMANDS[args.command]
@@ -419,6 +489,8 @@ def run(
         text = render(args.format, fields, command, api, args)
         if stale := getattr(api, "stale_summary", lambda: "")():
             print(f"hyperpod-tui: warning: {stale}", file=err)  # the other regions answered
+        for problem in getattr(args, "problems", None) or ():
+            print(f"hyperpod-tui: warning: {problem}", file=err)
     except HeadlessError as exc:
         print(f"hyperpod-tui: error: {exc}", file=err)
         return 1
@@ -438,4 +510,4 @@ def run(
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
-    return 0
+    return ATTENTION if getattr(args, "attention", False) else 0

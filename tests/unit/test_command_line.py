@@ -33,16 +33,17 @@ def test_refusals_name_the_problem_in_one_line():
     )
     assert parse("clusters x", candidates) == Refusal(':clusters takes no argument (got "x")')
     assert parse("theme", candidates).message.startswith("usage: :theme NAME (themes: hyperpod-dark")  # type: ignore[union-attr]
-    assert parse("triage", candidates) == Refusal(":triage is not available yet")
+    assert parse("pf", candidates) == Refusal(":pf is not available yet")
+    assert isinstance(parse("triage", candidates), Parsed)  # wired: the triage view (screens/triage.py)
     long = parse("x" * 500 + "\x1b[2J", candidates)
     assert isinstance(long, Refusal) and "\x1b" not in long.message and len(long.message) < 300
 
 
 def test_an_entry_with_an_action_is_all_a_new_command_needs():
-    wired = Command("triage", "Triage", action="show_triage")
-    table = tuple(wired if command.name == "triage" else command for command in COMMANDS)
-    parsed = parse("triage", candidates, table)
-    assert isinstance(parsed, Parsed) and parsed.action == ("", "show_triage", ())
+    wired = Command("pf", "Port forwards", action="show_forwards")
+    table = tuple(wired if command.name == "pf" else command for command in COMMANDS)
+    parsed = parse("pf", candidates, table)
+    assert isinstance(parsed, Parsed) and parsed.action == ("", "show_forwards", ())
 
 
 def test_tab_completes_the_command_then_the_argument():

@@ -16,7 +16,7 @@ from textual.worker import get_current_worker
 
 from tui.core.errors import Problem, classify
 from tui.core.hma import HealthSources, HmaBooks
-from tui.core.refresh import ExplorerApi, RefreshInput, RefreshSchedule, fetch_cluster, run_refresh
+from tui.core.refresh import ExplorerApi, RefreshInput, RefreshSchedule, fetch_cluster, run_refresh, sweep_clusters
 from tui.messages import RefreshFinished, message_for
 from tui.text import toast
 from tui.typed_app import hyperpod_app
@@ -179,6 +179,28 @@ class RefreshController:
             self.screen.call_later(self._fetch_if_current, name)
             return
         self._focus_timer = self.screen.set_timer(self.focus_fetch_delay, lambda: self._fetch_if_current(name))
+
+    def sweep_unswept(self) -> int:
+        """Sweep the HMA records of every listed cluster whose records were never swept (the refresh sweeps only
+        the focused cluster), in one worker; rebuilt snapshots arrive as NodesListed. The number of clusters."""
+        state, health = self.screen.state, self.health
+        todo = []
+        for name, snapshot in state.snapshots_copy().items():
+            detail = state.detail_of(name)
+            book = health.books.get(name)
+            if detail is not None and (book is None or book.swept_at is None):
+                todo.append((detail, snapshot))
+        if not todo:
+            return 0
+        events = sweep_clusters(self.app.ensure_api, todo, health)
+        run_in_thread(
+            self.screen,
+            lambda: self._post_all(events, scheduled=False),
+            group="health-sweep",
+            description="Sweeping health records",
+            exclusive=True,
+        )
+        return len(todo)
 
     def _fetch_if_current(self, name: str) -> None:
         screen = self.screen

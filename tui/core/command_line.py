@@ -74,7 +74,7 @@ COMMANDS: tuple[Command, ...] = (
         aliases=("node", "no"),
     ),
     Command("events", "Cluster events of the highlighted cluster, group or node", action="events"),
-    Command("triage", "Every node that needs attention, across clusters"),
+    Command("triage", "Every node that needs attention, across clusters", action="triage"),
     Command("pf", "Port forwards"),
     Command("run", "Run a command on the marked nodes (the highlighted one if none)", action="run_command"),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),

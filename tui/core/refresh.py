@@ -211,6 +211,22 @@ def _health_update(
         yield NodesFound(updated)
 
 
+def sweep_clusters(
+    get_api: Callable[[], ExplorerApi],
+    clusters: Sequence[tuple[ClusterDetail, NodeSnapshot]],
+    health: HealthSources,
+) -> Iterator[RefreshEvent]:
+    """Sweep the HMA records of clusters already listed (the triage view wants every cluster's health, the regular
+    refresh sweeps only the focused one), one after the other, each bounded by the sweep's own limits; a cluster
+    whose sweep brought something new yields its snapshot rebuilt with it. Never raises."""
+    try:
+        api = get_api()
+    except Exception:  # noqa: BLE001 - health is auxiliary: the listings stand
+        return
+    for detail, snapshot in clusters:
+        yield from _health_update(api, detail, snapshot, health)
+
+
 def fetch_cluster(
     name: str,
     previous: NodeSnapshot | None,

@@ -101,6 +101,19 @@ def _events_screen(*args: Any, **kwargs: Any) -> Screen[None]:
     return EventsScreen(*args, **kwargs)
 
 
+def _triage_screen(*args: Any, **kwargs: Any) -> Screen[None]:
+    from tui.screens.triage import TriageScreen  # loaded when first opened
+
+    return TriageScreen(*args, **kwargs)
+
+
+# k9s' faults filter: every node that needs attention, across the clusters listed so far (screens/triage.py). Not a
+# priority key: a focused shell pane keeps its ctrl+z.
+TRIAGE_BINDING = Binding(
+    "ctrl+z", "triage", "Triage", show=False, id="triage", tooltip="Every node that is not healthy, across clusters"
+)
+
+
 def _node_screen(*args: Any, **kwargs: Any) -> Screen[None]:
     from tui.screens.detail import node_detail_screen
 
@@ -115,6 +128,7 @@ class MainScreen(Screen[None]):
         LOGS_BINDING,  # on the clusters pane (the nodes pane has its own)
         EVENTS_BINDING,  # clusters, groups and nodes panes: the Events view of what is highlighted
         *NAVIGATION_BINDINGS,
+        TRIAGE_BINDING,
         COMMAND_LINE_BINDING,
     ]
 
@@ -453,6 +467,29 @@ class MainScreen(Screen[None]):
     def action_events(self) -> None:
         """The Events view of the highlighted cluster, group or node (also what `:events` calls)."""
         self.cluster_events.open()
+
+    def action_triage(self) -> None:
+        """The triage view (also what `:triage` calls): every not-healthy node of the snapshots in hand; the listed
+        clusters whose HMA records were never swept are swept now (their rows arrive as the sweeps end)."""
+        state = self.state
+        self.refreshes.sweep_unswept()
+        self.app.push_screen(
+            _triage_screen(
+                state.snapshots_copy,
+                listed=lambda: len(state.clusters),
+                go_to_node=lambda cluster, node: self.jump_to_node(node, cluster),
+                open_details=self._open_node_details,
+                clock=hyperpod_app(self).clock,
+            )
+        )
+
+    def _open_node_details(self, cluster: str, key: str) -> None:
+        detail, snapshot = self.state.detail_of(cluster), self.state.snapshot_of(cluster)
+        node = snapshot.nodes.get(key) if snapshot is not None else None
+        if detail is None or snapshot is None or node is None:
+            toast(self, f"{key} is not in the node listing of {cluster} any more", severity="warning")
+            return
+        self.app.push_screen(_node_screen(detail, node, hyperpod_app(self).ensure_api, snapshot.verdicts.get(key)))
 
     def action_console(self) -> None:
         self.console.open(self.state.focus)
