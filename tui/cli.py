@@ -356,12 +356,24 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
 
         code = run(args, settings)
     if own_process:
-        import os
-
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        _leave(code)
     return code
+
+
+def _leave(code: int) -> None:
+    """End a process of its own without the interpreter's teardown: the output and the log flushed, then gone.
+
+    The teardown frees every object one by one (and collects once more first): ~0.15 s after a headless listing,
+    and for the TUI a time that grows with everything a long session built (1.3 s more with 2.4 M objects alive),
+    after the terminal is already given back. Every thread still running is a daemon, and what must end with the
+    app (children, SSM sessions) was ended by `lifetime.end_all` before this."""
+    import logging
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()  # the --log-file handler's last lines
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -412,4 +424,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         print(f"hyperpod-tui: error: {exc}", file=sys.stderr)
         return 2
-    return launch.run()
+    code = launch.run()
+    if argv is None:  # a process of its own (the console script, python -m tui)
+        _leave(code)
+    return code

@@ -132,6 +132,26 @@ async def test_the_footer_keeps_help_when_the_nodes_keys_do_not_fit(size):
         assert "reboot" in [key.action for key in keys]  # the pane's own keys before the generic ones
 
 
+async def test_the_footer_hints_follow_its_compact_style_without_being_bound_to_it():
+    from textual.widgets._footer import FooterKey
+
+    from tui.widgets.key_footer import KeyFooter
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        main = await open_slurm_nodes(pilot)
+        footer = main.query_one(KeyFooter)
+        assert not any(key.compact or key.has_class("-compact") for key in footer.query(FooterKey))
+        footer.compact = True
+        await pilot.pause()
+        keys = list(footer.query(FooterKey))
+        assert keys and all(key.compact and key.has_class("-compact") for key in keys)
+        await pilot.press("tab")  # a recompose: the new hints take the footer's style when they are made
+        await settle(pilot)
+        keys = list(footer.query(FooterKey))
+        assert keys and all(key.compact and key.has_class("-compact") for key in keys)
+
+
 async def test_toasts_stay_off_an_open_shells_bottom_lines(tmp_path):
     from tests.app.shell_support import ECHO, fake_plugin, on_node, shell_text, wait_until
     from tui.text import toast

@@ -10,7 +10,14 @@ details, logs and the palette, and reboot a marked node. At the end quit (reboun
 Reported, each with its limit: crashes (the app exited or printed a traceback), escapes (a hostile payload's escape
 sequence found in the bytes the app wrote to its terminal), journal lines missing (reboot calls the simulator
 received without an intent line in the journal written before them), RSS growth (median VmRSS of the last minute
-against the minute after warm-up) and the exit time of `q`. Exit status 0 only when every limit holds.
+against the minute before the run's middle, or after the first minute in a run of under four) and the exit time of
+`q`. Exit status 0 only when every limit holds.
+
+The growth is measured from the middle because the heap fills for minutes before it is steady, and a leak shows as
+growth that goes on: the API log's ring (2,000 calls) fills at a few calls a second, pool threads start as hung
+calls hold others, each client and render cache is made when first needed. In ten minutes with the leaks fixed
+(issue 11) RSS rose 75 → 97 MB in the first five minutes and 97 → 99 MB in the last five; with them, 79 → 393 MB.
+The growth after the first minute is printed too.
 
     python -m tests.reliability.soak [--seconds 600] [--seed 7]
 """
@@ -90,11 +97,22 @@ class Report:
 
     @property
     def growth(self) -> float | None:
+        """RSS growth from the minute before the middle of the run (the heap is steady by then) to its last."""
         if len(self.samples) < 4:
             return None
-        start = self.samples[0][0]
+        start, end = self.samples[0][0], self.samples[-1][0]
+        return self._growth_since(max(start + 2 * WARMUP, (start + end) / 2))
+
+    @property
+    def growth_after_warmup(self) -> float | None:
+        """RSS growth from the minute after the first one to the last (what the heap's filling adds)."""
+        if len(self.samples) < 4:
+            return None
+        return self._growth_since(self.samples[0][0] + 2 * WARMUP)
+
+    def _growth_since(self, early_end: float) -> float:
         end = self.samples[-1][0]
-        early = [rss for at, rss in self.samples if start + WARMUP <= at <= start + 2 * WARMUP]
+        early = [rss for at, rss in self.samples if early_end - WARMUP <= at <= early_end]
         late = [rss for at, rss in self.samples if at >= end - WARMUP]
         if not early or not late:
             early, late = [self.samples[len(self.samples) // 4][1]], [self.samples[-1][1]]
@@ -348,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     report = soak(
         args.seconds, args.seed, args.steps.split(",") if args.steps else STEPS, with_faults=not args.no_faults
     )
-    growth = report.growth
+    growth, warm = report.growth, report.growth_after_warmup
     first = report.samples[0][1] / 1024 if report.samples else 0.0
     last = report.samples[-1][1] / 1024 if report.samples else 0.0
     lines = [
@@ -358,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
         f"  journal lines missing {report.journal_missing}  ({report.mutating_calls} reboot calls received, "
         f"{report.intents} intents journaled)",
         f"  RSS growth            {'n/a' if growth is None else f'{growth:+.1%}'}  "
-        f"({first:.1f} -> {last:.1f} MB, limit {GROWTH_LIMIT:.0%})",
+        f"(the second half; {first:.1f} -> {last:.1f} MB in all, "
+        f"{'n/a' if warm is None else f'{warm:+.1%}'} after the first minute; limit {GROWTH_LIMIT:.0%})",
         f"  exit after q          {'none' if report.exit_seconds is None else f'{report.exit_seconds:.2f} s'}"
         f"  (every call hanging, limit {EXIT_LIMIT:g} s)",
         "PASS" if report.passed() else "FAIL",

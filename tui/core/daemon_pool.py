@@ -6,14 +6,22 @@ joins the loop's default executor too. A thread blocked on a hung endpoint then 
 socket times out, which with retries is minutes. This pool's threads are daemons that no exit hook knows about,
 and `shutdown` never waits: work still running at exit is abandoned, which is right for reads.
 It is a ThreadPoolExecutor subclass because `loop.set_default_executor` accepts nothing else.
+
+Each job runs in a context of its own (an empty `contextvars.Context`), not in the thread's: Textual's thread
+worker sets its `active_worker` context variable in the thread it runs on, so a pool thread kept the last Worker it
+ran, and through it that worker's screen with all its widgets and data (a closed log screen and its log), alive
+until the thread happened to run another job.
 """
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import weakref
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import thread as _thread
+from typing import Any
 
 
 class DaemonThreadPool(ThreadPoolExecutor):
@@ -42,6 +50,9 @@ class DaemonThreadPool(ThreadPoolExecutor):
             )
             thread.start()
             self._threads.add(thread)  # type: ignore[attr-defined]  # a set at runtime
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.Context().run, fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         super().shutdown(wait=False, cancel_futures=cancel_futures)

@@ -26,7 +26,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.controllers.stream import ClusterEventStreamed
@@ -49,6 +49,7 @@ from tui.core.sanitize import clean
 from tui.screens.detail import DetailScreen, Section
 from tui.text import plain, toast
 from tui.widgets.filter_box import FilterBox
+from tui.widgets.key_footer import StockFooter
 from tui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ class EventsScreen(Screen[None]):
         yield self._new_table()
         yield Static(id="events-preview")
         yield FilterBox(id="events-filter")
-        yield Footer()
+        yield StockFooter()
 
     def _new_table(self) -> ResourceTable:
         table = ResourceTable(NARROW_EVENT_COLUMNS if self.narrow else EVENT_COLUMNS, sort="time", id="events-table")

@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from tui.core.errors import classify
@@ -42,6 +42,7 @@ from tui.screens._log_text import (
 )
 from tui.text import toast
 from tui.typed_app import hyperpod_app
+from tui.widgets.key_footer import StockFooter
 from tui.widgets.log_view import LogView, default_save_path
 
 FOLLOW_INTERVAL = 2.5  # seconds between follow polls (CloudWatch allows 10 GetLogEvents a second per account)
@@ -167,7 +168,7 @@ class LogScreen(Screen[None]):
         view.live = self.target.provisioning
         yield view
         yield Static(id="log-status")
-        yield Footer()
+        yield StockFooter()
 
     @property
     def view(self) -> LogView:

@@ -20,11 +20,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.core.triage import TRIAGE_COLUMNS, TriageEntry, freshness, split_key, triage_entries, triage_row
 from tui.text import plain
 from tui.widgets.filter_box import FilterBox
+from tui.widgets.key_footer import StockFooter
 from tui.widgets.resource_table import ResourceTable
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class TriageScreen(Screen[None]):
         yield table
         yield Static(id="triage-preview")
         yield FilterBox(id="triage-filter")
-        yield Footer()
+        yield StockFooter()
 
     @property
     def table(self) -> ResourceTable:
