@@ -293,7 +293,12 @@ class EventsScreen(Screen[None]):
     # --- keys ----------------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if not self.query_one(FilterBox).step_back(self.table):
+        box = self.query_one(FilterBox)
+        if self.focused is box:
+            box.close(keep=False)
+        elif self.table.query:
+            self.table.set_filter("")
+        else:
             self.app.pop_screen()
 
     def action_filter(self) -> None:

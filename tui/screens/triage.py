@@ -23,7 +23,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.core.triage import TRIAGE_COLUMNS, TriageEntry, freshness, split_key, triage_entries, triage_row
-from tui.core.wording import plural
 from tui.text import plain
 from tui.widgets.filter_box import FilterBox
 from tui.widgets.key_footer import StockFooter
@@ -115,7 +114,7 @@ class TriageScreen(Screen[None]):
         acting = sum(1 for entry in entries if entry.needs_action)
         count = len(entries)
         title = (
-            f"Triage · {plural(count, 'node')} not healthy · {acting} need action · "
+            f"Triage · {count} node{'s' * (count != 1)} not healthy · {acting} need action · "
             f"{freshness(fetched, max(self._listed(), len(fetched)), now)}"
         )
         self.query_one("#triage-title", Static).update(plain(title, max_len=300))
@@ -124,7 +123,12 @@ class TriageScreen(Screen[None]):
     # --- keys ----------------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if not self.query_one(FilterBox).step_back(self.table):
+        box = self.query_one(FilterBox)
+        if self.focused is box:
+            box.close(keep=False)
+        elif self.table.query:
+            self.table.set_filter("")
+        else:
             self.app.pop_screen()
 
     def action_filter(self) -> None:
