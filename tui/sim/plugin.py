@@ -11,6 +11,9 @@ this is a local demo shell and not the node, and execs `bash --norc -i` (or $SHE
 that names the fake target. Like the real plugin it reports errors on stdout as
 "Cannot perform start session: <reason>" and exits 0 (aws/session-manager-plugin session.go).
 
+With `AWS-StartSSHSession` it carries stdin/stdout to the simulated node's port, and with the port-forwarding
+documents it listens on a local port and carries each connection there (tui/sim/plugin_ports.py).
+
 With a command document (`AWS-StartNonInteractiveCommand`, `AWS-StartInteractiveCommand`) and a `command`
 parameter it prints the node's scripted answer instead (tui/sim/node_sandbox.py) and the real plugin's
 "Exiting session with sessionId: …" line, and exits.
@@ -28,7 +31,7 @@ import signal
 import sys
 from typing import Any, TextIO
 
-from tui.sim import node_sandbox
+from tui.sim import node_ports, node_sandbox, plugin_ports
 
 DEFAULT_VERSION = "1.2.814.0"
 VERSION_ENV = "HYPERPOD_TUI_SIM_PLUGIN_VERSION"
@@ -109,7 +112,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     else:
         raw_response = args[1]
     operation = args[3]
-    target, document, one_shot = "", None, None
+    target, document, one_shot, parameters = "", None, None, {}
     if len(args) > 5:
         try:
             request = json.loads(args[5])
@@ -120,6 +123,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         target = request["Target"]
         document = request.get("DocumentName") if isinstance(request.get("DocumentName"), str) else None
         one_shot = _command_parameter(request)
+        parameters = request.get("Parameters") if isinstance(request.get("Parameters"), dict) else {}
     if operation != "StartSession":
         out.write("Invalid Operation")
         out.flush()
@@ -129,6 +133,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return _fail(out, parsed)
 
     out.write(f"\nStarting session with SessionId: {safe_label(parsed['SessionId'])}\n\n")
+    out.flush()
+    if document in node_ports.PORT_DOCUMENTS:
+        # SSH and port forwarding: the node's port stands at a local address (tui/sim/node_ports.py)
+        session_id = safe_label(parsed["SessionId"])
+        return plugin_ports.run(document, parameters, session_id, parsed["StreamUrl"], out)
     if document in node_sandbox.COMMAND_DOCUMENTS and one_shot is not None:
         # A one-shot command: the node's scripted answer (tui/sim/node_sandbox.py), then the session ends.
         facts = node_sandbox.facts_from_stream_url(parsed["StreamUrl"])
