@@ -63,6 +63,7 @@ class SshOptions:
     profile: str | None = None
     endpoint_url: str | None = None
     aws: tuple[str, ...] = ("aws",)  # the command that is the AWS CLI (the demo's stand-in under --demo)
+    extra: tuple[str, ...] = ()  # more words for it (the demo's --sim-scenario)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +153,7 @@ def proxy_command(target: str, options: SshOptions) -> str:
         words += ["--profile", options.profile]
     if options.endpoint_url:
         words += ["--endpoint-url", options.endpoint_url]
+    words += options.extra
     for word in words:
         if _CONTROL.search(word):
             raise SshConfigError(f"a control character in the ProxyCommand word {clean(word)!r}")

@@ -137,7 +137,11 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     if document in node_ports.PORT_DOCUMENTS:
         # SSH and port forwarding: the node's port stands at a local address (tui/sim/node_ports.py)
         session_id = safe_label(parsed["SessionId"])
-        return plugin_ports.run(document, parameters, session_id, parsed["StreamUrl"], out)
+        code = plugin_ports.run(document, parameters, session_id, parsed["StreamUrl"], out)
+        if argv is None:  # a process of its own: leave without waiting for the pumps' threads (one reads stdin)
+            out.flush()
+            os._exit(code)
+        return code
     if document in node_sandbox.COMMAND_DOCUMENTS and one_shot is not None:
         # A one-shot command: the node's scripted answer (tui/sim/node_sandbox.py), then the session ends.
         facts = node_sandbox.facts_from_stream_url(parsed["StreamUrl"])

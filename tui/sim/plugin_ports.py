@@ -18,6 +18,7 @@ import base64
 import contextlib
 import binascii
 import json
+import os
 import signal
 import socket
 import sys
@@ -119,7 +120,7 @@ def _end_on_signals(out: TextIO) -> None:
     def terminate(_signum: int, _frame: object) -> None:
         out.write("Terminate signal received, exiting.\n")
         out.flush()
-        raise SystemExit(0)
+        os._exit(0)  # the pumps are daemon threads blocked in reads: no interpreter teardown to wait for
 
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(sig, terminate)
