@@ -425,6 +425,9 @@ class HyperPodApp(App[None]):
             work.append("a batch action is in progress (calls not yet sent will not be sent)")
         if main.runs.running:
             work.append("a command is running on nodes (its sessions will end, queued nodes will not start)")
+        forwards = main.forwards.running
+        if forwards:
+            work.append(f"{plural(forwards, 'port forward')} running (the {noun(forwards, 'session')} will end)")
         return work
 
     async def action_quit(self) -> None:

@@ -20,9 +20,7 @@ def add_ssh_commands(commands: Any, add_target_flags: Callable[[argparse.Argumen
     ssh.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
     ssh.add_argument("--user", default="ubuntu", help="the User of every entry (default ubuntu, as easy-ssh.sh)")
     ssh.add_argument("--key", metavar="PATH", help="IdentityFile (default: ~/.ssh/id_ed25519, id_ecdsa or id_rsa)")
-    ssh.add_argument(
-        "--nodes", metavar="all|controller|login|GROUP", default="all", help="which nodes (default all)"
-    )
+    ssh.add_argument("--nodes", metavar="all|controller|login|GROUP", default="all", help="which nodes (default all)")
     ssh.add_argument(
         "--write", action="store_true", help="merge the entries into the ssh config (a block per cluster, a backup)"
     )

@@ -160,8 +160,7 @@ def install_key(
         print("Nothing was sent.", file=err)
         return 2
     targets = tuple(
-        run.RunTarget(n.instance_id, ssm_target(detail.arn, n.group, n.instance_id), n.group, n.hostname)
-        for n in nodes
+        run.RunTarget(n.instance_id, ssm_target(detail.arn, n.group, n.instance_id), n.group, n.hostname) for n in nodes
     )
     spec = run.RunSpec(command, targets, cluster=detail.name, shell=True)
     launcher = SessionLauncher(
@@ -195,7 +194,9 @@ def _find_node(nodes: list[Any], detail: Any, wanted: str) -> Any:
         names = {node.instance_id, node.hostname, ssh_config.short_host(node.hostname)}
         if wanted in names or (wanted in ("controller", "login") and roles.get(node.group) == wanted):
             return node
-    raise Refused(f"no node {clean(wanted)!r} in {clean(detail.name)} (an instance id, a host name, controller or login)")
+    raise Refused(
+        f"no node {clean(wanted)!r} in {clean(detail.name)} (an instance id, a host name, controller or login)"
+    )
 
 
 def run_forward(
@@ -259,7 +260,7 @@ async def _forward_until_stopped(spec: port_forward.ForwardSpec, launcher: Any, 
             said.add(forward.note)
             print(forward.note, file=err, flush=True)
 
-    forward = port_forward.Forward(spec, launcher, on_change=changed)
+    forward = port_forward.Forward(spec, lambda: launcher, on_change=changed)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, forward.stop)

@@ -130,7 +130,7 @@ class Forward:
     def __init__(
         self,
         spec: ForwardSpec,
-        opener: Opener | Callable[[], Opener],
+        opener: Callable[[], Opener],
         *,
         spawn: Spawner = _spawn_plugin,
         executor: Any = None,
@@ -153,6 +153,7 @@ class Forward:
         self._process: Any = None
         self._stopping = False
         self._ended = asyncio.Event()
+        self._done: asyncio.Future[None] | None = None
         self._output = bytearray()
 
     @property
@@ -177,8 +178,8 @@ class Forward:
             self.on_change(self)
 
     def _resolve_opener(self) -> Opener:
-        opener = self._opener
-        return opener if hasattr(opener, "open") else opener()  # type: ignore[operator, return-value]
+        """The launcher, made in the executor (creating an SSM client loads botocore models)."""
+        return self._opener()
 
     async def run(self) -> None:
         """Open, listen until stopped or the plugin ends. Never raises for AWS or plugin trouble: see `state`."""
@@ -294,7 +295,7 @@ class Forward:
         if self._stopping:
             return
         self._stopping = True
-        done = getattr(self, "_done", None)
+        done = self._done
         if done is not None and not done.done():
             done.set_result(None)
 

@@ -300,7 +300,9 @@ def write_entries(config: Path, entries: Entries) -> WriteOutcome:
 
 # ── the key ───────────────────────────────────────────────────────────────────────────────────────
 
-_PUBLIC_KEY = re.compile(r"(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]{16,}( [^\n]*)?")
+_PUBLIC_KEY = re.compile(
+    r"(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+) [A-Za-z0-9+/=]{16,}( [^\n]*)?"
+)
 KEY_OK_MARKER = "__hyperpod_key=present"
 
 
@@ -325,10 +327,10 @@ def install_key_command(user: str, public_key: str) -> str:
         raise SshConfigError("not one OpenSSH public key line")
     key = shlex.quote(public_key)
     return (
-        f"h=$(getent passwd {user} | cut -d: -f6) && [ -n \"$h\" ] && mkdir -p \"$h/.ssh\" && "
-        f"touch \"$h/.ssh/authorized_keys\" && (grep -qxF {key} \"$h/.ssh/authorized_keys\" || "
-        f"echo {key} >> \"$h/.ssh/authorized_keys\") && chown -R {user} \"$h/.ssh\" && chmod 700 \"$h/.ssh\" && "
-        f"chmod 600 \"$h/.ssh/authorized_keys\" && grep -qxF {key} \"$h/.ssh/authorized_keys\" && echo {KEY_OK_MARKER}"
+        f'h=$(getent passwd {user} | cut -d: -f6) && [ -n "$h" ] && mkdir -p "$h/.ssh" && '
+        f'touch "$h/.ssh/authorized_keys" && (grep -qxF {key} "$h/.ssh/authorized_keys" || '
+        f'echo {key} >> "$h/.ssh/authorized_keys") && chown -R {user} "$h/.ssh" && chmod 700 "$h/.ssh" && '
+        f'chmod 600 "$h/.ssh/authorized_keys" && grep -qxF {key} "$h/.ssh/authorized_keys" && echo {KEY_OK_MARKER}'
     )
 
 

@@ -110,7 +110,7 @@ class _Listener:
         self.node, self.port = node, port
         self.socket = socket.create_server(("127.0.0.1", 0))
         self.socket.settimeout(0.5)
-        self.address = "127.0.0.1:%d" % self.socket.getsockname()[1]
+        self.address = f"127.0.0.1:{self.socket.getsockname()[1]}"
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._closed = threading.Event()
         threading.Thread(target=self._accept, name=f"sim-port-{port}", daemon=True).start()
@@ -187,14 +187,14 @@ class NodePorts:
         if not text.isdigit() or not 1 <= int(text) <= 65535:
             return f"&{PARAM}={encode({'refused': f'portNumber {text[:20]!r} is not a port'})}"
         port = int(text)
-        destination: PortNode | None = node
         if document == REMOTE_HOST_DOCUMENT:
             host = str((parameters.get("host") or [""])[0]).casefold()
-            destination = _resolve(host, node, peers)
-            if destination is None:
+            found = _resolve(host, node, peers)
+            if found is None:
                 why = f"dial tcp: lookup {host[:80]}: no such host"
                 return f"&{PARAM}={encode({'refused': why})}"
-        address = self.address(destination, port)
+            node = found
+        address = self.address(node, port)
         if address is None:
             return f"&{PARAM}={encode({'refused': f'dial tcp {port}: connect: connection refused'})}"
         return f"&{PARAM}={encode({'addr': address})}"

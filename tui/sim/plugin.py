@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     else:
         raw_response = args[1]
     operation = args[3]
-    target, document, one_shot, parameters = "", None, None, {}
+    target, document, one_shot = "", None, None
+    parameters: dict = {}
     if len(args) > 5:
         try:
             request = json.loads(args[5])
@@ -123,7 +124,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         target = request["Target"]
         document = request.get("DocumentName") if isinstance(request.get("DocumentName"), str) else None
         one_shot = _command_parameter(request)
-        parameters = request.get("Parameters") if isinstance(request.get("Parameters"), dict) else {}
+        given = request.get("Parameters")
+        parameters = given if isinstance(given, dict) else {}
     if operation != "StartSession":
         out.write("Invalid Operation")
         out.flush()

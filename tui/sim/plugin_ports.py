@@ -15,8 +15,8 @@ SIGINT ends the process ("Terminate signal received, exiting."), as the real plu
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import json
 import os
 import signal

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from tui.sim import ids, node_sandbox
-from tui.sim.node_ports import NodePorts, PortNode
 from tui.sim.dispatcher import OperationTable
 from tui.sim.errors import SimError
 from tui.sim.model import RUNNING, Node
+from tui.sim.node_ports import NodePorts, PortNode
 from tui.sim.world import World
 
 ssm = OperationTable("ssm")
