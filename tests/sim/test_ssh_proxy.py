@@ -1,0 +1,122 @@
+"""The demo's ssh entries really reach the simulator: a generated ProxyCommand run as ssh runs it (%p substituted,
+through the shell) carries bytes to the sshd stand-in of the node's port 22 and back; the real ssh client, when
+installed, gets that stand-in's clean disconnect; `hyperpod-tui forward` carries an HTTP request to a dashboard
+stand-in and ends its session on Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import redirect_stdout
+
+import pytest
+
+from tui import cli
+from tui.sim.node_ports import DISCONNECT_TEXT, SSH_BANNER
+
+CLUSTER = "llm-pretrain-slurm"
+
+
+def demo_entries(*flags: str) -> str:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli.main(["ssh-config", CLUSTER, "--demo", *flags]) == 0
+    return out.getvalue()
+
+
+def proxy_commands(text: str) -> dict[str, str]:
+    commands, host = {}, None
+    for line in text.splitlines():
+        words = line.strip().split(None, 1)
+        if words and words[0] == "Host":
+            host = words[1].split()[0]
+        elif words and words[0] == "ProxyCommand" and host:
+            commands[host] = words[1]
+    return commands
+
+
+def as_ssh_runs_it(command: str, port: int) -> list[str]:
+    """ssh expands %p (and %% to %), then runs the line with the user's shell (`exec` in front)."""
+    line = command.replace("%p", str(port)).replace("%%", "%")
+    return ["/bin/sh", "-c", f"exec {line}"]
+
+
+def read_until(stream, needle: bytes, timeout: float = 20.0) -> bytes:
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        chunk = stream.read1(4096)
+        if not chunk:
+            break
+        seen += chunk
+    return seen
+
+
+def test_a_generated_proxy_command_carries_bytes_to_the_nodes_sshd_stand_in_and_back():
+    commands = proxy_commands(demo_entries("--nodes", "controller"))
+    assert list(commands) == [CLUSTER]
+    command = commands[CLUSTER]
+    assert "AWS-StartSSHSession" in command and "portNumber=%p" in command and "--region us-west-2" in command
+    proxy = subprocess.Popen(as_ssh_runs_it(command, 22), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proxy.stdout is not None and proxy.stdin is not None
+        banner = read_until(proxy.stdout, b"\r\n")
+        # the plugin's own line comes first (ssh skips lines before the identification string), then the node's
+        assert b"Starting session with SessionId: " in banner
+        assert SSH_BANNER.encode() in banner and b"ip-10-1-192-133" in banner
+        proxy.stdin.write(b"hello through SSM\n")
+        proxy.stdin.flush()
+        assert read_until(proxy.stdout, b"hello through SSM\n").endswith(b"hello through SSM\n")
+        proxy.stdin.write(b"\x00\xffbinary too\n")
+        proxy.stdin.flush()
+        assert b"\x00\xffbinary too\n" in read_until(proxy.stdout, b"binary too\n")
+        proxy.stdin.close()  # ssh hangs up: the session ends
+        assert proxy.wait(timeout=10) == 0
+    finally:
+        proxy.kill()
+
+
+def test_a_port_nothing_listens_on_fails_the_way_the_plugin_says():
+    command = proxy_commands(demo_entries("--nodes", "controller"))[CLUSTER]
+    done = subprocess.run(as_ssh_runs_it(command, 2222), input=b"", capture_output=True, timeout=30)
+    assert b"Cannot perform start session: " in done.stdout and b"connection refused" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="no ssh client installed")
+def test_the_real_ssh_client_reaches_the_stand_in_through_the_written_config(tmp_path):
+    config = tmp_path / "config"
+    demo_entries("--nodes", "login", "--write", "--ssh-config", str(config))
+    done = subprocess.run(
+        ["ssh", "-F", str(config), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"]
+        + ["-o", "BatchMode=yes", f"{CLUSTER}-login", "true"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    )
+    assert DISCONNECT_TEXT.encode() in done.stderr, done.stderr
+
+
+def test_headless_forward_carries_a_request_to_the_controllers_dashboard_and_ends_on_ctrl_c():
+    forward = subprocess.Popen(
+        [sys.executable, "-m", "tui", "forward", CLUSTER, "controller", "0:3000", "--demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert forward.stdout is not None and forward.stderr is not None
+        address = forward.stdout.readline().strip()
+        assert address.startswith("localhost:"), forward.stderr.read()
+        with urllib.request.urlopen(f"http://{address}/", timeout=10) as answer:
+            assert b"Grafana on ip-10-1-192-133:3000" in answer.read()
+        forward.send_signal(signal.SIGINT)
+        assert forward.wait(timeout=10) == 0
+        said = forward.stderr.read()
+        assert "Forwarding localhost:" in said and "terminated" in said
+    finally:
+        forward.kill()
