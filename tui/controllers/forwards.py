@@ -71,8 +71,6 @@ class ForwardsController:
             toast(screen, f"No SSM target for {node.instance_id}: {error}", severity="error")
             return
         name = short_hostname(node.hostname) or node.instance_id
-        controller = detail.group(node.group)
-        suggested = 3000 if controller is not None and controller.slurm_node_type == "Controller" else None
 
         def answered(answer: tuple[int, int, str] | None) -> None:
             if answer is None:
@@ -80,7 +78,7 @@ class ForwardsController:
             local, remote, host = answer
             self.start(ForwardSpec(detail.name, node.instance_id, target, remote, local, host, node.hostname))
 
-        screen.app.push_screen(self._form(name, detail.name, suggested), callback=answered)
+        screen.app.push_screen(self._form(name, detail.name), callback=answered)
 
     def _launcher(self, cluster: str) -> SessionLauncher:
         """Executor threads only (creating the client loads botocore models): the cluster's own facade."""

@@ -4,6 +4,7 @@ tui.core.port_forward; the controller is tui/controllers/forwards.py. Everything
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
@@ -61,7 +62,7 @@ class ForwardFormScreen(ModalScreen[tuple[int, int, str] | None]):
             yield Static(Text(FORM_NOTE), id="forward-note")
             yield Static(Text("Remote port (on the node, or on the remote host)"), classes="label")
             initial = str(self.remote_port) if self.remote_port else ""
-            yield CleanInput(value=initial, placeholder="e.g. 3000", id="forward-remote")
+            yield CleanInput(value=initial, placeholder="e.g. 3000 (Grafana), 8265 (Ray), 22", id="forward-remote")
             yield Static(Text("Local port (blank or 0: any free port)"), classes="label")
             yield CleanInput(placeholder="any free port", id="forward-local")
             yield Static(
@@ -148,6 +149,7 @@ class ForwardListScreen(ModalScreen[None]):
         super().__init__()
         self._forwards, self._on_stop, self._on_copy = forwards, on_stop, on_copy
         self.cursor = 0
+        self.body: Table | Text = Text("")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="forwards") as box:
@@ -169,7 +171,16 @@ class ForwardListScreen(ModalScreen[None]):
             if forwards
             else Text("No port forwards yet: f on a node in the nodes pane opens one.")
         )
+        self.body = body
         self.query_one("#forwards-table", Static).update(body)
+
+    def plain(self) -> str:
+        """What the list shows, as plain text (for tests and screen readers)."""
+        from rich.console import Console
+
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(self.body)
+        return console.export_text()
 
     def _chosen(self) -> port_forward.Forward | None:
         forwards = list(self._forwards())
