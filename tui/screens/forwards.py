@@ -4,11 +4,9 @@ tui.core.port_forward; the controller is tui/controllers/forwards.py. Everything
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -18,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from tui.core import port_forward
-from tui.core.sanitize import clean
+from tui.core.sanitize import clean, fit_cells
 from tui.widgets.clean_input import CleanInput
 
 FORM_NOTE = (
@@ -101,22 +99,31 @@ class ForwardFormScreen(ModalScreen[tuple[int, int, str] | None]):
         self.dismiss(None)
 
 
-def forwards_table(
-    forwards: Sequence[port_forward.Forward], cursor: int, colours: dict[str, str] | None = None
-) -> Table:
-    table = Table(box=None, expand=True, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("", width=1, no_wrap=True)
-    table.add_column("LOCAL", no_wrap=True, min_width=15)
-    table.add_column("REMOTE", no_wrap=True, ratio=2, overflow="ellipsis")
-    table.add_column("STATE", no_wrap=True, ratio=3, overflow="ellipsis")
+LOCAL_CELLS = 17
+
+
+def forwards_text(
+    forwards: Sequence[port_forward.Forward], cursor: int, width: int, colours: dict[str, str] | None = None
+) -> Text:
+    """One line per forward in columns fitted to `width` cells (LOCAL, REMOTE, STATE; cut with …, never wrapped)."""
+    remote_cells = min(34, max(16, (width - LOCAL_CELLS) // 3))
+    state_cells = max(10, width - LOCAL_CELLS - remote_cells - 2)
+    text = Text()
+    text.append(fit_cells("  LOCAL", LOCAL_CELLS) + " " + fit_cells("REMOTE", remote_cells) + " STATE", style="bold")
     for index, forward in enumerate(forwards):
         local = forward.address or (f"localhost:{forward.local_port}" if forward.local_port else "(any free port)")
-        state = Text(forward.state_text(), style=(colours or {}).get(STATE_VARIABLE.get(forward.state, ""), ""))
-        if forward.live and forward.note:
-            state.append(f" · {forward.note}", style="")
-        pointer = "▶" if index == cursor else " "
-        table.add_row(pointer, Text(local), Text(f"{forward.spec.remote} · {clean(forward.spec.cluster)}"), state)
-    return table
+        chosen = index == cursor
+        state = forward.state_text()
+        note = f" · {forward.note}" if forward.live and forward.note else ""
+        shown = fit_cells(state + note, state_cells).rstrip()
+        row = Text("\n" + fit_cells(("▶ " if chosen else "  ") + local, LOCAL_CELLS) + " ")
+        row.append(fit_cells(forward.spec.remote, remote_cells) + " ")
+        row.append(shown[: len(state)], style=(colours or {}).get(STATE_VARIABLE.get(forward.state, ""), ""))
+        row.append(shown[len(state) :])
+        if chosen:
+            row.stylize("bold", 1)
+        text.append_text(row)
+    return text
 
 
 class ForwardListScreen(ModalScreen[None]):
@@ -136,6 +143,7 @@ class ForwardListScreen(ModalScreen[None]):
     ForwardListScreen > #forwards { width: 110; max-width: 98%; height: auto; max-height: 94%;
         border: thick $primary; background: $surface; padding: 0 1; }
     #forwards > Static { height: auto; }
+    #forwards > #forwards-table { text-wrap: nowrap; text-overflow: ellipsis; }
     #forwards > #forwards-keys { color: $muted; margin-top: 1; }
     """
 
@@ -149,7 +157,7 @@ class ForwardListScreen(ModalScreen[None]):
         super().__init__()
         self._forwards, self._on_stop, self._on_copy = forwards, on_stop, on_copy
         self.cursor = 0
-        self.body: Table | Text = Text("")
+        self.body = Text("")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="forwards") as box:
@@ -166,8 +174,8 @@ class ForwardListScreen(ModalScreen[None]):
             return
         forwards = list(self._forwards())
         self.cursor = max(0, min(self.cursor, len(forwards) - 1))
-        body: Table | Text = (
-            forwards_table(forwards, self.cursor, dict(self.app.theme_variables))
+        body = (
+            forwards_text(forwards, self.cursor, self._width(), dict(self.app.theme_variables))
             if forwards
             else Text("No port forwards yet: f on a node in the nodes pane opens one.")
         )
@@ -176,11 +184,11 @@ class ForwardListScreen(ModalScreen[None]):
 
     def plain(self) -> str:
         """What the list shows, as plain text (for tests and screen readers)."""
-        from rich.console import Console
+        return self.body.plain
 
-        console = Console(width=200, record=True, file=io.StringIO())
-        console.print(self.body)
-        return console.export_text()
+    def _width(self) -> int:
+        """The dialog's inner width: 110 cells, at most 98 % of the screen, less its border and padding."""
+        return min(110, int(self.app.size.width * 0.98)) - 4
 
     def _chosen(self) -> port_forward.Forward | None:
         forwards = list(self._forwards())
