@@ -120,3 +120,42 @@ def test_headless_forward_carries_a_request_to_the_controllers_dashboard_and_end
         assert "Forwarding localhost:" in said and "terminated" in said
     finally:
         forward.kill()
+
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBf5Gm3kq0xWcV7Yk0y8aR3uJ1nQ2pL4sT6vX8zA0bCd me@laptop"
+
+
+def install(tmp_path, monkeypatch, capsys, *flags: str) -> tuple[int, str, list[dict]]:
+    import json
+
+    from tui.core.journal import default_journal_path
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    (tmp_path / "id_ed25519.pub").write_text(KEY + "\n")
+    code = cli.main(
+        ["ssh-config", CLUSTER, "--demo", "--nodes", "login", "--key", str(tmp_path / "id_ed25519"), *flags]
+    )
+    path = default_journal_path(demo=True)
+    entries = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return code, capsys.readouterr().err, entries
+
+
+def test_install_key_asks_first_and_without_a_yes_sends_nothing(tmp_path, monkeypatch, capsys):
+    code, err, journal = install(tmp_path, monkeypatch, capsys, "--install-key")
+    assert code == 2 and "confirm with --yes" in err and "Nothing was sent" in err
+    assert journal == []
+
+
+def test_install_key_with_yes_is_journaled_write_ahead_and_verified_on_every_node(tmp_path, monkeypatch, capsys):
+    code, err, journal = install(tmp_path, monkeypatch, capsys, "--install-key", "--yes")
+    assert code == 0, err
+    assert err.count("\tok\tkey present") == 2
+    kinds = [entry["kind"] for entry in journal]
+    assert kinds == ["intent", "result"]
+    assert journal[0]["document"] == "AWS-StartInteractiveCommand" and "authorized_keys" in journal[0]["command"]
+    assert journal[0]["purpose"] == "install-key" and len(journal[0]["node_ids"]) == 2
+
+
+def test_install_key_is_refused_in_read_only_mode(tmp_path, monkeypatch, capsys):
+    code, err, journal = install(tmp_path, monkeypatch, capsys, "--install-key", "--yes", "--read-only")
+    assert code == 2 and "read-only" in err and journal == []
