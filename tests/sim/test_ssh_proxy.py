@@ -159,3 +159,17 @@ def test_install_key_with_yes_is_journaled_write_ahead_and_verified_on_every_nod
 def test_install_key_is_refused_in_read_only_mode(tmp_path, monkeypatch, capsys):
     code, err, journal = install(tmp_path, monkeypatch, capsys, "--install-key", "--yes", "--read-only")
     assert code == 2 and "read-only" in err and journal == []
+
+
+def test_ssh_config_and_forward_never_import_textual():
+    code = (
+        "import sys, io, contextlib\n"
+        "from tui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['ssh-config', 'llm-pretrain-slurm', '--demo', '--nodes', 'controller']) == 0\n"
+        "    assert main(['forward', 'llm-pretrain-slurm', 'controller', 'bad', '--demo']) == 2\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "sys.exit('textual loaded: ' + ', '.join(bad) if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.command_line import by_name, COMMANDS, Command, Parsed, Refusal, complete, parse
+from tui.core.command_line import COMMANDS, Command, Parsed, Refusal, by_name, complete, parse
 
 CLUSTERS = ["llm-pretrain-slurm", "llm-eks", "vision-dev"]
 THEMES = ["hyperpod-dark", "hyperpod-light", "textual-dark"]
