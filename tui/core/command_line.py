@@ -87,7 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("profile", "Show AWS profile P alone", Argument("P", "profile", open=True), action="app.switch_profile"),
     Command("help", "Every key", action="app.help", aliases=("h",)),
-    Command("q", "Quit (asks first while shells or actions run)", action="app.quit", aliases=("quit", "q!")),
+    Command("q", "Quit (asks first while shells, forwards or actions run)", action="app.quit", aliases=("quit", "q!")),
 )
 
 
