@@ -73,3 +73,13 @@ def test_the_pf_list_at_120x40(snap_compare):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_q_asks_while_forwards_run_at_80x24(snap_compare):
+    async def run_before(pilot):
+        main, controller = await on_controller(pilot)
+        fixed_forwards(main, controller)
+        await pilot.press("q")
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -106,7 +106,7 @@ def forwards_text(
     forwards: Sequence[port_forward.Forward], cursor: int, width: int, colours: dict[str, str] | None = None
 ) -> Text:
     """One line per forward in columns fitted to `width` cells (LOCAL, REMOTE, STATE; cut with …, never wrapped)."""
-    remote_cells = min(34, max(16, (width - LOCAL_CELLS) // 3))
+    remote_cells = min(34, max(22, (width - LOCAL_CELLS) // 3))
     state_cells = max(10, width - LOCAL_CELLS - remote_cells - 2)
     text = Text()
     text.append(fit_cells("  LOCAL", LOCAL_CELLS) + " " + fit_cells("REMOTE", remote_cells) + " STATE", style="bold")
