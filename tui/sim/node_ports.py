@@ -21,6 +21,7 @@ thread is a daemon, so they end with the process that hosts the simulator (the a
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import socket
@@ -143,6 +144,8 @@ class _Listener:
 
     def close(self) -> None:
         self._closed.set()
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)  # stops listening now, and wakes the accepting thread
         self.socket.close()
 
 
