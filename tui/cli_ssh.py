@@ -14,7 +14,7 @@ def add_ssh_commands(commands: Any, add_target_flags: Callable[[argparse.Argumen
         help="print ssh Host entries that reach the nodes through SSM (easy-ssh.sh parity); --write merges them",
         description="Print ~/.ssh/config Host entries for the cluster's Running nodes (aliases: CLUSTER for the "
         "controller, CLUSTER-login, CLUSTER-<host>, CLUSTER-<instance-id>, <instance-id>), each with a ProxyCommand "
-        "`aws ssm start-session --document-name AWS-StartSSHSession --parameters portNumber=%%p` carrying this "
+        "`aws ssm start-session --document-name AWS-StartSSHSession --parameters portNumber=%p` carrying this "
         "command's --region, --profile and --endpoint-url.",
     )
     ssh.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")

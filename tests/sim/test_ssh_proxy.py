@@ -173,3 +173,21 @@ def test_ssh_config_and_forward_never_import_textual():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_demo_aws_against_a_served_simulator_reaches_the_nodes_port_there():
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tui.sim", "serve", "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().strip().removeprefix("listening on ")
+        target = "sagemaker-cluster:fnx5mywfdqrg_controller-machine-i-052a53b96c35b3a1a"
+        command = [sys.executable, "-m", "tui.sim", "aws", "ssm", "start-session", "--target", target]
+        command += ["--document-name", "AWS-StartSSHSession", "--parameters", "portNumber=22"]
+        command += ["--region", "us-west-2", "--endpoint-url", url]
+        done = subprocess.run(command, input=b"over http\n", capture_output=True, timeout=60)
+        assert SSH_BANNER.encode() in done.stdout and done.stdout.endswith(b"over http\n"), done.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)
