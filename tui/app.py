@@ -62,7 +62,7 @@ def terminal_alive(fd: int) -> bool:
 
 
 QUIT_BINDING = Binding(
-    "q", "quit", "Quit", tooltip="Quit hyperpod-tui (asks first while shells or actions run)", id="quit"
+    "q", "quit", "Quit", tooltip="Quit hyperpod-tui (asks first while shells, forwards or actions run)", id="quit"
 )
 # A priority key, so that it also works from inside a shell pane (the shell never gets ctrl+p: readline's previous
 # history is the up arrow, or rebind `command-palette`). Bound here, Textual adds no ctrl+p binding of its own.
@@ -318,12 +318,21 @@ class HyperPodApp(App[None]):
     def help_sections(self) -> list[tuple[str, list[Binding]]]:
         from tui.controllers.events import EVENTS_BINDING
         from tui.screens.events import EventDetailScreen, EventsScreen
+        from tui.screens.forwards import ForwardListScreen
         from tui.screens.logs import LogScreen
         from tui.screens.main import NAVIGATION_BINDINGS, TRIAGE_BINDING
+        from tui.screens.ssh_entries import SshEntriesScreen
         from tui.screens.triage import TriageScreen
         from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
         from tui.widgets.log_view import LogView
-        from tui.widgets.node_table import ACTION_BINDINGS, LOGS_BINDING, MARK_BINDINGS, RUN_BINDING, SHELL_BINDINGS
+        from tui.widgets.node_table import (
+            ACTION_BINDINGS,
+            LOGS_BINDING,
+            MARK_BINDINGS,
+            RUN_BINDING,
+            SHELL_BINDINGS,
+            SSH_BINDINGS,
+        )
         from tui.widgets.resource_table import ResourceTable
         from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS
 
@@ -334,6 +343,10 @@ class HyperPodApp(App[None]):
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
             ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
             ("Commands on nodes (x, :run)", [RUN_BINDING]),
+            (
+                "ssh and port forwards (i, f, :pf)",
+                [*SSH_BINDINGS, *bindings_of(SshEntriesScreen), *bindings_of(ForwardListScreen)],
+            ),
             ("Tables", bindings_of(ResourceTable)),
             ("Lifecycle log (l)", [*bindings_of(LogScreen), *bindings_of(LogView)]),
             ("Events view (e)", [*bindings_of(EventsScreen), *bindings_of(EventDetailScreen)]),
@@ -425,6 +438,9 @@ class HyperPodApp(App[None]):
             work.append("a batch action is in progress (calls not yet sent will not be sent)")
         if main.runs.running:
             work.append("a command is running on nodes (its sessions will end, queued nodes will not start)")
+        forwards = main.forwards.running
+        if forwards:
+            work.append(f"{plural(forwards, 'port forward')} running (the {noun(forwards, 'session')} will end)")
         return work
 
     async def action_quit(self) -> None:

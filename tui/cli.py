@@ -224,6 +224,9 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     follow.add_argument("--json", dest="format", action="store_const", const="json", help="one JSON envelope a line")
     follow.set_defaults(format="text")
     _add_target_flags(follow, default=argparse.SUPPRESS)
+    from tui.cli_ssh import add_ssh_commands
+
+    add_ssh_commands(commands, lambda sub: _add_target_flags(sub, default=argparse.SUPPRESS))
     for sub in (clusters, groups, nodes, events, triage):
         formats = sub.add_mutually_exclusive_group()
         formats.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (exact values)")
@@ -241,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
         "       hyperpod-tui {clusters,groups,nodes,events,triage} … [options]  (print and exit; --json, --csv)\n"
         "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)\n"
         "       hyperpod-tui run CLUSTER --nodes ID,…|--group G|--status S [--shell] -- COMMAND [--json]\n"
+        "       hyperpod-tui ssh-config CLUSTER [--user U] [--key PATH] [--nodes …] [--write] [--install-key]\n"
+        "       hyperpod-tui forward CLUSTER NODE LOCAL:REMOTE[@HOST]  (a port forward until Ctrl-C)\n"
         "       hyperpod-tui events-setup --print|--apply|--delete (the EventBridge → SQS stream)\n"
         "       hyperpod-tui events --follow --events-queue Q [--json] (print events as they arrive)",
     )
@@ -343,6 +348,11 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
         from tui import headless_run
 
         code = headless_run.execute(args, settings)
+    elif args.command in ("ssh-config", "forward"):
+        from tui import headless_ssh
+
+        run_ssh = headless_ssh.run_ssh_config if args.command == "ssh-config" else headless_ssh.run_forward
+        code = run_ssh(args, settings)
     elif args.command == "events-setup":
         from tui import headless_events
 

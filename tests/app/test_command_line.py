@@ -101,16 +101,18 @@ async def test_unknown_commands_clusters_and_themes_say_so_in_one_line_with_the_
         assert main.state.focus == focus and app.is_running
 
 
-async def test_a_command_not_built_yet_says_so_and_does_nothing():
+async def test_pf_opens_the_port_forwards_and_esc_comes_back():
+    from tui.screens.forwards import ForwardListScreen
+
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         main = main_screen(app)
         focused = app.focused
-        for line in ("pf",):
-            await run_command(pilot, line)
-            # read at once: a toast leaves Textual's list when it times out
-            assert errors(app)[-1] == f":{line.split()[0]} is not available yet"
+        await run_command(pilot, "pf")
+        assert isinstance(app.screen, ForwardListScreen) and "No port forwards yet" in app.screen.plain()
+        await pilot.press("escape")
+        await pilot.pause()
         assert app.focused is focused and isinstance(app.screen, MainScreen) and main.state.focus is not None
 
 

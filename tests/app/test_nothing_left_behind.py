@@ -100,6 +100,9 @@ async def test_every_screen_closed_is_collected_and_the_widgets_come_back_to_wha
             main.nodes_table.focus()
             await open_and_close("l")  # the node's lifecycle log (a thread worker loads it)
             await open_and_close("space", "R", close="n")  # the reboot confirmation
+            await open_and_close("f")  # the port-forward form
+            await open_and_close("i")  # the ssh entries (a thread worker builds them)
+            await open_and_close("colon", "p", "f", "enter")  # the port forwards (:pf)
             await pilot.press("ctrl+u")
 
         await every_screen()
@@ -108,7 +111,7 @@ async def test_every_screen_closed_is_collected_and_the_widgets_come_back_to_wha
             await every_screen()
         after = live_widgets()
         alive = Counter(name for name, screen in closed if screen() is not None)
-        assert len(closed) == 4 * 8  # 4 rounds of 8 screens
+        assert len(closed) == 4 * 11  # 4 rounds of 11 screens
         assert not alive, alive  # a pool thread held the last log screen through its worker
         assert_nothing_grew(before, after)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tui.core.command_line import COMMANDS, Command, Parsed, Refusal, complete, parse
+from tui.core.command_line import COMMANDS, Command, Parsed, Refusal, by_name, complete, parse
 
 CLUSTERS = ["llm-pretrain-slurm", "llm-eks", "vision-dev"]
 THEMES = ["hyperpod-dark", "hyperpod-light", "textual-dark"]
@@ -33,17 +33,18 @@ def test_refusals_name_the_problem_in_one_line():
     )
     assert parse("clusters x", candidates) == Refusal(':clusters takes no argument (got "x")')
     assert parse("theme", candidates).message.startswith("usage: :theme NAME (themes: hyperpod-dark")  # type: ignore[union-attr]
-    assert parse("pf", candidates) == Refusal(":pf is not available yet")
+    later = (*COMMANDS, Command("later", "Something still to come"))
+    assert parse("later", candidates, later) == Refusal(":later is not available yet")
     assert isinstance(parse("triage", candidates), Parsed)  # wired: the triage view (screens/triage.py)
     long = parse("x" * 500 + "\x1b[2J", candidates)
     assert isinstance(long, Refusal) and "\x1b" not in long.message and len(long.message) < 300
 
 
 def test_an_entry_with_an_action_is_all_a_new_command_needs():
-    wired = Command("pf", "Port forwards", action="show_forwards")
-    table = tuple(wired if command.name == "pf" else command for command in COMMANDS)
-    parsed = parse("pf", candidates, table)
-    assert isinstance(parsed, Parsed) and parsed.action == ("", "show_forwards", ())
+    table = (*COMMANDS, Command("later", "Something still to come", action="show_later"))
+    parsed = parse("later", candidates, table)
+    assert isinstance(parsed, Parsed) and parsed.action == ("", "show_later", ())
+    assert parse("pf", candidates) == Parsed(by_name()["pf"], None)  # wired: the port forwards (screens/forwards.py)
 
 
 def test_tab_completes_the_command_then_the_argument():

@@ -75,7 +75,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("events", "Cluster events of the highlighted cluster, group or node", action="events"),
     Command("triage", "Every node that needs attention, across clusters", action="triage"),
-    Command("pf", "Port forwards"),
+    Command("pf", "Port forwards: state, local address, stop", action="port_forwards", aliases=("portforwards",)),
+    Command("ssh-config", "ssh entries through SSM for the nodes of the open cluster", action="ssh_config"),
     Command("run", "Run a command on the marked nodes (the highlighted one if none)", action="run_command"),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),
     Command(
@@ -86,7 +87,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("profile", "Show AWS profile P alone", Argument("P", "profile", open=True), action="app.switch_profile"),
     Command("help", "Every key", action="app.help", aliases=("h",)),
-    Command("q", "Quit (asks first while shells or actions run)", action="app.quit", aliases=("quit", "q!")),
+    Command("q", "Quit (asks first while shells, forwards or actions run)", action="app.quit", aliases=("quit", "q!")),
 )
 
 

@@ -29,6 +29,7 @@ class AskScreen(ModalScreen[bool]):
         width: auto; max-width: 90%; height: auto;
         border: thick $warning; background: $surface; padding: 0 1;
     }
+    AskScreen #ask-dialog > Static { width: auto; max-width: 100%; }
     AskScreen #ask-keys { color: $muted; margin-top: 1; }
     """
 

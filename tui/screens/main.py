@@ -29,6 +29,7 @@ from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFi
 from tui.controllers.columns import ColumnsController
 from tui.controllers.console import ConsoleController
 from tui.controllers.events import EVENTS_BINDING, EventsController
+from tui.controllers.forwards import ForwardsController
 from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
 from tui.controllers.node_finder import NodeFinder
@@ -36,6 +37,7 @@ from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.run import RunController
 from tui.controllers.shells import ShellController
+from tui.controllers.ssh_entries import SshEntriesController
 from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
@@ -47,7 +49,9 @@ from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
 from tui.screens.columns import ColumnChooser
 from tui.screens.confirm import ConfirmActionScreen
+from tui.screens.forwards import ForwardFormScreen, ForwardListScreen
 from tui.screens.run import ConfirmRunScreen, RunPromptScreen, RunResultsScreen
+from tui.screens.ssh_entries import SshEntriesScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.banner import Banner
@@ -143,6 +147,8 @@ class MainScreen(Screen[None]):
         self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
         self.shells = ShellController(self, ask=AskScreen)
         self.runs = RunController(self, prompt=RunPromptScreen, confirm=ConfirmRunScreen, results=RunResultsScreen)
+        self.forwards = ForwardsController(self, form=ForwardFormScreen, listing=ForwardListScreen)
+        self.ssh_entries = SshEntriesController(self, show=SshEntriesScreen, ask=AskScreen)
         self.columns = ColumnsController(self, chooser=ColumnChooser)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
@@ -559,6 +565,22 @@ class MainScreen(Screen[None]):
             self.shells.open_fullscreen(message.node_id)
         else:
             await self.shells.open_embedded(message.node_id)
+
+    @on(NodeTable.ForwardRequested)
+    def _on_forward_requested(self, message: NodeTable.ForwardRequested) -> None:
+        self.forwards.request(message.node_id)
+
+    def action_port_forwards(self) -> None:
+        """`:pf`: the port forwards, their state and a stop key."""
+        self.forwards.show_list()
+
+    @on(NodeTable.SshConfigRequested)
+    def _on_ssh_config_requested(self, message: NodeTable.SshConfigRequested) -> None:
+        self.ssh_entries.open(message.node_id)
+
+    def action_ssh_config(self) -> None:
+        """`:ssh-config`: the open cluster's ssh entries (the nodes pane's highlighted node first)."""
+        self.ssh_entries.open(self.nodes_table.cursor_key)
 
     @on(NodeTable.CopyCommandRequested)
     def _on_copy_command_requested(self, message: NodeTable.CopyCommandRequested) -> None:

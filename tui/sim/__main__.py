@@ -1,4 +1,5 @@
-"""`python -m tui.sim serve|scenarios`: run the simulated control plane as an HTTP endpoint."""
+"""`python -m tui.sim serve|scenarios|aws`: run the simulated control plane as an HTTP endpoint; `aws ssm
+start-session …` is the demo's stand-in for the AWS CLI (tui/sim/aws_cli.py)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--account-id", default="123456789012")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
     commands.add_parser("scenarios", help="list the scenarios")
+    commands.add_parser("aws", help="aws ssm start-session …: the demo's stand-in for the AWS CLI (tui/sim/aws_cli.py)")
     return parser
 
 
@@ -63,7 +65,12 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    if words[:1] == ["aws"]:
+        from tui.sim import aws_cli
+
+        return aws_cli.main(words[1:])
+    args = _parser().parse_args(words)
     if args.command == "scenarios":
         for name in Simulator.scenarios():
             print(name)

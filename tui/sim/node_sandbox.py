@@ -22,6 +22,8 @@ import shlex
 import time
 from urllib.parse import parse_qs, urlsplit
 
+from tui.sim import node_keys
+
 PARAM = "sim-node"
 NON_INTERACTIVE = "AWS-StartNonInteractiveCommand"
 INTERACTIVE = "AWS-StartInteractiveCommand"
@@ -225,6 +227,9 @@ def shell(facts: dict, command: str) -> tuple[str, int]:
 
 def answer(facts: dict, document: str, command: str) -> str:
     """The session's whole output (the plugin's own lines not included); the pty makes its newlines CRLF."""
+    keyed = node_keys.answer(document, command)  # ssh-config --install-key (tui/sim/node_keys.py)
+    if keyed is not None:
+        return keyed
     if document == INTERACTIVE:
         match = _SHELL_FORM.match(command)
         if match:

@@ -11,6 +11,9 @@ this is a local demo shell and not the node, and execs `bash --norc -i` (or $SHE
 that names the fake target. Like the real plugin it reports errors on stdout as
 "Cannot perform start session: <reason>" and exits 0 (aws/session-manager-plugin session.go).
 
+With `AWS-StartSSHSession` it carries stdin/stdout to the simulated node's port, and with the port-forwarding
+documents it listens on a local port and carries each connection there (tui/sim/plugin_ports.py).
+
 With a command document (`AWS-StartNonInteractiveCommand`, `AWS-StartInteractiveCommand`) and a `command`
 parameter it prints the node's scripted answer instead (tui/sim/node_sandbox.py) and the real plugin's
 "Exiting session with sessionId: …" line, and exits.
@@ -28,7 +31,7 @@ import signal
 import sys
 from typing import Any, TextIO
 
-from tui.sim import node_sandbox
+from tui.sim import node_ports, node_sandbox, plugin_ports
 
 DEFAULT_VERSION = "1.2.814.0"
 VERSION_ENV = "HYPERPOD_TUI_SIM_PLUGIN_VERSION"
@@ -110,6 +113,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         raw_response = args[1]
     operation = args[3]
     target, document, one_shot = "", None, None
+    parameters: dict = {}
     if len(args) > 5:
         try:
             request = json.loads(args[5])
@@ -120,6 +124,8 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         target = request["Target"]
         document = request.get("DocumentName") if isinstance(request.get("DocumentName"), str) else None
         one_shot = _command_parameter(request)
+        given = request.get("Parameters")
+        parameters = given if isinstance(given, dict) else {}
     if operation != "StartSession":
         out.write("Invalid Operation")
         out.flush()
@@ -129,6 +135,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         return _fail(out, parsed)
 
     out.write(f"\nStarting session with SessionId: {safe_label(parsed['SessionId'])}\n\n")
+    out.flush()
+    if document in node_ports.PORT_DOCUMENTS:
+        # SSH and port forwarding: the node's port stands at a local address (tui/sim/node_ports.py)
+        session_id = safe_label(parsed["SessionId"])
+        code = plugin_ports.run(document, parameters, session_id, parsed["StreamUrl"], out)
+        if argv is None:  # a process of its own: leave without waiting for the pumps' threads (one reads stdin)
+            out.flush()
+            os._exit(code)
+        return code
     if document in node_sandbox.COMMAND_DOCUMENTS and one_shot is not None:
         # A one-shot command: the node's scripted answer (tui/sim/node_sandbox.py), then the session ends.
         facts = node_sandbox.facts_from_stream_url(parsed["StreamUrl"])

@@ -14,6 +14,7 @@ from tui.sim import ids, node_sandbox
 from tui.sim.dispatcher import OperationTable
 from tui.sim.errors import SimError
 from tui.sim.model import RUNNING, Node
+from tui.sim.node_ports import NodePorts, PortNode
 from tui.sim.world import World
 
 ssm = OperationTable("ssm")
@@ -81,6 +82,33 @@ def _stream_facts(world: World, target: str, document: str | None) -> str:
     return f"&{node_sandbox.PARAM}={node_sandbox.encode_facts(facts)}"
 
 
+def node_ports(world: World) -> NodePorts:
+    """The world's listeners for node ports (tui/sim/node_ports.py), made on first use."""
+    ports = getattr(world, "node_ports", None)
+    if ports is None:
+        ports = NodePorts()
+        world.node_ports = ports  # type: ignore[attr-defined]
+    return ports
+
+
+def _port_node(node: Node, first: Node | None) -> PortNode:
+    """The Slurm controller runs the dashboards; on a cluster without one (EKS), its first node does."""
+    kind = node.group.slurm_node_type
+    return PortNode(node.instance_id, node.hostname, kind == "Controller" or (not kind and node is first))
+
+
+def _port_param(world: World, target: str, document: str | None, parameters: dict) -> str:
+    """For the SSH and port-forwarding documents: where the node's port listens (tui/sim/node_ports.py)."""
+    match = _TARGET.fullmatch(target)
+    cluster = world.cluster_by_id(match.group(1)) if match else None
+    node = cluster.nodes.get(match.group(3)) if cluster is not None and match else None
+    if cluster is None or node is None or not isinstance(parameters, dict):
+        return ""
+    first = next(iter(cluster.nodes.values()), None)
+    peers = [_port_node(n, first) for n in cluster.nodes.values()]
+    return node_ports(world).stream_param(document, parameters, _port_node(node, first), peers)
+
+
 @ssm("StartSession")
 def start_session(world: World, params: dict) -> dict:
     target = params["Target"]
@@ -105,6 +133,7 @@ def start_session(world: World, params: dict) -> dict:
         "StreamUrl": (
             f"wss://ssmmessages.{world.region}.amazonaws.com/v1/data-channel/{session_id}"
             f"?role=publish_subscribe&cell-number={cell}{_stream_facts(world, target, params.get('DocumentName'))}"
+            f"{_port_param(world, target, params.get('DocumentName'), params.get('Parameters') or {})}"
         ),
     }
 

@@ -70,6 +70,25 @@ SHELL_BINDINGS: list[Binding] = [
         id="copy-ssm-command",
     ),
 ]
+# ssh and port forwards through SSM (tui/controllers/ssh_entries.py, tui/controllers/forwards.py)
+SSH_BINDINGS: list[Binding] = [
+    Binding(
+        "i",
+        "ssh_config",
+        "SSH config",
+        show=False,
+        tooltip="ssh config entries (ProxyCommand through SSM) for the cluster's nodes: copy or write them",
+        id="ssh-config",
+    ),
+    Binding(
+        "f",
+        "port_forward",
+        "Forward",
+        show=False,
+        tooltip="Forward a local port to a port on the highlighted node (or a host it reaches); :pf lists them",
+        id="port-forward",
+    ),
+]
 LOGS_BINDING = Binding(
     "l",
     "logs",
@@ -93,6 +112,7 @@ class NodeTable(ResourceTable):
     BINDINGS: ClassVar[list[BindingType]] = [
         *SHELL_BINDINGS,
         SHELL_FOCUS_HERE,
+        *SSH_BINDINGS,
         LOGS_BINDING,
         *MARK_BINDINGS,
         *ACTION_BINDINGS,
@@ -127,6 +147,20 @@ class NodeTable(ResourceTable):
 
     class CopyCommandRequested(WidgetMessage):
         """y: the `aws ssm start-session` command of the highlighted node (None: no row is highlighted)."""
+
+        def __init__(self, table: NodeTable, node_id: str | None) -> None:
+            super().__init__(table)
+            self.node_id = node_id
+
+    class SshConfigRequested(WidgetMessage):
+        """i: the cluster's ssh entries, the highlighted node's alias first (None: no row is highlighted)."""
+
+        def __init__(self, table: NodeTable, node_id: str | None) -> None:
+            super().__init__(table)
+            self.node_id = node_id
+
+    class ForwardRequested(WidgetMessage):
+        """f: a port forward to the highlighted node."""
 
         def __init__(self, table: NodeTable, node_id: str | None) -> None:
             super().__init__(table)
@@ -285,6 +319,14 @@ class NodeTable(ResourceTable):
     def action_copy_ssm_command(self) -> None:
         if self._on_screen(SHELL_BINDINGS[2], "copy its SSM command"):
             self.post_message(self.CopyCommandRequested(self, self.cursor_key))
+
+    def action_ssh_config(self) -> None:
+        if self._on_screen(SSH_BINDINGS[0], "show its ssh entry"):
+            self.post_message(self.SshConfigRequested(self, self.cursor_key))
+
+    def action_port_forward(self) -> None:
+        if self._on_screen(SSH_BINDINGS[1], "forward a port of it"):
+            self.post_message(self.ForwardRequested(self, self.cursor_key))
 
     async def action_shell_focus(self) -> None:
         await self.screen.run_action(SHELL_FOCUS_HERE.action)
