@@ -110,7 +110,7 @@ async def test_pf_opens_the_port_forwards_and_esc_comes_back():
         main = main_screen(app)
         focused = app.focused
         await run_command(pilot, "pf")
-        assert isinstance(app.screen, ForwardListScreen) and "No port forwards yet" in app.screen.plain()
+        assert isinstance(app.screen, ForwardListScreen) and "No port forwards yet" in app.screen.shown_text()
         await pilot.press("escape")
         await pilot.pause()
         assert app.focused is focused and isinstance(app.screen, MainScreen) and main.state.focus is not None

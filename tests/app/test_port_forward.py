@@ -78,7 +78,7 @@ async def test_f_on_the_controller_forwards_a_local_port_to_its_dashboard_pf_lis
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ForwardListScreen)
-        listed = app.screen.plain()
+        listed = app.screen.shown_text()
         assert forward.address in listed and "listening" in listed and "ip-10-1-192-133:3000" in listed
         pid = forward._process.pid
         await pilot.press("ctrl+k")
@@ -86,7 +86,7 @@ async def test_f_on_the_controller_forwards_a_local_port_to_its_dashboard_pf_lis
         await pilot.pause(0.2)
         assert session_of(app, forward).status == "Terminated"
         assert not alive(pid)
-        assert "ended (stopped)" in app.screen.plain()
+        assert "ended (stopped)" in app.screen.shown_text()
         assert main.forwards.running == 0
 
 

@@ -182,7 +182,7 @@ class ForwardListScreen(ModalScreen[None]):
         self.body = body
         self.query_one("#forwards-table", Static).update(body)
 
-    def plain(self) -> str:
+    def shown_text(self) -> str:
         """What the list shows, as plain text (for tests and screen readers)."""
         return self.body.plain
 
