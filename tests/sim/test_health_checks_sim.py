@@ -36,7 +36,10 @@ def config(group: str, ids: list[str] | None = None, checks: list[str] | None = 
     [
         ([config("gpu-workers")] * 100, "deepHealthCheckConfigurations"),
         ([config("gpu-workers", [f"i-0{n:016x}" for n in range(501)])], "instanceIds"),
-        ([config("gpu-workers", checks=["InstanceStress", "InstanceConnectivity", "InstanceStress", "X"])], "deepHealthChecks"),
+        (
+            [config("gpu-workers", checks=["InstanceStress", "InstanceConnectivity", "InstanceStress", "X"])],
+            "deepHealthChecks",
+        ),
     ],
 )
 def test_requests_past_the_limits_are_validation_exceptions(quiet_demo, configurations, member):

@@ -515,7 +515,8 @@ def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
             return [plain(v) for v in value]
         return value
 
-    return plain(params)
+    copied: dict[str, Any] = plain(params)
+    return copied
 
 
 def _result_entry(

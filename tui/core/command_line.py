@@ -77,6 +77,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("triage", "Every node that needs attention, across clusters", action="triage"),
     Command("pf", "Port forwards"),
     Command("run", "Run a command on the marked nodes (the highlighted one if none)", action="run_command"),
+    Command(
+        "dhc",
+        "Deep health check: the marked nodes (the highlighted one if none), or the highlighted group (groups pane)",
+        action="deep_health_check",
+        aliases=("healthcheck",),
+    ),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),
     Command(
         "region",

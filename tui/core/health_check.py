@@ -38,7 +38,7 @@ MAX_CHECKS = 3
 CONFIGURATIONS = "DeepHealthCheckConfigurations"
 
 DEEP_HEALTH_CHECK = ActionKind(
-    "health_check",
+    "deep-health-check",  # also its key binding's id (widgets/node_table.py)
     "Deep health check",
     OPERATION,
     "start_cluster_health_check",
@@ -97,7 +97,10 @@ def health_check_requests(targets: Iterable[GroupTargets], checks: Sequence[str]
                     "DeepHealthChecks": list(checks),
                 }
             )
-    return [configurations[start : start + MAX_CONFIGURATIONS] for start in range(0, len(configurations), MAX_CONFIGURATIONS)]
+    return [
+        configurations[start : start + MAX_CONFIGURATIONS]
+        for start in range(0, len(configurations), MAX_CONFIGURATIONS)
+    ]
 
 
 def _covered(configurations: Sequence[Mapping[str, Any]], members: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
@@ -177,13 +180,22 @@ def plan_health_check(
             PlannedRequest(_covered(configurations, members), {CONFIGURATIONS: configurations}, CONFIGURATIONS)
             for configurations in health_check_requests(targets, list(checks))
         )
-    note = (
-        f"at most {MAX_CONFIGURATIONS} group configurations per call, {MAX_INSTANCE_IDS} instance ids each"
-        + ("; whole groups without InstanceIds" if whole else "")
+    # plan_action's caution names the Batch* calls' InvalidInstanceStatus; a deep health check runs on Running nodes.
+    unsettled = [n for n in base.nodes if n.status != "Running"]
+    cautions = tuple(c for c in base.cautions if "InvalidInstanceStatus" not in c)
+    if unsettled:
+        statuses = ", ".join(sorted({n.status or "unknown" for n in unsettled}))
+        cautions += (
+            f"{plural(len(unsettled), 'node')} not Running ({statuses}): a deep health check runs on Running "
+            "nodes; AWS may refuse the request.",
+        )
+    note = f"at most {MAX_CONFIGURATIONS} group configurations per call, {MAX_INSTANCE_IDS} instance ids each" + (
+        "; whole groups without InstanceIds" if whole else ""
     )
     return replace(
         base,
         refusals=tuple(refusals),
+        cautions=cautions,
         requests=requests,
         effects=health_check_effects(list(checks), detail.node_recovery, whole),
         call_note=note,

@@ -67,7 +67,9 @@ def results_check(record: Mapping[str, Any], message: str) -> str:
     return next((check for check, words in _CHECK_WORDS if any(word in lowered for word in words)), "")
 
 
-def parse_results_record(message: object, timestamp_ms: object = 0, stream_name: object = "") -> tuple[str, Signal] | None:
+def parse_results_record(
+    message: object, timestamp_ms: object = 0, stream_name: object = ""
+) -> tuple[str, Signal] | None:
     """One results record → (instance id, signal), or None for a line that is not a result about a known node."""
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")

@@ -182,7 +182,15 @@ def _deep_health_checks(world: World, eks: Cluster, flaky: Node, start: float) -
     nodes = [n for n in eks.nodes.values() if n.group is gpu and n.instance_pending is None]
     reason = "EFA Loopback check failed for device: rdmap0s29. Bandwidth has less than threshold: Expected minimum threshold :80, Output summary is MaxBw: 21.310000"
     failures = {flaky.instance_id: ("InstanceConnectivity", reason, start - 3 * DAY + 300)}
-    past_run(world, eks, done, nodes, ("InstanceStress", "InstanceConnectivity"), failures, random.Random(f"{world.seed}:dhc"))
+    past_run(
+        world,
+        eks,
+        done,
+        nodes,
+        ("InstanceStress", "InstanceConnectivity"),
+        failures,
+        random.Random(f"{world.seed}:dhc"),
+    )
     world.dhc_failures[flaky.instance_id] = ("InstanceStress", DHC_STRESS_FAILURE)
 
 
