@@ -27,7 +27,7 @@ from tui.core.wording import plural
 OPERATION = "StartClusterHealthCheck"
 CHECK_TYPES = ("InstanceStress", "InstanceConnectivity", "MultiNodeTrainingValidation")
 CHECK_HELP = {
-    "InstanceStress": "hardware stress: CPU, memory, disk, GPU/Trainium (stress-ng, DCGM), about 10–20 minutes",
+    "InstanceStress": "hardware stress: CPU, memory, disk, GPU/Trainium (stress-ng, DCGM diagnostics)",
     "InstanceConnectivity": "EFA loopback and the node's own NCCL/NCCOM test",
     "MultiNodeTrainingValidation": "a collective-communication test across the nodes together",
 }
@@ -127,8 +127,8 @@ def health_check_effects(checks: Sequence[str], node_recovery: str, whole_groups
         )
     if whole_groups:
         lines.append(
-            f"Whole {plural(len(whole_groups), 'group')} ({', '.join(whole_groups)}): InstanceIds are omitted, so "
-            "every node the group has when AWS starts is checked, listed here or not."
+            f"Whole {'group' if len(whole_groups) == 1 else 'groups'} {', '.join(whole_groups)}: InstanceIds are "
+            "omitted, so every node the group has when AWS starts is checked, listed here or not."
         )
     lines.append("Progress: the node status and the DeepHealthCheck operation (e); results: its detail (d).")
     return tuple(lines)
