@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.sim.conftest import T0, clients
+from tests.sim.shapes import assert_valid_output
 from tui.core.health_results import parse_results_record
 from tui.sim.health_checks import DHC_DURATION
 
@@ -67,6 +68,7 @@ def test_a_run_goes_in_progress_then_one_node_fails_instance_stress_with_its_rea
         ClusterName=EKS, DeepHealthCheckConfigurations=[config("gpu-workers", checks=["InstanceStress"])]
     )
     assert answer["ClusterArn"].endswith(quiet_demo.cluster(EKS).cluster_id)
+    assert_valid_output(sm, "StartClusterHealthCheck", answer)
     gpu = [n for n in quiet_demo.cluster(EKS).nodes.values() if n.group.name == "gpu-workers"]
     checking = [n.instance_id for n in gpu if n.status == "DeepHealthCheckInProgress"]
     assert failing in checking and len(checking) >= 10
