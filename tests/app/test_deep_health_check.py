@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from tests.harness import make_app, notices, rendered_text, settle
 from tui.core import actions
-from tui.core.tables import NODE_COLUMNS
+from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
 from tui.screens.detail import DetailScreen
@@ -123,6 +123,9 @@ async def test_c_on_marked_nodes_checks_them_and_one_fails_instance_stress_with_
 
 async def test_c_in_the_groups_pane_checks_the_whole_group_without_instance_ids(state_home) -> None:
     app = make_app()
+    # no group scaling: only the nodes in a deep health check make the app ask for the cluster's operations
+    for group in app.simulator.cluster(EKS).groups.values():
+        group.target_count = app.simulator.cluster(EKS).current_counts()[group.name]
     async with app.run_test(size=SIZE) as pilot:
         main = await open_gpu_workers(pilot)
         groups = main.groups_table
@@ -139,6 +142,11 @@ async def test_c_in_the_groups_pane_checks_the_whole_group_without_instance_ids(
         assert call.params["DeepHealthCheckConfigurations"] == [
             {"InstanceGroupName": "training-p5", "DeepHealthChecks": ["InstanceStress", "InstanceConnectivity"]}
         ]
+        await pilot.press("escape", "r")
+        await settle(pilot)
+        # progress: the DeepHealthCheck operation names the group (ActiveOperations would name only Scaling)
+        activity = groups.row("training-p5").values[[c.key for c in GROUP_COLUMNS].index("activity")]
+        assert activity and activity[0][0] == "deep health check"
 
 
 async def test_the_picker_needs_one_check_and_esc_sends_nothing(state_home) -> None:
