@@ -113,3 +113,31 @@ def test_the_demo_past_run_matches_its_events(quiet_demo):
         "DHC failed: InstanceConnectivity",
         "DHC passed: InstanceConnectivity",
     ]
+
+
+def test_the_results_sweep_against_moto_reads_results_streams_only(moto_logs):
+    """moto ignores the stream prefix: an HMA or lifecycle line that looks like a result must not count."""
+    import json
+
+    from tests.moto_logs import now_ms, put_lines
+    from tui.core import hma
+
+    group = "/aws/sagemaker/Clusters/c/aa11bbbbb222"
+    start = now_ms()
+    failed = {"level": "error", "ts": "2026-11-20T11:00:00Z", "instanceId": "i-0aaaaaaaaaaaaaaaa"}
+    failed["msg"] = "Encountered FaultyInstance. Replace the Instance. ERROR:DCGM diagnostic failed: ECC"
+    passed = {"level": "info", "msg": "EFA Loopback check passed", "instanceId": "i-0bbbbbbbbbbbbbbbb"}
+    put_lines(moto_logs, group, "DeepHealthCheckResults/op-1", [json.dumps(failed), json.dumps(passed)], start_ms=start)
+    foreign = {**failed, "instanceId": "i-0cccccccccccccccc"}
+    put_lines(
+        moto_logs, group, "LifecycleConfig/workers/i-0cccccccccccccccc", [json.dumps(foreign)], start_ms=start + 5
+    )
+    book = hma.HmaBook()
+    result = hma.sweep(moto_logs, group, book, now=start / 1000 + 60, kind=hma.DHC_RECORDS)
+    assert result is not None and result.kept == 2 and not result.problem
+    signals = book.signals()
+    assert set(signals) == {"i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"}
+    assert signals["i-0aaaaaaaaaaaaaaaa"][0].short == "DHC failed: InstanceStress"
+    assert signals["i-0bbbbbbbbbbbbbbbb"][0].short == "DHC passed: InstanceConnectivity"
+    again = hma.sweep(moto_logs, group, book, now=start / 1000 + 120, kind=hma.DHC_RECORDS)
+    assert again is not None and again.kept == 0  # incremental: nothing twice

@@ -141,9 +141,16 @@ class RecordKind:
     read: Reader
 
 
+def read_results(message: object, stamp: int, stream: object) -> tuple[str, Signal] | None:
+    # The server's prefix is not trusted either (moto ignores it): only results streams' lines are results.
+    if not isinstance(stream, str) or not stream.startswith(RESULTS_PREFIX):
+        return None
+    return parse_results_record(message, stamp, stream)
+
+
 HMA_RECORDS = RecordKind(HEALTH_AGENT, HMA_FILTER, read_hma)
 # Deep-health-check results (core/health_results.py): every line of those streams, no filter pattern.
-DHC_RECORDS = RecordKind(RESULTS_PREFIX, "", parse_results_record)
+DHC_RECORDS = RecordKind(RESULTS_PREFIX, "", read_results)
 
 
 def sweep(
