@@ -40,7 +40,9 @@ BIG_LOG_LINES = 200_000
 
 def demo(world: World, rng: random.Random) -> None:
     """Three clusters: a busy Slurm cluster with a failed and a pending worker, an EKS cluster in
-    Continuous mode with a deep health check under way, and a Slurm cluster still being created."""
+    Continuous mode with a deep health check under way (and a node, `dhc_failing_node`, that failed one three days
+    ago, passed it after a reboot, and fails InstanceStress the next time it is checked), and a Slurm cluster still
+    being created."""
     start = world.start
     build = ClusterBuilder(world, rng)
 
