@@ -164,3 +164,16 @@ def test_a_pass_of_one_check_does_not_clear_the_failure_of_another() -> None:
 @pytest.mark.parametrize("junk", ["", "not json and no id", '{"level": "info"}', "[1,2]", "x" * 70_000, b"\xff"])
 def test_junk_is_not_a_result(junk) -> None:
     assert parse_results_record(junk) is None
+
+
+def test_a_pass_later_in_the_same_run_does_not_clear_its_failure_a_later_run_does() -> None:
+    def record(level: str, msg: str, ts: str) -> str:
+        return json.dumps({"level": level, "ts": ts, "msg": msg, "instanceId": "i-0123456789abcdef0"})
+
+    run1, run2 = "DeepHealthCheckResults/run-1", "DeepHealthCheckResults/run-2"
+    failed = parse_results_record(record("error", "DCGM diagnostic failed: ECC", "2026-11-20T11:00:00Z"), 0, run1)
+    same = parse_results_record(record("info", "GpuPci Count check success", "2026-11-20T11:01:00Z"), 0, run1)
+    later = parse_results_record(record("info", "stress-ng success", "2026-11-21T11:00:00Z"), 0, run2)
+    assert failed and same and later and failed[1].topic == same[1].topic == "InstanceStress"
+    assert judge("n", [failed[1], same[1]]).severity == FAULT
+    assert judge("n", [failed[1], same[1], later[1]]).severity == OK

@@ -10,7 +10,8 @@ not documented beyond "the logs show the instance ID that failed" (UNCONFIRMED):
 EFA, loopback, NCCL/NCCOM on one node → InstanceConnectivity; multi-node → MultiNodeTrainingValidation).
 
 A failed check is a DHC fault (`DHC failed: InstanceStress`, class DHC_FAILED: the step is replace); a passed one is
-an ok signal for that check only (`topic`), so a later pass of another check never clears a failure. Progress lines
+an ok signal for that check only (`topic`), so a later pass of another check never clears a failure, and of another
+run only (`run`: the stream), so a sub-check passing later in the same run does not either. Progress lines
 (`Executing …`) are not signals. Parsers never raise. No Textual here.
 """
 
@@ -95,12 +96,13 @@ def parse_results_record(
     lowered = msg.casefold()
     check = results_check(record, msg)
     text = clean(msg, max_len=TEXT_LIMIT)
+    run = clean(stream_name, max_len=200) if isinstance(stream_name, str) else ""
     label = check or "a check"
     if level in ("error", "fatal", "critical") or any(word in lowered for word in _FAILED_WORDS):
         short = f"DHC failed: {check}" if check else "DHC failed"
-        return instance, Signal(DHC, when, FAULT, short, text, fault=DHC_FAILED, topic=check)
+        return instance, Signal(DHC, when, FAULT, short, text, fault=DHC_FAILED, topic=check, run=run)
     if any(word in lowered for word in _PASSED_WORDS):
-        return instance, Signal(DHC, when, OK, f"DHC passed: {label}", text, topic=check)
+        return instance, Signal(DHC, when, OK, f"DHC passed: {label}", text, topic=check, run=run)
     return None
 
 

@@ -196,8 +196,10 @@ def past_run(
     rng: random.Random,
 ) -> None:
     """A run that ended before the clock starts: its results stream, every node passing each check but those in
-    `failures` (instance id → (check, reason, when a re-check passed, 0 for never))."""
+    `failures` (instance id → (check, reason, when a re-check passed, 0 for never)); a re-check (HyperPod's, after
+    the node's reboot) is a run of its own, in a stream of its own."""
     lines: list[tuple[float, str]] = []
+    rechecks: list[tuple[float, str]] = []
     for node in nodes:
         for k, check in enumerate(checks):
             stamp = operation.creation_time + 600 + rng.uniform(0, 300) + k * RESULT_STEP
@@ -207,10 +209,12 @@ def past_run(
                 lines.append((stamp, result_record(stamp, "error", reason, node.instance_id, check)))
                 if failing[2]:
                     again = failing[2]
-                    lines.append((again, result_record(again, "info", PASSED_LINES[check], node.instance_id, check)))
+                    rechecks.append((again, result_record(again, "info", PASSED_LINES[check], node.instance_id, check)))
             else:
                 lines.append((stamp, result_record(stamp, "info", PASSED_LINES[check], node.instance_id, check)))
     write_results(world, cluster, operation.operation_id, lines)
+    if rechecks:
+        write_results(world, cluster, ids.event_id(rng), rechecks)
 
 
 __all__ = ["DHC_DURATION", "past_run", "start_cluster_health_check", "start_health_check"]
