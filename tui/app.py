@@ -324,6 +324,7 @@ class HyperPodApp(App[None]):
         from tui.screens.ssh_entries import SshEntriesScreen
         from tui.screens.triage import TriageScreen
         from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
+        from tui.widgets.group_table import GROUP_HEALTH_CHECK_BINDING
         from tui.widgets.log_view import LogView
         from tui.widgets.node_table import (
             ACTION_BINDINGS,
@@ -339,7 +340,7 @@ class HyperPodApp(App[None]):
         return [
             ("Everywhere", bindings_of(type(self))),
             ("Command line (:)", [COMMAND_LINE_BINDING, *bindings_of(CommandLine)]),
-            ("Panes", [LOGS_BINDING, EVENTS_BINDING, *NAVIGATION_BINDINGS]),
+            ("Panes", [LOGS_BINDING, EVENTS_BINDING, GROUP_HEALTH_CHECK_BINDING, *NAVIGATION_BINDINGS]),
             ("Nodes pane: marks and actions", [*MARK_BINDINGS, *ACTION_BINDINGS]),
             ("Shells on nodes", [*SHELL_BINDINGS, *SHELL_PANE_BINDINGS]),
             ("Commands on nodes (x, :run)", [RUN_BINDING]),

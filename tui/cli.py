@@ -157,6 +157,19 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
         "when every node is healthy, 3 when one is not (a cron job can gate on it), 1 on failure.",
     )
     triage.add_argument("--cluster", metavar="NAME", default=argparse.SUPPRESS, help="only this cluster (name or ARN)")
+    health = commands.add_parser(
+        "health",
+        prog="hyperpod-tui health",
+        help="one node's health signals, its verdict and the next step (exit status 3 when it is not healthy)",
+        description="One node's health: every signal (HMA records, deep-health-check results, EventBridge and "
+        "cluster events, its status) with its source and time, the verdict and the recommended next step. Exit "
+        "status 0 when the node is healthy, 3 when it is not, 1 on failure.",
+    )
+    health.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
+    health.add_argument("--node", metavar="ID", required=True, help="instance id, NodeLogicalId or hostname")
+    health.add_argument("--json", dest="format", action="store_const", const="json", help="JSON (every field)")
+    health.set_defaults(format="text")
+    _add_target_flags(health, default=argparse.SUPPRESS)
     journal = commands.add_parser(
         "journal",
         prog="hyperpod-tui journal",
@@ -242,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Config: $XDG_CONFIG_HOME/hyperpod-tui/config.toml · keys: press ? in the app.",
         usage="hyperpod-tui [options]                            (the TUI)\n"
         "       hyperpod-tui {clusters,groups,nodes,events,triage} … [options]  (print and exit; --json, --csv)\n"
+        "       hyperpod-tui health CLUSTER --node ID [--json]  (one node's health signals)\n"
         "       hyperpod-tui journal [--since 1d] [--json]        (the action journal read back)\n"
         "       hyperpod-tui run CLUSTER --nodes ID,…|--group G|--status S [--shell] -- COMMAND [--json]\n"
         "       hyperpod-tui ssh-config CLUSTER [--user U] [--key PATH] [--nodes …] [--write] [--install-key]\n"
@@ -344,6 +358,10 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
         from tui import headless_journal
 
         code = headless_journal.run(args, out=sys.stdout, err=sys.stderr)
+    elif args.command == "health":
+        from tui import headless_health
+
+        code = headless_health.run(args, settings)
     elif args.command == "run":
         from tui import headless_run
 

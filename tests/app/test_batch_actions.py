@@ -440,7 +440,17 @@ async def test_help_lists_the_node_actions(state_home):
     async with app.run_test(size=SIZE):
         sections = dict(app.help_sections())
         ids = [binding.id for binding in sections["Nodes pane: marks and actions"]]
-        assert ids == ["mark", "mark-all", "mark-range", "unmark-all", "clear-marks", "reboot", "replace", "delete"]
+        assert ids == [
+            "mark",
+            "mark-all",
+            "mark-range",
+            "unmark-all",
+            "clear-marks",
+            "reboot",
+            "replace",
+            "delete",
+            "deep-health-check",
+        ]
         assert not {b.id for b in sections["Panes"]} & set(ids)
         assert {"confirm-yes", "confirm-cancel", "results-close", *ids} <= {b.id for b in app.all_bindings()}
 

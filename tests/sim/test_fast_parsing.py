@@ -178,6 +178,12 @@ APP_OPERATIONS = {
     ("sagemaker", "BatchRebootClusterNodes"): _nodes_params,
     ("sagemaker", "BatchReplaceClusterNodes"): _nodes_params,
     ("sagemaker", "BatchDeleteClusterNodes"): _nodes_params,
+    ("sagemaker", "StartClusterHealthCheck"): lambda sim, stock: {
+        "ClusterName": EKS,
+        "DeepHealthCheckConfigurations": [
+            {"InstanceGroupName": "general-purpose", "DeepHealthChecks": ["InstanceStress"]}
+        ],
+    },
     ("logs", "DescribeLogGroups"): lambda sim, stock: {},
     ("logs", "DescribeLogStreams"): lambda sim, stock: {"logGroupName": _log_stream(stock)["logGroupName"]},
     ("logs", "GetLogEvents"): lambda sim, stock: {**_log_stream(stock), "startFromHead": True, "limit": 50},

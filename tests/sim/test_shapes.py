@@ -32,6 +32,7 @@ COVERED = {
     ("sagemaker", "BatchRebootClusterNodes"),
     ("sagemaker", "BatchReplaceClusterNodes"),
     ("sagemaker", "BatchDeleteClusterNodes"),
+    ("sagemaker", "StartClusterHealthCheck"),
     ("logs", "DescribeLogGroups"),
     ("logs", "DescribeLogStreams"),
     ("logs", "GetLogEvents"),

@@ -179,7 +179,8 @@ def test_the_focus_is_shown_before_its_health_sweep_and_then_updated_with_it(sim
     rebuilt = found[1]
     assert rebuilt.diff.changed == (faulty,) and rebuilt.base_fetched_at == found[0].fetched_at
     assert rebuilt.quiet == {faulty}  # the cluster's first sweep: shown, not flashed
-    assert [call.operation for call in sim.calls].count("FilterLogEvents") == 1  # the focus only
+    sweeps = [call.params.get("logStreamNamePrefix") for call in sim.calls if call.operation == "FilterLogEvents"]
+    assert sweeps == ["SagemakerHealthMonitoringAgent", "DeepHealthCheckResults/"]  # the focus only: HMA, DHC results
 
 
 def test_a_failing_sweep_never_fails_the_refresh(sim):

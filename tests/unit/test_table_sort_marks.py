@@ -113,6 +113,8 @@ def test_sort_letters_are_unique_per_table_and_free_of_other_keys() -> None:
         assert all(len(letter) == 1 and letter.isupper() for letter in letters)
         assert len(set(letters)) == len(letters)
         assert not taken & set(letters)
+    for columns in (GROUP_COLUMNS, NODE_COLUMNS):  # C: the deep health check of those panes
+        assert "C" not in {c.sort_letter for c in columns}
 
 
 def test_wide_mode_and_the_chosen_columns_decide_what_is_shown() -> None:

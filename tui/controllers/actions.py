@@ -1,4 +1,7 @@
-"""Node actions (reboot, replace, delete): plan → confirm → run in a worker → results, for the main screen.
+"""Node actions (reboot, replace, delete, deep health check): plan → confirm → run in a worker → results.
+
+A deep health check first asks which checks to run (screens/health_check.py), then plans
+(core.health_check.plan_health_check) and goes the same way; from the groups pane it checks the whole group.
 
 The plan (core.actions) is frozen when the key is pressed, confirmed in the confirmation dialog, run in a worker
 thread, journalled call by call, and reported in the results dialog as each call returns. One action runs at a
@@ -17,10 +20,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 
 from tui.core.actions import ACTIONS, ActionPlan, ActionResult, CallContext, CallResult, plan_action, run_plan
+from tui.core.health_check import plan_health_check
 from tui.core.journal import Journal, default_journal_path
+from tui.core.models import ClusterDetail, Node
 from tui.core.wording import plural
 from tui.text import toast
 from tui.typed_app import hyperpod_app, keys_for
+from tui.widgets.group_table import GROUP_HEALTH_CHECK_BINDING
 from tui.widgets.node_table import ACTION_BINDINGS, RUN_BINDING
 from tui.workers import run_in_thread
 
@@ -57,10 +63,12 @@ class ActionsController:
         *,
         confirm: Callable[[ActionPlan], ModalScreen[bool]],
         results: Callable[[ActionPlan], ActionResultsScreen],
+        pick_checks: Callable[[str], ModalScreen[tuple[str, ...] | None]] | None = None,
     ) -> None:
         self.screen = screen
         self._confirm = confirm
         self._results_for = results
+        self._pick_checks = pick_checks
         self.running: ActionPlan | None = None
         self.results: ActionResultsScreen | None = None
 
@@ -75,6 +83,13 @@ class ActionsController:
             return
         if hyperpod_app(screen).settings.read_only:
             message = f"Read-only mode (--read-only): {binding.description.lower()} is disabled. Nothing was sent."
+        elif screen.focused is screen.groups_table and event.key in keys_for(screen, GROUP_HEALTH_CHECK_BINDING):
+            return  # the groups pane's own C: a deep health check of the group
+        elif binding.id == "deep-health-check" and screen.focused is not screen.nodes_table:
+            message = (
+                f"A deep health check acts on nodes or a group: go to the nodes pane (mark nodes with space) or the "
+                f"groups pane (tab), then press {event.key}."
+            )
         elif screen.focused is not screen.nodes_table:
             message = f"{binding.description} acts on nodes: go to the nodes pane (tab), mark nodes with space, then press {event.key}."
         else:
@@ -85,6 +100,9 @@ class ActionsController:
 
     def request(self, action: str, node_ids: Sequence[str], hidden: int) -> None:
         """Plan `action` on `node_ids` of the open cluster and ask for confirmation."""
+        if action == "deep_health_check":
+            self.request_health_check(node_ids, hidden)
+            return
         screen = self.screen
         if self.running is not None:
             toast(screen, "A batch action is still running; wait for its results first.", severity="warning")
@@ -107,6 +125,70 @@ class ActionsController:
             cluster_nodes=len(snapshot.nodes),
         )
         screen.app.push_screen(self._confirm(plan), callback=lambda confirmed: self._on_confirmed(plan, confirmed))
+
+    def request_health_check(self, node_ids: Sequence[str], hidden: int = 0, *, group: str | None = None) -> None:
+        """A deep health check of `node_ids` of the open cluster, or (`group`) of that whole instance group: ask
+        which checks, then plan and confirm as the other actions."""
+        screen = self.screen
+        if hyperpod_app(screen).settings.read_only:
+            toast(
+                screen,
+                "Read-only mode (--read-only): deep health checks are disabled. Nothing was sent.",
+                severity="warning",
+            )
+            return
+        if self.running is not None:
+            toast(screen, "A batch action is still running; wait for its results first.", severity="warning")
+            return
+        detail, snapshot = screen.state.focus_detail, screen.state.focus_snapshot
+        if detail is None or snapshot is None:
+            toast(screen, "The cluster's nodes are still loading.", severity="warning")
+            return
+        if group is not None:
+            nodes = [node for node in snapshot.nodes.values() if node.group == group and node.instance_id]
+            scope = f"The whole instance group {group} of {detail.name} ({len(nodes)} listed nodes)."
+        else:
+            nodes = [snapshot.nodes[key] for key in node_ids if key in snapshot.nodes]
+            scope = f"{plural(len(nodes), 'node')} of {detail.name}."
+        if not nodes and group is None:
+            toast(screen, "Nothing to check: mark nodes with space, or highlight one.", severity="warning")
+            return
+        if self._pick_checks is None:
+            return
+        whole = (group,) if group is not None else ()
+        cluster_nodes = len(snapshot.nodes)
+
+        def picked(checks: tuple[str, ...] | None) -> None:
+            if not checks:
+                toast(screen, "Deep health check cancelled: nothing was sent.", timeout=4)
+                return
+            self.confirm_plan(self.health_check_plan(detail, nodes, checks, whole, hidden, cluster_nodes))
+
+        screen.app.push_screen(self._pick_checks(scope), callback=picked)
+
+    def health_check_plan(
+        self,
+        detail: ClusterDetail,
+        nodes: Sequence[Node],
+        checks: Sequence[str],
+        whole_groups: Sequence[str] = (),
+        hidden: int = 0,
+        cluster_nodes: int | None = None,
+    ) -> ActionPlan:
+        """core.health_check.plan_health_check with the app's dry-run setting."""
+        return plan_health_check(
+            detail,
+            nodes,
+            checks,
+            whole_groups=whole_groups,
+            dry_run=hyperpod_app(self.screen).settings.dry_run,
+            hidden_by_filter=hidden,
+            cluster_nodes=cluster_nodes,
+        )
+
+    def confirm_plan(self, plan: ActionPlan) -> None:
+        """Show the confirmation of a frozen plan; run it when confirmed."""
+        self.screen.app.push_screen(self._confirm(plan), callback=lambda confirmed: self._on_confirmed(plan, confirmed))
 
     def _on_confirmed(self, plan: ActionPlan, confirmed: bool | None) -> None:
         if not confirmed or plan.refused:

@@ -74,6 +74,9 @@ class ActionKind:
     typed_confirmation: bool
     refuses_controller: bool
     logical_per_call: int = MAX_LOGICAL_IDS_PER_CALL  # NodeLogicalIds per call
+    # False: the answer names no node (StartClusterHealthCheck answers {ClusterArn}), so an answered request is
+    # Successful for every node it covers.
+    per_node_answer: bool = True
 
 
 REBOOT = ActionKind(
@@ -133,6 +136,16 @@ class PlannedNode:
 
 
 @dataclass(frozen=True, slots=True)
+class PlannedRequest:
+    """One request whose members a planner built (core/health_check.py), for the nodes it covers: `params` are
+    every member but ClusterName, `member` the one the journal names it by."""
+
+    node_ids: tuple[str, ...]
+    params: Mapping[str, Any]
+    member: str
+
+
+@dataclass(frozen=True, slots=True)
 class GroupCapacity:
     """What a delete does to an instance group's target count."""
 
@@ -163,6 +176,12 @@ class ActionPlan:
 
     patch: tuple[GroupPatchState, ...] = ()  # target groups needing a patch or under a software update
     patch_others: tuple[str, ...] = ()  # groups needing a patch with no target in them
+    # A plan whose requests a planner built (not chunks of node ids): one call each, in order.
+    requests: tuple[PlannedRequest, ...] = ()
+    effects: tuple[str, ...] = ()  # what it does, when the planner says it (else `consequences` by kind)
+    call_note: str = ""  # the limits behind its call count, when the planner says them
+    checks: tuple[str, ...] = ()  # a deep health check's types (core/health_check.py)
+    whole_groups: tuple[str, ...] = ()  # groups checked whole (InstanceIds omitted)
 
     @property
     def patch_notice(self) -> list[str]:
@@ -185,6 +204,8 @@ class ActionPlan:
 
     @property
     def _chunked(self) -> list[tuple[str, tuple[str, ...]]]:
+        if self.requests:
+            return [(request.member, request.node_ids) for request in self.requests]
         out: list[tuple[str, tuple[str, ...]]] = []
         for member, size in ((NODE_IDS, self.kind.per_call), (NODE_LOGICAL_IDS, self.kind.logical_per_call)):
             ids = tuple(node.key for node in self.nodes if node.member == member)
@@ -297,6 +318,8 @@ def plan_action(
 def consequences(plan: ActionPlan) -> list[str]:
     """What the action does, in the words the confirmation shows."""
     kind = plan.kind
+    if plan.effects:
+        return list(plan.effects)
     if kind is REBOOT:
         return ["Each node restarts (EC2 RebootInstances): whatever runs on it is interrupted. Its volumes are kept."]
     if kind is REPLACE:
@@ -317,6 +340,8 @@ def call_summary(plan: ActionPlan) -> str:
     """How many API calls the plan takes, and why that many."""
     count, kind = plan.call_count, plan.kind
     calls = f"{count} call{'s' if count != 1 else ''} to {kind.operation}"
+    if plan.call_note:
+        return f"{calls} ({plan.call_note})."
     logical = plan.chunk_members.count(NODE_LOGICAL_IDS)
     if logical:
         calls += f" ({logical} by NodeLogicalIds, at most {kind.logical_per_call} per call)"
@@ -406,6 +431,8 @@ class CallContext:
 def _outcomes_from_response(
     kind: ActionKind, chunk: Sequence[str], response: Mapping[str, Any], member: str = NODE_IDS
 ) -> tuple[NodeOutcome, ...]:
+    if not kind.per_node_answer:
+        return tuple(NodeOutcome(node_id, SUCCESSFUL, "", "Started") for node_id in chunk)
     logical = member == NODE_LOGICAL_IDS
     successful = {
         str(node_id) for node_id in response.get("SuccessfulNodeLogicalIds" if logical else "Successful") or ()
@@ -470,11 +497,26 @@ def _intent_entry(
         "cluster_arn": plan.cluster_arn,
         "operation": plan.kind.operation,
         **({"node_logical_ids": list(chunk)} if member == NODE_LOGICAL_IDS else {"node_ids": list(chunk)}),
+        **({"request": _jsonable(plan.requests[index].params)} if plan.requests else {}),
         "dry_run": plan.dry_run,
         "call": f"{index + 1}/{plan.call_count}",
         "chunk": index,
         "attempt": attempt,
     }
+
+
+def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A fresh, plain copy of a planned request's members (the plan keeps tuples; a call may not change it)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    copied: dict[str, Any] = plain(params)
+    return copied
 
 
 def _result_entry(
@@ -617,8 +659,10 @@ def _attempt(
         probe.arm()
     started = monotonic()
     try:
-        member = plan.chunk_members[int(intent["chunk"])]
-        response = getattr(client, kind.method)(ClusterName=plan.target, **{member: list(chunk)})
+        index = int(intent["chunk"])
+        member = plan.chunk_members[index]
+        params = _jsonable(plan.requests[index].params) if plan.requests else {member: list(chunk)}
+        response = getattr(client, kind.method)(ClusterName=plan.target, **params)
         outcomes = _outcomes_from_response(kind, chunk, response, member)
         request_id = str((response.get("ResponseMetadata") or {}).get("RequestId", ""))
     except Exception as error:  # noqa: BLE001 - every failure is judged: answered, not sent, or unknown

@@ -78,6 +78,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("pf", "Port forwards: state, local address, stop", action="port_forwards", aliases=("portforwards",)),
     Command("ssh-config", "ssh entries through SSM for the nodes of the open cluster", action="ssh_config"),
     Command("run", "Run a command on the marked nodes (the highlighted one if none)", action="run_command"),
+    Command(
+        "dhc",
+        "Deep health check: the marked nodes (the highlighted one if none), or the highlighted group (groups pane)",
+        action="deep_health_check",
+        aliases=("healthcheck",),
+    ),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),
     Command(
         "region",

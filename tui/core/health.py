@@ -7,8 +7,8 @@ deep health check named in the status message (`DHC`), and Error-level Instance 
 Every text in a signal went through `sanitize.clean`; parsers never raise (a malformed record gives None).
 
 The join (`judge`), in three rules:
-1. a fault is *cleared* by a later healthy signal from the same source, and a signal from before the instance
-   launched is about an instance that is gone (a replacement launches anew);
+1. a fault is *cleared* by a later healthy signal from the same source (and topic: a deep health check's type;
+   for a check, from a later run, not its own), and a signal from before the instance launched is about an instance that is gone (a replacement launches anew);
 2. the *worst* current signal wins (fault > warn > progress > ok); among equals a specific source beats a
    general one (DHC, HMA, EventBridge, event, status), then the newest; the verdict names the signal it rests on;
 3. a fault that follows a cleared fault on the same node is a *repeat* (it came back after a reboot or recovery).
@@ -96,6 +96,12 @@ class Signal:
     recommendation: str = ""  # the source's own advice (EventBridge Recommendation)
     fault: str = ""  # the fault class: HARDWARE, SOFTWARE, UNRESPONSIVE, DHC_FAILED, FAILED or "" (unknown)
     repairing: bool = False  # HyperPod says it is repairing the node (RepairAction Replace/Reboot)
+    # What within its source the signal is about (a deep health check's type): a healthy signal clears only faults
+    # of its own source and topic, so InstanceConnectivity passing does not clear InstanceStress failing.
+    topic: str = ""
+    # Which run said it (a deep health check's results stream): a healthy line of the same run never clears its
+    # failure (a run logs a pass per sub-check), a later run's does. "": any later healthy signal clears.
+    run: str = ""
 
     @property
     def healthy(self) -> bool:
@@ -184,16 +190,21 @@ def judge(
 ) -> Verdict:
     """Every signal about one node → its verdict (the rules are in the module docstring)."""
     every = sorted(signals, key=lambda s: s.time, reverse=True)
-    latest_ok: dict[str, float] = {}
+    healthy: dict[tuple[str, str], list[tuple[float, str]]] = {}
     for signal in every:
-        if signal.healthy and signal.time > latest_ok.get(signal.source, -1.0):
-            latest_ok[signal.source] = signal.time
+        if signal.healthy:
+            healthy.setdefault((signal.source, signal.topic), []).append((signal.time, signal.run))
+
+    def is_cleared(fault: Signal) -> bool:
+        later = healthy.get((fault.source, fault.topic), ())
+        return any(when > fault.time and (not fault.run or run != fault.run) for when, run in later)
+
     current: list[Signal] = []
     cleared: list[Signal] = []
     for signal in every:
         if launched is not None and 0 < signal.time < launched - LAUNCH_SLACK and signal.source != STATUS:
             continue  # about an instance that was replaced: not this one
-        if not signal.healthy and signal.time < latest_ok.get(signal.source, -1.0):
+        if not signal.healthy and is_cleared(signal):
             cleared.append(signal)
             continue
         current.append(signal)

@@ -35,6 +35,10 @@ from tui.core.health import (
     hma_instance,
     parse_hma_record,
 )
+from tui.core.health_results import RESULTS_PREFIX, parse_results_record
+
+# One kind of record a sweep reads: (event message, timestamp ms, stream name) → (instance id, signal) or None.
+Reader = Callable[[object, int, object], "tuple[str, Signal] | None"]
 
 HEALTH_AGENT = "SagemakerHealthMonitoringAgent"  # as core/log_locator.py (which loads botocore: not at start-up)
 
@@ -122,6 +126,33 @@ def _event_id(event: Mapping[str, Any]) -> str:
     return f"{event.get('logStreamName')}\0{event.get('timestamp')}\0{hash(str(event.get('message'))[:512])}"
 
 
+def read_hma(message: object, stamp: int, stream: object) -> tuple[str, Signal] | None:
+    instance = hma_instance(stream)
+    signal = parse_hma_record(message, stamp) if instance else None
+    return (instance, signal) if signal is not None else None
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """What one sweep reads: the stream-name prefix, the filter pattern ("" for none) and the record reader."""
+
+    prefix: str
+    pattern: str
+    read: Reader
+
+
+def read_results(message: object, stamp: int, stream: object) -> tuple[str, Signal] | None:
+    # The server's prefix is not trusted either (moto ignores it): only results streams' lines are results.
+    if not isinstance(stream, str) or not stream.startswith(RESULTS_PREFIX):
+        return None
+    return parse_results_record(message, stamp, stream)
+
+
+HMA_RECORDS = RecordKind(HEALTH_AGENT, HMA_FILTER, read_hma)
+# Deep-health-check results (core/health_results.py): every line of those streams, no filter pattern.
+DHC_RECORDS = RecordKind(RESULTS_PREFIX, "", read_results)
+
+
 def sweep(
     client: Any,
     group: str,
@@ -131,14 +162,16 @@ def sweep(
     limits: SweepLimits = SWEEP_LIMITS,
     should_stop: Callable[[], bool] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    kind: RecordKind = HMA_RECORDS,
 ) -> SweepResult | None:
-    """Read the detection records added since the book's cursor into the book. None when another sweep of this
-    book is running (this one is skipped). `now` (epoch seconds) places the first sweep's look-back."""
+    """Read the records (`kind`: HMA detections by default) added since the book's cursor into the book. None when
+    another sweep of this book is running (this one is skipped). `now` (epoch seconds) places the first sweep's
+    look-back."""
     if not book._sweeping.acquire(blocking=False):
         return None
     try:
         book.swept_at = now
-        result = _sweep(client, group, book, now=now, limits=limits, should_stop=should_stop, clock=clock)
+        result = _sweep(client, group, book, now=now, limits=limits, should_stop=should_stop, clock=clock, kind=kind)
         book.last = result
         return result
     finally:
@@ -154,16 +187,18 @@ def _sweep(
     limits: SweepLimits,
     should_stop: Callable[[], bool] | None,
     clock: Callable[[], float],
+    kind: RecordKind = HMA_RECORDS,
 ) -> SweepResult:
     from tui.core.log_stream import logs_error
 
     start_ms = book.cursor_ms if book.cursor_ms is not None else max(0, int((now - FIRST_LOOKBACK) * 1000))
     request: dict[str, Any] = {
         "logGroupName": group,
-        "logStreamNamePrefix": HEALTH_AGENT,
-        "filterPattern": HMA_FILTER,
+        "logStreamNamePrefix": kind.prefix,
         "startTime": start_ms,
     }
+    if kind.pattern:
+        request["filterPattern"] = kind.pattern
     started = clock()
     pages = events = kept = size = 0
     token: str | None = None
@@ -198,9 +233,8 @@ def _sweep(
             if cursor is None or stamp > cursor:
                 cursor, seen = stamp, set()
             seen.add(identity)
-            instance = hma_instance(event.get("logStreamName"))
-            signal = parse_hma_record(message, stamp) if instance else None
-            if signal is not None and book._keep(instance, signal):
+            found = kind.read(message, stamp, event.get("logStreamName"))
+            if found is not None and book._keep(*found):
                 kept += 1
         next_token = answer.get("nextToken") if isinstance(answer, dict) else None
         if not isinstance(next_token, str) or not next_token or next_token == token:
@@ -225,6 +259,7 @@ class HmaBooks:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._books: dict[str, HmaBook] = {}
+        self._results: dict[str, HmaBook] = {}  # deep-health-check results, their own cursor
 
     def book(self, cluster: str) -> HmaBook:
         with self._lock:
@@ -236,6 +271,18 @@ class HmaBooks:
     def get(self, cluster: str) -> HmaBook | None:
         with self._lock:
             return self._books.get(cluster)
+
+    def results(self, cluster: str) -> HmaBook:
+        """The cluster's deep-health-check results (DHC_RECORDS), swept with its HMA records."""
+        with self._lock:
+            found = self._results.get(cluster)
+            if found is None:
+                found = self._results[cluster] = HmaBook()
+            return found
+
+    def get_results(self, cluster: str) -> HmaBook | None:
+        with self._lock:
+            return self._results.get(cluster)
 
 
 def _read_instance_events(member: Any, name: str, book: HmaBook) -> int:
@@ -284,7 +331,12 @@ class HealthSources:
             client = member.client("logs")
         except Exception:  # noqa: BLE001 - health is auxiliary: the listing goes on without it
             return None
-        result = sweep(client, f"/aws/sagemaker/Clusters/{name}/{cluster_id}", book, now=now)
+        log_group = f"/aws/sagemaker/Clusters/{name}/{cluster_id}"
+        result = sweep(client, log_group, book, now=now)
+        results = sweep(client, log_group, self.books.results(detail.name), now=now, kind=DHC_RECORDS)
+        if result is not None and results is not None and results.kept:
+            result = replace(result, kept=result.kept + results.kept)
+            book.last = result
         if result is not None and getattr(detail, "node_provisioning_mode", "") == "Continuous":
             result = replace(result, events_kept=_read_instance_events(member, name, book))
             book.last = result
@@ -292,11 +344,10 @@ class HealthSources:
 
     def context(self, detail: Any, now: float) -> HealthContext:
         """The cluster's signals per instance id (HMA records, EventBridge events) for `health.node_verdict`."""
-        book = self.books.get(detail.name)
         signals: dict[str, list[Signal]] = {}
-        if book is not None:
-            for instance, kept in book.signals().items():
-                signals[instance] = list(kept)
+        for book in (self.books.get(detail.name), self.books.get_results(detail.name)):
+            for instance, kept in book.signals().items() if book is not None else ():
+                signals.setdefault(instance, []).extend(kept)
         if self.eventbridge is not None:
             from tui.core.fleet import real_name
 
@@ -308,8 +359,11 @@ class HealthSources:
 
 
 __all__ = [
+    "DHC_RECORDS",
     "FIRST_LOOKBACK",
     "HMA_FILTER",
+    "HMA_RECORDS",
+    "RecordKind",
     "HealthSources",
     "HmaBook",
     "HmaBooks",

@@ -141,7 +141,7 @@ def fetch_snapshot(
     if health is not None:
         context = health.context(detail, fetched_at)
     snapshot = build_snapshot(detail.name, nodes, previous, fetched_at, context)
-    operations = in_progress_operations(api, detail)
+    operations = in_progress_operations(api, detail, nodes)
     return replace(snapshot, operations=operations) if operations else snapshot
 
 
@@ -168,13 +168,15 @@ def health_update(
     return replace(rebuilt, operations=snapshot.operations, quiet=quiet)
 
 
-def in_progress_operations(api: object, detail: ClusterDetail) -> tuple[Operation, ...]:
+def in_progress_operations(api: object, detail: ClusterDetail, nodes: Sequence[Node] = ()) -> tuple[Operation, ...]:
     """The cluster's in-progress operations (ListClusterOperations, each described: bounded in core/operations),
-    asked only of a Continuous cluster with a group scaling or an ActiveOperations entry, so a quiet cluster costs
-    no call. Auxiliary: a failure (or an endpoint without the operation) gives (), and the counts stand in."""
-    if not is_continuous(detail) or not any(
+    asked only of a Continuous cluster with a group scaling or an ActiveOperations entry, or a node in a deep health
+    check (ActiveOperations names only Scaling), so a quiet cluster costs no call. Auxiliary: a failure (or an
+    endpoint without the operation) gives (), and the counts stand in."""
+    busy = any(
         group.active_operations or group.current_count != group.target_count for group in detail.instance_groups
-    ):
+    ) or any(node.status == "DeepHealthCheckInProgress" for node in nodes)
+    if not is_continuous(detail) or not busy:
         return ()
     resolve = getattr(api, "resolve", None)
     if resolve is None:

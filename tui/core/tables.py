@@ -88,7 +88,8 @@ def cluster_columns(*, profiles: bool = False, regions: bool = False) -> tuple[C
 GROUP_COLUMNS = (
     Column("name", "GROUP", min_width=8, max_width=63, sort_letter="N"),
     Column("type", "INSTANCE TYPE", max_width=20, sort_letter="Y"),
-    Column("count", "COUNT", align="right", max_width=9, sort_letter="C", sort_as="number"),
+    # E as the clusters' NODES: C is the groups pane's deep health check (widgets/group_table.py)
+    Column("count", "COUNT", align="right", max_width=9, sort_letter="E", sort_as="number"),
     Column("status", "STATUS", kind="status", max_width=14, sort_letter="T"),
     # What the group is doing (core/operations.group_activity): `scaling 12→40`; in the warn colour while fewer
     # nodes run than wanted, so an InService group (or cluster) with 0 of 40 workers never reads as healthy.

@@ -19,7 +19,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
@@ -57,6 +57,7 @@ from tui.typed_app import hyperpod_app, key_for
 from tui.widgets.banner import Banner
 from tui.widgets.command_line import COMMAND_LINE_BINDING, CommandLine
 from tui.widgets.filter_box import FilterBox
+from tui.widgets.group_table import GroupTable
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.node_table import LOGS_BINDING, NodeTable
 from tui.widgets.pty_pane import PtyPane
@@ -118,6 +119,12 @@ TRIAGE_BINDING = Binding(
 )
 
 
+def _health_check_picker(scope: str) -> ModalScreen[tuple[str, ...] | None]:
+    from tui.screens.health_check import HealthCheckPicker  # loaded when first opened
+
+    return HealthCheckPicker(scope)
+
+
 def _node_screen(*args: Any, **kwargs: Any) -> Screen[None]:
     from tui.screens.detail import node_detail_screen
 
@@ -144,7 +151,9 @@ class MainScreen(Screen[None]):
         self.panes = PanePainter(self)
         self.pane_layout = PaneLayout(self)
         self.refreshes = RefreshController(self)
-        self.actions = ActionsController(self, confirm=ConfirmActionScreen, results=ActionResultsScreen)
+        self.actions = ActionsController(
+            self, confirm=ConfirmActionScreen, results=ActionResultsScreen, pick_checks=_health_check_picker
+        )
         self.shells = ShellController(self, ask=AskScreen)
         self.runs = RunController(self, prompt=RunPromptScreen, confirm=ConfirmRunScreen, results=RunResultsScreen)
         self.forwards = ForwardsController(self, form=ForwardFormScreen, listing=ForwardListScreen)
@@ -176,7 +185,7 @@ class MainScreen(Screen[None]):
             )
         yield Banner(id="failure-banner")
         with Vertical(id="groups-pane", classes="pane"):
-            yield ResourceTable(GROUP_COLUMNS, clock=clock, id="groups")
+            yield GroupTable(GROUP_COLUMNS, read_only=app.settings.read_only, clock=clock, id="groups")
         with Vertical(id="nodes-pane", classes="pane"):
             yield NodeTable(NODE_COLUMNS, read_only=app.settings.read_only, sort="status", clock=clock, id="nodes")
         yield FilterBox(id="filter")
@@ -188,8 +197,8 @@ class MainScreen(Screen[None]):
         return self.query_one("#clusters", ResourceTable)
 
     @property
-    def groups_table(self) -> ResourceTable:
-        return self.query_one("#groups", ResourceTable)
+    def groups_table(self) -> GroupTable:
+        return self.query_one("#groups", GroupTable)
 
     @property
     def nodes_table(self) -> NodeTable:
@@ -524,6 +533,30 @@ class MainScreen(Screen[None]):
     @on(NodeTable.ActionRequested)
     def _on_action_requested(self, message: NodeTable.ActionRequested) -> None:
         self.actions.request(message.action, message.node_ids, message.hidden)
+
+    @on(GroupTable.HealthCheckRequested)
+    def _on_group_health_check(self, message: GroupTable.HealthCheckRequested) -> None:
+        self.actions.request_health_check((), group=message.group)
+
+    def action_deep_health_check(self) -> None:
+        """`:dhc`: in the groups pane the highlighted group (whole); else the marked nodes of the nodes pane (or
+        its highlighted one), as `C` there."""
+        if hyperpod_app(self).settings.read_only:
+            toast(
+                self,
+                "Read-only mode (--read-only): deep health checks are disabled. Nothing was sent.",
+                severity="warning",
+            )
+            return
+        came_from = self._focused_table() or self.query_one(CommandLine).returns_to  # focus returns after the action
+        if came_from is self.groups_table:
+            self.groups_table.action_group_health_check()
+            return
+        table = self.nodes_table
+        if not table.marks and table.cursor_key is not None and not table.reveal_cursor(":dhc", "check it"):
+            return
+        ids, hidden = table.targets()
+        self.actions.request_health_check(ids, hidden)
 
     @on(ActionCallDone)
     def _on_action_call_done(self, message: ActionCallDone) -> None:

@@ -17,7 +17,9 @@ Scenarios: `demo` (clusters llm-pretrain-slurm, genai-eks-prod, research-slurm-d
 
 Timings of the node actions (simulated seconds after the Batch* call): reboot goes Pending at 2 and Running at
 25; replace and delete go ShuttingDown at 1 and disappear at 15; a replacement's new instance id appears at 15,
-runs its lifecycle script from 18 and is Running at 55. Defaults where AWS documents none: MaxResults 100 for
+runs its lifecycle script from 18 and is Running at 55. StartClusterHealthCheck (sim/health_checks.py): the nodes
+are DeepHealthCheckInProgress at once and Running (or Failure, for a node `world.dhc_failures` names) at 45, with
+their results in `DeepHealthCheckResults/<operation id>`. Defaults where AWS documents none: MaxResults 100 for
 the SageMaker listings, Ascending order, InstanceGroupNameContains and NameContains match case-insensitively.
 """
 

@@ -103,8 +103,11 @@ def continuous_history(world: World, cluster: Cluster, rng: random.Random) -> No
         }
     )
     cluster.operations.append(op)
-    done = ClusterOperation(ids.event_id(rng), "DeepHealthCheck", "Done", start - 3 * 86400)
-    done.health_checks.append({"InstanceGroupName": gpu.name, "DeepHealthChecks": ["InstanceStress"]})
+    # The run whose InstanceConnectivity failure the demo's events tell of (tui/sim/scenarios.py writes its results).
+    done = ClusterOperation(ids.event_id(rng), "DeepHealthCheck", "Done", start - 3 * 86400 - 900)
+    done.health_checks.append(
+        {"InstanceGroupName": gpu.name, "DeepHealthChecks": ["InstanceStress", "InstanceConnectivity"]}
+    )
     cluster.operations.append(done)
     event(
         cluster,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.event_history import continuous_history
+from tui.sim.health_checks import past_run
 from tui.sim.lifecycle import EKS_RETRIED, SLURM_RETRIED, ScriptedLines, VerboseLines
 from tui.sim.model import (
     ATTACH_IN_PROGRESS,
@@ -39,7 +40,9 @@ BIG_LOG_LINES = 200_000
 
 def demo(world: World, rng: random.Random) -> None:
     """Three clusters: a busy Slurm cluster with a failed and a pending worker, an EKS cluster in
-    Continuous mode with a deep health check under way, and a Slurm cluster still being created."""
+    Continuous mode with a deep health check under way (and a node, `dhc_failing_node`, that failed one three days
+    ago, passed it after a reboot, and fails InstanceStress the next time it is checked), and a Slurm cluster still
+    being created."""
     start = world.start
     build = ClusterBuilder(world, rng)
 
@@ -112,6 +115,7 @@ def demo(world: World, rng: random.Random) -> None:
     )
     world.hold_status(eks, checking, DEEP_HEALTH_CHECK, start - 30, start + 150)
     continuous_history(world, eks, rng)
+    _deep_health_checks(world, eks, flaky, start)
 
     created = start - 40
     fresh = build.cluster(
@@ -160,8 +164,36 @@ def demo(world: World, rng: random.Random) -> None:
             "pending_node": pending.instance_id,
             "deep_health_check_node": checking.instance_id,
             "health_event_node": faulty.instance_id,
+            "dhc_failing_node": flaky.instance_id,
         }
     )
+
+
+DHC_STRESS_FAILURE = (
+    "DCGM diagnostic failed: Memory test (level 3) on GPU 2: 14 uncorrectable (double-bit) ECC errors. "
+    "replacementRequired: true rebootRequired: false"
+)
+
+
+def _deep_health_checks(world: World, eks: Cluster, flaky: Node, start: float) -> None:
+    """The deep-health-check run three days ago (event_history's Done operation): its results stream, `flaky`
+    failing InstanceConnectivity (as its events say), rebooted and passing it again; and the node that fails
+    InstanceStress the next time a run includes it (sim/health_checks.py)."""
+    gpu = flaky.group
+    done = next(o for o in eks.operations if o.type == "DeepHealthCheck" and o.status == "Done")
+    nodes = [n for n in eks.nodes.values() if n.group is gpu and n.instance_pending is None]
+    reason = "EFA Loopback check failed for device: rdmap0s29. Bandwidth has less than threshold: Expected minimum threshold :80, Output summary is MaxBw: 21.310000"
+    failures = {flaky.instance_id: ("InstanceConnectivity", reason, start - 3 * DAY + 300)}
+    past_run(
+        world,
+        eks,
+        done,
+        nodes,
+        ("InstanceStress", "InstanceConnectivity"),
+        failures,
+        random.Random(f"{world.seed}:dhc"),
+    )
+    world.dhc_failures[flaky.instance_id] = ("InstanceStress", DHC_STRESS_FAILURE)
 
 
 def _several_attempts(world: World, cluster: Cluster, node: Node, template: tuple) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from tui.sim import sagemaker_actions  # noqa: F401  (registers the Batch* operations on the SageMaker table)
+from tui.sim import health_checks, sagemaker_actions  # noqa: F401  (register StartClusterHealthCheck, Batch*)
 from tui.sim.clock import SimClock
 from tui.sim.dispatcher import Call, Dispatcher, Registry
 from tui.sim.errors import SimError

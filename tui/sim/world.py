@@ -69,6 +69,8 @@ class World:
         self.session_clock: Callable[[], float] = time.monotonic  # real time: the limit is on request rate
         self.start_session_rate = 3  # per second per account (HYPERPOD-FACTS §2); 0: no limit
         self.gpu_faults: dict[str, str] = {}  # instance id → the XID line its nvidia-smi reports
+        # instance id → (check type, reason): the deep health check it fails when run (sim/health_checks.py)
+        self.dhc_failures: dict[str, tuple[str, str]] = {}
         self.faults: Faults | None = None  # the simulator's Faults, for per-node failures in Batch* calls
         self.churn_enabled = True
         self.event_bus = EventBus(region, account_id)  # SQS + EventBridge (stream.py): the demo's live stream

@@ -96,6 +96,11 @@ class CommandLine(CleanInput):
         self._show_hint("")
         self.focus_now()
 
+    @property
+    def returns_to(self) -> object:
+        """The widget focus goes back to when the line closes (what a command acts on: the pane it came from)."""
+        return self._return_to
+
     def action_close(self) -> None:
         self.display = False
         target = self._return_to

@@ -24,7 +24,7 @@ from tui.widgets.widget_message import WidgetMessage
 
 MAX_LISTED_IDS = 5
 # reboot/replace/delete are also their binding ids and core.actions' names; run_command is `x` (tui/controllers/run.py)
-CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "run_command"})
+CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "deep_health_check", "run_command"})
 
 MARK_BINDINGS: list[Binding] = [
     Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
@@ -46,6 +46,15 @@ ACTION_BINDINGS: list[Binding] = [
     Binding("R", "reboot", "Reboot", tooltip="Reboot the marked nodes (or the highlighted one)", id="reboot"),
     Binding("P", "replace", "Replace", tooltip="Replace the marked nodes (or the highlighted one)", id="replace"),
     Binding("D", "delete", "Delete", tooltip="Delete the marked nodes (or the highlighted one)", id="delete"),
+    # Its id is core.health_check.DEEP_HEALTH_CHECK's name (the results view finds the key by it).
+    Binding(
+        "C",
+        "deep_health_check",
+        "Health check",
+        show=False,
+        tooltip="Deep health check (StartClusterHealthCheck) of the marked nodes (or the highlighted one)",
+        id="deep-health-check",
+    ),
 ]
 RUN_BINDING = Binding(
     "x", "run_command", "Run", tooltip="Run a command on the marked nodes (or the highlighted one)", id="run-command"
@@ -288,7 +297,7 @@ class NodeTable(ResourceTable):
 
     def _request_action(self, action: str) -> None:
         binding = next(binding for binding in ACTION_BINDINGS if binding.action == action)
-        if not self.marks and not self._on_screen(binding, f"{action} it"):
+        if not self.marks and not self._on_screen(binding, f"{binding.description.lower()} it"):
             return  # marked nodes are the targets (the confirmation lists them); else the highlighted one
         ids, hidden = self.targets()
         self.post_message(self.ActionRequested(self, action, ids, hidden))
@@ -301,6 +310,9 @@ class NodeTable(ResourceTable):
 
     def action_delete(self) -> None:
         self._request_action("delete")
+
+    def action_deep_health_check(self) -> None:
+        self._request_action("deep_health_check")
 
     def action_run_command(self) -> None:
         if not self.marks and not self._on_screen(RUN_BINDING, "run a command on it"):
