@@ -13,7 +13,7 @@ from collections.abc import Callable
 from tui.sim import ids
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.event_history import continuous_history
-from tui.sim.lifecycle import EKS_RETRIED, SLURM_RETRIED, ScriptedLines, VerboseLines
+from tui.sim.lifecycle import EKS_RETRIED, HMA_EFA_DETECTION, SLURM_RETRIED, ScriptedLines, VerboseLines
 from tui.sim.model import (
     ATTACH_IN_PROGRESS,
     DEEP_HEALTH_CHECK,
@@ -110,6 +110,10 @@ def demo(world: World, rng: random.Random) -> None:
         group=gpu,
         level="Error",
     )
+    # Node recovery is off on this cluster: an EFA fault ten minutes ago stays until the user acts (issue 15).
+    eks.node_recovery = "None"
+    efa = next(n for n in eks.nodes.values() if n.group is gpu and n is not flaky and n.status == RUNNING)
+    build.health_agent_log(eks, efa, detection=True, fault_at=start - 600, records=HMA_EFA_DETECTION)
     world.hold_status(eks, checking, DEEP_HEALTH_CHECK, start - 30, start + 150)
     continuous_history(world, eks, rng)
 
@@ -160,6 +164,7 @@ def demo(world: World, rng: random.Random) -> None:
             "pending_node": pending.instance_id,
             "deep_health_check_node": checking.instance_id,
             "health_event_node": faulty.instance_id,
+            "efa_fault_node": efa.instance_id,  # on eks_cluster, NodeRecovery None
         }
     )
 
