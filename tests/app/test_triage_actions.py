@@ -154,3 +154,37 @@ async def test_a_journal_that_cannot_be_written_sends_nothing(state_home) -> Non
         await settle(pilot)
         assert not batch_calls(sim)  # no intent on disk, no call
         assert any("Journal not written" in text for text, _ in notices(app))
+
+
+async def test_in_a_fleet_each_clusters_calls_go_to_its_own_region(state_home) -> None:
+    from tests.harness import make_fleet_app
+
+    app, sims = make_fleet_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        slurm = "llm-pretrain-slurm"
+        for region in sims:
+            main.jump_to_cluster(f"{slurm}@{region}")
+            await settle(pilot)
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        triage = app.screen
+        assert isinstance(triage, TriageScreen)
+        xids = {region: sim.landmarks["health_event_node"] for region, sim in sims.items()}
+        mark(triage, *(row_key(f"{slurm}@{region}", node) for region, node in xids.items()))
+        await pilot.press("R")
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmPlansScreen) and len(confirm.plans) == 2
+        assert not confirm.typed  # two small reboots: no name typed, as in the nodes pane
+        await pilot.press("y")
+        await settle(pilot)
+        for region, sim in sims.items():
+            [call] = [c for c in sim.calls if c.operation == "BatchRebootClusterNodes"]
+            assert call.params["NodeIds"] == [xids[region]]
+        intents = [intent for intent, _result in journal_calls(state_home)]
+        assert sorted((line["cluster"], line["region"]) for line in intents) == sorted(
+            (slurm, region) for region in sims
+        )
