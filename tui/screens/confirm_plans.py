@@ -64,6 +64,12 @@ def target_rows(plans: Sequence[ActionPlan]) -> list[TableRow]:
     ]
 
 
+def _region(arn: str) -> str:
+    """`arn:aws:sagemaker:us-east-1:…` → `us-east-1`: where that cluster's calls go."""
+    parts = arn.split(":")
+    return parts[3] if len(parts) > 4 else ""
+
+
 class ConfirmPlansScreen(ModalScreen[bool]):
     """Dismissed with True only when every plan may run and every typed name matches its cluster."""
 
@@ -86,7 +92,9 @@ class ConfirmPlansScreen(ModalScreen[bool]):
     #confirm-dialog > .caution { color: $status-warn; }
     #confirm-dialog > .patch { color: $status-warn; text-style: bold; }
     #confirm-dialog > #confirm-targets { height: auto; margin-top: 1; border: round $pane-border; }
-    #confirm-dialog > .name-box { width: 60; }
+    #confirm-dialog > .name-row { height: 1; }
+    #confirm-dialog .name-label { width: auto; }
+    #confirm-dialog .name-box { width: 1fr; max-width: 60; height: 1; border: none; padding: 0 1; background: $panel; }
     #confirm-dialog > #confirm-effects { margin-top: 1; }
     #confirm-dialog > #confirm-keys { color: $muted; margin-top: 1; }
     #confirm-buttons { height: auto; align: right middle; }
@@ -126,16 +134,20 @@ class ConfirmPlansScreen(ModalScreen[bool]):
                 plan = plans[index]
                 if notice := plan.patch_notice:
                     yield Static(patch_text([f"{clean(plan.cluster)}: {line}" for line in notice]), classes="patch")
-                prompt = Text("Type the cluster name ")
-                prompt.append(clean(plan.cluster), style="bold")
-                prompt.append(f" ({plural(len(plan.nodes), 'node')}):")
-                yield Static(prompt, classes="name-prompt")
-                yield CleanInput(
-                    placeholder=f"cluster name {index + 1}",
-                    id=f"confirm-name-{index}",
-                    classes="name-box",
-                    select_on_focus=False,
-                )
+            if self.typed:
+                yield Static(Text("Type each cluster's name to enable the button:"), id="confirm-prompt")
+            for index in self.typed:
+                plan = plans[index]
+                with Horizontal(classes="name-row"):
+                    label = Text(clean(plan.cluster), style="bold")
+                    label.append(f" ({plural(len(plan.nodes), 'node')}) ")
+                    yield Static(label, classes="name-label")
+                    yield CleanInput(
+                        placeholder=clean(plan.cluster),
+                        id=f"confirm-name-{index}",
+                        classes="name-box",
+                        select_on_focus=False,
+                    )
             yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="confirm-targets")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Close" if self.refused else "Cancel", id="cancel")
@@ -162,10 +174,10 @@ class ConfirmPlansScreen(ModalScreen[bool]):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
         for plan in self.plans:
-            grid.add_row(
-                Text(clean(plan.cluster)),
-                Text(f"{clean(plan.orchestrator)} · {call_summary(plan)}\n{clean(plan.cluster_arn) or '—'}"),
-            )
+            calls = plural(plan.call_count, "call")
+            region = _region(plan.cluster_arn)
+            where = f" · {clean(region)}" if region else ""
+            grid.add_row(Text(clean(plan.cluster)), Text(f"{clean(plan.orchestrator)}{where} · {calls}", no_wrap=True))
         return grid
 
     def _effects(self) -> Table:
@@ -181,6 +193,8 @@ class ConfirmPlansScreen(ModalScreen[bool]):
         if hidden:
             targets += f" ({hidden} marked but hidden by the filter)"
         grid.add_row("Targets", Text(targets))
+        grid.add_row("API", Text("\n".join(f"{clean(plan.cluster)}: {call_summary(plan)}" for plan in self.plans)))
+        grid.add_row("ARN", Text("\n".join(clean(plan.cluster_arn) or "—" for plan in self.plans), overflow="fold"))
         return grid
 
     def _keys_hint(self) -> Text:
