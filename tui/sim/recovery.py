@@ -1,8 +1,8 @@
 """HyperPod's automatic node recovery, simulated: what follows a health fault, by the cluster's NodeRecovery.
 
 With `Automatic`, HyperPod acts on a hardware fault the agent reported: a Node Health Event says the node is
-Unhealthy with RepairAction Replace ("HyperPod is working on repairing…"), a cluster event says a replacement
-started, and the node goes through the simulator's own replacement (ShuttingDown, a new instance Pending, its
+Unhealthy with RepairAction Replace ("HyperPod is working on repairing…"); REPLACE_AFTER later a cluster event
+says a replacement started, and the node goes through the simulator's own replacement (ShuttingDown, a new instance Pending, its
 lifecycle script, Running with a new launch time and no fault: healthy), after which a Healthy event names the new
 instance. With `None`, nothing acts: one Node Health Event says the node is Unhealthy, RepairAction null and a
 recommendation to act, and the fault stays until the user reboots or replaces the node. The recommendation's wording
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 REPAIRING = "HyperPod is working on repairing the unhealthy node. Please wait for the RepairAction to complete."
 MANUAL = "Node recovery is off for this cluster: reboot or replace the node (BatchRebootClusterNodes / BatchReplace…)."
-RECOVERED_CHECK_EVERY = 5.0  # seconds between looks for the replacement being Running
+RECOVERED_CHECK_EVERY = 5.0
+REPLACE_AFTER = 30.0  # seconds between the Node Health Event (RepairAction Replace) and the replacement starting  # seconds between looks for the replacement being Running
 
 
 def after_fault(world: World, cluster: Cluster, node: Node, at: float, reason: str) -> None:
@@ -53,17 +54,23 @@ def after_fault(world: World, cluster: Cluster, node: Node, at: float, reason: s
             recommendation=REPAIRING,
             reason=reason,
         )
-        world.add_event(
-            cluster,
-            when,
-            f"Instance {node.instance_id} is unhealthy ({reason}); automatic node recovery replaces it",
-            node=node,
-            level="Warn",
-        )
-        world.replace(cluster, node, when)
-        world.schedule(when + RECOVERED_CHECK_EVERY, lambda t: _when_running(world, cluster, node.instance_id, t))
+        world.schedule(when + REPLACE_AFTER, lambda t: _replace(world, cluster, node, t, reason))
 
     world.schedule(at, react)
+
+
+def _replace(world: World, cluster: Cluster, node: Node, at: float, reason: str) -> None:
+    if cluster.nodes.get(node.instance_id) is not node or node.operation is not None:
+        return  # the user acted in the meantime
+    world.add_event(
+        cluster,
+        at,
+        f"Instance {node.instance_id} is unhealthy ({reason}); automatic node recovery replaces it",
+        node=node,
+        level="Warn",
+    )
+    world.replace(cluster, node, at)
+    world.schedule(at + RECOVERED_CHECK_EVERY, lambda t: _when_running(world, cluster, node.instance_id, t))
 
 
 def _when_running(world: World, cluster: Cluster, old_id: str, at: float, tries: int = 0) -> None:

@@ -73,8 +73,8 @@ def demo(world: World, rng: random.Random) -> None:
     # Its GPU fell off the bus four minutes ago (HMA, XID 79); the node still says Running.
     build.health_agent_log(slurm, faulty, detection=True, fault_at=start - 240)
     world.gpu_faults[faulty.instance_id] = "Xid 79"  # its nvidia-smi says so too (tui/sim/node_sandbox.py)
-    # NodeRecovery is Automatic here: 45 s in, HyperPod replaces it (a Node Health Event, then the replacement).
-    recovery.after_fault(world, slurm, faulty, start + 45, "GPU XID 79")
+    # NodeRecovery is Automatic here: 15 s in a Node Health Event says HyperPod repairs it, 30 s later it is replaced.
+    recovery.after_fault(world, slurm, faulty, start + 15, "GPU XID 79")
 
     eks = build.cluster(
         "genai-eks-prod",
