@@ -188,3 +188,25 @@ async def test_in_a_fleet_each_clusters_calls_go_to_its_own_region(state_home) -
         assert sorted((line["cluster"], line["region"]) for line in intents) == sorted(
             (slurm, region) for region in sims
         )
+
+
+@pytest.mark.parametrize("key", ["P", "space"])
+async def test_a_key_on_an_unseen_highlighted_row_shows_it_first_and_acts_on_the_second_press(key, state_home):
+    app = make_app()
+    async with app.run_test(size=(80, 10)) as pilot:  # room for two or three rows: the demo has four
+        triage = await open_both_then_triage(pilot)
+        table = triage.table
+        highlighted = table.cursor_key
+        table.scroll_to(y=table.max_scroll_y, animate=False, immediate=True)  # what the wheel does
+        await pilot.pause()
+        assert highlighted is not None and not table.cursor_on_screen
+        await pilot.press(key)
+        await settle(pilot)
+        assert app.screen is triage and not table.marks and not batch_calls(app.simulator)
+        assert any("off screen" in text and highlighted.partition("/")[2] in text for text, _ in notices(app))
+        await pilot.press(key)
+        await settle(pilot)
+        if key == "P":
+            assert isinstance(app.screen, ConfirmActionScreen)
+        else:
+            assert table.marks == {highlighted}
