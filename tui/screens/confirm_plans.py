@@ -143,7 +143,7 @@ class ConfirmPlansScreen(ModalScreen[bool]):
                     label.append(f" ({plural(len(plan.nodes), 'node')}) ")
                     yield Static(label, classes="name-label")
                     yield CleanInput(
-                        placeholder=clean(plan.cluster),
+                        placeholder="type its name",  # not the name itself: an empty box must not look filled
                         id=f"confirm-name-{index}",
                         classes="name-box",
                         select_on_focus=False,
@@ -152,9 +152,9 @@ class ConfirmPlansScreen(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button("Close" if self.refused else "Cancel", id="cancel")
                 if not self.refused:
-                    label = f"{plans[0].kind.verb} {plural(self.node_count, 'node')} in {len(plans)} clusters"
+                    words = f"{plans[0].kind.verb} {plural(self.node_count, 'node')} in {len(plans)} clusters"
                     yield Button(
-                        Text(f"Dry run: {label.lower()}" if plans[0].dry_run else label),
+                        Text(f"Dry run: {words.lower()}" if plans[0].dry_run else words),
                         id="confirm",
                         disabled=bool(self.typed),
                         variant="error" if destructive else "primary",
