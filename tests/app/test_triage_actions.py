@@ -5,10 +5,10 @@ None and an EFA fault on `efa_fault_node` (HMA), `llm-pretrain-slurm` a GPU XID 
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Button
+from textual.widgets import Button, Static
 
 from tests.app.test_batch_actions import batch_calls, journal_calls
-from tests.harness import make_app, notices, settle, type_text
+from tests.harness import make_app, notices, rendered_text, settle, type_text
 from tui.core.triage import row_key
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.confirm import ConfirmActionScreen
@@ -64,6 +64,9 @@ async def test_done_when_mark_the_recovery_off_node_press_p_type_its_cluster_and
         triage.table.move_cursor_to(key)
         await pilot.press("space")  # the nodes pane's mark key
         assert triage.table.marks == {key}
+        await pilot.pause()
+        title = rendered_text(triage.query_one("#triage-title", Static).content, width=200)
+        assert "· 1 marked ·" in title
         await pilot.press("P")
         await settle(pilot)
         confirm = app.screen

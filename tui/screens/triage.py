@@ -82,6 +82,8 @@ class TriageScreen(Screen[None]):
         self._clock = clock
         self.entries: dict[str, TriageEntry] = {}
         self._shown: tuple[tuple[str, float], ...] = ()
+        self._title = "Triage"
+        self._freshness = ""
 
     def compose(self) -> ComposeResult:
         yield Static(id="triage-title")
@@ -126,12 +128,20 @@ class TriageScreen(Screen[None]):
         fetched = {name: snapshot.fetched_at for name, snapshot in snapshots.items()}
         acting = sum(1 for entry in entries if entry.needs_action)
         count = len(entries)
-        title = (
-            f"Triage · {count} node{'s' * (count != 1)} not healthy · {acting} need action · "
-            f"{freshness(fetched, max(self._listed(), len(fetched)), now)}"
-        )
-        self.query_one("#triage-title", Static).update(plain(title, max_len=300))
+        self._title = f"Triage · {count} node{'s' * (count != 1)} not healthy · {acting} need action"
+        self._freshness = freshness(fetched, max(self._listed(), len(fetched)), now)
+        self._show_title()
         self._preview(table.cursor_key)
+
+    def _show_title(self) -> None:
+        marked = len(self.table.marks)
+        # the marks before the freshness: at 80 columns the end of the line is cut
+        title = f"{self._title}{f' · {marked} marked' if marked else ''} · {self._freshness}"
+        self.query_one("#triage-title", Static).update(plain(title, max_len=300))
+
+    @on(ResourceTable.ViewChanged, "#triage-table")
+    def _on_view_changed(self, message: ResourceTable.ViewChanged) -> None:
+        self._show_title()  # marks came or went
 
     # --- keys ----------------------------------------------------------------------------------------------
 
