@@ -213,3 +213,25 @@ async def test_a_key_on_an_unseen_highlighted_row_shows_it_first_and_acts_on_the
             assert isinstance(app.screen, ConfirmActionScreen)
         else:
             assert table.marks == {highlighted}
+
+
+async def test_a_marked_row_that_leaves_the_view_is_unmarked_and_the_user_told(state_home) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        triage = await open_both_then_triage(pilot)
+        sim = app.simulator
+        eks, efa = sim.landmarks["eks_cluster"], sim.landmarks["efa_fault_node"]
+        mark(triage, row_key(eks, efa))
+        with sim.world.lock:  # someone else deletes it (the console, another engineer)
+            cluster = sim.world.clusters[eks]
+            sim.world.delete(cluster, cluster.nodes[efa], sim.world.now)
+        sim.clock.advance(120)
+        main = app.screen_stack[1]
+        assert isinstance(main, MainScreen)
+        main.jump_to_cluster(eks)
+        main.action_refresh()
+        await settle(pilot)
+        triage.action_reload()
+        await settle(pilot)
+        assert row_key(eks, efa) not in triage.table.visible_keys and not triage.table.marks
+        assert any("left the view" in text and efa in text for text, _ in notices(app))

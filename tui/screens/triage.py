@@ -25,6 +25,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.core.triage import TRIAGE_COLUMNS, TriageEntry, freshness, split_key, triage_entries, triage_row
+from tui.core.wording import plural
 from tui.text import plain, toast
 from tui.typed_app import keys_for
 from tui.widgets.filter_box import FilterBox
@@ -121,7 +122,15 @@ class TriageScreen(Screen[None]):
         self.entries = {entry.key: entry for entry in entries}
         table = self.table
         cursor = table.cursor_key
+        marked = set(table.marks)
         table.set_rows(triage_row(entry) for entry in entries)
+        if gone := sorted(marked - table.marks):  # healed, replaced or no longer listed: say what was unmarked
+            listed = ", ".join(gone[:5]) + (" …" if len(gone) > 5 else "")
+            toast(
+                self,
+                f"{plural(len(gone), 'marked row')} left the view and {'was' if len(gone) == 1 else 'were'} unmarked: {listed}",
+                severity="warning",
+            )
         if cursor is None or not table.move_cursor_to(cursor):
             if table.visible_count:
                 table.move_cursor_to(table.visible_keys[0])
