@@ -38,6 +38,7 @@ def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
         processes,
         run_nodes,
         table_paint,
+        triage_view,
     )
 
     return {
@@ -51,6 +52,7 @@ def _suites() -> dict[str, Callable[[Context], list[Metric]]]:
         "events-view": events_view.run,
         "esc": escape_latency.run,
         "run": run_nodes.run_suite,
+        "triage": triage_view.run,
     }
 
 
@@ -60,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        help="comma-separated suites: listing, table, keys, startup, memory, log, events, events-view, esc, run",
+        help="comma-separated suites: listing, table, keys, startup, memory, log, events, events-view, esc, run, triage",
     )
     parser.add_argument("--reps", type=int, default=5, help="repetitions per ratio (default 5)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions and a shorter key run")

@@ -99,19 +99,28 @@ async def test_d_opens_the_nodes_details_with_its_health() -> None:
         assert "GPU XID 79" in text and "Next step" in text
 
 
-async def test_the_view_has_no_destructive_key() -> None:
+async def test_no_key_of_the_view_acts_at_once_and_delete_is_not_one_of_them() -> None:
+    """R / P only open the confirmation (tests/app/test_triage_actions.py drives them through); D (delete gives
+    capacity up) is the nodes pane's alone."""
+    from tui.screens.confirm import ConfirmActionScreen
+
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await open_slurm(pilot)
         triage = await open_triage(pilot)
-        journal_before = len(app.simulator.calls)
-        for key in ("R", "P", "space", "ctrl+a", "D"):
-            await pilot.press(key)
+        before = len(app.simulator.calls)
+        await pilot.press("D")
         await settle(pilot)
-        assert isinstance(app.screen, TriageScreen) or isinstance(app.screen, DetailScreen)
-        mutating = [c for c in app.simulator.calls[journal_before:] if c.operation.startswith(("Batch", "Delete"))]
+        assert app.screen is triage
+        for key in ("R", "P"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, ConfirmActionScreen)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is triage
+        mutating = [c for c in app.simulator.calls[before:] if c.operation.startswith(("Batch", "Delete"))]
         assert mutating == []
-        assert not triage.table.marks
 
 
 async def test_help_lists_the_triage_keys() -> None:

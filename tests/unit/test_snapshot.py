@@ -16,7 +16,8 @@ def test_snapshot_reuses_rows_of_unchanged_nodes_and_diffs():
     assert second.rows["i-1"] is not first.rows["i-1"]
     assert second.base_fetched_at == 10.0
     assert [(t.key, t.after) for t in second.transitions] == [("i-1", "Failure")]
-    assert second.group_health["g"] == (("1 Failure", "Failure"), ("1 Running", "Running"))
+    # the Failure node is unhealthy too: its count comes first (issue 15), then the statuses
+    assert second.group_health["g"] == (("1 unhealthy", "Failure"), ("1 Failure", "Failure"), ("1 Running", "Running"))
     assert second.group_health["h"] == (("1 Running", "Running"),)
 
 

@@ -64,13 +64,18 @@ class ActionsController:
         confirm: Callable[[ActionPlan], ModalScreen[bool]],
         results: Callable[[ActionPlan], ActionResultsScreen],
         pick_checks: Callable[[str], ModalScreen[tuple[str, ...] | None]] | None = None,
+        confirm_many: Callable[[Sequence[ActionPlan]], ModalScreen[bool]] | None = None,
     ) -> None:
         self.screen = screen
         self._confirm = confirm
+        self._confirm_many = confirm_many
         self._results_for = results
         self._pick_checks = pick_checks
         self.running: ActionPlan | None = None
         self.results: ActionResultsScreen | None = None
+        # Plans confirmed together (the triage view: one per cluster) wait here, run one after the other.
+        self._queued: list[ActionPlan] = []
+        self._after: Callable[[ActionPlan, ActionResult], None] | None = None
 
     def explain_key(self, event: events.Key) -> None:
         """R / P / D where they do nothing (outside the nodes pane, or in read-only mode): say why. A key reaches
@@ -190,11 +195,53 @@ class ActionsController:
         """Show the confirmation of a frozen plan; run it when confirmed."""
         self.screen.app.push_screen(self._confirm(plan), callback=lambda confirmed: self._on_confirmed(plan, confirmed))
 
+    def request_plans(
+        self, plans: Sequence[ActionPlan], *, after: Callable[[ActionPlan, ActionResult], None] | None = None
+    ) -> None:
+        """Confirm several clusters' plans in one dialog (one plan: the nodes pane's own), then run them one
+        cluster after the other, each with its results dialog; `after` hears each plan (as planned: its cluster
+        the explorer's key) with its result (the triage view unmarks what succeeded). Read-only mode refuses before any dialog."""
+        screen = self.screen
+        if hyperpod_app(screen).settings.read_only:
+            toast(
+                screen, "Read-only mode (--read-only): node actions are disabled. Nothing was sent.", severity="warning"
+            )
+            return
+        if self.running is not None:
+            toast(screen, "A batch action is still running; wait for its results first.", severity="warning")
+            return
+        if not plans:
+            toast(screen, "Nothing to act on: mark nodes with space, or highlight one.", severity="warning")
+            return
+        plans = tuple(plans)
+        if len(plans) > 1 and self._confirm_many is None:
+            raise RuntimeError("several clusters' plans need the confirm_many dialog")
+        dialog = self._confirm(plans[0]) if len(plans) == 1 else self._confirm_many(plans)  # type: ignore[misc]
+        screen.app.push_screen(dialog, callback=lambda confirmed: self._on_confirmed_many(plans, confirmed, after))
+
+    def _on_confirmed_many(
+        self,
+        plans: Sequence[ActionPlan],
+        confirmed: bool | None,
+        after: Callable[[ActionPlan, ActionResult], None] | None,
+    ) -> None:
+        if any(plan.refused for plan in plans):
+            return
+        if not confirmed:
+            toast(self.screen, f"{plans[0].kind.verb} cancelled: nothing was sent.", timeout=4)
+            return
+        self._queued, self._after = list(plans[1:]), after
+        self._start(plans[0])
+
     def _on_confirmed(self, plan: ActionPlan, confirmed: bool | None) -> None:
         if not confirmed or plan.refused:
             if not plan.refused:
                 toast(self.screen, f"{plan.kind.verb} cancelled: nothing was sent.", timeout=4)
             return
+        self._queued, self._after = [], None
+        self._start(plan)
+
+    def _start(self, plan: ActionPlan) -> None:
         results = self._results_for(plan)
         self.running, self.results = plan, results
         self.screen.app.push_screen(results)
@@ -240,13 +287,24 @@ class ActionsController:
 
     def finished(self, result: ActionResult | None, error: str) -> None:
         screen = self.screen
-        results = self.results
+        results, planned = self.results, self.running
         self.running = self.results = None
         if result is None:
             if results is not None:
                 results.stopped(error)
             toast(screen, f"The batch action stopped: {error}", severity="error", timeout=15)
+            self._queued, self._after = [], None  # the other clusters' plans are not started after a bug
             return
+        self._report(result, results)
+        if self._after is not None and planned is not None:
+            self._after(planned, result)
+        if self._queued:
+            self._start(self._queued.pop(0))  # the next cluster: its own results dialog, its own calls
+        else:
+            self._after = None
+
+    def _report(self, result: ActionResult, results: ActionResultsScreen | None) -> None:
+        screen = self.screen
         if results is not None:
             results.finish(result)
         not_sent = result.not_sent

@@ -10,15 +10,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from tui.core.diff import KeyedDiff, Transition, diff_keyed, transitions
-from tui.core.health import SIGNAL_STATUSES, HealthContext, Verdict, node_verdict
+from tui.core.health import FAULT, SIGNAL_STATUSES, WARN, HealthContext, Verdict, node_verdict
 from tui.core.models import ClusterDetail, Node, is_continuous
 from tui.core.operations import Operation
-from tui.core.tables import NODE_COLUMNS, TableRow, node_row, status_summary
+from tui.core.tables import NODE_COLUMNS, TableRow, node_row, status_summary, unhealthy_segment
 
 if TYPE_CHECKING:
     from tui.core.hma import HealthSources
 
 HEALTH_INDEX = [column.key for column in NODE_COLUMNS].index("health")
+UNHEALTHY = frozenset({WARN, FAULT})
 
 
 class NodeLister(Protocol):
@@ -110,6 +111,8 @@ def build_snapshot(
     statuses_by_group: dict[str, list[str]] = {}
     for node in by_id.values():
         statuses_by_group.setdefault(node.group, []).append(node.status)
+    unhealthy = unhealthy_by_group(by_id, verdicts)
+    manual = context.node_recovery.casefold() == "none"
     return NodeSnapshot(
         cluster=cluster,
         nodes=by_id,
@@ -118,11 +121,25 @@ def build_snapshot(
         base_fetched_at=previous.fetched_at if previous else None,
         diff=diff,
         transitions=tuple(transitions(old_nodes, by_id, lambda node: node.status)),
-        group_health={group: status_summary(statuses) for group, statuses in statuses_by_group.items()},
-        health=status_summary(node.status for node in by_id.values()),
+        group_health={
+            group: unhealthy_segment(unhealthy.get(group, 0), manual) + status_summary(statuses)
+            for group, statuses in statuses_by_group.items()
+        },
+        health=unhealthy_segment(sum(unhealthy.values()), manual) + status_summary(n.status for n in by_id.values()),
         verdicts=verdicts,
         quiet=frozenset(quiet),
     )
+
+
+def unhealthy_by_group(nodes: Mapping[str, Node], verdicts: Mapping[str, Verdict]) -> dict[str, int]:
+    """How many nodes of each group a verdict calls unhealthy (warn or fault: a deep health check running or a
+    repair in progress alone is not counted)."""
+    counts: dict[str, int] = {}
+    for key, verdict in verdicts.items():
+        node = nodes.get(key)
+        if node is not None and verdict.severity in UNHEALTHY:
+            counts[node.group] = counts.get(node.group, 0) + 1
+    return counts
 
 
 def fetch_snapshot(

@@ -192,6 +192,22 @@ def status_summary(statuses: Iterable[str]) -> tuple[tuple[str, str], ...]:
 
 
 Health = tuple[tuple[str, str | None], ...]  # (text, node status); None: a note, shown dimmed
+UNHEALTHY_WORD = "unhealthy"
+
+
+def unhealthy_segment(count: int, manual: bool) -> tuple[tuple[str, str], ...]:
+    """The NODE STATUS cells' first segment (groups and clusters panes): `3 unhealthy`, `· manual` when the
+    cluster's NodeRecovery is None (nobody but the user will act); nothing when every node is healthy."""
+    if not count:
+        return ()
+    return ((f"{count:,} {UNHEALTHY_WORD}" + (" · manual" if manual else ""), "Failure"),)
+
+
+def _leading_unhealthy(cells: Health) -> int:
+    """1 when `cells` starts with the unhealthy count (kept first: what needs attention), else 0."""
+    return 1 if cells and cells[0][0].split(" ", 2)[1:2] == [UNHEALTHY_WORD] else 0
+
+
 NOT_LISTED: Health = (("not listed yet", None),)
 
 
@@ -223,7 +239,8 @@ def cluster_row(
         current = sum(group.current_count for group in detail.instance_groups)
         target = sum(group.target_count for group in detail.instance_groups)
         if target > current:
-            cells = ((f"{current} of {target} up", "Pending"), *cells)
+            lead = _leading_unhealthy(cells)
+            cells = (*cells[:lead], (f"{current} of {target} up", "Pending"), *cells[lead:])
     where = (clean(summary.profile),) * profiles + (clean(summary.region),) * regions
     status = clean(summary.status) + (" (stale)" if summary.stale else "")
     return TableRow(

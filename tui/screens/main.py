@@ -13,6 +13,7 @@ feature's controller (tui/controllers: actions, shells, logs), which does the wo
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from textual import events, on
@@ -39,11 +40,13 @@ from tui.controllers.run import RunController
 from tui.controllers.shells import ShellController
 from tui.controllers.ssh_entries import SshEntriesController
 from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
+from tui.core.actions import ACTIONS, ActionPlan, ActionResult
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
 from tui.core.node_lookup import DescribeResult, Entry
 from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS, cluster_columns
+from tui.core.triage import row_key
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
@@ -125,6 +128,12 @@ def _health_check_picker(scope: str) -> ModalScreen[tuple[str, ...] | None]:
     return HealthCheckPicker(scope)
 
 
+def _confirm_plans_screen(plans: Sequence[ActionPlan]) -> ModalScreen[bool]:
+    from tui.screens.confirm_plans import ConfirmPlansScreen  # loaded when first needed (the triage view)
+
+    return ConfirmPlansScreen(plans)
+
+
 def _node_screen(*args: Any, **kwargs: Any) -> Screen[None]:
     from tui.screens.detail import node_detail_screen
 
@@ -152,7 +161,11 @@ class MainScreen(Screen[None]):
         self.pane_layout = PaneLayout(self)
         self.refreshes = RefreshController(self)
         self.actions = ActionsController(
-            self, confirm=ConfirmActionScreen, results=ActionResultsScreen, pick_checks=_health_check_picker
+            self,
+            confirm=ConfirmActionScreen,
+            results=ActionResultsScreen,
+            pick_checks=_health_check_picker,
+            confirm_many=_confirm_plans_screen,
         )
         self.shells = ShellController(self, ask=AskScreen)
         self.runs = RunController(self, prompt=RunPromptScreen, confirm=ConfirmRunScreen, results=RunResultsScreen)
@@ -494,9 +507,42 @@ class MainScreen(Screen[None]):
                 listed=lambda: len(state.clusters),
                 go_to_node=lambda cluster, node: self.jump_to_node(node, cluster),
                 open_details=self._open_node_details,
+                act=self._act_across,
+                read_only=hyperpod_app(self).settings.read_only,
                 clock=hyperpod_app(self).clock,
             )
         )
+
+    def _act_across(
+        self, action: str, keys: Sequence[str], hidden: Sequence[str], unmark: Callable[[Sequence[str]], None]
+    ) -> None:
+        """R / P in the triage view: one plan per cluster from the descriptions and listings in hand, all in one
+        confirmation (core/triage_actions, controllers/actions); the rows that succeed are unmarked there."""
+        from tui.core.triage_actions import action_builder, plan_across
+
+        settings = hyperpod_app(self).settings
+        if settings.read_only:
+            toast(
+                self, "Read-only mode (--read-only): node actions are disabled. Nothing was sent.", severity="warning"
+            )
+            return
+        state = self.state
+        across = plan_across(
+            keys,
+            state.details,
+            state.snapshots,
+            action_builder(ACTIONS[action], dry_run=settings.dry_run),
+            hidden=hidden,
+        )
+        if across.missing:
+            listed = ", ".join(across.missing[:5]) + (" …" if len(across.missing) > 5 else "")
+            toast(self, f"Not in the listings any more, left out: {listed}", severity="warning", timeout=8)
+
+        def after(plan: ActionPlan, result: ActionResult) -> None:
+            if not plan.dry_run:
+                unmark([row_key(plan.cluster, node) for node in result.succeeded])
+
+        self.actions.request_plans(across.plans, after=after)
 
     def _open_node_details(self, cluster: str, key: str) -> None:
         detail, snapshot = self.state.detail_of(cluster), self.state.snapshot_of(cluster)

@@ -210,15 +210,23 @@ class ClusterBuilder:
             nodes.append(node)
         return nodes
 
-    def health_agent_log(self, cluster: Cluster, node: Node, *, detection: bool, fault_at: float | None = None) -> None:
-        """The node's agent stream: started, healthy; with `detection`, a GPU XID 79 record at `fault_at` (a day
-        after the agent started when not given)."""
+    def health_agent_log(
+        self,
+        cluster: Cluster,
+        node: Node,
+        *,
+        detection: bool,
+        fault_at: float | None = None,
+        records: tuple[tuple[int, str], ...] = HMA_DETECTION,
+    ) -> None:
+        """The node's agent stream: started, healthy; with `detection`, the detection `records` (a GPU XID 79 by
+        default) at `fault_at` (a day after the agent started when not given)."""
         stream = f"SagemakerHealthMonitoringAgent/{node.group.name}/{node.instance_id}"
         start = node.launch_time + 600
         template: tuple[tuple[int, str], ...] = HMA_HEALTHY
         if detection:
             at_ms = int(((fault_at if fault_at is not None else start + 86_400) - start) * 1000)
-            template = HMA_HEALTHY + tuple((at_ms + offset, line) for offset, line in HMA_DETECTION)
+            template = HMA_HEALTHY + tuple((at_ms + offset, line) for offset, line in records)
         source = ScriptedLines(template, int(start * 1000), {"instance_id": node.instance_id})
         self.world.logs.add_stream(cluster.log_group, stream, int(start * 1000), source)
 

@@ -177,6 +177,17 @@ HMA_DETECTION = (
     ),
 )
 
+# The EKS agent's shape (`"Event detail": {"Action", "Type"}`, HYPERPOD-FACTS-2 §6.3): an EFA device that stopped
+# answering, the agent asking for a replacement.
+HMA_EFA_DETECTION = (
+    (
+        0,
+        '{{"level":"error","ts":"{iso}","msg":"EFA health check failed","Event detail":{{"Action":"replace",'
+        '"Type":"EfaUnhealthy","Reason":"EFA device rdmap0s6 not responding: fi_getinfo returned -61"}},'
+        '"HealthMonitoringAgentDetectionEvent":"HealthEvent","instanceId":"{instance_id}"}}',
+    ),
+)
+
 
 class LineSource(Protocol):
     def __len__(self) -> int: ...

@@ -328,6 +328,7 @@ class Cluster:
     eks_cluster_arn: str | None = None
     continuous: bool = False
     brief_log_naming: bool = False
+    node_recovery: str = "Automatic"  # DescribeCluster's NodeRecovery: Automatic | None
     events: list[ClusterEvent] = field(default_factory=list)
     operations: list[ClusterOperation] = field(default_factory=list)
     ips_taken: set[str] = field(default_factory=set)

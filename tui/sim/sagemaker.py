@@ -78,7 +78,7 @@ def describe_cluster(world: World, params: dict) -> dict:
         "InstanceGroups": [g.details(counts.get(g.name, 0), cluster.orchestrator) for g in cluster.groups.values()],
         "VpcConfig": cluster.vpc,
         "Orchestrator": cluster.orchestrator_details(),
-        "NodeRecovery": "Automatic",
+        "NodeRecovery": cluster.node_recovery,
     }
     if cluster.failure_message:
         reply["FailureMessage"] = cluster.failure_message

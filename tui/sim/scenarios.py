@@ -10,11 +10,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from tui.sim import ids
+from tui.sim import ids, recovery
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.event_history import continuous_history
 from tui.sim.health_checks import past_run
-from tui.sim.lifecycle import EKS_RETRIED, SLURM_RETRIED, ScriptedLines, VerboseLines
+from tui.sim.lifecycle import EKS_RETRIED, HMA_DETECTION, HMA_EFA_DETECTION, SLURM_RETRIED, ScriptedLines, VerboseLines
 from tui.sim.model import (
     ATTACH_IN_PROGRESS,
     DEEP_HEALTH_CHECK,
@@ -76,6 +76,8 @@ def demo(world: World, rng: random.Random) -> None:
     # Its GPU fell off the bus four minutes ago (HMA, XID 79); the node still says Running.
     build.health_agent_log(slurm, faulty, detection=True, fault_at=start - 240)
     world.gpu_faults[faulty.instance_id] = "Xid 79"  # its nvidia-smi says so too (tui/sim/node_sandbox.py)
+    # NodeRecovery is Automatic here: 15 s in a Node Health Event says HyperPod repairs it, 30 s later it is replaced.
+    recovery.after_fault(world, slurm, faulty, start + 15, "GPU XID 79")
 
     eks = build.cluster(
         "genai-eks-prod",
@@ -113,6 +115,11 @@ def demo(world: World, rng: random.Random) -> None:
         group=gpu,
         level="Error",
     )
+    # Node recovery is off on this cluster: an EFA fault ten minutes ago stays until the user acts (issue 15).
+    eks.node_recovery = "None"
+    efa = next(n for n in eks.nodes.values() if n.group is gpu and n is not flaky and n.status == RUNNING)
+    build.health_agent_log(eks, efa, detection=True, fault_at=start - 600, records=HMA_EFA_DETECTION)
+    recovery.after_fault(world, eks, efa, start + 5, "EFA device not responding")  # an event, no repair
     world.hold_status(eks, checking, DEEP_HEALTH_CHECK, start - 30, start + 150)
     continuous_history(world, eks, rng)
     _deep_health_checks(world, eks, flaky, start)
@@ -165,6 +172,7 @@ def demo(world: World, rng: random.Random) -> None:
             "deep_health_check_node": checking.instance_id,
             "health_event_node": faulty.instance_id,
             "dhc_failing_node": flaky.instance_id,
+            "efa_fault_node": efa.instance_id,  # on eks_cluster, NodeRecovery None
         }
     )
 
@@ -241,8 +249,22 @@ def scale_10k(world: World, rng: random.Random) -> None:
     )
     stream = world.logs.groups[cluster.log_group].streams[cluster.lifecycle_stream(node.group.name, node.instance_id)]
     stream.source = VerboseLines(BIG_LOG_LINES, stream.creation_ms, world.script_params(cluster, node))
+    # 50 unhealthy nodes, 5 per group (issue 15): HMA records, a GPU XID 79 or an EFA fault, in the last hour.
+    build = ClusterBuilder(world, rng)
+    sick: list[str] = []
+    for index, group in enumerate(cluster.groups.values()):
+        running = sorted(
+            (n for n in cluster.nodes.values() if n.group is group and n.status == RUNNING and n is not node),
+            key=lambda n: n.instance_id,
+        )
+        for k, patient in enumerate(running[200 : 200 + 5 * 37 : 37]):
+            records = HMA_EFA_DETECTION if (index + k) % 2 else HMA_DETECTION
+            at = world.start - 60 * (1 + 11 * k + index)
+            build.health_agent_log(cluster, patient, detection=True, fault_at=at, records=records)
+            sick.append(patient.instance_id)
     world.landmarks.update(
         {
+            "scale_unhealthy_nodes": sick,
             "scale_cluster": cluster.name,
             "big_log_node": node.instance_id,
             "big_log_group": cluster.log_group,

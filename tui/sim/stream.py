@@ -114,6 +114,34 @@ class EventBus:
         detail["EventTime"] = int(event.time * 1000)
         self.publish("SageMaker HyperPod Cluster Event", {"EventDetails": detail}, [cluster.arn], event.time)
 
+    def node_health(
+        self,
+        cluster: Cluster,
+        instance_id: str,
+        at: float,
+        *,
+        status: str,
+        repair_action: str | None,
+        recommendation: str | None,
+        reason: str | None = None,
+    ) -> None:
+        """The `SageMaker HyperPod Cluster Node Health Event` envelope (HYPERPOD-FACTS-2 §6.2's sample: the reason
+        and EventTime may be null; EventTime is left null here, as the sample has it)."""
+        detail = {
+            "ClusterName": cluster.name,
+            "ClusterArn": cluster.arn,
+            "InstanceId": instance_id,
+            "HealthSummary": {
+                "HealthStatus": status,
+                "HealthStatusReason": reason,
+                "RepairAction": repair_action,
+                "Recommendation": recommendation,
+            },
+            "EventTime": None,
+            "Tags": {},
+        }
+        self.publish("SageMaker HyperPod Cluster Node Health Event", detail, [cluster.arn], at)
+
     def state_change(self, cluster: Cluster, at: float) -> None:
         """The `SageMaker HyperPod Cluster State Change` envelope: the DescribeCluster shape, in brief."""
         counts = cluster.current_counts()
