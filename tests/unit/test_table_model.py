@@ -20,6 +20,7 @@ def row(key: str, rng: random.Random, group: str | None = None) -> TableRow:
             group or f"g-{rng.randrange(3)}",
             rng.choice(STATUSES),
             (),  # health
+            (),  # slurm
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),

@@ -77,6 +77,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("triage", "Every node that needs attention, across clusters", action="triage"),
     Command("pf", "Port forwards"),
     Command("run", "Run a command on the marked nodes (the highlighted one if none)", action="run_command"),
+    Command(
+        "slurm",
+        "Slurm's view of the cluster now; with ACTION (drain, resume, reboot, replace): Slurm's action on the marked nodes",
+        Argument("ACTION", "slurm-action", required=False),
+        action="slurm",
+    ),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),
     Command(
         "region",

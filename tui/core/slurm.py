@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import re
 import shlex
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.core.health import Signal, slurm_signal
+from tui.core.journal import Journal
 from tui.core.sanitize import clean
-from tui.core.tables import format_age
+from tui.core.tables import NODE_COLUMNS, TableRow, format_age
 
 SINFO_COMMAND = "sinfo -N -h -o '%N|%T|%E|%H'"
 DEFAULT_POLL_S = 30.0
@@ -200,6 +203,64 @@ def disagrees(node: SlurmNode, api_status: str) -> bool:
     return node.kind == "fault" and api_status == "Running"
 
 
+SLURM_INDEX = [column.key for column in NODE_COLUMNS].index("slurm")
+
+
+def with_cell(row: TableRow, cell: tuple[tuple[str, str | None], ...]) -> TableRow:
+    """`row` with its SLURM cell replaced (the same row when it already holds that cell)."""
+    if row.values[SLURM_INDEX] == cell:
+        return row
+    values = list(row.values)
+    values[SLURM_INDEX] = cell
+    return TableRow(row.key, tuple(values))
+
+
+def health_signals(nodes: Iterable[Any], sinfo: SinfoResult, seen: float) -> dict[str, Signal]:
+    """Health source (e): per instance id, a signal for each node Slurm calls down, drained or failed while the
+    API says Running (draining too, as a warning). Nodes in other states say nothing."""
+    out: dict[str, Signal] = {}
+    for node in nodes:
+        if not node.instance_id or node.status != "Running":
+            continue
+        found = sinfo.nodes.get(slurm_name(node.hostname or ""))
+        if found is not None and found.kind in ("fault", "warn"):
+            out[node.instance_id] = slurm_signal(
+                found.state, found.reason, found.reason_time, seen=seen, kind=found.kind
+            )
+    return out
+
+
+class SlurmSignals:
+    """The Slurm health signals of every cluster, replaced whole per poll (the UI thread writes, the refresh worker
+    reads through core.hma.HealthSources)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_cluster: dict[str, dict[str, Signal]] = {}
+
+    def for_cluster(self, cluster: str) -> dict[str, Signal]:
+        with self._lock:
+            return dict(self._by_cluster.get(cluster, {}))
+
+    def put(self, cluster: str, signals: dict[str, Signal]) -> bool:
+        """True when that changed what the cluster's signals say."""
+        with self._lock:
+            changed = self._by_cluster.get(cluster, {}) != signals
+            self._by_cluster[cluster] = dict(signals)
+            return changed
+
+
+class NoJournal(Journal):
+    """For the sinfo poll: a read changes nothing and is not an action, so it is not journaled (every 30 s would
+    bury the actions). Slurm's actions go through the real journal."""
+
+    def __init__(self) -> None:
+        pass
+
+    def append(self, entry: Mapping[str, Any]) -> None:  # noqa: ARG002 - nothing to keep
+        return None
+
+
 # --- the controller and failures ---------------------------------------------------------------------------
 
 
@@ -354,4 +415,5 @@ __all__ = [
     "scontrol_command",
     "slurm_cell",
     "slurm_name",
+    "with_cell",
 ]
