@@ -111,3 +111,76 @@ async def test_read_only_refuses_k():
         await pilot.pause()
         assert not isinstance(app.screen, SlurmActionScreen)
         assert not [c for c in app.simulator.calls if c.operation == "StartSession"]
+
+
+async def test_polls_never_overlap_a_request_during_one_runs_once_after_and_the_pace_holds():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        main.action_slurm()
+        main.action_slurm()  # during the first: remembered
+        main.action_slurm()  # remembered once, not twice
+        assert main.slurm.polls == 1
+        await wait_until(pilot, lambda: main.slurm.polls == 2, "the second poll", timeout=20)
+        await settle(pilot)
+        assert main.slurm.polls == 2
+        sinfo = [
+            c for c in app.simulator.calls if c.operation == "StartSession" and "sinfo" in str(c.params.get("Parameters"))
+        ]
+        assert len(sinfo) == 2
+        main.slurm.tick()  # the 30 s pace: nothing is due right after a poll
+        await settle(pilot)
+        assert main.slurm.polls == 2
+
+
+async def test_a_failing_sinfo_says_why_once_and_nothing_else_breaks():
+    app = make_app(ssm_plugin="/nonexistent/session-manager-plugin")
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        rows = main.nodes_table.row_count
+        for _ in range(3):
+            main.action_slurm()
+            await settle(pilot)
+        said = [text for text, _severity in notices(app) if text.startswith("Slurm view of")]
+        assert len(said) == 1, said
+        assert main.slurm.problems[SLURM]
+        title = str(main.query_one("#nodes-pane").border_title)
+        assert "Slurm:" in title
+        assert main.nodes_table.row_count == rows  # the nodes pane as it was
+        cell = main.nodes_table.row(main.nodes_table.cursor_key).values[slurm.SLURM_INDEX]
+        assert cell == ()
+
+
+async def test_no_controller_running_is_said_and_no_session_is_started():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main = main_screen(app)
+        main.jump_to_cluster("research-slurm-dev")  # still being created: its controller is Pending
+        await settle(pilot)
+        main.action_slurm()
+        await settle(pilot)
+        assert "controller" in main.slurm.problems["research-slurm-dev"]
+        assert not [c for c in app.simulator.calls if c.operation == "StartSession"]
+
+
+async def test_a_journal_that_cannot_be_written_sends_no_scontrol(tmp_path):
+    from tui.core.journal import Journal
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        (tmp_path / "file").write_text("x")
+        main.runs.journal = Journal(tmp_path / "file" / "journal.jsonl")  # a file where its directory should be
+        target = main.nodes_table.cursor_key
+        main.nodes_table.mark_keys([target])
+        main.action_slurm("resume")
+        await pilot.pause()
+        assert isinstance(app.screen, SlurmActionScreen)
+        app.screen.query_one("#confirm").press()
+        await pilot.pause()
+        results = app.screen
+        assert isinstance(results, RunResultsScreen)
+        await wait_until(pilot, lambda: results.finished, "the refusal", timeout=20)
+        assert not [c for c in app.simulator.calls if "scontrol" in str(c.params.get("Parameters"))]
+        assert any("Journal not written" in text for text, _severity in notices(app))
