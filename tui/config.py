@@ -103,7 +103,9 @@ def _coerce(key: str, value: Any, wanted: type, where: str) -> Any:
         if key == "run_max_sessions" and not (1 <= number <= 64 and number == int(number)):
             raise ConfigError(f"{where}: run_max_sessions must be a whole number from 1 to 64 (got {value!r})")
         if key == "slurm_refresh" and not (number == 0 or 5 <= number <= 3600):
-            raise ConfigError(f"{where}: slurm_refresh must be 0 (on request only) or 5 to 3600 seconds (got {value!r})")
+            raise ConfigError(
+                f"{where}: slurm_refresh must be 0 (on request only) or 5 to 3600 seconds (got {value!r})"
+            )
         return number
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: {key} must be a non-empty string (got {value!r})")

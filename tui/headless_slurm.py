@@ -75,7 +75,9 @@ def as_table(rows: list[dict[str, Any]]) -> str:
     keys = ("node_id", "group", "hostname", "api_status", "slurm_state", "reason", "reason_time")
     cells = [list(COLUMNS)] + [[str(row[key] or ("-" if key == "node_id" else "")) for key in keys] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(keys))]
-    return "".join("  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells)
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() + "\n" for line in cells
+    )
 
 
 def read_sinfo(member: Any, detail: Any, nodes: list[Any], settings: Any) -> slurm.SinfoResult:

@@ -125,7 +125,9 @@ async def test_polls_never_overlap_a_request_during_one_runs_once_after_and_the_
         await settle(pilot)
         assert main.slurm.polls == 2
         sinfo = [
-            c for c in app.simulator.calls if c.operation == "StartSession" and "sinfo" in str(c.params.get("Parameters"))
+            c
+            for c in app.simulator.calls
+            if c.operation == "StartSession" and "sinfo" in str(c.params.get("Parameters"))
         ]
         assert len(sinfo) == 2
         main.slurm.tick()  # the 30 s pace: nothing is due right after a poll

@@ -164,7 +164,10 @@ def test_scontrol_commands_exact_and_quoted():
     assert slurm.scontrol_command("replace", names) == (
         'scontrol update node=ip-10-1-2-3,ip-10-1-2-4 state=fail reason="Action:Replace"'
     )
-    assert slurm.scontrol_command("reboot", names[:1]) == 'scontrol update node=ip-10-1-2-3 state=fail reason="Action:Reboot"'
+    assert (
+        slurm.scontrol_command("reboot", names[:1])
+        == 'scontrol update node=ip-10-1-2-3 state=fail reason="Action:Reboot"'
+    )
     assert slurm.scontrol_command("resume", names[:1]) == "scontrol update node=ip-10-1-2-3 state=resume"
     hostile = "x'; rm -rf / #$(reboot) `id`"
     command = slurm.scontrol_command("drain", names[:1], hostile)

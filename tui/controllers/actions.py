@@ -69,7 +69,12 @@ class ActionsController:
         the screen before the app runs the bindings, so stopping it there means no binding runs."""
         screen = self.screen
         binding = next(
-            (binding for binding in (*ACTION_BINDINGS, RUN_BINDING, SCHEDULER_BINDING) if event.key in keys_for(screen, binding)), None
+            (
+                binding
+                for binding in (*ACTION_BINDINGS, RUN_BINDING, SCHEDULER_BINDING)
+                if event.key in keys_for(screen, binding)
+            ),
+            None,
         )
         if binding is None:
             return

@@ -133,9 +133,7 @@ class RunController:
         self.runner = runner = run.Runner(
             spec, _LazyLauncher(self, spec.cluster), journal=None, limits=limits, on_change=results.node_changed
         )
-        self.screen.run_worker(
-            self._run(runner, results, context or {}, on_done), group="run", exit_on_error=False
-        )
+        self.screen.run_worker(self._run(runner, results, context or {}, on_done), group="run", exit_on_error=False)
 
     def launcher_for(self, cluster: str) -> run.Opener:
         """The cluster's launcher for a Runner (made on first use in the executor), e.g. the Slurm view's poll."""

@@ -219,7 +219,9 @@ class SlurmController:
             toast(screen, "Read-only mode (--read-only): Slurm actions are disabled.", severity="warning")
             return
         if screen.runs.running:
-            toast(screen, "A command is still running; wait for it or stop it (Esc on its results).", severity="warning")
+            toast(
+                screen, "A command is still running; wait for it or stop it (Esc on its results).", severity="warning"
+            )
             return
         state = screen.state
         detail, snapshot = state.focus_detail, state.focus_snapshot

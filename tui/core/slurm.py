@@ -257,7 +257,7 @@ class NoJournal(Journal):
     def __init__(self) -> None:
         pass
 
-    def append(self, entry: Mapping[str, Any]) -> None:  # noqa: ARG002 - nothing to keep
+    def append(self, entry: Mapping[str, Any]) -> None:
         return None
 
 

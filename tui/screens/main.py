@@ -36,8 +36,8 @@ from tui.controllers.node_finder import NodeFinder
 from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.run import RunController
-from tui.controllers.slurm import SlurmController
 from tui.controllers.shells import ShellController
+from tui.controllers.slurm import SlurmController
 from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -135,9 +134,7 @@ class SlurmActionScreen(ModalScreen[tuple[str, str] | None]):
         reason = self.query_one("#slurm-reason", Input)
         reason.display = chosen.needs_reason
         problem, command = self._problem_and_command()
-        self.query_one("#slurm-command", Static).update(
-            Text.assemble(("Command  ", "bold"), (command or "—", ""))
-        )
+        self.query_one("#slurm-command", Static).update(Text.assemble(("Command  ", "bold"), (command or "—", "")))
         self.query_one("#slurm-problem", Static).update(Text(problem or ""))
         count = plural(len(self.targets), "node")
         self.query_one("#confirm", Button).label = Text(f"{chosen.label} {count}")

@@ -213,6 +213,10 @@ def _field(row: list, letter: str) -> str:
     return ""
 
 
+def _formatted(fmt: str, row: list) -> str:
+    return _FIELD.sub(lambda match: _field(row, match.group(1)), fmt)
+
+
 def sinfo(facts: dict, args: list[str]) -> tuple[str, int]:
     """`sinfo` (the partition summary), `sinfo -N` (a line per node and partition), `-h` (no header), `-o FMT`."""
     rows = _sinfo_rows(facts)
@@ -231,11 +235,13 @@ def sinfo(facts: dict, args: list[str]) -> tuple[str, int]:
         elif word.startswith("--format="):
             fmt = word.split("=", 1)[1]
     if fmt is not None:
-        out = [_FIELD.sub(lambda m: _field(row, m.group(1)), fmt) for row in rows]
+        out = [_formatted(fmt, row) for row in rows]
         return "\n".join(out), 0
     if per_node:
         lines = [f"{'NODELIST':<20} NODES PARTITION STATE"] if header else []
-        lines += [f"{row[0]:<20}     1 {row[1] + ('*' if row[1] == 'dev' else ''):<9} {_field(row, 't')}" for row in rows]
+        lines += [
+            f"{row[0]:<20}     1 {row[1] + ('*' if row[1] == 'dev' else ''):<9} {_field(row, 't')}" for row in rows
+        ]
         return "\n".join(lines), 0
     groups: dict[tuple[str, str], list[str]] = {}
     for row in rows:

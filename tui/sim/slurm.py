@@ -101,7 +101,7 @@ def scontrol(world: World, cluster: Cluster, argv: list[str], at: float) -> tupl
     for word in argv[2:]:
         key, sep, value = word.partition("=")
         if not sep:
-            return f'scontrol: error: Invalid input: {word}\nRequest aborted', 1
+            return f"scontrol: error: Invalid input: {word}\nRequest aborted", 1
         fields[key.casefold()] = value
     names = [n for n in (fields.get("nodename") or fields.get("node") or "").split(",") if n]
     state = fields.get("state", "").casefold()
