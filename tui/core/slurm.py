@@ -336,6 +336,11 @@ class SlurmAction:
     explain: str
     needs_reason: bool = False
 
+    @property
+    def short(self) -> str:
+        """The label in a row of choices: `Reboot (Slurm)`."""
+        return self.label.replace(" through Slurm", " (Slurm)")
+
 
 SLURM_ACTIONS: tuple[SlurmAction, ...] = (
     SlurmAction(

@@ -30,10 +30,10 @@ from tui.widgets.resource_table import ResourceTable
 
 TARGET_COLUMNS = (
     Column("instance_id", "INSTANCE ID", min_width=19, max_width=32),
-    Column("group", "GROUP", max_width=24),
-    Column("status", "API STATUS", kind="status", max_width=16),
-    Column("name", "SLURM NAME", max_width=24),
-    Column("state", "SLURM STATE", flex=True, max_width=30),
+    Column("group", "GROUP", max_width=20),
+    Column("status", "API", kind="status", max_width=14),
+    Column("name", "SLURM NAME", max_width=20),
+    Column("state", "SLURM", flex=True, max_width=30),
 )
 API_DIFFERENCE = (
     "Through Slurm, a reboot or replace waits for the nodes' running jobs and keeps Slurm's picture right. The API's "
@@ -54,10 +54,11 @@ class SlurmActionScreen(ModalScreen[tuple[str, str] | None]):
     SlurmActionScreen > #slurm-dialog { width: 110; max-width: 96%; height: auto; max-height: 94%;
         border: thick $warning; background: $surface; padding: 0 1; }
     #slurm-dialog > Static { height: auto; }
-    #slurm-dialog > RadioSet { width: 100%; height: auto; }
+    #slurm-dialog > RadioSet { width: 100%; height: auto; layout: horizontal; border: none; padding: 0; }
+    #slurm-dialog > RadioSet > RadioButton { width: auto; margin-right: 2; }
+    #slurm-dialog > Input { margin: 0; }
     #slurm-dialog > #slurm-targets { height: auto; border: round $pane-border; }
     #slurm-dialog > .prose { color: $muted; }
-    #slurm-dialog > #slurm-problem { color: $status-warn; }
     #slurm-buttons { height: auto; align: right middle; }
     #slurm-buttons > Button { margin-left: 2; }
     """
@@ -79,15 +80,14 @@ class SlurmActionScreen(ModalScreen[tuple[str, str] | None]):
             dialog.border_title = Text(f"Slurm on {plural(count, 'node')} · {clean(self.cluster, max_len=60)}")
             with RadioSet(id="slurm-actions"):
                 for action in slurm.SLURM_ACTIONS:
-                    yield RadioButton(action.label, value=action.name == self.action, id=f"slurm-{action.name}")
+                    yield RadioButton(action.short, value=action.name == self.action, id=f"slurm-{action.name}")
             yield Static(id="slurm-explain")
             yield CleanInput(placeholder="Reason for draining (Slurm requires one)", id="slurm-reason")
             yield Static(id="slurm-command")
-            yield Static(id="slurm-problem")
             yield ResourceTable(TARGET_COLUMNS, clock=hyperpod_app(self).clock, id="slurm-targets")
             with Horizontal(id="slurm-buttons"):
-                yield Button("Cancel", id="cancel")
-                yield Button(Text("Send"), id="confirm", variant="warning")
+                yield Button("Cancel", id="cancel", compact=True)
+                yield Button(Text("Send"), id="confirm", variant="warning", compact=True)
             hidden = f" ({self.hidden} marked but hidden by the filter)" if self.hidden else ""
             yield Static(
                 Text(
@@ -134,8 +134,10 @@ class SlurmActionScreen(ModalScreen[tuple[str, str] | None]):
         reason = self.query_one("#slurm-reason", Input)
         reason.display = chosen.needs_reason
         problem, command = self._problem_and_command()
-        self.query_one("#slurm-command", Static).update(Text.assemble(("Command  ", "bold"), (command or "—", "")))
-        self.query_one("#slurm-problem", Static).update(Text(problem or ""))
+        line = Text.assemble(("Command  ", "bold"), (command or "—", ""))
+        if problem:
+            line.append("\n" + problem, style="bold")
+        self.query_one("#slurm-command", Static).update(line)
         count = plural(len(self.targets), "node")
         self.query_one("#confirm", Button).label = Text(f"{chosen.label} {count}")
         self.query_one("#confirm", Button).disabled = problem is not None
