@@ -186,3 +186,24 @@ async def test_a_journal_that_cannot_be_written_sends_no_scontrol(tmp_path):
         await wait_until(pilot, lambda: results.finished, "the refusal", timeout=20)
         assert not [c for c in app.simulator.calls if "scontrol" in str(c.params.get("Parameters"))]
         assert any("Journal not written" in text for text, _severity in notices(app))
+
+
+async def test_r_reads_the_slurm_view_again_once_there_is_one_and_k_on_eks_says_so():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        main = await on_slurm(pilot, app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert main.slurm.polls == 0  # no view asked for yet: `r` lists nodes only
+        await poll(pilot, main)
+        await pilot.press("r")
+        await settle(pilot)
+        assert main.slurm.polls == 2
+        main.jump_to_cluster("genai-eks-prod")
+        await settle(pilot)
+        assert "slurm" in main.nodes_table.model.absent  # no SLURM column for EKS
+        main.nodes_table.focus()
+        await pilot.press("K")
+        await pilot.pause()
+        assert not isinstance(app.screen, SlurmActionScreen)
+        assert any("not available for EKS" in text for text, _severity in notices(app))

@@ -210,3 +210,15 @@ def test_controller_is_the_group_whose_node_type_is_controller():
     assert found is None and "Pending" in why
     found, why = slurm.pick_controller(SimpleNamespace(instance_groups=[]), [])
     assert found is None and "no controller" in why
+
+
+def test_headless_slurm_loads_no_textual():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tui.cli, tui.headless_slurm, tui.backend\n"
+        "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
+        "sys.exit(1 if bad else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
