@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from tui.config import Settings
 from tui.core import slurm as core_slurm
+from tui.core.slurm_actions import scontrol_command
 from tui.sim import node_sandbox
 from tui.sim import slurm as sim_slurm
 from tui.sim.model import RUNNING
@@ -50,14 +51,14 @@ def test_scontrol_drain_resume_and_replace_change_the_state(demo):
     node = next(n for n in cluster.nodes.values() if n.group.name == "worker-group-1" and n.status == RUNNING)
     name = node.hostname.split(".")[0]
     state = lambda: core_slurm.parse_sinfo(answer(demo, FORMAT)).nodes[name]  # noqa: E731
-    assert answer(demo, core_slurm.scontrol_command("drain", [name], "bad; gpu")) == ""
+    assert answer(demo, scontrol_command("drain", [name], "bad; gpu")) == ""
     assert (state().state, state().reason) == ("drained", "bad; gpu")
-    answer(demo, core_slurm.scontrol_command("resume", [name]))
+    answer(demo, scontrol_command("resume", [name]))
     assert (state().state, state().reason) == ("idle", "") or state().state == "allocated"
     assert "Invalid node name" in answer(demo, "scontrol update node=ip-9-9-9-9 state=resume")
     assert "specify a reason" in answer(demo, f"scontrol update node={name} state=drain")
     # Action:Replace: Slurm says fail, and the simulator replaces the node (same hostname, a new instance)
-    answer(demo, core_slurm.scontrol_command("replace", [name]))
+    answer(demo, scontrol_command("replace", [name]))
     assert state().state == "fail" and state().reason == "Action:Replace"
     assert node.operation == "replace"
     demo.clock.advance(20)

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tui.core import health, slurm
+from tui.core import health, slurm, slurm_actions
 
 LINE = "ip-10-1-2-3|drained|Action:Replace|2026-11-20T11:50:00"
 
@@ -161,20 +161,20 @@ def test_the_schedule_never_overlaps_and_requests_wait_for_the_running_poll():
 
 def test_scontrol_commands_exact_and_quoted():
     names = ["ip-10-1-2-3", "ip-10-1-2-4"]
-    assert slurm.scontrol_command("replace", names) == (
+    assert slurm_actions.scontrol_command("replace", names) == (
         'scontrol update node=ip-10-1-2-3,ip-10-1-2-4 state=fail reason="Action:Replace"'
     )
     assert (
-        slurm.scontrol_command("reboot", names[:1])
+        slurm_actions.scontrol_command("reboot", names[:1])
         == 'scontrol update node=ip-10-1-2-3 state=fail reason="Action:Reboot"'
     )
-    assert slurm.scontrol_command("resume", names[:1]) == "scontrol update node=ip-10-1-2-3 state=resume"
+    assert slurm_actions.scontrol_command("resume", names[:1]) == "scontrol update node=ip-10-1-2-3 state=resume"
     hostile = "x'; rm -rf / #$(reboot) `id`"
-    command = slurm.scontrol_command("drain", names[:1], hostile)
+    command = slurm_actions.scontrol_command("drain", names[:1], hostile)
     # the agent shlex-splits: the reason comes back whole, as one argument, with nothing run
     assert shlex.split(command) == ["scontrol", "update", "node=ip-10-1-2-3", "state=drain", f"reason={hostile}"]
     # the exact HyperPod reasons survive the agent's split too
-    assert shlex.split(slurm.scontrol_command("replace", names[:1]))[-1] == "reason=Action:Replace"
+    assert shlex.split(slurm_actions.scontrol_command("replace", names[:1]))[-1] == "reason=Action:Replace"
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_scontrol_commands_exact_and_quoted():
 )
 def test_scontrol_refuses(action, names, reason):
     with pytest.raises(ValueError):
-        slurm.scontrol_command(action, names, reason)
+        slurm_actions.scontrol_command(action, names, reason)
 
 
 def test_controller_is_the_group_whose_node_type_is_controller():

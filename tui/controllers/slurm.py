@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.screen import ModalScreen
 
-from tui.core import run, slurm
+from tui.core import run, slurm, slurm_actions
 from tui.core.models import no_instance_reason
 from tui.core.sanitize import clean
 from tui.core.ssm import ssm_target
@@ -273,7 +273,7 @@ class SlurmController:
         action, reason = chosen
         names = [slurm.slurm_name(node.hostname) for node in targets]
         try:
-            command = slurm.scontrol_command(action, names, reason)
+            command = slurm_actions.scontrol_command(action, names, reason)
             target = run.RunTarget(
                 controller.key,
                 ssm_target(detail.arn, controller.group, controller.instance_id),

@@ -14,17 +14,14 @@ No Textual. What Slurm says is text from a node: parsed here bounded and hostile
   Pending, and each column says what its side says.
 - `SlurmPollSchedule`: the slower pace (30 s by default), never two polls at once, a request during a poll runs once
   after it.
-- Actions (`SLURM_ACTIONS`): `scontrol update node=<names> …` on the controller: drain with the user's reason
-  (shlex-quoted), resume, and reboot or replace *through Slurm* (`state=fail reason="Action:Reboot"` /
-  `"Action:Replace"`, exact strings: HyperPod acts on nothing else), which waits for the node's running jobs.
+- Actions: tui/core/slurm_actions.py.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,10 +37,8 @@ MIN_POLL_S = 5.0
 MAX_LINES = 20_000  # a 10,000-node cluster in two partitions
 MAX_LINE = 1024  # characters of one sinfo line: longer is not sinfo
 REASON_LIMIT = 200
-MAX_REASON = 200  # characters of a drain reason the user types
-MAX_NAMES_BYTES = 3500  # the `node=` list must fit in one command parameter (core.run.MAX_COMMAND)
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 # %T's long state: a base word, flags (`*` not responding, `~` powered off, `#` powering up, `%`, `!`, `$`, `@`, `^`,
 # `-`), and `+` when more states apply (`allocated+`, `idle+drain`).
 _STATE = re.compile(r"^[a-z_]{2,20}[*~#!%$@^+-]{0,4}(?:\+[a-z_]{2,20}[*~#!%$@^+-]{0,4}){0,4}$", re.IGNORECASE)
@@ -120,7 +115,7 @@ def parse_line(line: str) -> SlurmNode | None:
         return None
     name, state, moment = parts[0].strip(), parts[1].strip(), parts[-1].strip()
     reason = "|".join(parts[2:-1]).strip()
-    if not _NAME.match(name) or not _STATE.match(state):
+    if not NAME_PATTERN.match(name) or not _STATE.match(state):
         return None
     if moment not in ("Unknown", "None", "") and not _TIME.match(moment):
         return None
@@ -326,88 +321,9 @@ class SlurmPollSchedule:
         self.last_end = now
 
 
-# --- actions -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SlurmAction:
-    name: str  # drain | resume | reboot | replace
-    label: str
-    explain: str
-    needs_reason: bool = False
-
-    @property
-    def short(self) -> str:
-        """The label in a row of choices: `Reboot (Slurm)`."""
-        return self.label.replace(" through Slurm", " (Slurm)")
-
-
-SLURM_ACTIONS: tuple[SlurmAction, ...] = (
-    SlurmAction(
-        "drain",
-        "Drain",
-        "Slurm stops giving the nodes new jobs and lets the running ones finish (state=drain, with your reason).",
-        needs_reason=True,
-    ),
-    SlurmAction("resume", "Resume", "Slurm takes the nodes back into service (state=resume)."),
-    SlurmAction(
-        "reboot",
-        "Reboot through Slurm",
-        'Marks the nodes state=fail reason="Action:Reboot": Slurm waits for their running jobs, then HyperPod '
-        "reboots them. The API reboot (R) does not wait for jobs.",
-    ),
-    SlurmAction(
-        "replace",
-        "Replace through Slurm",
-        'Marks the nodes state=fail reason="Action:Replace": Slurm waits for their running jobs, then HyperPod '
-        "replaces them (same hostname, new instance). The API replace (P) does not wait for jobs. Do not change "
-        "the nodes' state again while it runs.",
-    ),
-)
-ACTIONS_BY_NAME = {action.name: action for action in SLURM_ACTIONS}
-
-
-def reason_problem(reason: str) -> str | None:
-    """Why a drain reason cannot be sent, or None."""
-    if not reason.strip():
-        return "Type a reason: Slurm requires one to drain."
-    if len(reason) > MAX_REASON:
-        return f"At most {MAX_REASON} characters."
-    if any(ord(c) < 32 or ord(c) == 127 for c in reason):
-        return "One line of printable text only."
-    return None
-
-
-def scontrol_command(action: str, names: Sequence[str], reason: str = "") -> str:
-    """The `scontrol update` command for `action` on the Slurm node `names`. Raises ValueError for a name that is
-    not a Slurm node name, an empty list, a list too long for one command, or a bad drain reason."""
-    if not names:
-        raise ValueError("no Slurm node names")
-    bad = [name for name in names if not _NAME.match(name)]
-    if bad:
-        raise ValueError(f"not a Slurm node name: {clean(bad[0], max_len=60)}")
-    joined = ",".join(names)
-    if len(joined.encode()) > MAX_NAMES_BYTES:
-        raise ValueError(f"{len(names)} nodes do not fit in one command: mark fewer")
-    if action == "drain":
-        problem = reason_problem(reason)
-        if problem:
-            raise ValueError(problem)
-        return f"scontrol update node={joined} state=drain reason={shlex.quote(reason.strip())}"
-    if action == "resume":
-        return f"scontrol update node={joined} state=resume"
-    if action == "reboot":
-        return f'scontrol update node={joined} state=fail reason="Action:Reboot"'
-    if action == "replace":
-        return f'scontrol update node={joined} state=fail reason="Action:Replace"'
-    raise ValueError(f"unknown Slurm action: {clean(action, max_len=40)}")
-
-
 __all__ = [
     "SINFO_COMMAND",
-    "SLURM_ACTIONS",
     "SinfoResult",
-    "SlurmAction",
     "SlurmNode",
     "SlurmPollSchedule",
     "SlurmView",
@@ -417,7 +333,6 @@ __all__ = [
     "parse_line",
     "parse_sinfo",
     "pick_controller",
-    "scontrol_command",
     "slurm_cell",
     "slurm_name",
     "with_cell",

@@ -43,7 +43,7 @@ from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
 from tui.core.node_lookup import DescribeResult, Entry
 from tui.core.sanitize import clean
-from tui.core.slurm import SLURM_ACTIONS
+from tui.core.slurm_actions import SLURM_ACTIONS
 from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS, cluster_columns
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished

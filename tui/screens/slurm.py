@@ -19,7 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
-from tui.core import slurm
+from tui.core import slurm_actions as slurm
 from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow
 from tui.core.wording import plural
