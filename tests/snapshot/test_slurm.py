@@ -29,9 +29,12 @@ async def slurm_view(pilot):
     main.jump_to_cluster(SLURM)
     await settle(pilot)
     main.nodes_table.focus()
+    app.simulator.clock.advance(1)  # a frozen clock: the refresh Slurm's health signals ask for must be newer
     main.action_slurm()
     await wait_until(pilot, lambda: SLURM in main.slurm.answers, "sinfo", timeout=30)
     await settle(pilot)
+    await wait_until(pilot, lambda: not main.nodes_table._flash_until, "the changed rows' flash to end", timeout=5)
+    await pilot.pause()
     return main
 
 
@@ -39,7 +42,10 @@ async def slurm_view(pilot):
 def test_nodes_pane_with_the_slurm_column(snap_compare, size):
     async def run_before(pilot):
         main = await slurm_view(pilot)
+        await pilot.press("B")  # sorted by Slurm's state: down and drained first
         main.nodes_table.move_cursor_to(pilot.app.simulator.landmarks["health_event_node"])
+        if size[0] == 80:  # the column is right of HEALTH: at 80 columns → scrolls to it
+            await pilot.press(*["right"] * 40)
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=size, run_before=run_before)

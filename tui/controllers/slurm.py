@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 POLL_LIMITS = run.RunLimits(max_concurrent=1, output_cap=4 * 1024 * 1024, timeout_s=45.0)
 ACTION_LIMITS = run.RunLimits(max_concurrent=1, timeout_s=60.0)
 TICK_S = 2.0
+CONTROLLER_CELL: tuple[tuple[str, str | None], ...] = (("controller", None),)
 
 
 class SlurmController:
@@ -197,10 +198,15 @@ class SlurmController:
         if answer is None or snapshot is None:
             return list(rows)
         now = hyperpod_app(self.screen).clock()
+        detail = self.screen.state.detail_of(cluster)
+        controller = slurm.controller_group(detail) if detail is not None else None
         out = []
         for row in rows:
             node = snapshot.nodes.get(row.key)
             found = answer.nodes.get(slurm.slurm_name(node.hostname)) if node is not None and node.hostname else None
+            if found is None and node is not None and node.group == controller:
+                out.append(slurm.with_cell(row, CONTROLLER_CELL))  # slurmctld's node is no slurmd node: not listed
+                continue
             out.append(slurm.with_cell(row, slurm.slurm_cell(found, now)))
         return out
 
