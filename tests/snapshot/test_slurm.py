@@ -33,6 +33,13 @@ async def slurm_view(pilot):
     main.action_slurm()
     await wait_until(pilot, lambda: SLURM in main.slurm.answers, "sinfo", timeout=30)
     await settle(pilot)
+
+    def slurm_health_shown() -> bool:  # the refresh Slurm's health signals asked for has been painted
+        verdicts = main.state.focus_snapshot.verdicts.values()
+        return any(v.signal is not None and v.signal.source == "Slurm" for v in verdicts)
+
+    await wait_until(pilot, slurm_health_shown, "Slurm's health signal", timeout=10)
+    await settle(pilot)
     await wait_until(pilot, lambda: not main.nodes_table._flash_until, "the changed rows' flash to end", timeout=5)
     await pilot.pause()
     return main
