@@ -54,10 +54,13 @@ async def test_slurm_column_shows_sinfo_and_k_drain_changes_it():
         cell = slurm_cell(main, faulty)
         assert cell[0][0] == "drained" and cell[1][0].startswith("Action:Replace")
         # the health signal (source e) reaches HEALTH through the next refresh
+        def slurm_signal_judged() -> bool:
+            verdict = main.state.focus_snapshot.verdicts.get(faulty)
+            return verdict is not None and "Slurm" in [s.source for s in verdict.current]
+
+        await wait_until(pilot, slurm_signal_judged, "the HEALTH verdict with Slurm's signal", timeout=10)
         await settle(pilot)
         snapshot = main.state.focus_snapshot
-        signals = [s.source for s in snapshot.verdicts[faulty].current] if faulty in snapshot.verdicts else []
-        assert "Slurm" in signals
         snap_nodes = snapshot.nodes.values()
         target = sorted(
             n.key for n in snap_nodes if n.group == "worker-group-1" and n.status == "Running" and n.key != faulty
