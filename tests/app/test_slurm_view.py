@@ -53,6 +53,7 @@ async def test_slurm_column_shows_sinfo_and_k_drain_changes_it():
         faulty = app.simulator.landmarks["health_event_node"]
         cell = slurm_cell(main, faulty)
         assert cell[0][0] == "drained" and cell[1][0].startswith("Action:Replace")
+
         # the health signal (source e) reaches HEALTH through the next refresh
         def slurm_signal_judged() -> bool:
             verdict = main.state.focus_snapshot.verdicts.get(faulty)
