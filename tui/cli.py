@@ -223,6 +223,20 @@ def _add_headless_commands(parser: argparse.ArgumentParser) -> None:
     runs.add_argument("remote", nargs="*", metavar="-- COMMAND", help="the command (after --)")
     runs.set_defaults(format="text")
     _add_target_flags(runs, default=argparse.SUPPRESS)
+    slurms = commands.add_parser(
+        "slurm",
+        prog="hyperpod-tui slurm",
+        help="print Slurm's view of a Slurm cluster's nodes (sinfo on its controller) beside the API's",
+        description="Run `sinfo -N -h -o '%%N|%%T|%%E|%%H'` on the cluster's controller through SSM "
+        "(AWS-StartNonInteractiveCommand) and print each node's id, group, hostname, API status, Slurm state, "
+        "reason and reason time; both views as they are, never reconciled. Exit code 1 when sinfo could not be "
+        "read, 2 for a cluster that is not Slurm.",
+    )
+    slurms.add_argument("cluster", metavar="CLUSTER", help="cluster name or ARN")
+    slurms.add_argument("--json", dest="format", action="store_const", const="json", help="JSON: one object a node")
+    slurms.add_argument("--ssm-plugin", metavar="PATH", default=argparse.SUPPRESS, help="session-manager-plugin to run")
+    slurms.set_defaults(format="table")
+    _add_target_flags(slurms, default=argparse.SUPPRESS)
     follow = commands.add_parser(
         "events-follow",
         prog="hyperpod-tui events-follow",
@@ -260,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         "       hyperpod-tui run CLUSTER --nodes ID,…|--group G|--status S [--shell] -- COMMAND [--json]\n"
         "       hyperpod-tui ssh-config CLUSTER [--user U] [--key PATH] [--nodes …] [--write] [--install-key]\n"
         "       hyperpod-tui forward CLUSTER NODE LOCAL:REMOTE[@HOST]  (a port forward until Ctrl-C)\n"
+        "       hyperpod-tui slurm CLUSTER [--json]             (Slurm's view beside the API's)\n"
         "       hyperpod-tui events-setup --print|--apply|--delete (the EventBridge → SQS stream)\n"
         "       hyperpod-tui events --follow --events-queue Q [--json] (print events as they arrive)",
     )
@@ -371,6 +386,10 @@ def _run_headless(args: argparse.Namespace, settings: Settings, *, own_process: 
 
         run_ssh = headless_ssh.run_ssh_config if args.command == "ssh-config" else headless_ssh.run_forward
         code = run_ssh(args, settings)
+    elif args.command == "slurm":
+        from tui import headless_slurm
+
+        code = headless_slurm.execute(args, settings)
     elif args.command == "events-setup":
         from tui import headless_events
 

@@ -42,6 +42,7 @@ class Settings:
     ssm_plugin: str | None = None
     ssm_document: str | None = None
     run_max_sessions: float = 16  # `run` (x, :run): SSM sessions at once (core/run.py), 1-64
+    slurm_refresh: float = 30.0  # seconds between sinfo polls of a Slurm cluster's controller; 0: on request only
     events_queue: str | None = None  # SQS queue URL or name of the EventBridge stream (core/event_stream.py)
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
@@ -70,6 +71,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "ssm_document": str,
     "events_queue": str,
     "run_max_sessions": float,
+    "slurm_refresh": float,
 }
 _TABLE_KEYS = ("keymap", "markers", "columns", "fleet")
 
@@ -100,6 +102,10 @@ def _coerce(key: str, value: Any, wanted: type, where: str) -> Any:
             check_refresh(number, where)
         if key == "run_max_sessions" and not (1 <= number <= 64 and number == int(number)):
             raise ConfigError(f"{where}: run_max_sessions must be a whole number from 1 to 64 (got {value!r})")
+        if key == "slurm_refresh" and not (number == 0 or 5 <= number <= 3600):
+            raise ConfigError(
+                f"{where}: slurm_refresh must be 0 (on request only) or 5 to 3600 seconds (got {value!r})"
+            )
         return number
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{where}: {key} must be a non-empty string (got {value!r})")

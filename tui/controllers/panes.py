@@ -49,19 +49,23 @@ class PanePainter:
         screen = self.screen
         table = screen.nodes_table
         if snapshot is None:
+            screen.slurm.update_absent(None)
             table.show_cluster(screen.state.focus, None)
             self._shown_nodes_at = None
             return
         same_cluster = table.shown_cluster == snapshot.cluster
+        slurm = screen.slurm
         if same_cluster and snapshot.base_fetched_at is not None and snapshot.base_fetched_at == self._shown_nodes_at:
             diff = snapshot.diff
             keys = diff.added + diff.changed
             flash = [key for key in keys if key not in snapshot.quiet] if snapshot.quiet else keys
-            table.apply_changes([snapshot.rows[key] for key in keys], diff.removed, flash=flash)
+            rows = slurm.decorate(snapshot.cluster, [snapshot.rows[key] for key in keys])
+            table.apply_changes(rows, diff.removed, flash=flash)
         elif same_cluster and snapshot.fetched_at == self._shown_nodes_at:
             return
         else:
-            table.show_cluster(snapshot.cluster, snapshot.rows.values())
+            slurm.update_absent(snapshot.cluster)
+            table.show_cluster(snapshot.cluster, slurm.decorate(snapshot.cluster, snapshot.rows.values()))
         table.placeholder = "No nodes (yet)" if not snapshot.nodes else ""
         self._shown_nodes_at = snapshot.fetched_at
 
@@ -118,6 +122,9 @@ class PanePainter:
         self._set_border(screen.query_one("#groups-pane"), f"Instance groups · {focus}{extra} · {_count(groups)}")
         scope = clean(screen.state.group_scope, max_len=TITLE_NAME_LIMIT) if screen.state.group_scope else "all groups"
         title = f"Nodes · {focus} › {scope} · {_count(nodes)}"
+        note = screen.slurm.title_note(screen.state.focus)
+        if note:
+            title += f" · {note}"
         if nodes.marks:
             title += f" · {len(nodes.marks)} marked"
             hidden = nodes.hidden_marks()

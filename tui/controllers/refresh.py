@@ -56,9 +56,11 @@ class RefreshController:
         """The node health sources a refresh reads: the HMA books and the live stream's node health events."""
         if self._health is None:
             stream = getattr(self.screen, "stream", None)
+            slurm = getattr(self.screen, "slurm", None)
             self._health = HealthSources(
                 self.hma_books,
                 eventbridge=stream.health if stream is not None else None,
+                slurm=slurm.signals if slurm is not None else None,
                 interval=max(self.app.settings.refresh, MIN_SWEEP_INTERVAL),
             )
         return self._health

@@ -52,6 +52,7 @@ class RunController:
         self.results: RunResultsScreen | None = None
         self.last: run.RunResult | None = None
         self.save_root: Path | None = None  # where `s` saves (None: the current directory)
+        self.journal: Journal | None = None  # tests: a journal elsewhere (None: the default path)
 
     @property
     def running(self) -> bool:
@@ -112,13 +113,31 @@ class RunController:
         if not ok:
             toast(self.screen, "Run cancelled: nothing was sent.", timeout=4)
             return
+        self.start(spec, limits)
+
+    def start(
+        self,
+        spec: run.RunSpec,
+        limits: run.RunLimits,
+        *,
+        context: dict[str, Any] | None = None,
+        note: str = "",
+        on_done: Callable[[run.RunResult], None] | None = None,
+    ) -> None:
+        """Run a confirmed spec with its results screen (also Slurm's actions, tui/controllers/slurm.py: their
+        `context` goes into the journal's lines)."""
         results = self._results(spec, on_cancel=self.cancel, on_mark=self.mark, on_save=self.save)
+        results.note = note
         self.results = results
         self.screen.app.push_screen(results)
         self.runner = runner = run.Runner(
             spec, _LazyLauncher(self, spec.cluster), journal=None, limits=limits, on_change=results.node_changed
         )
-        self.screen.run_worker(self._run(runner, results), group="run", exit_on_error=False)
+        self.screen.run_worker(self._run(runner, results, context or {}, on_done), group="run", exit_on_error=False)
+
+    def launcher_for(self, cluster: str) -> run.Opener:
+        """The cluster's launcher for a Runner (made on first use in the executor), e.g. the Slurm view's poll."""
+        return _LazyLauncher(self, cluster)
 
     def _launcher(self, cluster: str) -> SessionLauncher:
         """Worker threads only (creating the client loads botocore models): the cluster's own facade."""
@@ -131,11 +150,21 @@ class RunController:
             plugin=plugin_for(app.settings),
         )
 
-    async def _run(self, runner: run.Runner, results: RunResultsScreen) -> None:
+    async def _run(
+        self,
+        runner: run.Runner,
+        results: RunResultsScreen,
+        context: dict[str, Any],
+        on_done: Callable[[run.RunResult], None] | None,
+    ) -> None:
         app = hyperpod_app(self.screen)
         demo = app.settings.demo
-        runner.journal = Journal(default_journal_path(demo=demo))
-        runner.context = {"profile": None if demo else app.settings.profile, **({"demo": True} if demo else {})}
+        runner.journal = self.journal or Journal(default_journal_path(demo=demo))
+        runner.context = {
+            "profile": None if demo else app.settings.profile,
+            **({"demo": True} if demo else {}),
+            **context,
+        }
         try:
             result = await runner.run()
         except Exception as exc:  # noqa: BLE001 - a bug: the run is over, say so
@@ -150,6 +179,8 @@ class RunController:
             toast(self.screen, f"Journal not written: {result.journal_error}. Nothing was sent.", severity="error")
         elif not results.is_active:
             toast(self.screen, f"Run finished: {ok} of {plural(len(result.nodes), 'node')} succeeded.", timeout=8)
+        if on_done is not None:
+            on_done(result)
 
     def cancel(self) -> None:
         if self.runner is not None:

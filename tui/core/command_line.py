@@ -84,6 +84,12 @@ COMMANDS: tuple[Command, ...] = (
         action="deep_health_check",
         aliases=("healthcheck",),
     ),
+    Command(
+        "slurm",
+        "Slurm's view of the cluster now; with ACTION (drain, resume, reboot, replace): Slurm's action on the marked nodes",
+        Argument("ACTION", "slurm-action", required=False),
+        action="slurm",
+    ),
     Command("theme", "Switch to theme NAME", Argument("NAME", "theme"), action="app.use_theme"),
     Command(
         "region",

@@ -35,11 +35,12 @@ from tui.core.sanitize import clean
 from tui.core.tables import format_age
 
 HMA, EVENTBRIDGE, STATUS, EVENT, DHC = "HMA", "EventBridge", "status", "event", "DHC"
-SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC)
+SLURM = "Slurm"  # (e) Slurm says down/drained/fail while the API says Running (core/slurm.py, `slurm_signal`)
+SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC, SLURM)
 # How a source is named in the HEALTH cell: EventBridge's events are HyperPod speaking; a status needs no name.
-SOURCE_LABELS = {HMA: "HMA", EVENTBRIDGE: "HyperPod", STATUS: "", EVENT: "event", DHC: "DHC"}
-# Which source wins a tie of severity: the more specific one.
-_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, EVENT: 1, STATUS: 0}
+SOURCE_LABELS = {HMA: "HMA", EVENTBRIDGE: "HyperPod", STATUS: "", EVENT: "event", DHC: "DHC", SLURM: "Slurm"}
+# Which source wins a tie of severity: the more specific one (Slurm's state says less than a detection record).
+_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, EVENT: 1, SLURM: 1, STATUS: 0}
 
 OK, PROGRESS, WARN, FAULT = "ok", "progress", "warn", "fault"
 SEVERITIES = (OK, PROGRESS, WARN, FAULT)
@@ -493,6 +494,24 @@ def event_signal(event: Any) -> Signal | None:
     return None
 
 
+def slurm_signal(state: str, reason: str, reason_time: float | None, *, seen: float, kind: str) -> Signal:
+    """What Slurm's state says (core/slurm.SlurmNode, display-safe): `kind` fault or warn. A reason of exactly
+    `Action:Replace` / `Action:Reboot` is HyperPod's own, acted on once the node's jobs end: it is repairing."""
+    action = {"Action:Replace": "replace", "Action:Reboot": "reboot"}.get(reason, "")
+    fault = classify_fault(reason) or (UNRESPONSIVE if "*" in state or state.startswith("down") else "")
+    short = f"{state} {reason}".strip() if reason else state
+    return Signal(
+        SLURM,
+        reason_time if reason_time is not None else seen,
+        FAULT if kind == "fault" else WARN,
+        _short(short),
+        _long(f"Slurm says {state}" + (f": {reason}" if reason else "") + " while the API says Running"),
+        action=action,
+        fault=fault,
+        repairing=bool(action),
+    )
+
+
 # --- per node ----------------------------------------------------------------------------------------------
 
 
@@ -541,5 +560,6 @@ __all__ = [
     "parse_hma_record",
     "recommend",
     "signal_label",
+    "slurm_signal",
     "status_signals",
 ]

@@ -310,6 +310,7 @@ class HealthSources:
 
     books: HmaBooks
     eventbridge: Any = None  # NodeHealthStore: .for_cluster(name) -> {instance id: NodeHealth}
+    slurm: Any = None  # core/slurm.SlurmSignals: .for_cluster(name) -> {instance id: Signal}
     interval: float = 30.0
 
     def sweep_if_due(self, api: Any, detail: Any, now: float) -> SweepResult | None:
@@ -355,6 +356,9 @@ class HealthSources:
                 signal = eventbridge_signal(event)
                 if signal is not None:
                     signals.setdefault(instance, []).append(signal)
+        if self.slurm is not None:
+            for instance, signal in self.slurm.for_cluster(detail.name).items():
+                signals.setdefault(instance, []).append(signal)
         return HealthContext(node_recovery=detail.node_recovery, now=now, signals=signals)
 
 

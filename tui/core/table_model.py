@@ -49,6 +49,8 @@ class TableModel:
         self.query = ""
         self.wide = False  # k9s' wide mode: every column, the `wide` ones too
         self.chosen: frozenset[str] | None = None  # the user's columns for the normal view (None: the defaults)
+        # Columns that say nothing about what is shown (SLURM for an EKS cluster): not painted, whatever is chosen.
+        self.absent: frozenset[str] = frozenset()
         self.shown: list[int] = []  # the indices of the columns painted, in order
         self._compute_shown()
         self.sort_index: int | None = self.column_index.get(sort) if sort is not None else None
@@ -162,6 +164,16 @@ class TableModel:
             self.chosen = None if chosen is None or chosen is True else frozenset(chosen)
         self._compute_shown()
 
+    def set_absent(self, keys: Iterable[str]) -> bool:
+        """The columns not painted for what the table shows now; True when that changed what is shown."""
+        absent = frozenset(keys)
+        if absent == self.absent:
+            return False
+        self.absent = absent
+        before = self.shown
+        self._compute_shown()
+        return self.shown != before
+
     def default_columns(self) -> list[str]:
         return [column.key for column in self.columns if not column.wide]
 
@@ -170,7 +182,8 @@ class TableModel:
         shown = [
             index
             for index, column in enumerate(self.columns)
-            if self.wide or (column.key in chosen if chosen is not None else not column.wide)
+            if (self.wide or (column.key in chosen if chosen is not None else not column.wide))
+            and column.key not in self.absent
         ] or [0]
         # Wide columns go just before the flex column (the message), so they appear beside the others rather
         # than past a column that takes the rest of the pane; the other columns keep their defined order.

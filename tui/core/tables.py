@@ -109,6 +109,9 @@ NODE_COLUMNS = (
     # The node's health verdict (core/health.py): its worst current signal, `GPU XID 79 · HMA 4m`; empty when
     # nothing says it is unhealthy. Sorted worst first (F: faults).
     Column("health", "HEALTH", kind="segments", max_width=30, sort_letter="F"),
+    # What Slurm says of the node (core/slurm.py, a slower poll of sinfo on the controller): `drained Action:Replace
+    # · 4m`, beside the API's STATUS and never reconciled with it. Absent for clusters that are not Slurm.
+    Column("slurm", "SLURM", kind="segments", max_width=36, sort_letter="B"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
     Column("ip", "IP", max_width=15, sort_letter="X", sort_as="ip"),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
@@ -295,9 +298,10 @@ def short_hostname(hostname: str) -> str:
     return _EC2_DOMAIN.sub("", hostname)
 
 
-def node_row(node: Node, health: Health = ()) -> TableRow:
+def node_row(node: Node, health: Health = (), slurm: Health = ()) -> TableRow:
     """Keyed by the node's key; a node without an instance id shows its NodeLogicalId in the id column. `health`:
-    the HEALTH cell (core/health.py `Verdict.cell`, display-safe), empty for a node nothing is said about."""
+    the HEALTH cell (core/health.py `Verdict.cell`, display-safe), empty for a node nothing is said about; `slurm`:
+    the SLURM cell (core/slurm.py `slurm_cell`), filled in by the Slurm view's controller."""
     return TableRow(
         node.key,
         (
@@ -305,6 +309,7 @@ def node_row(node: Node, health: Health = ()) -> TableRow:
             clean(node.group),
             clean(node.status),
             health,
+            slurm,
             clean(short_hostname(node.hostname)),
             node.ip,
             node.launch_time,

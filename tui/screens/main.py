@@ -38,12 +38,15 @@ from tui.controllers.panes import PanePainter
 from tui.controllers.refresh import RefreshController
 from tui.controllers.run import RunController
 from tui.controllers.shells import ShellController
+from tui.controllers.slurm import SlurmController
 from tui.controllers.ssh_entries import SshEntriesController
 from tui.controllers.stream import StreamController, StreamItemArrived, StreamStatusChanged
 from tui.core.actions import ACTIONS, ActionPlan, ActionResult
 from tui.core.explorer import ExplorerState
 from tui.core.log_target import LogTarget
 from tui.core.node_lookup import DescribeResult, Entry
+from tui.core.sanitize import clean
+from tui.core.slurm_actions import SLURM_ACTIONS
 from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS, cluster_columns
 from tui.core.triage import row_key
@@ -54,6 +57,7 @@ from tui.screens.columns import ColumnChooser
 from tui.screens.confirm import ConfirmActionScreen
 from tui.screens.forwards import ForwardFormScreen, ForwardListScreen
 from tui.screens.run import ConfirmRunScreen, RunPromptScreen, RunResultsScreen
+from tui.screens.slurm import SlurmActionScreen
 from tui.screens.ssh_entries import SshEntriesScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
@@ -171,6 +175,7 @@ class MainScreen(Screen[None]):
         self.runs = RunController(self, prompt=RunPromptScreen, confirm=ConfirmRunScreen, results=RunResultsScreen)
         self.forwards = ForwardsController(self, form=ForwardFormScreen, listing=ForwardListScreen)
         self.ssh_entries = SshEntriesController(self, show=SshEntriesScreen, ask=AskScreen)
+        self.slurm = SlurmController(self, menu=SlurmActionScreen)
         self.columns = ColumnsController(self, chooser=ColumnChooser)
         self.logs = LogsController(self, open_log=self._open_log)
         self.console = ConsoleController(self)
@@ -245,6 +250,7 @@ class MainScreen(Screen[None]):
             banner.expand_key = expand
         self.refreshes.start()
         self.stream.start()
+        self.slurm.start()
 
     def on_unmount(self) -> None:
         self.stream.stop()
@@ -286,6 +292,7 @@ class MainScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.refreshes.request()
+        self.slurm.refresh_requested()
 
     @on(RefreshFinished)
     def _on_refresh_finished(self, message: RefreshFinished) -> None:
@@ -383,6 +390,7 @@ class MainScreen(Screen[None]):
             self._finish_pending_jump(snapshot)
 
     def on_screen_resume(self) -> None:
+        self.slurm.resumed()
         if self._dirty:  # repaint what arrived while another screen was on top
             self._dirty = False
             table, clusters = self.clusters_table, self.state.clusters
@@ -638,6 +646,31 @@ class MainScreen(Screen[None]):
         ids, hidden = table.targets()
         self.runs.request(ids, hidden)
 
+    @on(NodeTable.SchedulerActionRequested)
+    def _on_scheduler_action(self, message: NodeTable.SchedulerActionRequested) -> None:
+        self._scheduler_action(message.node_ids, message.hidden)
+
+    def _scheduler_action(self, node_ids: Sequence[str], hidden: int, action: str | None = None) -> None:
+        """K: the focused cluster's scheduler decides (Slurm here; an EKS cluster's Kubernetes actions go beside)."""
+        detail = self.state.focus_detail
+        if detail is not None and detail.is_slurm:
+            self.slurm.request_action(node_ids, hidden, action)
+        elif detail is None:
+            toast(self, "The cluster is still loading.", severity="warning")
+        else:
+            toast(self, f"Scheduler actions are not available for {clean(detail.orchestrator)} clusters yet.")
+
+    def action_slurm(self, action: str | None = None) -> None:
+        """`:slurm`: Slurm's view of the focused cluster now; `:slurm ACTION`: that action on the marked nodes."""
+        if action is None:
+            self.slurm.request()
+            return
+        table = self.nodes_table
+        if not table.marks and table.cursor_key is not None and not table.reveal_cursor(":slurm", "act on it"):
+            return
+        ids, hidden = table.targets()
+        self._scheduler_action(ids, hidden, action)
+
     @on(NodeTable.ShellRequested)
     async def _on_shell_requested(self, message: NodeTable.ShellRequested) -> None:
         if message.fullscreen:
@@ -769,6 +802,8 @@ class MainScreen(Screen[None]):
         if kind == "theme":
             own = hyperpod_app(self).own_themes
             return [*own, *sorted(name for name in self.app.available_themes if name not in own)]
+        if kind == "slurm-action":
+            return [action.name for action in SLURM_ACTIONS]
         if kind in ("region", "profile"):
             settings = hyperpod_app(self).settings
             members = fleet_members(settings) if is_fleet(settings) else []

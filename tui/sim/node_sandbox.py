@@ -20,6 +20,7 @@ import json
 import re
 import shlex
 import time
+import zlib
 from urllib.parse import parse_qs, urlsplit
 
 from tui.sim import node_keys
@@ -160,7 +161,98 @@ def program(facts: dict, argv: list[str]) -> tuple[str, int] | None:
         return "", 0
     if name == "false":
         return "", 1
+    if name == "sinfo":
+        return sinfo(facts, args)
+    if name == "scontrol":
+        said = facts.get("scontrol")
+        if isinstance(said, list) and len(said) == 2:
+            return str(said[0]), int(said[1]) if isinstance(said[1], int) else 1
+        return "scontrol: error: Unable to contact slurm controller (connect failure)", 1
     return None
+
+
+# ── Slurm (rows from tui/sim/slurm.py through the facts) ──
+
+
+def _sinfo_rows(facts: dict) -> list[list] | None:
+    packed = facts.get("sinfo_z")
+    if not isinstance(packed, str):
+        return None
+    try:
+        rows = json.loads(zlib.decompress(base64.b64decode(packed)))
+    except (ValueError, zlib.error, binascii.Error):
+        return None
+    return [row for row in rows if isinstance(row, list) and len(row) == 5] if isinstance(rows, list) else None
+
+
+def _utc(epoch: object) -> str:
+    if not isinstance(epoch, (int, float)):
+        return "Unknown"
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
+
+
+_SHORT_STATES = {"idle": "idle", "allocated": "alloc", "drained": "drain", "draining": "drng", "mixed": "mix"}
+_FIELD = re.compile(r"%[-.]?\d*([A-Za-z%])")
+
+
+def _field(row: list, letter: str) -> str:
+    name, partition, state, reason, when = row
+    if letter == "N":
+        return str(name)
+    if letter == "P":
+        return str(partition)
+    if letter == "T":
+        return str(state)
+    if letter == "t":
+        base = str(state).rstrip("*~#!%$@^-+")
+        return _SHORT_STATES.get(base, base[:5]) + str(state)[len(base) :]
+    if letter == "E":
+        return str(reason) if reason else "none"
+    if letter == "H":
+        return _utc(when) if reason else "Unknown"
+    if letter == "%":
+        return "%"
+    return ""
+
+
+def _formatted(fmt: str, row: list) -> str:
+    return _FIELD.sub(lambda match: _field(row, match.group(1)), fmt)
+
+
+def sinfo(facts: dict, args: list[str]) -> tuple[str, int]:
+    """`sinfo` (the partition summary), `sinfo -N` (a line per node and partition), `-h` (no header), `-o FMT`."""
+    rows = _sinfo_rows(facts)
+    if rows is None:
+        return "slurm_load_partitions: Unable to contact slurm controller (connect failure)", 1
+    fmt, header, per_node = None, True, False
+    words = list(args)
+    while words:
+        word = words.pop(0)
+        if word in ("-h", "--noheader"):
+            header = False
+        elif word in ("-N", "--Node"):
+            per_node = True
+        elif word in ("-o", "--format") and words:
+            fmt = words.pop(0)
+        elif word.startswith("--format="):
+            fmt = word.split("=", 1)[1]
+    if fmt is not None:
+        out = [_formatted(fmt, row) for row in rows]
+        return "\n".join(out), 0
+    if per_node:
+        lines = [f"{'NODELIST':<20} NODES PARTITION STATE"] if header else []
+        lines += [
+            f"{row[0]:<20}     1 {row[1] + ('*' if row[1] == 'dev' else ''):<9} {_field(row, 't')}" for row in rows
+        ]
+        return "\n".join(lines), 0
+    groups: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        groups.setdefault((str(row[1]), _field(row, "t")), []).append(str(row[0]))
+    lines = ["PARTITION AVAIL  TIMELIMIT  NODES  STATE NODELIST"] if header else []
+    for (partition, state), names in groups.items():
+        shown = partition + ("*" if partition == "dev" else "")
+        lines.append(f"{shown:<9} {'up':>5} {'infinite':>10} {len(names):>6} {state:>6} {','.join(names)}")
+    return "\n".join(lines), 0
 
 
 def _grep(text: str, args: list[str]) -> tuple[str, int]:

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 
 from tui.sim import ids, recovery
+from tui.sim import slurm as sim_slurm
 from tui.sim.builder import DAY, ClusterBuilder, GroupSpec
 from tui.sim.event_history import continuous_history
 from tui.sim.health_checks import past_run
@@ -78,6 +79,11 @@ def demo(world: World, rng: random.Random) -> None:
     world.gpu_faults[faulty.instance_id] = "Xid 79"  # its nvidia-smi says so too (tui/sim/node_sandbox.py)
     # NodeRecovery is Automatic here: 15 s in a Node Health Event says HyperPod repairs it, 30 s later it is replaced.
     recovery.after_fault(world, slurm, faulty, start + 15, "GPU XID 79")
+    # Slurm has drained two workers (tui/sim/slurm.py): the faulty one for replacement (HMA's Action:Replace, the
+    # replacement waiting on its jobs), and one whose job could not be killed three hours ago.
+    stuck = next(n for n in slurm.nodes.values() if n.group is workers2 and n.status == RUNNING)
+    sim_slurm.set_state(world, slurm, sim_slurm.slurm_name(faulty), "drained", "Action:Replace", start - 230)
+    sim_slurm.set_state(world, slurm, sim_slurm.slurm_name(stuck), "drained", "Kill task failed", start - 3 * 3600)
 
     eks = build.cluster(
         "genai-eks-prod",

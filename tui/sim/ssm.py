@@ -10,7 +10,7 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from tui.sim import ids, node_sandbox
+from tui.sim import ids, node_sandbox, slurm
 from tui.sim.dispatcher import OperationTable
 from tui.sim.errors import SimError
 from tui.sim.model import RUNNING, Node
@@ -69,16 +69,21 @@ def _throttle(world: World) -> None:
     world.session_starts.append(now)
 
 
-def _stream_facts(world: World, target: str, document: str | None) -> str:
+def _stream_facts(world: World, target: str, document: str | None, parameters: dict | None = None) -> str:
     """For a one-shot command document: the node's facts for the stand-in plugin's sandbox (tui/sim/node_sandbox)."""
     node = _node(world, target)
     if node is None or document not in node_sandbox.COMMAND_DOCUMENTS:
         return ""
-    facts = {
+    facts: dict[str, object] = {
         "hostname": node.hostname.split(".")[0],
         "instance_type": node.group.instance_type,
         "gpu_fault": world.gpu_faults.get(node.instance_id, ""),
     }
+    commands = (parameters or {}).get("command")
+    match = _TARGET.fullmatch(target)
+    cluster = world.cluster_by_id(match.group(1)) if match else None
+    if cluster is not None and isinstance(commands, list) and commands and isinstance(commands[0], str):
+        facts.update(slurm.facts(world, cluster, document, commands[0]))  # sinfo's rows; scontrol applied now
     return f"&{node_sandbox.PARAM}={node_sandbox.encode_facts(facts)}"
 
 
@@ -127,12 +132,13 @@ def start_session(world: World, params: dict) -> dict:
             world.now,
         )
     )
+    facts = _stream_facts(world, target, params.get("DocumentName"), params.get("Parameters"))
     return {
         "SessionId": session_id,
         "TokenValue": ids.session_token(world.rng),
         "StreamUrl": (
             f"wss://ssmmessages.{world.region}.amazonaws.com/v1/data-channel/{session_id}"
-            f"?role=publish_subscribe&cell-number={cell}{_stream_facts(world, target, params.get('DocumentName'))}"
+            f"?role=publish_subscribe&cell-number={cell}{facts}"
             f"{_port_param(world, target, params.get('DocumentName'), params.get('Parameters') or {})}"
         ),
     }

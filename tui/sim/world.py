@@ -68,6 +68,8 @@ class World:
         self.session_starts: list[float] = []  # StartSession times (session_clock) in the last second: 3/s
         self.session_clock: Callable[[], float] = time.monotonic  # real time: the limit is on request rate
         self.start_session_rate = 3  # per second per account (HYPERPOD-FACTS §2); 0: no limit
+        # cluster name → Slurm node name → (state, reason, reason time): what scontrol changed (tui/sim/slurm.py)
+        self.slurm_states: dict[str, dict[str, tuple[str, str, float | None]]] = {}
         self.gpu_faults: dict[str, str] = {}  # instance id → the XID line its nvidia-smi reports
         # instance id → (check type, reason): the deep health check it fails when run (sim/health_checks.py)
         self.dhc_failures: dict[str, tuple[str, str]] = {}

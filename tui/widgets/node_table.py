@@ -24,7 +24,8 @@ from tui.widgets.widget_message import WidgetMessage
 
 MAX_LISTED_IDS = 5
 # reboot/replace/delete are also their binding ids and core.actions' names; run_command is `x` (tui/controllers/run.py)
-CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "deep_health_check", "run_command"})
+# scheduler_action is `K` (Slurm's actions on a Slurm cluster: tui/controllers/slurm.py)
+CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "deep_health_check", "run_command", "scheduler_action"})
 
 MARK_BINDINGS: list[Binding] = [
     Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
@@ -58,6 +59,16 @@ ACTION_BINDINGS: list[Binding] = [
 ]
 RUN_BINDING = Binding(
     "x", "run_command", "Run", tooltip="Run a command on the marked nodes (or the highlighted one)", id="run-command"
+)
+# The scheduler's actions on the marked nodes: Slurm's drain / resume / reboot / replace on a Slurm cluster (an EKS
+# cluster's cordon etc. are the same key: the screen dispatches on the orchestrator).
+SCHEDULER_BINDING = Binding(
+    "K",
+    "scheduler_action",
+    "Scheduler",
+    show=False,  # in help (?) and the nodes pane's title hint is the run/confirm flow's; the footer is full at 80
+    tooltip="The scheduler's actions on the marked nodes (Slurm: drain, resume, reboot or replace through Slurm)",
+    id="scheduler-action",
 )
 SHELL_BINDINGS: list[Binding] = [
     Binding(
@@ -126,6 +137,7 @@ class NodeTable(ResourceTable):
         *MARK_BINDINGS,
         *ACTION_BINDINGS,
         RUN_BINDING,
+        SCHEDULER_BINDING,
     ]
 
     class ActionRequested(WidgetMessage):
@@ -140,6 +152,15 @@ class NodeTable(ResourceTable):
 
     class RunRequested(WidgetMessage):
         """x: run a command on `node_ids` (the marked ones, visible first; else the highlighted one)."""
+
+        def __init__(self, table: NodeTable, node_ids: Sequence[str], hidden: int) -> None:
+            super().__init__(table)
+            self.node_ids = tuple(node_ids)
+            self.hidden = hidden
+
+    class SchedulerActionRequested(WidgetMessage):
+        """K: the scheduler's actions on `node_ids` (marked, visible first; else the highlighted one). The screen
+        sends a Slurm cluster's to tui/controllers/slurm.py (an EKS cluster's would go to its own controller)."""
 
         def __init__(self, table: NodeTable, node_ids: Sequence[str], hidden: int) -> None:
             super().__init__(table)
@@ -319,6 +340,12 @@ class NodeTable(ResourceTable):
             return
         ids, hidden = self.targets()
         self.post_message(self.RunRequested(self, ids, hidden))
+
+    def action_scheduler_action(self) -> None:
+        if not self.marks and not self._on_screen(SCHEDULER_BINDING, "act on it"):
+            return
+        ids, hidden = self.targets()
+        self.post_message(self.SchedulerActionRequested(self, ids, hidden))
 
     def action_shell(self) -> None:
         if self._on_screen(SHELL_BINDINGS[0], "open a shell on it"):

@@ -256,6 +256,13 @@ class ResourceTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.ViewChanged(self))
 
+    def set_absent(self, keys: Iterable[str]) -> None:
+        """Columns not painted for what the table shows now (TableModel.set_absent)."""
+        if self.model.set_absent(keys):
+            self._clear_caches()
+            self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
+            self.refresh()
+
     def action_toggle_wide(self) -> None:
         self.set_view(wide=not self.model.wide)
 
