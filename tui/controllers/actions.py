@@ -21,7 +21,7 @@ from tui.core.journal import Journal, default_journal_path
 from tui.core.wording import plural
 from tui.text import toast
 from tui.typed_app import hyperpod_app, keys_for
-from tui.widgets.node_table import ACTION_BINDINGS, RUN_BINDING
+from tui.widgets.node_table import ACTION_BINDINGS, RUN_BINDING, SCHEDULER_BINDING
 from tui.workers import run_in_thread
 
 if TYPE_CHECKING:
@@ -69,7 +69,12 @@ class ActionsController:
         the screen before the app runs the bindings, so stopping it there means no binding runs."""
         screen = self.screen
         binding = next(
-            (binding for binding in (*ACTION_BINDINGS, RUN_BINDING) if event.key in keys_for(screen, binding)), None
+            (
+                binding
+                for binding in (*ACTION_BINDINGS, RUN_BINDING, SCHEDULER_BINDING)
+                if event.key in keys_for(screen, binding)
+            ),
+            None,
         )
         if binding is None:
             return

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 MAX_FAILURE_NOTICES = 3
+NO_KUBE = frozenset({"k8s"})
 TITLE_NAME_LIMIT = 200  # characters of a cluster or group name in a pane title (the border cuts it anyway)
 
 
@@ -32,6 +33,7 @@ class PanePainter:
         self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
         self._shown_groups_cluster: str | None = None
         self._borders: dict[str, list[str]] = {}  # pane id → [title, subtitle] as last set
+        self._absent: frozenset[str] | None = None  # the node columns the shown cluster lacks, as last set
 
     def cluster_row(self, name: str) -> TableRow:
         screen = self.screen
@@ -48,6 +50,11 @@ class PanePainter:
     def show_nodes(self, snapshot: NodeSnapshot | None) -> None:
         screen = self.screen
         table = screen.nodes_table
+        detail = screen.state.detail_of(snapshot.cluster) if snapshot is not None else screen.state.focus_detail
+        absent = NO_KUBE if detail is None or detail.orchestrator != "EKS" else frozenset()
+        if absent != self._absent:  # K8S only for an EKS cluster (set_view repaints: only when it changes)
+            self._absent = absent
+            table.set_view(absent=absent)
         if snapshot is None:
             table.show_cluster(screen.state.focus, None)
             self._shown_nodes_at = None
@@ -130,6 +137,8 @@ class PanePainter:
                 parts.append(f"filter: {clean(table.query, max_len=40)}")
             if table.sort_column is not None:
                 parts.append(f"sort: {table.sort_column.label}{'↓' if table.sort_reverse else '↑'}")
+            if table is nodes and (note := screen.kube.subtitle(screen.state.focus)):
+                parts.append(note)  # why this EKS cluster has no K8S column values
             self._set_border(screen.query_one(pane), subtitle=" · ".join(parts))
 
     def _set_border(self, pane: Widget, title: str | None = None, subtitle: str | None = None) -> None:

@@ -60,6 +60,7 @@ class RefreshController:
                 self.hma_books,
                 eventbridge=stream.health if stream is not None else None,
                 interval=max(self.app.settings.refresh, MIN_SWEEP_INTERVAL),
+                kube=self.screen.kube.books,
             )
         return self._health
 

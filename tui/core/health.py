@@ -35,11 +35,12 @@ from tui.core.sanitize import clean
 from tui.core.tables import format_age
 
 HMA, EVENTBRIDGE, STATUS, EVENT, DHC = "HMA", "EventBridge", "status", "event", "DHC"
-SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC)
+KUBE = "K8S"  # source (e): the EKS node's HyperPod label or Ready condition, as Kubernetes says (core/kube.py)
+SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC, KUBE)
 # How a source is named in the HEALTH cell: EventBridge's events are HyperPod speaking; a status needs no name.
-SOURCE_LABELS = {HMA: "HMA", EVENTBRIDGE: "HyperPod", STATUS: "", EVENT: "event", DHC: "DHC"}
+SOURCE_LABELS = {HMA: "HMA", EVENTBRIDGE: "HyperPod", STATUS: "", EVENT: "event", DHC: "DHC", KUBE: "K8S"}
 # Which source wins a tie of severity: the more specific one.
-_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, EVENT: 1, STATUS: 0}
+_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, KUBE: 1, EVENT: 1, STATUS: 0}
 
 OK, PROGRESS, WARN, FAULT = "ok", "progress", "warn", "fault"
 SEVERITIES = (OK, PROGRESS, WARN, FAULT)
@@ -493,6 +494,8 @@ class HealthContext:
     node_recovery: str = ""
     now: float = 0.0
     signals: Mapping[str, Sequence[Signal]] = field(default_factory=dict)
+    # The K8S cell per instance id (core/kube.py KubeNode.cell) of an EKS cluster with a Kubernetes view.
+    kube_cells: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 SIGNAL_STATUSES = frozenset(("Failure", "DeepHealthCheckInProgress"))  # the statuses that are a signal themselves

@@ -264,6 +264,7 @@ class HealthSources:
     books: HmaBooks
     eventbridge: Any = None  # NodeHealthStore: .for_cluster(name) -> {instance id: NodeHealth}
     interval: float = 30.0
+    kube: Any = None  # core/kube_book.py KubeBooks: EKS clusters' Kubernetes views (signals and K8S cells)
 
     def sweep_if_due(self, api: Any, detail: Any, now: float) -> SweepResult | None:
         """Sweep the cluster's HMA records when its last sweep is `interval` old, and (a Continuous cluster) read
@@ -304,7 +305,8 @@ class HealthSources:
                 signal = eventbridge_signal(event)
                 if signal is not None:
                     signals.setdefault(instance, []).append(signal)
-        return HealthContext(node_recovery=detail.node_recovery, now=now, signals=signals)
+        kube_cells = self.kube.merge_into(detail.name, signals) if self.kube is not None else {}
+        return HealthContext(node_recovery=detail.node_recovery, now=now, signals=signals, kube_cells=kube_cells)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tui.core.hma import HealthSources
 
 HEALTH_INDEX = [column.key for column in NODE_COLUMNS].index("health")
+KUBE_INDEX = [column.key for column in NODE_COLUMNS].index("k8s")
 
 
 class NodeLister(Protocol):
@@ -71,6 +72,7 @@ def build_snapshot(
     old_rows: Mapping[str, TableRow] = previous.rows if previous else {}
     context = health if health is not None else HealthContext(now=fetched_at)
     signals = context.signals
+    kube_cells = context.kube_cells
     verdicts: dict[str, Verdict] = {}
     old_verdicts: Mapping[str, Verdict] = previous.verdicts if previous else {}
     rows: dict[str, TableRow] = {}
@@ -95,11 +97,15 @@ def build_snapshot(
         if verdict is not None:
             verdicts[key] = verdict
             cell = verdict.cell(context.now)
+        kube = kube_cells.get(node.instance_id, empty) if kube_cells else empty
         old = old_rows.get(key)
         if key in stale or old is None:
-            rows[key] = node_row(node, cell)
+            rows[key] = node_row(node, cell, kube)
+        elif old.values[KUBE_INDEX] != kube:
+            rows[key] = node_row(node, cell, kube)
+            health_changed.append(key)
         elif old.values[HEALTH_INDEX] is not cell and old.values[HEALTH_INDEX] != cell:
-            rows[key] = node_row(node, cell)
+            rows[key] = node_row(node, cell, kube)
             health_changed.append(key)
             if verdict is not None and verdict.same_as(old_verdicts.get(key)):
                 quiet.add(key)

@@ -48,6 +48,7 @@ class TableModel:
         self.widths: list[int] = [len(c.label) for c in self.columns]
         self.query = ""
         self.wide = False  # k9s' wide mode: every column, the `wide` ones too
+        self.absent: frozenset[str] = frozenset()  # columns the shown subject lacks (K8S of a Slurm cluster)
         self.chosen: frozenset[str] | None = None  # the user's columns for the normal view (None: the defaults)
         self.shown: list[int] = []  # the indices of the columns painted, in order
         self._compute_shown()
@@ -153,11 +154,21 @@ class TableModel:
 
     # --- columns shown ---------------------------------------------------------------------------------------
 
-    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+    def set_view(
+        self,
+        *,
+        wide: bool | None = None,
+        chosen: Iterable[str] | None | bool = False,
+        absent: Iterable[str] | None = None,
+    ) -> None:
         """Wide mode on/off (None: unchanged) and the chosen columns (None: each column's default; False:
-        unchanged). Keys that name no column are ignored; a choice that leaves nothing shows the first column."""
+        unchanged). Keys that name no column are ignored; a choice that leaves nothing shows the first column.
+        `absent`: columns never shown, whatever the mode or choice, because the subject has none (None:
+        unchanged)."""
         if wide is not None:
             self.wide = wide
+        if absent is not None:
+            self.absent = frozenset(absent)
         if chosen is not False:
             self.chosen = None if chosen is None or chosen is True else frozenset(chosen)
         self._compute_shown()
@@ -170,7 +181,8 @@ class TableModel:
         shown = [
             index
             for index, column in enumerate(self.columns)
-            if self.wide or (column.key in chosen if chosen is not None else not column.wide)
+            if column.key not in self.absent
+            and (self.wide or (column.key in chosen if chosen is not None else not column.wide))
         ] or [0]
         # Wide columns go just before the flex column (the message), so they appear beside the others rather
         # than past a column that takes the rest of the pane; the other columns keep their defined order.

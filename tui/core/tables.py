@@ -108,6 +108,8 @@ NODE_COLUMNS = (
     # The node's health verdict (core/health.py): its worst current signal, `GPU XID 79 · HMA 4m`; empty when
     # nothing says it is unhealthy. Sorted worst first (F: faults).
     Column("health", "HEALTH", kind="segments", max_width=30, sort_letter="F"),
+    # Kubernetes' view of an EKS node (core/kube.py): cordon, NotReady, HyperPod's health label; absent on Slurm.
+    Column("k8s", "K8S", kind="segments", max_width=30, sort_letter="O"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
     Column("ip", "IP", max_width=15, sort_letter="X", sort_as="ip"),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
@@ -277,9 +279,10 @@ def short_hostname(hostname: str) -> str:
     return _EC2_DOMAIN.sub("", hostname)
 
 
-def node_row(node: Node, health: Health = ()) -> TableRow:
+def node_row(node: Node, health: Health = (), kube: Health = ()) -> TableRow:
     """Keyed by the node's key; a node without an instance id shows its NodeLogicalId in the id column. `health`:
-    the HEALTH cell (core/health.py `Verdict.cell`, display-safe), empty for a node nothing is said about."""
+    the HEALTH cell (core/health.py `Verdict.cell`, display-safe), empty for a node nothing is said about; `kube`:
+    the K8S cell (core/kube.py `KubeNode.cell`), empty without a Kubernetes view."""
     return TableRow(
         node.key,
         (
@@ -287,6 +290,7 @@ def node_row(node: Node, health: Health = ()) -> TableRow:
             clean(node.group),
             clean(node.status),
             health,
+            kube,
             clean(short_hostname(node.hostname)),
             node.ip,
             node.launch_time,

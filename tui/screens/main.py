@@ -29,6 +29,7 @@ from tui.controllers.actions import ActionCallDone, ActionsController, ActionsFi
 from tui.controllers.columns import ColumnsController
 from tui.controllers.console import ConsoleController
 from tui.controllers.events import EVENTS_BINDING, EventsController
+from tui.controllers.kube import KubeActionsFinished, KubeController, KubeNodeDone, KubeViewed
 from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
 from tui.controllers.node_finder import NodeFinder
@@ -47,6 +48,7 @@ from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
 from tui.screens.columns import ColumnChooser
 from tui.screens.confirm import ConfirmActionScreen
+from tui.screens.kube import KubeConfirmScreen, KubeMenuScreen, KubeResultsScreen
 from tui.screens.run import ConfirmRunScreen, RunPromptScreen, RunResultsScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
@@ -150,6 +152,8 @@ class MainScreen(Screen[None]):
         self._pending_jump: tuple[str, str] | None = None  # (cluster, instance id) to show once its nodes arrive
         self.cluster_events = EventsController(self, events_screen=_events_screen, node_screen=_node_screen)
         self.stream = StreamController(self)
+        # EKS clusters' K8S column and the EKS branch of K
+        self.kube = KubeController(self, menu=KubeMenuScreen, confirm=KubeConfirmScreen, results=KubeResultsScreen)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -217,6 +221,7 @@ class MainScreen(Screen[None]):
             banner.expand_key = expand
         self.refreshes.start()
         self.stream.start()
+        self.kube.start()
 
     def on_unmount(self) -> None:
         self.stream.stop()
@@ -348,6 +353,7 @@ class MainScreen(Screen[None]):
             return
         self.clusters_table.update_rows([self.panes.cluster_row(snapshot.cluster)])
         if snapshot.cluster == self.state.focus:
+            self.kube.tick()  # an EKS cluster's first Kubernetes view comes with its first listing
             self.panes.show_nodes(snapshot)
             self.panes.show_groups()
             self.panes.notify_failures(snapshot)
@@ -540,6 +546,22 @@ class MainScreen(Screen[None]):
         key = self.clusters_table.cursor_key
         if key is not None:
             self.logs.open_for_cluster(key)
+
+    @on(NodeTable.SchedulerActionRequested)
+    def _on_scheduler_action_requested(self, message: NodeTable.SchedulerActionRequested) -> None:
+        self.kube.request(message.node_ids, message.hidden)  # EKS; the Slurm branch comes from i16-slurm
+
+    @on(KubeViewed)
+    def _on_kube_viewed(self, message: KubeViewed) -> None:
+        self.kube.viewed(message)
+
+    @on(KubeNodeDone)
+    def _on_kube_node_done(self, message: KubeNodeDone) -> None:
+        self.kube.node_done(message)
+
+    @on(KubeActionsFinished)
+    def _on_kube_actions_finished(self, message: KubeActionsFinished) -> None:
+        self.kube.finished(message)
 
     @on(NodeTable.RunRequested)
     def _on_run_requested(self, message: NodeTable.RunRequested) -> None:

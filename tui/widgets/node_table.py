@@ -24,7 +24,7 @@ from tui.widgets.widget_message import WidgetMessage
 
 MAX_LISTED_IDS = 5
 # reboot/replace/delete are also their binding ids and core.actions' names; run_command is `x` (tui/controllers/run.py)
-CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "run_command"})
+CHANGING_ACTIONS = frozenset({"reboot", "replace", "delete", "run_command", "scheduler_actions"})
 
 MARK_BINDINGS: list[Binding] = [
     Binding("space", "mark", "Mark", tooltip="Mark or unmark the highlighted node (and move down)", id="mark"),
@@ -47,6 +47,15 @@ ACTION_BINDINGS: list[Binding] = [
     Binding("P", "replace", "Replace", tooltip="Replace the marked nodes (or the highlighted one)", id="replace"),
     Binding("D", "delete", "Delete", tooltip="Delete the marked nodes (or the highlighted one)", id="delete"),
 ]
+# K: the orchestrator's actions on the marked nodes: on an EKS cluster Kubernetes' (controllers/kube.py), on a
+# Slurm cluster Slurm's. The table does not know which: the screen dispatches on the cluster's orchestrator.
+SCHEDULER_BINDING = Binding(
+    "K",
+    "scheduler_actions",
+    "K8S/Slurm",
+    tooltip="Scheduler actions on the marked nodes (or the highlighted one): EKS cordon, uncordon, reboot/replace by label",
+    id="scheduler-actions",
+)
 RUN_BINDING = Binding(
     "x", "run_command", "Run", tooltip="Run a command on the marked nodes (or the highlighted one)", id="run-command"
 )
@@ -97,6 +106,7 @@ class NodeTable(ResourceTable):
         *MARK_BINDINGS,
         *ACTION_BINDINGS,
         RUN_BINDING,
+        SCHEDULER_BINDING,
     ]
 
     class ActionRequested(WidgetMessage):
@@ -106,6 +116,14 @@ class NodeTable(ResourceTable):
         def __init__(self, table: NodeTable, action: str, node_ids: Sequence[str], hidden: int) -> None:
             super().__init__(table)
             self.action = action
+            self.node_ids = tuple(node_ids)
+            self.hidden = hidden
+
+    class SchedulerActionRequested(WidgetMessage):
+        """K: the orchestrator's actions on `node_ids` (the marked ones, visible first; else the highlighted one)."""
+
+        def __init__(self, table: NodeTable, node_ids: Sequence[str], hidden: int) -> None:
+            super().__init__(table)
             self.node_ids = tuple(node_ids)
             self.hidden = hidden
 
@@ -273,6 +291,12 @@ class NodeTable(ResourceTable):
             return
         ids, hidden = self.targets()
         self.post_message(self.RunRequested(self, ids, hidden))
+
+    def action_scheduler_actions(self) -> None:
+        if not self.marks and not self._on_screen(SCHEDULER_BINDING, "act on it"):
+            return
+        ids, hidden = self.targets()
+        self.post_message(self.SchedulerActionRequested(self, ids, hidden))
 
     def action_shell(self) -> None:
         if self._on_screen(SHELL_BINDINGS[0], "open a shell on it"):

@@ -247,10 +247,16 @@ class ResourceTable(ScrollView, can_focus=True):
     def wide(self) -> bool:
         return self.model.wide
 
-    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+    def set_view(
+        self,
+        *,
+        wide: bool | None = None,
+        chosen: Iterable[str] | None | bool = False,
+        absent: Iterable[str] | None = None,
+    ) -> None:
         """Wide mode on or off, and/or the columns chosen for the normal view (None: the columns' defaults;
-        False: unchanged)."""
-        self.model.set_view(wide=wide, chosen=chosen)
+        False: unchanged); `absent`: columns the shown subject has not (None: unchanged)."""
+        self.model.set_view(wide=wide, chosen=chosen, absent=absent)
         self._clear_caches()
         self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
         self.refresh()
