@@ -43,6 +43,7 @@ class Settings:
     ssm_document: str | None = None
     run_max_sessions: float = 16  # `run` (x, :run): SSM sessions at once (core/run.py), 1-64
     events_queue: str | None = None  # SQS queue URL or name of the EventBridge stream (core/event_stream.py)
+    kube: bool = True  # EKS clusters' Kubernetes view (the K8S column, K); --no-kube turns it off
     kube_context: str | None = None  # the kubeconfig context for EKS clusters' K8S column (core/kube.py)
     kubeconfig: str | None = None  # the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
     keymap: Mapping[str, str] = field(default_factory=dict)
@@ -72,6 +73,7 @@ _SCALAR_KEYS: dict[str, type] = {
     "ssm_document": str,
     "events_queue": str,
     "run_max_sessions": float,
+    "kube": bool,
     "kube_context": str,
     "kubeconfig": str,
 }

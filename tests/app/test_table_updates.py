@@ -33,6 +33,7 @@ def row(key: str, rng: random.Random) -> TableRow:
             f"g-{rng.randrange(3)}",
             rng.choice(STATUSES),
             (),  # health
+            (),  # k8s
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),

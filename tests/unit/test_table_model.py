@@ -20,6 +20,7 @@ def row(key: str, rng: random.Random, group: str | None = None) -> TableRow:
             group or f"g-{rng.randrange(3)}",
             rng.choice(STATUSES),
             (),  # health
+            (),  # k8s
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),
@@ -167,11 +168,11 @@ def test_sort_by_and_next_sort_key():
 
 def test_widths_grow_with_content_and_report_a_change():
     model = TableModel(NODE_COLUMNS)
-    base = ("i-1", "g", "Running", (), "h", "", 1.0, "", "", *("",) * 5)
+    base = ("i-1", "g", "Running", (), (), "h", "", 1.0, "", "", *("",) * 5)
     model.set_rows([TableRow("i-1", base)])
     hostname = model.column_index["hostname"]
     before = model.widths[hostname]
-    update = model.update_rows([TableRow("i-2", base[:4] + ("a-much-longer-hostname",) + base[5:])])
+    update = model.update_rows([TableRow("i-2", base[:5] + ("a-much-longer-hostname",) + base[6:])])
     assert update is not None and update.widths_changed
     assert model.widths[hostname] == len("a-much-longer-hostname") > before
     same = model.update_rows([TableRow("i-3", base)])

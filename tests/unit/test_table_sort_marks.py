@@ -8,7 +8,7 @@ from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, TableR
 
 
 def node(key: str, *, ip: str = "", hostname: str = "h", message: str = "") -> TableRow:
-    return TableRow(key, (key, "workers", "Running", (), hostname, ip, 1_000_000.0, (), message, *("",) * 5))
+    return TableRow(key, (key, "workers", "Running", (), (), hostname, ip, 1_000_000.0, (), message, *("",) * 5))
 
 
 def group(key: str, count: str) -> TableRow:
@@ -113,6 +113,7 @@ def test_sort_letters_are_unique_per_table_and_free_of_other_keys() -> None:
         assert all(len(letter) == 1 and letter.isupper() for letter in letters)
         assert len(set(letters)) == len(letters)
         assert not taken & set(letters)
+    assert "K" not in {c.sort_letter for c in NODE_COLUMNS}  # K: the nodes pane's scheduler actions
 
 
 def test_wide_mode_and_the_chosen_columns_decide_what_is_shown() -> None:

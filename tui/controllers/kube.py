@@ -98,7 +98,7 @@ class KubeController:
         """List the focused cluster's Kubernetes nodes when it is EKS-orchestrated and its view is due."""
         state = self.screen.state
         detail = state.focus_detail
-        if detail is None or detail.orchestrator != "EKS" or self.running:
+        if detail is None or detail.orchestrator != "EKS" or self.running or not self.app.settings.kube:
             return
         if not force and not self.books.due(detail.name, self.app.clock(), KUBE_INTERVAL):
             return
@@ -188,6 +188,9 @@ class KubeController:
             return
         if detail.orchestrator != "EKS":
             toast(screen, "Kubernetes actions are for EKS-orchestrated clusters.", severity="warning")
+            return
+        if not settings.kube:
+            toast(screen, "The Kubernetes view is off (--no-kube).", severity="warning")
             return
         nodes = [snapshot.nodes[key] for key in node_ids if key in snapshot.nodes]
         if not nodes:

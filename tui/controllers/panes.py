@@ -15,6 +15,7 @@ from textual.widget import Widget
 from tui.core.sanitize import clean
 from tui.core.tables import TableRow, cluster_row, group_row
 from tui.text import toast
+from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
 
@@ -51,7 +52,8 @@ class PanePainter:
         screen = self.screen
         table = screen.nodes_table
         detail = screen.state.detail_of(snapshot.cluster) if snapshot is not None else screen.state.focus_detail
-        absent = NO_KUBE if detail is None or detail.orchestrator != "EKS" else frozenset()
+        kube = detail is not None and detail.orchestrator == "EKS" and hyperpod_app(screen).settings.kube
+        absent = frozenset() if kube else NO_KUBE
         if absent != self._absent:  # K8S only for an EKS cluster (set_view repaints: only when it changes)
             self._absent = absent
             table.set_view(absent=absent)

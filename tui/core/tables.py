@@ -109,7 +109,7 @@ NODE_COLUMNS = (
     # nothing says it is unhealthy. Sorted worst first (F: faults).
     Column("health", "HEALTH", kind="segments", max_width=30, sort_letter="F"),
     # Kubernetes' view of an EKS node (core/kube.py): cordon, NotReady, HyperPod's health label; absent on Slurm.
-    Column("k8s", "K8S", kind="segments", max_width=30, sort_letter="O"),
+    Column("k8s", "K8S", kind="segments", max_width=30, sort_letter="B"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
     Column("ip", "IP", max_width=15, sort_letter="X", sort_as="ip"),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
