@@ -22,17 +22,7 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 from textual.screen import ModalScreen
 
-from tui.core.journal import Journal, default_journal_path
-from tui.core.kube import (
-    KubeUnavailable,
-    api_client,
-    kubeconfig_paths,
-    list_nodes,
-    match_context,
-    patch_node,
-    read_contexts,
-)
-from tui.core.kube_actions import KUBE_ACTIONS, KubeOutcome, KubePlan, KubeResult, plan_kube_action, run_kube_plan
+# The kube modules (and the client itself) load on first use, not at start-up: most sessions see no EKS cluster.
 from tui.core.kube_book import KUBE_INTERVAL, KubeBooks
 from tui.core.snapshot import HEALTH_REBUILD_STEP, build_snapshot
 from tui.core.wording import plural
@@ -42,6 +32,7 @@ from tui.typed_app import hyperpod_app
 from tui.workers import run_in_thread
 
 if TYPE_CHECKING:
+    from tui.core.kube_actions import KubeOutcome, KubePlan, KubeResult
     from tui.core.models import ClusterDetail
     from tui.screens.main import MainScreen
 
@@ -106,6 +97,8 @@ class KubeController:
         run_in_thread(self.screen, lambda: self._list(detail), group="kube", description="Listing Kubernetes nodes")
 
     def _kubeconfig(self) -> list[Path]:
+        from tui.core.kube import kubeconfig_paths
+
         settings = self.app.settings
         explicit = settings.kubeconfig
         if explicit is None and settings.demo and self.app.simulator is not None:
@@ -116,6 +109,8 @@ class KubeController:
 
     def client_for(self, detail: ClusterDetail) -> tuple[Any, str]:
         """Worker thread: the ApiClient for the cluster's EKS cluster and its context's name (cached)."""
+        from tui.core.kube import api_client, match_context, read_contexts
+
         paths = self._kubeconfig()
         contexts = read_contexts(paths)
         context = match_context(contexts, detail.eks_cluster_arn, self.app.settings.kube_context)
@@ -126,7 +121,10 @@ class KubeController:
         return client, context.name
 
     def _list(self, detail: ClusterDetail) -> None:
+        from tui.core.kube import KubeUnavailable, list_nodes
+
         now = self.app.clock()
+        first = self.books.get(detail.name).view is None
         try:
             if not detail.eks_cluster_arn:
                 raise KubeUnavailable("the cluster names no EKS cluster (Orchestrator.Eks.ClusterArn)")
@@ -143,10 +141,11 @@ class KubeController:
             self._contexts[detail.name] = context
             self.books.viewed(detail.name, view, now)
             self.screen.post_message(KubeViewed(detail.name, "", False))
-        self._rebuild(detail)
+        self._rebuild(detail, quiet=first)
 
-    def _rebuild(self, detail: ClusterDetail) -> None:
-        """Worker thread: the cluster's snapshot again with the new view (its K8S cells and health signals)."""
+    def _rebuild(self, detail: ClusterDetail, *, quiet: bool) -> None:
+        """Worker thread: the cluster's snapshot again with the new view (its K8S cells and health signals). The
+        first view's cells are not flashed (`quiet`): they are no change the user could have seen happen."""
         snapshot = self.screen.state.snapshot_of(detail.name)
         if snapshot is None:
             return
@@ -155,7 +154,10 @@ class KubeController:
         rebuilt = build_snapshot(
             snapshot.cluster, list(snapshot.nodes.values()), snapshot, fetched_at, health.context(detail, fetched_at)
         )
-        self.screen.post_message(NodesListed(replace(rebuilt, operations=snapshot.operations)))
+        rebuilt = replace(rebuilt, operations=snapshot.operations)
+        if quiet:
+            rebuilt = replace(rebuilt, quiet=frozenset(rebuilt.diff.changed))
+        self.screen.post_message(NodesListed(rebuilt))
 
     def viewed(self, message: KubeViewed) -> None:
         self.running = False
@@ -204,6 +206,8 @@ class KubeController:
         screen.app.push_screen(self._menu(len(nodes), detail.node_recovery), callback=chosen)
 
     def _confirm(self, name: str, detail: ClusterDetail, nodes: list[Any], hidden: int) -> None:
+        from tui.core.kube_actions import KUBE_ACTIONS, plan_kube_action
+
         settings = self.app.settings
         state = self.books.get(detail.name)
         plan = plan_kube_action(
@@ -229,6 +233,10 @@ class KubeController:
         run_in_thread(self.screen, lambda: self._run(plan, detail), group="kube-actions", description="Patch nodes")
 
     def _run(self, plan: KubePlan, detail: ClusterDetail) -> None:
+        from tui.core.journal import Journal, default_journal_path
+        from tui.core.kube import patch_node
+        from tui.core.kube_actions import run_kube_plan
+
         screen, app = self.screen, self.app
         try:
             client = None if plan.dry_run else self.client_for(detail)[0]

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tui.core.health import Signal
-from tui.core.kube import KubeView
+if TYPE_CHECKING:
+    from tui.core.health import Signal
+    from tui.core.kube import KubeView
 
 KUBE_INTERVAL = 30.0  # seconds between two Kubernetes listings of the shown EKS cluster
 

@@ -174,9 +174,8 @@ class KubeConfirmScreen(ModalScreen[bool]):
                 extra.append(f"Left out (no instance yet, so no Kubernetes node): {', '.join(plan.skipped[:5])}")
             if plan.hidden_by_filter:
                 extra.append(f"{plan.hidden_by_filter} of the targets are marked but hidden by the filter.")
-            extra.append(
-                "One PATCH per node, each journalled before it is sent. y or the button confirms · Esc cancels"
-            )
+            keys = "type the name, then Enter" if self.needs_typed_name else "y or the button confirms"
+            extra.append(f"One PATCH per node, each journalled before it is sent. {keys} · Esc cancels")
             yield Static(Text("\n".join(extra)), classes="prose")
 
     def on_mount(self) -> None:
@@ -190,13 +189,9 @@ class KubeConfirmScreen(ModalScreen[bool]):
         self.call_after_refresh(self._fit)
 
     def _fit(self) -> None:
-        fit_table(
-            self,
-            self.query_one("#kube-confirm"),
-            self.query_one("#kube-targets"),
-            TARGET_ROWS,
-            below=list(self.query(".prose")),
-        )
+        dialog = self.query_one("#kube-confirm")
+        fit_table(self, dialog, self.query_one("#kube-targets"), TARGET_ROWS, below=list(self.query(".prose")))
+        self.call_after_refresh(dialog.scroll_home, animate=False)  # what is patched first, not the prose
 
     @property
     def name_matches(self) -> bool:

@@ -48,7 +48,6 @@ from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
 from tui.screens.columns import ColumnChooser
 from tui.screens.confirm import ConfirmActionScreen
-from tui.screens.kube import KubeConfirmScreen, KubeMenuScreen, KubeResultsScreen
 from tui.screens.run import ConfirmRunScreen, RunPromptScreen, RunResultsScreen
 from tui.text import toast
 from tui.typed_app import hyperpod_app, key_for
@@ -153,7 +152,7 @@ class MainScreen(Screen[None]):
         self.cluster_events = EventsController(self, events_screen=_events_screen, node_screen=_node_screen)
         self.stream = StreamController(self)
         # EKS clusters' K8S column and the EKS branch of K
-        self.kube = KubeController(self, menu=KubeMenuScreen, confirm=KubeConfirmScreen, results=KubeResultsScreen)
+        self.kube = KubeController(self, menu=_kube_menu, confirm=_kube_confirm, results=_kube_results)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -704,3 +703,22 @@ class MainScreen(Screen[None]):
     def action_show_nodes(self, cluster: str | None = None) -> None:
         if cluster is None or self._move_to_cluster(cluster):
             self.nodes_table.focus()
+
+
+# The Kubernetes dialogs load when first opened (screens/kube.py), not at start-up.
+def _kube_menu(count: int, node_recovery: str) -> Any:
+    from tui.screens.kube import KubeMenuScreen
+
+    return KubeMenuScreen(count, node_recovery)
+
+
+def _kube_confirm(plan: Any) -> Any:
+    from tui.screens.kube import KubeConfirmScreen
+
+    return KubeConfirmScreen(plan)
+
+
+def _kube_results(plan: Any) -> Any:
+    from tui.screens.kube import KubeResultsScreen
+
+    return KubeResultsScreen(plan)
