@@ -232,3 +232,16 @@ def test_a_failed_patch_is_that_nodes_failure_with_the_reason(tmp_path: Path):
     plan = plan_kube_action(CORDON, DETAIL, [listed("i-1")], VIEW, context="ctx")
     [outcome] = run_kube_plan(plan, patch, Journal(tmp_path / "j"), {}).outcomes
     assert outcome.outcome == "Failed" and "403 Forbidden" in outcome.message
+
+
+def test_the_app_loads_no_kubernetes_client_at_start_up():
+    """The client costs ~300 ms to import: only an EKS cluster's view may load it (core/kube.py, lazily)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tui.app, tui.screens.main, tui.controllers.kube, tui.core.kube\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'yaml')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"

@@ -3,7 +3,9 @@
 A `Signal` is one thing some source said about a node, at a time: the health-monitoring agent's detection records
 in CloudWatch Logs (`HMA`, read by core/hma.py), EventBridge node health events (`EventBridge`, the live stream's
 core/event_stream.py `NodeHealth`), the node's own status (`status`: Failure, DeepHealthCheckInProgress), a failed
-deep health check named in the status message (`DHC`), and Error-level Instance cluster events (`event`).
+deep health check named in the status message (`DHC`), Error-level Instance cluster events (`event`), and on EKS
+clusters Kubernetes' view of the node (`K8S`: a pending reboot/replacement label, a failed deep health check
+label, NotReady; core/kube.py).
 Every text in a signal went through `sanitize.clean`; parsers never raise (a malformed record gives None).
 
 The join (`judge`), in three rules:
