@@ -53,6 +53,7 @@ SCHEDULER_BINDING = Binding(
     "K",
     "scheduler_actions",
     "K8S/Slurm",
+    show=False,  # listed in help (?): a footer hint would move every nodes-pane snapshot (the lead may turn it on)
     tooltip="Scheduler actions on the marked nodes (or the highlighted one): EKS cordon, uncordon, reboot/replace by label",
     id="scheduler-actions",
 )
