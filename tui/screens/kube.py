@@ -101,16 +101,29 @@ def _title(plan: KubePlan) -> Text:
     return Text(f"REFUSED · {title}" if plan.refused else f"DRY RUN · {title}" if plan.dry_run else title)
 
 
-def _facts(plan: KubePlan) -> Table:
+def _grid() -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column()
-    grid.add_row("Patch", Text(json.dumps(plan.kind.patch, separators=(",", ":")), overflow="fold"))
-    grid.add_row("Same as", Text(plan.kind.kubectl, overflow="fold"))
-    grid.add_row("Cluster", Text(f"{plan.cluster} (EKS {plan.eks_cluster_arn or '—'})", overflow="fold"))
-    grid.add_row("Context", Text(plan.context or "—", overflow="fold"))
+    return grid
+
+
+def _facts(plan: KubePlan) -> Table:
+    """What decides, first (at 80×24 the buttons must stay on screen): the cluster and its NodeRecovery."""
+    grid = _grid()
+    grid.add_row("Cluster", Text(f"{plan.cluster} (EKS)", overflow="fold"))
     if plan.kind.needs_recovery:
         grid.add_row("NodeRecovery", Text(plan.node_recovery or "unknown"))
+    return grid
+
+
+def _details(plan: KubePlan) -> Table:
+    """How, after the buttons: the exact patch, its kubectl twin, the EKS cluster and the context."""
+    grid = _grid()
+    grid.add_row("Patch", Text(json.dumps(plan.kind.patch, separators=(",", ":")), overflow="fold"))
+    grid.add_row("Same as", Text(plan.kind.kubectl, overflow="fold"))
+    grid.add_row("EKS", Text(plan.eks_cluster_arn or "—", overflow="fold"))
+    grid.add_row("Context", Text(plan.context or "—", overflow="fold"))
     return grid
 
 
@@ -169,6 +182,7 @@ class KubeConfirmScreen(ModalScreen[bool]):
                         disabled=self.needs_typed_name,
                         variant="error" if plan.kind.typed_confirmation else "primary",
                     )
+            yield Static(_details(plan), classes="prose", id="kube-details")
             extra = []
             if plan.skipped:
                 extra.append(f"Left out (no instance yet, so no Kubernetes node): {', '.join(plan.skipped[:5])}")
