@@ -39,6 +39,7 @@ PAGE_SIZE = 500  # nodes per list call (`limit`), continued with the server's `c
 MAX_PAGES = 40  # 20,000 nodes: more than any HyperPod cluster holds
 PAGE_BYTES = 8 * 1024 * 1024  # one page's body at most
 CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 10.0
+CLIENT_RETRIES = 1  # one retry of a connection that failed (never sent); urllib3 retries no PATCH after a read error
 LIST_DEADLINE = 20.0  # seconds for the whole listing
 TEXT_LIMIT = 200
 MAX_TAINTS = 16
@@ -283,10 +284,16 @@ class KubeView:
 def api_client(context: KubeContext, paths: Sequence[Path]) -> Any:
     """A kubernetes ApiClient for `context` (its exec plugin, token or certificates as the kubeconfig says)."""
     from kubernetes import config  # lazy: ~300 ms, paid only when an EKS cluster's view is wanted
+    from kubernetes.client import Configuration
 
+    settings = type.__call__(Configuration)  # a fresh one, as new_client_from_config makes (not the global default)
+    settings.retries = CLIENT_RETRIES  # urllib3 retries 3 times by default: a dead server would take 4 connect timeouts
     try:
         return config.new_client_from_config(
-            config_file=os.pathsep.join(str(p) for p in paths), context=context.name, persist_config=False
+            config_file=os.pathsep.join(str(p) for p in paths),
+            context=context.name,
+            persist_config=False,
+            client_configuration=settings,
         )
     except Exception as exc:
         raise KubeUnavailable(f"kubeconfig context {clean(context.name, max_len=60)}: {_short_error(exc)}") from exc
