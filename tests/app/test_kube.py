@@ -122,7 +122,7 @@ async def test_a_pending_reboot_label_reaches_the_health_column(state_home):
         row = main.nodes_table.row(target)
         assert row is not None and row.values[HEALTH] == (("PendingReboot · K8S", "Failure"),)
         verdict = main.state.snapshot_of(EKS).verdicts[target]
-        assert verdict.step.action == "reboot"
+        assert verdict.step.action == "wait"  # the simulator's NodeRecovery is Automatic: HyperPod reboots it
 
 
 async def test_without_a_kubeconfig_context_the_column_says_why_once_and_nothing_breaks(state_home, tmp_path):

@@ -136,16 +136,17 @@ def listed(instance: str, status: str = "Running") -> Node:
     return Node(instance, "workers", "ml.g5.8xlarge", status, "", 1_000.0, "ip-10-1-2-3")
 
 
-def test_a_pending_replacement_label_is_a_fault_in_health_and_asks_for_replace():
+@pytest.mark.parametrize(("recovery", "step"), [("None", "replace"), ("Automatic", "wait")])
+def test_a_pending_replacement_label_is_a_fault_in_health_with_its_step(recovery, step):
     view = KubeView("ctx", {"i-1": KubeNode("hyperpod-i-1", "i-1", kube.PENDING_REPLACEMENT)}, 5.0)
     books = KubeBooks()
     books.viewed("c", view, 5.0)
     signals: dict = {}
-    cells = books.merge_into("c", signals)
+    cells = books.merge_into("c", signals, recovery)
     assert cells == {"i-1": (("PendingReplacement", "Failure"),)}
-    verdict = node_verdict(listed("i-1"), HealthContext("Automatic", 10.0, signals, cells))
+    verdict = node_verdict(listed("i-1"), HealthContext(recovery, 10.0, signals, cells))
     assert verdict is not None and verdict.severity == FAULT and verdict.signal is not None
-    assert verdict.signal.source == "K8S" and verdict.step.action == "replace"
+    assert verdict.signal.source == "K8S" and verdict.step.action == step  # Automatic: HyperPod acts on it
     assert verdict.cell(10.0) == (("PendingReplacement · K8S", "Failure"),)
 
 

@@ -305,7 +305,8 @@ class HealthSources:
                 signal = eventbridge_signal(event)
                 if signal is not None:
                     signals.setdefault(instance, []).append(signal)
-        kube_cells = self.kube.merge_into(detail.name, signals) if self.kube is not None else {}
+        kube = self.kube
+        kube_cells = kube.merge_into(detail.name, signals, detail.node_recovery) if kube is not None else {}
         return HealthContext(node_recovery=detail.node_recovery, now=now, signals=signals, kube_cells=kube_cells)
 
 

@@ -215,16 +215,18 @@ class KubeNode:
         text = self.cell_text
         return ((text, self.cell_status),) if text else ()
 
-    def signal(self) -> Signal | None:
+    def signal(self, node_recovery: str = "") -> Signal | None:
         """The health signal (source K8S), None when Kubernetes sees nothing wrong: a pending-reboot/replacement
         label or a failed deep health check is a fault that asks for that action, NotReady a fault, Unschedulable
         (a deep health check running) progress. Its time is 0 (a state seen now, as a node status is): the view
-        is replaced whole at each listing, so there is no older K8S signal to clear."""
+        is replaced whole at each listing, so there is no older K8S signal to clear. With `node_recovery`
+        Automatic HyperPod acts on a pending label itself (the step is to wait); otherwise nobody will."""
         text = clean(f"{self.name}: {self.cell_text}", max_len=TEXT_LIMIT)
+        acting = node_recovery == "Automatic"
         if self.health == PENDING_REPLACEMENT:
-            return Signal(KUBE, 0.0, FAULT, "PendingReplacement", text, action="replace")
+            return Signal(KUBE, 0.0, FAULT, "PendingReplacement", text, action="replace", repairing=acting)
         if self.health == PENDING_REBOOT:
-            return Signal(KUBE, 0.0, FAULT, "PendingReboot", text, action="reboot")
+            return Signal(KUBE, 0.0, FAULT, "PendingReboot", text, action="reboot", repairing=acting)
         if self.deep_health == "Failed":
             return Signal(KUBE, 0.0, FAULT, "DHC failed", text, fault=DHC_FAILED)
         if self.ready and self.ready != "True":

@@ -54,7 +54,9 @@ class KubeBooks:
             self._told.add((cluster, problem))
             return first
 
-    def merge_into(self, cluster: str, signals: dict[str, list[Signal]]) -> dict[str, tuple[tuple[str, str], ...]]:
+    def merge_into(
+        self, cluster: str, signals: dict[str, list[Signal]], node_recovery: str = ""
+    ) -> dict[str, tuple[tuple[str, str], ...]]:
         """Add the cluster's K8S signals to `signals` (per instance id) and return its K8S cells."""
         view = self.get(cluster).view
         if view is None:
@@ -64,7 +66,7 @@ class KubeBooks:
             cell = node.cell()
             if cell:
                 cells[instance] = cell
-            signal = node.signal()
+            signal = node.signal(node_recovery)
             if signal is not None:
                 signals[instance] = [*signals.get(instance, ()), signal]
         return cells
