@@ -246,3 +246,13 @@ def test_the_app_loads_no_kubernetes_client_at_start_up():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_nodes_own_failure_says_more_than_not_ready():
+    books = KubeBooks()
+    books.viewed("c", KubeView("ctx", {"i-1": KubeNode("hyperpod-i-1", "i-1", "Schedulable", ready="False")}), 1.0)
+    signals: dict = {}
+    books.merge_into("c", signals)
+    failed = Node("i-1", "workers", "ml.g5.8xlarge", "Failure", "The lifecycle script failed.", 1_000.0, "ip-10-1-2-3")
+    verdict = node_verdict(failed, HealthContext("None", 10.0, signals))
+    assert verdict is not None and verdict.signal is not None and verdict.signal.source == "status"

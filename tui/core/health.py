@@ -41,8 +41,9 @@ KUBE = "K8S"  # source (e): the EKS node's HyperPod label or Ready condition, as
 SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC, KUBE)
 # How a source is named in the HEALTH cell: EventBridge's events are HyperPod speaking; a status needs no name.
 SOURCE_LABELS = {HMA: "HMA", EVENTBRIDGE: "HyperPod", STATUS: "", EVENT: "event", DHC: "DHC", KUBE: "K8S"}
-# Which source wins a tie of severity: the more specific one.
-_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, KUBE: 1, EVENT: 1, STATUS: 0}
+# Which source wins a tie of severity: the more specific one. K8S is last: its NotReady or Unschedulable says less
+# than the node's own Failure message or DeepHealthCheckInProgress.
+_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, EVENT: 1, STATUS: 0, KUBE: -1}
 
 OK, PROGRESS, WARN, FAULT = "ok", "progress", "warn", "fault"
 SEVERITIES = (OK, PROGRESS, WARN, FAULT)

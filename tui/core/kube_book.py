@@ -9,13 +9,15 @@ last view's cells and signals every time, so the two never wait for each other.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tui.core.health import Signal
-    from tui.core.kube import KubeView
+    from tui.core.kube import KubeNode, KubeView
 
+EMPTY: Mapping[str, tuple[tuple[str, str], ...]] = {}
 KUBE_INTERVAL = 30.0  # seconds between two Kubernetes listings of the shown EKS cluster
 
 
@@ -24,6 +26,9 @@ class KubeState:
     view: KubeView | None = None
     problem: str = ""  # why there is no view ("" when there is one, or none was tried)
     checked_at: float | None = None  # when the last listing ended (app clock)
+    # Made once per view, not per refresh (10,000 nodes): the K8S cells, and the nodes that are a health signal.
+    cells: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    flagged: tuple[KubeNode, ...] = ()
 
 
 class KubeBooks:
@@ -41,8 +46,10 @@ class KubeBooks:
         return checked is None or now - checked >= interval
 
     def viewed(self, cluster: str, view: KubeView, now: float) -> None:
+        cells = {instance: cell for instance, node in view.nodes.items() if (cell := node.cell())}
+        flagged = tuple(node for node in view.nodes.values() if node.signal() is not None)
         with self._lock:
-            self._states[cluster] = KubeState(view, "", now)
+            self._states[cluster] = KubeState(view, "", now, cells, flagged)
             self._told = {told for told in self._told if told[0] != cluster}  # a later loss is said again
 
     def failed(self, cluster: str, problem: str, now: float) -> bool:
@@ -56,20 +63,16 @@ class KubeBooks:
 
     def merge_into(
         self, cluster: str, signals: dict[str, list[Signal]], node_recovery: str = ""
-    ) -> dict[str, tuple[tuple[str, str], ...]]:
+    ) -> Mapping[str, tuple[tuple[str, str], ...]]:
         """Add the cluster's K8S signals to `signals` (per instance id) and return its K8S cells."""
-        view = self.get(cluster).view
-        if view is None:
-            return {}
-        cells: dict[str, tuple[tuple[str, str], ...]] = {}
-        for instance, node in view.nodes.items():
-            cell = node.cell()
-            if cell:
-                cells[instance] = cell
+        state = self.get(cluster)
+        if state.view is None:
+            return EMPTY
+        for node in state.flagged:
             signal = node.signal(node_recovery)
             if signal is not None:
-                signals[instance] = [*signals.get(instance, ()), signal]
-        return cells
+                signals[node.instance_id] = [*signals.get(node.instance_id, ()), signal]
+        return state.cells  # read, never changed: shared by every refresh until the next view
 
 
 __all__ = ["KUBE_INTERVAL", "KubeBooks", "KubeState"]
