@@ -97,11 +97,11 @@ def build_snapshot(
         if verdict is not None:
             verdicts[key] = verdict
             cell = verdict.cell(context.now)
-        kube = kube_cells.get(node.instance_id, empty) if kube_cells else empty
+        kube = kube_cells.get(node.instance_id, empty) if kube_cells else empty  # core/kube_book.py
         old = old_rows.get(key)
         if key in stale or old is None:
             rows[key] = node_row(node, cell, kube)
-        elif old.values[KUBE_INDEX] != kube:
+        elif old.values[KUBE_INDEX] is not kube and old.values[KUBE_INDEX] != kube:  # a view's cells are shared
             rows[key] = node_row(node, cell, kube)
             health_changed.append(key)
         elif old.values[HEALTH_INDEX] is not cell and old.values[HEALTH_INDEX] != cell:
