@@ -34,6 +34,7 @@ from tui.workers import run_in_thread
 if TYPE_CHECKING:
     from tui.core.kube_actions import KubeOutcome, KubePlan, KubeResult
     from tui.core.models import ClusterDetail
+    from tui.core.snapshot import NodeSnapshot
     from tui.screens.main import MainScreen
 
 TICK = 5.0  # seconds between two looks at whether the focused EKS cluster's view is due
@@ -124,24 +125,27 @@ class KubeController:
         from tui.core.kube import KubeUnavailable, list_nodes
 
         now = self.app.clock()
-        first = self.books.get(detail.name).view is None
+        first_view = self.books.get(detail.name).view is None
+        problem = ""
         try:
             if not detail.eks_cluster_arn:
                 raise KubeUnavailable("the cluster names no EKS cluster (Orchestrator.Eks.ClusterArn)")
             client, context = self.client_for(detail)
             view = list_nodes(client, context, now=now)
         except KubeUnavailable as exc:
-            first = self.books.failed(detail.name, str(exc), now)
-            self.screen.post_message(KubeViewed(detail.name, str(exc), first))
+            problem = str(exc)
         except Exception as exc:  # noqa: BLE001 - a bug or an unforeseen client error: the column says so, once
             problem = f"Kubernetes: {type(exc).__name__}"
-            first = self.books.failed(detail.name, problem, now)
-            self.screen.post_message(KubeViewed(detail.name, problem, first))
         else:
             self._contexts[detail.name] = context
             self.books.viewed(detail.name, view, now)
-            self.screen.post_message(KubeViewed(detail.name, "", False))
-        self._rebuild(detail, quiet=first)
+        say = self.books.failed(detail.name, problem, now) if problem else False
+        try:
+            self._rebuild(detail, quiet=first_view)
+        except Exception:  # noqa: BLE001 - the next API listing paints the view anyway
+            pass
+        # Last: its handler lets the next listing start, so two never overlap.
+        self.screen.post_message(KubeViewed(detail.name, problem, say))
 
     def _rebuild(self, detail: ClusterDetail, *, quiet: bool) -> None:
         """Worker thread: the cluster's snapshot again with the new view (its K8S cells and health signals). The
@@ -158,6 +162,23 @@ class KubeController:
         if quiet:
             rebuilt = replace(rebuilt, quiet=frozenset(rebuilt.diff.changed))
         self.screen.post_message(NodesListed(rebuilt))
+
+    def snapshot_taken(self, snapshot: NodeSnapshot) -> None:
+        """A snapshot of `snapshot.cluster` is now shown: when it was built before the current Kubernetes view (the
+        health sweep rebuilds the same listing in parallel, and the newer of two wins), rebuild it with the view."""
+        state = self.books.get(snapshot.cluster)
+        if state.view is None or snapshot.kube_cells is state.cells or self.running:
+            return
+        detail = self.screen.state.detail_of(snapshot.cluster)
+        if detail is None:
+            return
+        run_in_thread(
+            self.screen,
+            lambda: self._rebuild(detail, quiet=True),
+            group="kube-rebuild",
+            description="Showing Kubernetes nodes",
+            exclusive=True,
+        )
 
     def viewed(self, message: KubeViewed) -> None:
         self.running = False
@@ -240,7 +261,8 @@ class KubeController:
         screen, app = self.screen, self.app
         try:
             client = None if plan.dry_run else self.client_for(detail)[0]
-            where = {"demo": True} if app.settings.demo else {"profile": app.settings.profile}
+            settings = app.settings
+            where = {"demo": True} if settings.demo else {"profile": settings.profile, "region": settings.region}
             result = run_kube_plan(
                 plan,
                 None if client is None else (lambda name, body: patch_node(client, name, body)),

@@ -44,6 +44,8 @@ class NodeSnapshot:
     verdicts: Mapping[str, Verdict] = field(default_factory=dict)
     # Keys in `diff.changed` whose only change is the age in their HEALTH cell: repainted, not flashed.
     quiet: frozenset[str] = frozenset()
+    # The K8S cells it was built with (the Kubernetes view's own mapping: compared by identity, core/kube_book.py).
+    kube_cells: Mapping[str, tuple[tuple[str, str], ...]] | None = None
 
     def in_group(self, group: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.group == group]
@@ -128,6 +130,7 @@ def build_snapshot(
         health=status_summary(node.status for node in by_id.values()),
         verdicts=verdicts,
         quiet=frozenset(quiet),
+        kube_cells=kube_cells,
     )
 
 

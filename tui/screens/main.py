@@ -347,6 +347,7 @@ class MainScreen(Screen[None]):
         snapshot = message.snapshot
         if not self.state.take_snapshot(snapshot):
             return
+        self.kube.snapshot_taken(snapshot)  # built before the Kubernetes view? then again with it
         if not self.is_active:
             self._dirty = True
             return
