@@ -20,7 +20,8 @@ FROZEN_AT = 1_795_176_000.0
 
 def make_app(scenario: str = "demo", *, sim: Simulator | None = None, **settings: Any) -> HyperPodApp:
     sim = sim or Simulator(scenario=scenario, clock=SimClock.frozen(at=FROZEN_AT), seed=7)
-    values = {"demo": True, "demo_scenario": scenario, "refresh": 0.0, **settings}
+    # kube: the Kubernetes view (a stand-in API server per app) only where a test asks for it (tests/app/test_kube.py)
+    values = {"demo": True, "demo_scenario": scenario, "refresh": 0.0, "kube": False, **settings}
     return HyperPodApp(Settings(**values), lambda: demo_api(sim), clock=sim.clock.now, simulator=sim)
 
 
@@ -35,7 +36,8 @@ def make_fleet_app(regions: tuple[str, ...] = ("us-west-2", "us-east-1"), scenar
         Member(None, region): Simulator(scenario=scenario, clock=clock, seed=7 + index, region=region)
         for index, region in enumerate(regions)
     }
-    values = {"demo": True, "demo_scenario": scenario, "refresh": 0.0, "region": ",".join(regions), **settings}
+    values = {"demo": True, "demo_scenario": scenario, "refresh": 0.0, "region": ",".join(regions), "kube": False}
+    values.update(settings)
     first = next(iter(sims.values()))
     app = HyperPodApp(Settings(**values), DemoFleet(sims), clock=clock.now, simulator=first)
     return app, {member.region: sim for member, sim in sims.items()}

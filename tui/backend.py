@@ -172,3 +172,22 @@ def demo_api(simulator: Any, region: str = DEMO_REGION):
     )
     simulator.install(session)
     return HyperPodApi(session)
+
+
+def demo_kubeconfig(simulator: Any) -> str:
+    """The demo's Kubernetes: the simulator's API stand-in (tui/sim/kube.py) for its EKS clusters, started once per
+    simulator, and a kubeconfig naming it in a private temporary directory (never the user's ~/.kube/config)."""
+    import tempfile
+    from pathlib import Path
+
+    from tui.sim.kube import KubeStandIn
+
+    existing = getattr(simulator, "kube_stand_in", None)
+    if existing is None:
+        existing = KubeStandIn(simulator.world, simulator.clock.now)
+        existing.start()
+        existing.kubeconfig = existing.write_kubeconfig(
+            Path(tempfile.mkdtemp(prefix="hyperpod-tui-demo-kube-")) / "kubeconfig"
+        )
+        simulator.kube_stand_in = existing
+    return str(existing.kubeconfig)

@@ -300,6 +300,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL-or-name",
         help="SQS queue fed by the EventBridge rule (hyperpod-tui events-setup): changes show at once",
     )
+    ui.add_argument(
+        "--kube-context",
+        metavar="NAME",
+        help="kubeconfig context for EKS clusters' K8S column and actions (default: the one matching the cluster)",
+    )
+    ui.add_argument(
+        "--no-kube",
+        dest="kube",
+        action="store_false",
+        default=None,
+        help="no Kubernetes view of EKS clusters (no K8S column, no kubeconfig read)",
+    )
+    ui.add_argument("--kubeconfig", metavar="PATH", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     _add_headless_commands(parser)
     return parser
 
@@ -318,6 +331,9 @@ _FLAG_KEYS = (
     "ssm_plugin",
     "ssm_document",
     "events_queue",
+    "kube",
+    "kube_context",
+    "kubeconfig",
 )
 
 

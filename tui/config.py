@@ -44,6 +44,9 @@ class Settings:
     run_max_sessions: float = 16  # `run` (x, :run): SSM sessions at once (core/run.py), 1-64
     slurm_refresh: float = 30.0  # seconds between sinfo polls of a Slurm cluster's controller; 0: on request only
     events_queue: str | None = None  # SQS queue URL or name of the EventBridge stream (core/event_stream.py)
+    kube: bool = True  # EKS clusters' Kubernetes view (the K8S column, K); --no-kube turns it off
+    kube_context: str | None = None  # the kubeconfig context for EKS clusters' K8S column (core/kube.py)
+    kubeconfig: str | None = None  # the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)
     keymap: Mapping[str, str] = field(default_factory=dict)
     markers: tuple[Mapping[str, Any], ...] = ()
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # table id → the columns chosen
@@ -72,6 +75,9 @@ _SCALAR_KEYS: dict[str, type] = {
     "events_queue": str,
     "run_max_sessions": float,
     "slurm_refresh": float,
+    "kube": bool,
+    "kube_context": str,
+    "kubeconfig": str,
 }
 _TABLE_KEYS = ("keymap", "markers", "columns", "fleet")
 

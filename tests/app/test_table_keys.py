@@ -150,7 +150,9 @@ async def test_the_column_chooser_hides_a_column_and_saves_it_in_the_config(tmp_
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, ColumnChooser)
-        await pilot.press("down", "down", "down", "down", "down", "space")  # the 6th column: HOSTNAME, off
+        await pilot.press(
+            "down", "down", "down", "down", "down", "down", "space"
+        )  # the 7th column (after SLURM, K8S): HOSTNAME, off
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is not None and not isinstance(app.screen, ColumnChooser)
@@ -171,7 +173,7 @@ async def test_a_config_that_cannot_be_written_keeps_the_choice_for_the_session(
     app = make_app(config_file=config)
     async with app.run_test(size=(120, 40)) as pilot:
         nodes = await open_nodes(pilot)
-        await pilot.press("c", "down", "down", "down", "down", "down", "space", "enter")
+        await pilot.press("c", "down", "down", "down", "down", "down", "down", "space", "enter")  # HOSTNAME
         await settle(pilot)
         assert "HOSTNAME" not in painted(nodes, 0)
         assert any("for this session only" in text for text, _ in notices(app))

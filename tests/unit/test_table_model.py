@@ -21,6 +21,7 @@ def row(key: str, rng: random.Random, group: str | None = None) -> TableRow:
             rng.choice(STATUSES),
             (),  # health
             (),  # slurm
+            (),  # k8s
             f"ip-{rng.randrange(99)}",
             "",
             1_000_000.0 + rng.randrange(1000),

@@ -8,7 +8,7 @@ from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, TableR
 
 
 def node(key: str, *, ip: str = "", hostname: str = "h", message: str = "") -> TableRow:
-    return TableRow(key, (key, "workers", "Running", (), hostname, ip, 1_000_000.0, (), message, *("",) * 5))
+    return TableRow(key, (key, "workers", "Running", (), (), hostname, ip, 1_000_000.0, (), message, *("",) * 5))
 
 
 def group(key: str, count: str) -> TableRow:
@@ -115,6 +115,7 @@ def test_sort_letters_are_unique_per_table_and_free_of_other_keys() -> None:
         assert not taken & set(letters)
     for columns in (GROUP_COLUMNS, NODE_COLUMNS):  # C: the deep health check of those panes
         assert "C" not in {c.sort_letter for c in columns}
+    assert "K" not in {c.sort_letter for c in NODE_COLUMNS}  # K: the nodes pane's scheduler actions
 
 
 def test_wide_mode_and_the_chosen_columns_decide_what_is_shown() -> None:

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from tui.core.sanitize import clean
 from tui.core.tables import TableRow, cluster_row, group_row
 from tui.text import toast
+from tui.typed_app import hyperpod_app
 from tui.widgets.banner import Banner
 from tui.widgets.resource_table import ResourceTable
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from tui.screens.main import MainScreen
 
 MAX_FAILURE_NOTICES = 3
+NO_KUBE = frozenset({"k8s"})
 TITLE_NAME_LIMIT = 200  # characters of a cluster or group name in a pane title (the border cuts it anyway)
 
 
@@ -32,6 +34,7 @@ class PanePainter:
         self._shown_nodes_at: float | None = None  # fetched_at of the snapshot the nodes table shows
         self._shown_groups_cluster: str | None = None
         self._borders: dict[str, list[str]] = {}  # pane id → [title, subtitle] as last set
+        self._absent: frozenset[str] | None = None  # the node columns the shown cluster lacks, as last set
 
     def cluster_row(self, name: str) -> TableRow:
         screen = self.screen
@@ -48,6 +51,12 @@ class PanePainter:
     def show_nodes(self, snapshot: NodeSnapshot | None) -> None:
         screen = self.screen
         table = screen.nodes_table
+        detail = screen.state.detail_of(snapshot.cluster) if snapshot is not None else screen.state.focus_detail
+        kube = detail is not None and detail.orchestrator == "EKS" and hyperpod_app(screen).settings.kube
+        absent = frozenset() if kube else NO_KUBE
+        if absent != self._absent:  # K8S only for an EKS cluster (repaints: only when it changes)
+            self._absent = absent
+            table.set_absent(absent, among=NO_KUBE)
         if snapshot is None:
             screen.slurm.update_absent(None)
             table.show_cluster(screen.state.focus, None)
@@ -137,6 +146,8 @@ class PanePainter:
                 parts.append(f"filter: {clean(table.query, max_len=40)}")
             if table.sort_column is not None:
                 parts.append(f"sort: {table.sort_column.label}{'↓' if table.sort_reverse else '↑'}")
+            if table is nodes and (note := screen.kube.subtitle(screen.state.focus)):
+                parts.append(note)  # why this EKS cluster has no K8S column values
             self._set_border(screen.query_one(pane), subtitle=" · ".join(parts))
 
     def _set_border(self, pane: Widget, title: str | None = None, subtitle: str | None = None) -> None:

@@ -62,6 +62,7 @@ class RefreshController:
                 eventbridge=stream.health if stream is not None else None,
                 slurm=slurm.signals if slurm is not None else None,
                 interval=max(self.app.settings.refresh, MIN_SWEEP_INTERVAL),
+                kube=self.screen.kube.books,
             )
         return self._health
 

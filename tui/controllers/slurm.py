@@ -190,7 +190,7 @@ class SlurmController:
     def update_absent(self, cluster: str | None) -> None:
         """The SLURM column is painted only for a cluster that has a Slurm view (or a reason it has none)."""
         has = cluster is not None and (cluster in self.answers or cluster in self.problems)
-        self.screen.nodes_table.set_absent(() if has else ("slurm",))
+        self.screen.nodes_table.set_absent(() if has else ("slurm",), among=("slurm",))
 
     def decorate(self, cluster: str, rows: Iterable[TableRow]) -> list[TableRow]:
         """`rows` of `cluster` with their SLURM cells as the last answer says (unchanged rows are the same

@@ -3,7 +3,9 @@
 A `Signal` is one thing some source said about a node, at a time: the health-monitoring agent's detection records
 in CloudWatch Logs (`HMA`, read by core/hma.py), EventBridge node health events (`EventBridge`, the live stream's
 core/event_stream.py `NodeHealth`), the node's own status (`status`: Failure, DeepHealthCheckInProgress), a failed
-deep health check named in the status message (`DHC`), and Error-level Instance cluster events (`event`).
+deep health check named in the status message (`DHC`), Error-level Instance cluster events (`event`), and on EKS
+clusters Kubernetes' view of the node (`K8S`: a pending reboot/replacement label, a failed deep health check
+label, NotReady; core/kube.py).
 Every text in a signal went through `sanitize.clean`; parsers never raise (a malformed record gives None).
 
 The join (`judge`), in three rules:
@@ -36,11 +38,21 @@ from tui.core.tables import format_age
 
 HMA, EVENTBRIDGE, STATUS, EVENT, DHC = "HMA", "EventBridge", "status", "event", "DHC"
 SLURM = "Slurm"  # (e) Slurm says down/drained/fail while the API says Running (core/slurm.py, `slurm_signal`)
-SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC, SLURM)
+KUBE = "K8S"  # (e) the EKS node's HyperPod label or Ready condition, as Kubernetes says (core/kube.py)
+SOURCES = (HMA, EVENTBRIDGE, STATUS, EVENT, DHC, SLURM, KUBE)
 # How a source is named in the HEALTH cell: EventBridge's events are HyperPod speaking; a status needs no name.
-SOURCE_LABELS = {HMA: "HMA", EVENTBRIDGE: "HyperPod", STATUS: "", EVENT: "event", DHC: "DHC", SLURM: "Slurm"}
-# Which source wins a tie of severity: the more specific one (Slurm's state says less than a detection record).
-_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, EVENT: 1, SLURM: 1, STATUS: 0}
+SOURCE_LABELS = {
+    HMA: "HMA",
+    EVENTBRIDGE: "HyperPod",
+    STATUS: "",
+    EVENT: "event",
+    DHC: "DHC",
+    SLURM: "Slurm",
+    KUBE: "K8S",
+}
+# Which source wins a tie of severity: the more specific one (Slurm's state says less than a detection record). K8S
+# is last: its NotReady or Unschedulable says less than the node's own Failure message or DeepHealthCheckInProgress.
+_SOURCE_RANK = {DHC: 4, HMA: 3, EVENTBRIDGE: 2, EVENT: 1, SLURM: 1, STATUS: 0, KUBE: -1}
 
 OK, PROGRESS, WARN, FAULT = "ok", "progress", "warn", "fault"
 SEVERITIES = (OK, PROGRESS, WARN, FAULT)
@@ -523,6 +535,8 @@ class HealthContext:
     node_recovery: str = ""
     now: float = 0.0
     signals: Mapping[str, Sequence[Signal]] = field(default_factory=dict)
+    # The K8S cell per instance id (core/kube.py KubeNode.cell) of an EKS cluster with a Kubernetes view.
+    kube_cells: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 SIGNAL_STATUSES = frozenset(("Failure", "DeepHealthCheckInProgress"))  # the statuses that are a signal themselves

@@ -312,6 +312,7 @@ class HealthSources:
     eventbridge: Any = None  # NodeHealthStore: .for_cluster(name) -> {instance id: NodeHealth}
     slurm: Any = None  # core/slurm.SlurmSignals: .for_cluster(name) -> {instance id: Signal}
     interval: float = 30.0
+    kube: Any = None  # core/kube_book.py KubeBooks: EKS clusters' Kubernetes views (signals and K8S cells)
 
     def sweep_if_due(self, api: Any, detail: Any, now: float) -> SweepResult | None:
         """Sweep the cluster's HMA records when its last sweep is `interval` old, and (a Continuous cluster) read
@@ -359,7 +360,9 @@ class HealthSources:
         if self.slurm is not None:
             for instance, signal in self.slurm.for_cluster(detail.name).items():
                 signals.setdefault(instance, []).append(signal)
-        return HealthContext(node_recovery=detail.node_recovery, now=now, signals=signals)
+        kube = self.kube
+        kube_cells = kube.merge_into(detail.name, signals, detail.node_recovery) if kube is not None else {}
+        return HealthContext(node_recovery=detail.node_recovery, now=now, signals=signals, kube_cells=kube_cells)
 
 
 __all__ = [

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 HEALTH_INDEX = [column.key for column in NODE_COLUMNS].index("health")
 UNHEALTHY = frozenset({WARN, FAULT})
+KUBE_INDEX = [column.key for column in NODE_COLUMNS].index("k8s")
 
 
 class NodeLister(Protocol):
@@ -44,6 +45,8 @@ class NodeSnapshot:
     verdicts: Mapping[str, Verdict] = field(default_factory=dict)
     # Keys in `diff.changed` whose only change is the age in their HEALTH cell: repainted, not flashed.
     quiet: frozenset[str] = frozenset()
+    # The K8S cells it was built with (the Kubernetes view's own mapping: compared by identity, core/kube_book.py).
+    kube_cells: Mapping[str, tuple[tuple[str, str], ...]] | None = None
 
     def in_group(self, group: str) -> list[Node]:
         return [node for node in self.nodes.values() if node.group == group]
@@ -72,6 +75,7 @@ def build_snapshot(
     old_rows: Mapping[str, TableRow] = previous.rows if previous else {}
     context = health if health is not None else HealthContext(now=fetched_at)
     signals = context.signals
+    kube_cells = context.kube_cells
     verdicts: dict[str, Verdict] = {}
     old_verdicts: Mapping[str, Verdict] = previous.verdicts if previous else {}
     rows: dict[str, TableRow] = {}
@@ -96,11 +100,15 @@ def build_snapshot(
         if verdict is not None:
             verdicts[key] = verdict
             cell = verdict.cell(context.now)
+        kube = kube_cells.get(node.instance_id, empty) if kube_cells else empty  # core/kube_book.py
         old = old_rows.get(key)
         if key in stale or old is None:
-            rows[key] = node_row(node, cell)
+            rows[key] = node_row(node, cell, kube=kube)
+        elif old.values[KUBE_INDEX] is not kube and old.values[KUBE_INDEX] != kube:  # a view's cells are shared
+            rows[key] = node_row(node, cell, kube=kube)
+            health_changed.append(key)
         elif old.values[HEALTH_INDEX] is not cell and old.values[HEALTH_INDEX] != cell:
-            rows[key] = node_row(node, cell)
+            rows[key] = node_row(node, cell, kube=kube)
             health_changed.append(key)
             if verdict is not None and verdict.same_as(old_verdicts.get(key)):
                 quiet.add(key)
@@ -128,6 +136,7 @@ def build_snapshot(
         health=unhealthy_segment(sum(unhealthy.values()), manual) + status_summary(n.status for n in by_id.values()),
         verdicts=verdicts,
         quiet=frozenset(quiet),
+        kube_cells=kube_cells,
     )
 
 

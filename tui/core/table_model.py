@@ -49,7 +49,8 @@ class TableModel:
         self.query = ""
         self.wide = False  # k9s' wide mode: every column, the `wide` ones too
         self.chosen: frozenset[str] | None = None  # the user's columns for the normal view (None: the defaults)
-        # Columns that say nothing about what is shown (SLURM for an EKS cluster): not painted, whatever is chosen.
+        # Columns that say nothing about what is shown (SLURM for an EKS cluster, K8S for a Slurm one): not painted,
+        # whatever is chosen.
         self.absent: frozenset[str] = frozenset()
         self.shown: list[int] = []  # the indices of the columns painted, in order
         self._compute_shown()
@@ -155,18 +156,30 @@ class TableModel:
 
     # --- columns shown ---------------------------------------------------------------------------------------
 
-    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+    def set_view(
+        self,
+        *,
+        wide: bool | None = None,
+        chosen: Iterable[str] | None | bool = False,
+        absent: Iterable[str] | None = None,
+    ) -> None:
         """Wide mode on/off (None: unchanged) and the chosen columns (None: each column's default; False:
-        unchanged). Keys that name no column are ignored; a choice that leaves nothing shows the first column."""
+        unchanged). Keys that name no column are ignored; a choice that leaves nothing shows the first column.
+        `absent`: columns never shown, whatever the mode or choice, because the subject has none (None:
+        unchanged)."""
         if wide is not None:
             self.wide = wide
+        if absent is not None:
+            self.absent = frozenset(absent)
         if chosen is not False:
             self.chosen = None if chosen is None or chosen is True else frozenset(chosen)
         self._compute_shown()
 
-    def set_absent(self, keys: Iterable[str]) -> bool:
-        """The columns not painted for what the table shows now; True when that changed what is shown."""
-        absent = frozenset(keys)
+    def set_absent(self, keys: Iterable[str], among: Iterable[str] | None = None) -> bool:
+        """The columns not painted for what the table shows now; True when that changed what is shown. With
+        `among`, only those columns are decided here (the Slurm view says whether SLURM is absent, the Kubernetes
+        view K8S), the others stay as they are."""
+        absent = frozenset(keys) if among is None else (self.absent - frozenset(among)) | frozenset(keys)
         if absent == self.absent:
             return False
         self.absent = absent

@@ -112,6 +112,8 @@ NODE_COLUMNS = (
     # What Slurm says of the node (core/slurm.py, a slower poll of sinfo on the controller): `drained Action:Replace
     # · 4m`, beside the API's STATUS and never reconciled with it. Absent for clusters that are not Slurm.
     Column("slurm", "SLURM", kind="segments", max_width=36, sort_letter="B"),
+    # Kubernetes' view of an EKS node (core/kube.py): cordon, NotReady, HyperPod's health label; absent on Slurm.
+    Column("k8s", "K8S", kind="segments", max_width=30, sort_letter="J"),
     Column("hostname", "HOSTNAME", max_width=40, sort_letter="H"),
     Column("ip", "IP", max_width=15, sort_letter="X", sort_as="ip"),
     Column("age", "AGE", kind="age", align="right", max_width=7, live=True, sort_letter="A"),
@@ -298,10 +300,11 @@ def short_hostname(hostname: str) -> str:
     return _EC2_DOMAIN.sub("", hostname)
 
 
-def node_row(node: Node, health: Health = (), slurm: Health = ()) -> TableRow:
+def node_row(node: Node, health: Health = (), slurm: Health = (), kube: Health = ()) -> TableRow:
     """Keyed by the node's key; a node without an instance id shows its NodeLogicalId in the id column. `health`:
     the HEALTH cell (core/health.py `Verdict.cell`, display-safe), empty for a node nothing is said about; `slurm`:
-    the SLURM cell (core/slurm.py `slurm_cell`), filled in by the Slurm view's controller."""
+    the SLURM cell (core/slurm.py `slurm_cell`), filled in by the Slurm view's controller; `kube`: the K8S cell
+    (core/kube.py `KubeNode.cell`), empty without a Kubernetes view."""
     return TableRow(
         node.key,
         (
@@ -310,6 +313,7 @@ def node_row(node: Node, health: Health = (), slurm: Health = ()) -> TableRow:
             clean(node.status),
             health,
             slurm,
+            kube,
             clean(short_hostname(node.hostname)),
             node.ip,
             node.launch_time,

@@ -31,6 +31,7 @@ from tui.controllers.columns import ColumnsController
 from tui.controllers.console import ConsoleController
 from tui.controllers.events import EVENTS_BINDING, EventsController
 from tui.controllers.forwards import ForwardsController
+from tui.controllers.kube import KubeActionsFinished, KubeController, KubeNodeDone, KubeViewed
 from tui.controllers.layout import PaneLayout
 from tui.controllers.logs import LogsController
 from tui.controllers.node_finder import NodeFinder
@@ -183,6 +184,8 @@ class MainScreen(Screen[None]):
         self._pending_jump: tuple[str, str] | None = None  # (cluster, instance id) to show once its nodes arrive
         self.cluster_events = EventsController(self, events_screen=_events_screen, node_screen=_node_screen)
         self.stream = StreamController(self)
+        # EKS clusters' K8S column and the EKS branch of K
+        self.kube = KubeController(self, menu=_kube_menu, confirm=_kube_confirm, results=_kube_results)
 
     # --- composition ---------------------------------------------------------------------------------------
 
@@ -251,6 +254,7 @@ class MainScreen(Screen[None]):
         self.refreshes.start()
         self.stream.start()
         self.slurm.start()
+        self.kube.start()
 
     def on_unmount(self) -> None:
         self.stream.stop()
@@ -378,11 +382,13 @@ class MainScreen(Screen[None]):
         snapshot = message.snapshot
         if not self.state.take_snapshot(snapshot):
             return
+        self.kube.snapshot_taken(snapshot)  # built before the Kubernetes view? then again with it
         if not self.is_active:
             self._dirty = True
             return
         self.clusters_table.update_rows([self.panes.cluster_row(snapshot.cluster)])
         if snapshot.cluster == self.state.focus:
+            self.kube.tick()  # an EKS cluster's first Kubernetes view comes with its first listing
             self.panes.show_nodes(snapshot)
             self.panes.show_groups()
             self.panes.notify_failures(snapshot)
@@ -634,6 +640,18 @@ class MainScreen(Screen[None]):
         if key is not None:
             self.logs.open_for_cluster(key)
 
+    @on(KubeViewed)
+    def _on_kube_viewed(self, message: KubeViewed) -> None:
+        self.kube.viewed(message)
+
+    @on(KubeNodeDone)
+    def _on_kube_node_done(self, message: KubeNodeDone) -> None:
+        self.kube.node_done(message)
+
+    @on(KubeActionsFinished)
+    def _on_kube_actions_finished(self, message: KubeActionsFinished) -> None:
+        self.kube.finished(message)
+
     @on(NodeTable.RunRequested)
     def _on_run_requested(self, message: NodeTable.RunRequested) -> None:
         self.runs.request(message.node_ids, message.hidden)
@@ -651,10 +669,12 @@ class MainScreen(Screen[None]):
         self._scheduler_action(message.node_ids, message.hidden)
 
     def _scheduler_action(self, node_ids: Sequence[str], hidden: int, action: str | None = None) -> None:
-        """K: the focused cluster's scheduler decides (Slurm here; an EKS cluster's Kubernetes actions go beside)."""
+        """K: the focused cluster's scheduler decides: Slurm's actions, or an EKS cluster's Kubernetes actions."""
         detail = self.state.focus_detail
         if detail is not None and detail.is_slurm:
             self.slurm.request_action(node_ids, hidden, action)
+        elif detail is not None and detail.orchestrator == "EKS" and action is None:
+            self.kube.request(node_ids, hidden)
         elif detail is None:
             toast(self, "The cluster is still loading.", severity="warning")
         else:
@@ -818,3 +838,22 @@ class MainScreen(Screen[None]):
     def action_show_nodes(self, cluster: str | None = None) -> None:
         if cluster is None or self._move_to_cluster(cluster):
             self.nodes_table.focus()
+
+
+# The Kubernetes dialogs load when first opened (screens/kube.py), not at start-up.
+def _kube_menu(count: int, node_recovery: str) -> Any:
+    from tui.screens.kube import KubeMenuScreen
+
+    return KubeMenuScreen(count, node_recovery)
+
+
+def _kube_confirm(plan: Any) -> Any:
+    from tui.screens.kube import KubeConfirmScreen
+
+    return KubeConfirmScreen(plan)
+
+
+def _kube_results(plan: Any) -> Any:
+    from tui.screens.kube import KubeResultsScreen
+
+    return KubeResultsScreen(plan)

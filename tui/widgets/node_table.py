@@ -60,14 +60,16 @@ ACTION_BINDINGS: list[Binding] = [
 RUN_BINDING = Binding(
     "x", "run_command", "Run", tooltip="Run a command on the marked nodes (or the highlighted one)", id="run-command"
 )
-# The scheduler's actions on the marked nodes: Slurm's drain / resume / reboot / replace on a Slurm cluster (an EKS
-# cluster's cordon etc. are the same key: the screen dispatches on the orchestrator).
+# K: the orchestrator's actions on the marked nodes: on a Slurm cluster Slurm's drain / resume / reboot / replace
+# (controllers/slurm.py), on an EKS cluster Kubernetes' cordon / uncordon / reboot or replace by label
+# (controllers/kube.py). The table does not know which: the screen dispatches on the cluster's orchestrator.
 SCHEDULER_BINDING = Binding(
     "K",
     "scheduler_action",
     "Scheduler",
     show=False,  # in help (?) and the nodes pane's title hint is the run/confirm flow's; the footer is full at 80
-    tooltip="The scheduler's actions on the marked nodes (Slurm: drain, resume, reboot or replace through Slurm)",
+    tooltip="The scheduler's actions on the marked nodes: Slurm drain, resume, reboot or replace through Slurm; "
+    "EKS cordon, uncordon, reboot or replace by label",
     id="scheduler-action",
 )
 SHELL_BINDINGS: list[Binding] = [
@@ -160,7 +162,7 @@ class NodeTable(ResourceTable):
 
     class SchedulerActionRequested(WidgetMessage):
         """K: the scheduler's actions on `node_ids` (marked, visible first; else the highlighted one). The screen
-        sends a Slurm cluster's to tui/controllers/slurm.py (an EKS cluster's would go to its own controller)."""
+        sends a Slurm cluster's to tui/controllers/slurm.py, an EKS cluster's to tui/controllers/kube.py."""
 
         def __init__(self, table: NodeTable, node_ids: Sequence[str], hidden: int) -> None:
             super().__init__(table)

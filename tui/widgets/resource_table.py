@@ -247,18 +247,24 @@ class ResourceTable(ScrollView, can_focus=True):
     def wide(self) -> bool:
         return self.model.wide
 
-    def set_view(self, *, wide: bool | None = None, chosen: Iterable[str] | None | bool = False) -> None:
+    def set_view(
+        self,
+        *,
+        wide: bool | None = None,
+        chosen: Iterable[str] | None | bool = False,
+        absent: Iterable[str] | None = None,
+    ) -> None:
         """Wide mode on or off, and/or the columns chosen for the normal view (None: the columns' defaults;
-        False: unchanged)."""
-        self.model.set_view(wide=wide, chosen=chosen)
+        False: unchanged); `absent`: columns the shown subject has not (None: unchanged)."""
+        self.model.set_view(wide=wide, chosen=chosen, absent=absent)
         self._clear_caches()
         self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
         self.refresh()
         self.post_message(self.ViewChanged(self))
 
-    def set_absent(self, keys: Iterable[str]) -> None:
+    def set_absent(self, keys: Iterable[str], among: Iterable[str] | None = None) -> None:
         """Columns not painted for what the table shows now (TableModel.set_absent)."""
-        if self.model.set_absent(keys):
+        if self.model.set_absent(keys, among):
             self._clear_caches()
             self.virtual_size = Size(self._total_width(), len(self.model.order) + 1)
             self.refresh()
