@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from tui.core import run, slurm
 from tui.core.sanitize import clean
 from tui.core.ssm import SessionLauncher, plugin_choice, ssm_target
+from tui.core.wording import plural
 
 COLUMNS = ("NODE ID", "GROUP", "HOSTNAME", "API STATUS", "SLURM STATE", "REASON", "REASON TIME")
 
@@ -151,6 +152,6 @@ def execute(
     else:
         out.write(as_table(rows))
     if answer.garbage:
-        print(f"hyperpod-tui: note: {answer.garbage} line(s) of sinfo's answer were not sinfo lines", file=err)
+        print(f"hyperpod-tui: note: {plural(answer.garbage, 'line')} of sinfo's answer were not sinfo lines", file=err)
     out.flush()
     return 0

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from tui.core import port_forward, ssh_config
 from tui.core.sanitize import clean
+from tui.core.wording import plural
 
 
 class Refused(Exception):
@@ -153,7 +154,7 @@ def install_key(
     command = ssh_config.install_key_command(args.user, public)
     listed = "\n".join(f"  {n.instance_id} ({n.group}, {ssh_config.short_host(n.hostname)})" for n in nodes)
     question = (
-        f"Append {clean(public[:60])}… to ~{args.user}/.ssh/authorized_keys on {len(nodes)} node(s) of "
+        f"Append {clean(public[:60])}… to ~{args.user}/.ssh/authorized_keys on {plural(len(nodes), 'node')} of "
         f"{clean(detail.name)} (SSM, AWS-StartInteractiveCommand):\n{listed}"
     )
     if not _confirmed(question, args.yes, ask, err):

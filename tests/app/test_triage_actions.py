@@ -235,3 +235,53 @@ async def test_a_marked_row_that_leaves_the_view_is_unmarked_and_the_user_told(s
         await settle(pilot)
         assert row_key(eks, efa) not in triage.table.visible_keys and not triage.table.marks
         assert any("left the view" in text and efa in text for text, _ in notices(app))
+
+
+def dhc_calls(sim) -> list:
+    return [call for call in sim.calls if call.operation == "StartClusterHealthCheck"]
+
+
+async def test_c_checks_marked_rows_of_two_clusters_with_the_checks_picked_one_request_each(state_home) -> None:
+    """Issue 15 item 4: the deep health check acts from triage too, through the picker and one dialog."""
+    from tui.screens.health_check import HealthCheckPicker
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        triage = await open_both_then_triage(pilot)
+        sim = app.simulator
+        eks, slurm = sim.landmarks["eks_cluster"], sim.landmarks["slurm_cluster"]
+        efa, xid = sim.landmarks["efa_fault_node"], sim.landmarks["health_event_node"]
+        mark(triage, row_key(eks, efa), row_key(slurm, xid))
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, HealthCheckPicker)
+        assert "2 nodes in 2 clusters" in app.screen.scope
+        await pilot.press("1", "enter")  # InstanceStress off: InstanceConnectivity only
+        await settle(pilot)
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmPlansScreen)
+        assert {(plan.cluster, plan.node_ids) for plan in confirm.plans} == {(eks, (efa,)), (slurm, (xid,))}
+        assert not dhc_calls(sim)  # nothing before the confirmation
+        await pilot.press("y")
+        await settle(pilot)
+        calls = dhc_calls(sim)
+        by_cluster = {call.params["ClusterName"]: call.params["DeepHealthCheckConfigurations"] for call in calls}
+        assert set(by_cluster) == {sim.world.find_cluster(name).arn for name in (eks, slurm)}
+        for name, node in ((eks, efa), (slurm, xid)):
+            [configuration] = by_cluster[sim.world.find_cluster(name).arn]
+            assert configuration["InstanceIds"] == [node]
+            assert configuration["DeepHealthChecks"] == ["InstanceConnectivity"]
+        journal = journal_calls(state_home)
+        assert {intent["operation"] for intent, _ in journal} == {"StartClusterHealthCheck"} and len(journal) == 2
+
+
+async def test_read_only_refuses_c_in_the_triage_view(state_home) -> None:
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        triage = await open_both_then_triage(pilot)
+        sim = app.simulator
+        mark(triage, row_key(sim.landmarks["eks_cluster"], sim.landmarks["efa_fault_node"]))
+        await pilot.press("C")
+        await settle(pilot)
+        assert app.screen is triage and not dhc_calls(sim)
+        assert any("read-only" in text.lower() for text, _ in notices(app))

@@ -15,13 +15,16 @@ LOGS_OPERATIONS = {"GetLogEvents", "FilterLogEvents", "DescribeLogStreams", "Des
 
 
 def logs_calls(app) -> int:
-    """The log reader's calls (not the health sweep's FilterLogEvents over the HMA streams, bounded on its own:
+    """The log reader's calls (not the health sweep's FilterLogEvents over the HMA and deep-health-check results
+    streams, bounded on its own:
     tests/sim/test_hma_sweep.py)."""
     return sum(
         1
         for call in list(app.simulator.calls)
         if call.operation in LOGS_OPERATIONS
-        and not str(call.params.get("logStreamNamePrefix", "")).startswith("SagemakerHealthMonitoringAgent")
+        and not str(call.params.get("logStreamNamePrefix", "")).startswith(
+            ("SagemakerHealthMonitoringAgent", "DeepHealthCheckResults")
+        )
     )
 
 

@@ -169,11 +169,12 @@ def test_sort_by_and_next_sort_key():
 
 def test_widths_grow_with_content_and_report_a_change():
     model = TableModel(NODE_COLUMNS)
-    base = ("i-1", "g", "Running", (), (), "h", "", 1.0, "", "", *("",) * 5)
-    model.set_rows([TableRow("i-1", base)])
     hostname = model.column_index["hostname"]
+    base = ("i-1", "g", "Running", (), (), (), "h", "", 1.0, "", "", *("",) * 5)
+    assert base[hostname] == "h"
+    model.set_rows([TableRow("i-1", base)])
     before = model.widths[hostname]
-    update = model.update_rows([TableRow("i-2", base[:5] + ("a-much-longer-hostname",) + base[6:])])
+    update = model.update_rows([TableRow("i-2", base[:hostname] + ("a-much-longer-hostname",) + base[hostname + 1 :])])
     assert update is not None and update.widths_changed
     assert model.widths[hostname] == len("a-much-longer-hostname") > before
     same = model.update_rows([TableRow("i-3", base)])

@@ -8,7 +8,7 @@ from tui.core.tables import CLUSTER_COLUMNS, GROUP_COLUMNS, NODE_COLUMNS, TableR
 
 
 def node(key: str, *, ip: str = "", hostname: str = "h", message: str = "") -> TableRow:
-    return TableRow(key, (key, "workers", "Running", (), (), hostname, ip, 1_000_000.0, (), message, *("",) * 5))
+    return TableRow(key, (key, "workers", "Running", (), (), (), hostname, ip, 1_000_000.0, (), message, *("",) * 5))
 
 
 def group(key: str, count: str) -> TableRow:

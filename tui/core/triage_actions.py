@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from tui.core.actions import ActionKind, ActionPlan, plan_action
+from tui.core.health_check import plan_health_check
 from tui.core.models import ClusterDetail, Node
 from tui.core.triage import split_key
 
@@ -97,6 +98,18 @@ def action_builder(kind: ActionKind, *, dry_run: bool = False) -> PlanBuilder[Ac
     return build
 
 
+def health_check_builder(checks: Sequence[str], *, dry_run: bool = False) -> PlanBuilder[ActionPlan]:
+    """A deep health check of one cluster's targets with the checks picked: core/health_check.plan_health_check,
+    as the nodes pane plans it (its nodes, never a whole group: triage rows are nodes)."""
+
+    def build(detail: ClusterDetail, nodes: Sequence[Node], hidden: int, cluster_nodes: int) -> ActionPlan:
+        return plan_health_check(
+            detail, nodes, checks, dry_run=dry_run, hidden_by_filter=hidden, cluster_nodes=cluster_nodes or None
+        )
+
+    return build
+
+
 def plans_title(plans: Sequence[ActionPlan]) -> str:
     """`Replace 3 nodes in 2 clusters · BatchReplaceClusterNodes` (the confirmation's and the toasts' words)."""
     if not plans:
@@ -115,6 +128,7 @@ __all__ = [
     "PlansAcross",
     "action_builder",
     "group_by_cluster",
+    "health_check_builder",
     "plan_across",
     "plans_title",
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -50,7 +50,8 @@ from tui.core.sanitize import clean
 from tui.core.slurm_actions import SLURM_ACTIONS
 from tui.core.snapshot import NodeSnapshot
 from tui.core.tables import GROUP_COLUMNS, NODE_COLUMNS, cluster_columns
-from tui.core.triage import row_key
+from tui.core.triage import row_key, split_key
+from tui.core.wording import plural
 from tui.messages import ClusterDescribed, ClusterGone, ClustersListed, NodesListed, RefreshFinished
 from tui.screens.action_results import ActionResultsScreen
 from tui.screens.ask import AskScreen
@@ -72,6 +73,9 @@ from tui.widgets.pty_pane import PtyPane
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.shell_tabs import SHELL_PANE_BINDINGS, ShellTabs
 from tui.widgets.status_header import StatusHeader
+
+if TYPE_CHECKING:
+    from tui.core.triage_actions import PlanBuilder
 
 # The keys that open a prompt are priority bindings: they run as the app receives the key, before the keys queued
 # after it are forwarded, so that `/fail` typed at once (a paste, tmux send-keys, a fast typist over SSH) filters
@@ -530,9 +534,9 @@ class MainScreen(Screen[None]):
     def _act_across(
         self, action: str, keys: Sequence[str], hidden: Sequence[str], unmark: Callable[[Sequence[str]], None]
     ) -> None:
-        """R / P in the triage view: one plan per cluster from the descriptions and listings in hand, all in one
+        """R / P / C in the triage view: one plan per cluster from the descriptions and listings in hand, all in one
         confirmation (core/triage_actions, controllers/actions); the rows that succeed are unmarked there."""
-        from tui.core.triage_actions import action_builder, plan_across
+        from tui.core.triage_actions import action_builder, health_check_builder
 
         settings = hyperpod_app(self).settings
         if settings.read_only:
@@ -540,14 +544,31 @@ class MainScreen(Screen[None]):
                 self, "Read-only mode (--read-only): node actions are disabled. Nothing was sent.", severity="warning"
             )
             return
+        if action == "deep_health_check":  # which checks first (the nodes pane's picker), then the same path
+
+            def picked(checks: tuple[str, ...] | None) -> None:
+                if not checks:
+                    toast(self, "Deep health check cancelled: nothing was sent.", timeout=4)
+                    return
+                self._plan_across(keys, hidden, unmark, health_check_builder(checks, dry_run=settings.dry_run))
+
+            clusters = len({split_key(key)[0] for key in keys})
+            scope = f"{plural(len(keys), 'node')} in {plural(clusters, 'cluster')}, from the triage view."
+            self.app.push_screen(_health_check_picker(scope), callback=picked)
+            return
+        self._plan_across(keys, hidden, unmark, action_builder(ACTIONS[action], dry_run=settings.dry_run))
+
+    def _plan_across(
+        self,
+        keys: Sequence[str],
+        hidden: Sequence[str],
+        unmark: Callable[[Sequence[str]], None],
+        build: PlanBuilder[ActionPlan],
+    ) -> None:
+        from tui.core.triage_actions import plan_across
+
         state = self.state
-        across = plan_across(
-            keys,
-            state.details,
-            state.snapshots,
-            action_builder(ACTIONS[action], dry_run=settings.dry_run),
-            hidden=hidden,
-        )
+        across = plan_across(keys, state.details, state.snapshots, build, hidden=hidden)
         if across.missing:
             listed = ", ".join(across.missing[:5]) + (" …" if len(across.missing) > 5 else "")
             toast(self, f"Not in the listings any more, left out: {listed}", severity="warning", timeout=8)

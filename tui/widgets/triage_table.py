@@ -1,9 +1,9 @@
 """The triage view's table: a ResourceTable of `cluster/node` rows that owns the marks and R / P, as the nodes pane.
 
 The keys are the nodes pane's own bindings (same ids, so a `[keymap]` moves both): space, ctrl+a, ctrl+space,
-ctrl+u marking; R reboot and P replace of the marked rows (or the highlighted one, only once its row is on
+ctrl+u marking; R reboot, P replace and C deep health check of the marked rows (or the highlighted one, only once its row is on
 screen). The table plans nothing: it posts `ActionRequested` with the row keys of every cluster, and its screen
-hands them on. Read-only mode hides R and P (its screen says why when they are pressed).
+hands them on. Read-only mode hides R, P and C (its screen says why when they are pressed).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from tui.widgets.node_table import ACTION_BINDINGS, MARK_BINDINGS
 from tui.widgets.resource_table import ResourceTable
 from tui.widgets.widget_message import WidgetMessage
 
-# Reboot and replace (delete gives capacity up: a decision for the nodes pane, not for triage).
-TRIAGE_ACTION_BINDINGS: list[Binding] = [b for b in ACTION_BINDINGS if b.action in ("reboot", "replace")]
+# Reboot, replace and the deep health check (delete gives capacity up: a decision for the nodes pane, not triage).
+TRIAGE_ACTION_BINDINGS: list[Binding] = [
+    b for b in ACTION_BINDINGS if b.action in ("reboot", "replace", "deep_health_check")
+]
 TRIAGE_ACTIONS = frozenset(b.action for b in TRIAGE_ACTION_BINDINGS)
 
 
@@ -106,3 +108,6 @@ class TriageTable(ResourceTable):
 
     def action_replace(self) -> None:
         self._request("replace")
+
+    def action_deep_health_check(self) -> None:
+        self._request("deep_health_check")
