@@ -72,8 +72,9 @@ async def test_slurm_column_shows_sinfo_and_k_drain_changes_it():
         await pilot.pause()
         assert isinstance(app.screen, SlurmActionScreen)
         reason = app.screen.query_one("#slurm-reason")
-        reason.focus()
+        assert app.screen.focused is reason  # drain needs a reason: typing goes there at once
         await type_text(pilot, "bad gpu")
+        assert reason.value == "bad gpu"
         reason.value = 'bad "GPU"; $(reboot)'  # what a shell would act on, sent as one argument
         await pilot.pause()
         await pilot.press("enter")  # to the confirm button

@@ -102,8 +102,12 @@ class SlurmActionScreen(ModalScreen[tuple[str, str] | None]):
         table = self.query_one("#slurm-targets", ResourceTable)
         table.set_rows(self.targets)
         table.border_title = Text(plural(len(self.targets), "target"))
-        self.query_one(RadioSet).focus()
         self._update()
+        # Drain needs a reason: what the user types first goes there (the actions are one shift+tab away)
+        if slurm.ACTIONS_BY_NAME[self.action].needs_reason:
+            self.query_one("#slurm-reason", CleanInput).focus_now()
+        else:
+            self.query_one(RadioSet).focus()
         self.call_after_refresh(self._fit)
 
     def on_resize(self) -> None:
