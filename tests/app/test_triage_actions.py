@@ -285,3 +285,34 @@ async def test_read_only_refuses_c_in_the_triage_view(state_home) -> None:
         await settle(pilot)
         assert app.screen is triage and not dhc_calls(sim)
         assert any("read-only" in text.lower() for text, _ in notices(app))
+
+
+async def test_a_cluster_name_typed_in_one_burst_all_lands_in_its_box(state_home) -> None:
+    """The confirmation focuses Cancel; the first typed character moves focus to the name box. Typed in one burst
+    (a paste, tmux send-keys, a fast typist over SSH), the characters behind it must land in the box too."""
+    from tests.harness import burst
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        triage = await open_both_then_triage(pilot)
+        sim = app.simulator
+        eks, slurm = sim.landmarks["eks_cluster"], sim.landmarks["slurm_cluster"]
+        mark(triage, row_key(eks, sim.landmarks["efa_fault_node"]), row_key(slurm, sim.landmarks["health_event_node"]))
+        await pilot.press("P")
+        await settle(pilot)
+        many = app.screen
+        assert isinstance(many, ConfirmPlansScreen)
+        first = many.plans[0].cluster
+        await burst(pilot, first)
+        assert many.waiting_box() is not None and many._box(0).value == first
+        await pilot.press("escape")
+        await settle(pilot)
+        triage.table.clear_marks()
+        mark(triage, row_key(eks, sim.landmarks["efa_fault_node"]))
+        await pilot.press("P")
+        await settle(pilot)
+        one = app.screen
+        assert isinstance(one, ConfirmActionScreen)
+        await burst(pilot, eks)
+        assert one.query_one("#confirm-name").value == eks
+        assert not one.query_one("#confirm", Button).disabled and not batch_calls(sim)

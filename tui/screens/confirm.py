@@ -14,11 +14,10 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.actions import ActionPlan, call_summary, consequences
@@ -26,6 +25,7 @@ from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow, short_hostname
 from tui.core.wording import plural
 from tui.screens._dialog import fit_table, plan_title
+from tui.screens._typed_confirm import TypedNameConfirm
 from tui.typed_app import hyperpod_app
 from tui.widgets.clean_input import CleanInput
 from tui.widgets.resource_table import ResourceTable
@@ -61,7 +61,7 @@ def patch_text(notice: list[str]) -> Table:
     return grid
 
 
-class ConfirmActionScreen(ModalScreen[bool]):
+class ConfirmActionScreen(TypedNameConfirm):
     """Dismissed with True only when the user confirmed a plan that may run."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -225,20 +225,12 @@ class ConfirmActionScreen(ModalScreen[bool]):
             return not self.plan.refused and not self.plan.needs_typed_name
         return True
 
-    def action_confirm(self) -> None:
-        if self.name_matches:
-            self.dismiss(True)
+    @property
+    def ready(self) -> bool:
+        return self.name_matches
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm_pressed(self) -> None:
-        self.action_confirm()
+    def waiting_box(self) -> Input | None:
+        return self.query_one("#confirm-name", Input) if self.needs_typed_name else None
 
     @on(Input.Changed, "#confirm-name")
     def _name_changed(self, event: Input.Changed) -> None:
@@ -247,16 +239,3 @@ class ConfirmActionScreen(ModalScreen[bool]):
     @on(Input.Submitted, "#confirm-name")
     def _name_submitted(self, event: Input.Submitted) -> None:
         self.action_confirm()
-
-    @on(events.Key)
-    def _type_into_name(self, event: events.Key) -> None:
-        """Typing anywhere but the box goes into the box: focus stays safely on Cancel until the user types."""
-        if not self.needs_typed_name or not event.is_printable or not event.character or event.character == " ":
-            return
-        box = self.query_one("#confirm-name", Input)
-        if self.focused is box:
-            return
-        event.stop()
-        event.prevent_default()
-        box.focus()
-        box.insert_text_at_cursor(event.character)

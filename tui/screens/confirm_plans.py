@@ -18,11 +18,10 @@ from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui.core.actions import ActionPlan, call_summary, consequences
@@ -32,6 +31,7 @@ from tui.core.triage import row_key
 from tui.core.triage_actions import plans_title
 from tui.core.wording import plural
 from tui.screens._dialog import fit_table
+from tui.screens._typed_confirm import TypedNameConfirm
 from tui.screens.confirm import TARGET_ROWS, patch_text
 from tui.typed_app import hyperpod_app
 from tui.widgets.clean_input import CleanInput
@@ -70,7 +70,7 @@ def _region(arn: str) -> str:
     return parts[3] if len(parts) > 4 else ""
 
 
-class ConfirmPlansScreen(ModalScreen[bool]):
+class ConfirmPlansScreen(TypedNameConfirm):
     """Dismissed with True only when every plan may run and every typed name matches its cluster."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -239,20 +239,15 @@ class ConfirmPlansScreen(ModalScreen[bool]):
             return not self.refused and not self.typed
         return True
 
-    def action_confirm(self) -> None:
-        if self.names_match:
-            self.dismiss(True)
+    @property
+    def ready(self) -> bool:
+        return self.names_match
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm_pressed(self) -> None:
-        self.action_confirm()
+    def waiting_box(self) -> Input | None:
+        """The first box not yet matching its cluster (the last one when all match)."""
+        if not self.typed:
+            return None
+        return self._box(next((index for index in self.typed if not self._matches(index)), self.typed[-1]))
 
     @on(Input.Changed, ".name-box")
     def _name_changed(self, event: Input.Changed) -> None:
@@ -265,17 +260,3 @@ class ConfirmPlansScreen(ModalScreen[bool]):
             self.action_confirm()
         elif self._box(waiting) is not event.input:
             self._box(waiting).focus()
-
-    @on(events.Key)
-    def _type_into_name(self, event: events.Key) -> None:
-        """Typing outside the boxes goes into the first box not yet matching (focus starts safely on Cancel)."""
-        if not self.typed or not event.is_printable or not event.character or event.character == " ":
-            return
-        if isinstance(self.focused, Input):
-            return
-        waiting = next((index for index in self.typed if not self._matches(index)), self.typed[-1])
-        event.stop()
-        event.prevent_default()
-        box = self._box(waiting)
-        box.focus()
-        box.insert_text_at_cursor(event.character)

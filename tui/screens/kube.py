@@ -25,6 +25,7 @@ from tui.core.sanitize import clean
 from tui.core.tables import Column, TableRow
 from tui.core.wording import plural
 from tui.screens._dialog import fit_table
+from tui.screens._typed_confirm import TypedNameConfirm
 from tui.typed_app import hyperpod_app
 from tui.widgets.clean_input import CleanInput
 from tui.widgets.resource_table import ResourceTable
@@ -127,7 +128,7 @@ def _details(plan: KubePlan) -> Table:
     return grid
 
 
-class KubeConfirmScreen(ModalScreen[bool]):
+class KubeConfirmScreen(TypedNameConfirm):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,n", "cancel", "Cancel", id="kube-confirm-cancel"),
         Binding("y", "confirm", "Confirm", id="kube-confirm-yes"),
@@ -220,20 +221,12 @@ class KubeConfirmScreen(ModalScreen[bool]):
             return not self.plan.refused and not self.needs_typed_name
         return True
 
-    def action_confirm(self) -> None:
-        if self.name_matches:
-            self.dismiss(True)
+    @property
+    def ready(self) -> bool:
+        return self.name_matches
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.dismiss(False)
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm_pressed(self) -> None:
-        self.action_confirm()
+    def waiting_box(self) -> Input | None:
+        return self.query_one("#kube-name", Input) if self.needs_typed_name else None
 
     @on(Input.Changed, "#kube-name")
     def _name_changed(self, event: Input.Changed) -> None:
@@ -242,19 +235,6 @@ class KubeConfirmScreen(ModalScreen[bool]):
     @on(Input.Submitted, "#kube-name")
     def _name_submitted(self, event: Input.Submitted) -> None:
         self.action_confirm()
-
-    @on(events.Key)
-    def _type_into_name(self, event: events.Key) -> None:
-        """Typing anywhere but the box goes into the box (an `n` in the name must not cancel)."""
-        if not self.needs_typed_name or not event.is_printable or not event.character or event.character == " ":
-            return
-        box = self.query_one("#kube-name", Input)
-        if self.focused is box:
-            return
-        event.stop()
-        event.prevent_default()
-        box.focus()
-        box.insert_text_at_cursor(event.character)
 
 
 class KubeResultsScreen(ModalScreen[None]):
