@@ -19,6 +19,7 @@ from tui.core.actions import ActionKind, ActionPlan, plan_action
 from tui.core.health_check import plan_health_check
 from tui.core.models import ClusterDetail, Node
 from tui.core.triage import split_key
+from tui.core.wording import plural
 
 PlanT = TypeVar("PlanT")
 
@@ -117,9 +118,7 @@ def plans_title(plans: Sequence[ActionPlan]) -> str:
     kind = plans[0].kind
     count = sum(len(plan.nodes) for plan in plans)
     clusters = len(plans)
-    return (
-        f"{kind.verb} {count} node{'s' * (count != 1)} in {clusters} cluster{'s' * (clusters != 1)} · {kind.operation}"
-    )
+    return f"{kind.verb} {plural(count, 'node')} in {plural(clusters, 'cluster')} · {kind.operation}"
 
 
 __all__ = [

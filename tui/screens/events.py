@@ -293,12 +293,7 @@ class EventsScreen(Screen[None]):
     # --- keys ----------------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        box = self.query_one(FilterBox)
-        if self.focused is box:
-            box.close(keep=False)
-        elif self.table.query:
-            self.table.set_filter("")
-        else:
+        if not self.query_one(FilterBox).step_back(self.table):
             self.app.pop_screen()
 
     def action_filter(self) -> None:

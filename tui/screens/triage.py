@@ -137,7 +137,7 @@ class TriageScreen(Screen[None]):
         fetched = {name: snapshot.fetched_at for name, snapshot in snapshots.items()}
         acting = sum(1 for entry in entries if entry.needs_action)
         count = len(entries)
-        self._title = f"Triage · {count} node{'s' * (count != 1)} not healthy · {acting} need action"
+        self._title = f"Triage · {plural(count, 'node')} not healthy · {acting} need action"
         self._freshness = freshness(fetched, max(self._listed(), len(fetched)), now)
         self._show_title()
         self._preview(table.cursor_key)
@@ -155,12 +155,7 @@ class TriageScreen(Screen[None]):
     # --- keys ----------------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        box = self.query_one(FilterBox)
-        if self.focused is box:
-            box.close(keep=False)
-        elif self.table.query:
-            self.table.set_filter("")
-        else:
+        if not self.query_one(FilterBox).step_back(self.table):
             self.app.pop_screen()
 
     def action_filter(self) -> None:

@@ -29,6 +29,17 @@ class FilterBox(CleanInput):
         self.value = table.query
         self.focus_now()
 
+    def step_back(self, table: ResourceTable) -> bool:
+        """Esc on a screen whose table this box filters: close the box (clearing it), else clear the table's
+        filter. False when there was neither, so the screen itself goes back."""
+        if self.screen.focused is self:
+            self.close(keep=False)
+            return True
+        if table.query:
+            table.set_filter("")
+            return True
+        return False
+
     def close(self, *, keep: bool) -> None:
         self.display = False
         if self.target is not None:
