@@ -32,7 +32,7 @@ def journal_lines(state_home) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-async def open_nodes(pilot, cluster: str) -> MainScreen:
+async def open_nodes(pilot, cluster: str, *, view: bool = True) -> MainScreen:
     await settle(pilot)
     main = pilot.app.screen_stack[1]
     assert isinstance(main, MainScreen)
@@ -40,7 +40,20 @@ async def open_nodes(pilot, cluster: str) -> MainScreen:
     await settle(pilot)
     main.nodes_table.focus()
     await pilot.pause()
+    detail = main.state.focus_detail
+    if view and pilot.app.settings.kube and detail is not None and detail.orchestrator == "EKS":
+        await kube_view_shown(pilot, main)
     return main
+
+
+async def kube_view_shown(pilot, main: MainScreen, attempts: int = 100) -> None:
+    """The first Kubernetes view comes from a worker after the listing: wait (bounded) until its cells are painted
+    (under a loaded CI machine one settle is not always enough)."""
+    for _ in range(attempts):
+        if any(k8s_cell(main, key) for key in main.nodes_table.visible_keys):
+            return
+        await pilot.pause(0.05)
+        await settle(pilot, rounds=5)
 
 
 def k8s_cell(main: MainScreen, key: str) -> str:
@@ -136,7 +149,7 @@ async def test_without_a_kubeconfig_context_the_column_says_why_once_and_nothing
     empty.write_text("apiVersion: v1\ncontexts: []\n")
     app = make_app(kube=True, kubeconfig=str(empty))
     async with app.run_test(size=SIZE) as pilot:
-        main = await open_nodes(pilot, EKS)
+        main = await open_nodes(pilot, EKS, view=False)  # there is none to wait for
         for _ in range(3):
             main.kube.tick(force=True)
             await settle(pilot)
